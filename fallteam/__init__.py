@@ -1,0 +1,52 @@
+"""Fallteam: the record system of a youth-welfare office's case conference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; refuse to start (``ConfigurationError``) when settings are missing."""
+    from fallteam import access, extensions
+    from fallteam.admin.blueprint import bp as admin_bp
+    from fallteam.auth import session as auth_session
+    from fallteam.auth.blueprint import bp as auth_bp
+    from fallteam.config import finish_settings, load_settings
+    from fallteam.core import database, errors, i18n, lifecycle
+    from fallteam.crypto import runtime as crypto_runtime
+    from fallteam.demo.cli import demo_cli
+    from fallteam.home.blueprint import bp as home_bp
+
+    settings = finish_settings(load_settings(config))
+    app = Flask(
+        "fallteam",
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(_ROOT / "templates"),
+        static_folder=str(Path(__file__).parent / "static"),
+    )
+    app.config.from_mapping(settings)
+
+    crypto_runtime.init_app(app)
+    extensions.db.init_app(app)
+    database.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(_ROOT / "migrations"), render_as_batch=True
+    )
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    access.init_app(app)
+    auth_session.init_app(app)
+    lifecycle.init_app(app)
+    errors.init_app(app)
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    app.cli.add_command(demo_cli)
+    return app

@@ -1,0 +1,165 @@
+"""The one place that answers "may this user do X (to this object)?".
+
+Static permissions come from ``security/policy.toml``; relationship rules (fallführend,
+invited, moderator, assigned writer) are registered here as later domains need them. Views
+call ``require``; templates call ``can``. Neither checks a role by name.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from flask_login import current_user
+from werkzeug.exceptions import Forbidden
+
+from fallteam.extensions import login_manager
+
+POLICY_PATH = Path(__file__).resolve().parent.parent / "security" / "policy.toml"
+
+
+class PolicyError(RuntimeError):
+    """The policy file contradicts itself or names unknown permissions."""
+
+
+@dataclass(frozen=True)
+class Role:
+    """One role of the policy."""
+
+    name: str
+    label: str
+    description: str
+    grants: frozenset[str]
+    never: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Roles x permissions, deny by default."""
+
+    permissions: dict[str, str]
+    roles: dict[str, Role]
+
+    @classmethod
+    def load(cls, path: Path = POLICY_PATH) -> Policy:
+        """Read and check the policy file."""
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        permissions = dict(data.get("permissions", {}))
+        roles = {}
+        for name, spec in data.get("roles", {}).items():
+            role = Role(
+                name=name,
+                label=spec["label"],
+                description=spec.get("description", ""),
+                grants=frozenset(spec.get("grants", [])),
+                never=frozenset(spec.get("never", [])),
+            )
+            unknown = (role.grants | role.never) - permissions.keys()
+            if unknown:
+                raise PolicyError(f"Rolle {name}: unbekannte Berechtigungen {sorted(unknown)}")
+            if role.grants & role.never:
+                raise PolicyError(
+                    f"Rolle {name}: {sorted(role.grants & role.never)} zugleich erlaubt und verboten"
+                )
+            roles[name] = role
+        return cls(permissions=permissions, roles=roles)
+
+    def permissions_of(self, role_names: Iterable[str]) -> frozenset[str]:
+        """What a holder of these roles may do: all grants minus everything any role forbids."""
+        known = [self.roles[r] for r in role_names if r in self.roles]
+        granted = frozenset().union(*(r.grants for r in known))
+        forbidden = frozenset().union(*(r.never for r in known))
+        return granted - forbidden
+
+    def matrix(self) -> list[tuple[str, str, dict[str, str]]]:
+        """Rows for display: permission, description, role -> 'ja' / 'nie' / ''."""
+        rows = []
+        for perm, text in self.permissions.items():
+            cells = {}
+            for name, role in self.roles.items():
+                cells[name] = "ja" if perm in role.grants else "nie" if perm in role.never else ""
+            rows.append((perm, text, cells))
+        return rows
+
+
+#: Relationship rules: permission -> rule(user, obj) -> bool, registered by the domains.
+ObjectRule = Callable[[Any, Any], bool]
+_object_rules: dict[str, ObjectRule] = {}
+
+
+def object_rule(permission: str) -> Callable[[ObjectRule], ObjectRule]:
+    """Register the relationship rule that decides ``permission`` for a concrete object."""
+
+    def register(rule: ObjectRule) -> ObjectRule:
+        _object_rules[permission] = rule
+        return rule
+
+    return register
+
+
+def policy() -> Policy:
+    """The policy loaded at start."""
+    return current_app.extensions["fallteam.policy"]
+
+
+def role_names() -> list[str]:
+    """All roles the policy defines, in file order."""
+    return list(policy().roles)
+
+
+def roles_named(names: Iterable[str]) -> list[Role]:
+    """The policy's roles for these names (unknown names are skipped)."""
+    roles = policy().roles
+    return [roles[n] for n in names if n in roles]
+
+
+def allowed(user: Any, permission: str, obj: Any = None) -> bool:
+    """Whether ``user`` may do ``permission`` (to ``obj``, when given)."""
+    if permission not in policy().permissions:
+        raise PolicyError(f"Unbekannte Berechtigung {permission!r}")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if permission not in policy().permissions_of(user.role_names):
+        return False
+    if obj is None:
+        return True
+    rule = _object_rules.get(permission)
+    if rule is None:
+        raise PolicyError(f"Keine Objektregel für {permission!r}; Zugriff verweigert.")
+    return bool(rule(user, obj))
+
+
+def can(permission: str, obj: Any = None) -> bool:
+    """For templates and views: whether the signed-in user may do ``permission``."""
+    return allowed(current_user, permission, obj)
+
+
+def require(permission: str, obj: Any = None) -> None:
+    """Stop the request unless the signed-in user may do ``permission`` (to ``obj``).
+
+    Anonymous visitors are sent to sign in; signed-in users get 403.
+    """
+    if not current_user.is_authenticated:
+        raise _SignInRequired()
+    if not allowed(current_user, permission, obj):
+        raise Forbidden()
+
+
+class _SignInRequired(Exception):
+    """Raised for anonymous visitors; turned into the sign-in redirect."""
+
+
+def init_app(app: Flask) -> None:
+    """Load the policy and expose ``can`` to templates."""
+    app.extensions["fallteam.policy"] = Policy.load()
+    app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["user_roles"] = roles_named
+
+    @app.errorhandler(_SignInRequired)
+    def _to_sign_in(exc: _SignInRequired):
+        return login_manager.unauthorized()

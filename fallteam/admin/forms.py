@@ -1,0 +1,61 @@
+"""Forms of the user administration."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectMultipleField, StringField, SubmitField, widgets
+from wtforms.validators import DataRequired, Email, Length, Regexp
+
+from fallteam import access
+
+_REQUIRED = _l("Bitte ausfüllen.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (accessible, no JavaScript)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    """Name, address and roles of an account."""
+
+    display_name = StringField(
+        _l("Name"), validators=[DataRequired(_REQUIRED), Length(max=200)]
+    )
+    email = EmailField(
+        _l("Dienstliche E-Mail-Adresse"),
+        validators=[
+            DataRequired(_REQUIRED),
+            Email(_l("Bitte eine gültige E-Mail-Adresse angeben."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    roles = MultiCheckboxField(
+        _l("Rollen"),
+        validators=[DataRequired(_l("Bitte mindestens eine Rolle wählen."))],
+    )
+    submit = SubmitField(_l("Speichern"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.roles.choices = [(r.name, r.label) for r in access.policy().roles.values()]
+
+
+class NewUserForm(UserForm):
+    """A new account additionally needs its sign-in name."""
+
+    username = StringField(
+        _l("Benutzername"),
+        validators=[
+            DataRequired(_REQUIRED),
+            Length(min=3, max=80, message=_l("3 bis 80 Zeichen.")),
+            Regexp(
+                r"^[A-Za-z0-9._-]+$",
+                message=_l("Nur Buchstaben ohne Umlaute, Ziffern, Punkt, Binde- und Unterstrich."),
+            ),
+        ],
+    )
+    submit = SubmitField(_l("Konto anlegen"))

@@ -1,0 +1,1 @@
+"""Sign-in, second factor, sessions and the user's own account."""

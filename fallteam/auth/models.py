@@ -1,0 +1,129 @@
+"""User accounts, their roles, recovery codes and failed sign-in attempts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
+
+
+class User(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """A person who signs in: staff, team member, guest, DPO or administrator."""
+
+    __tablename__ = "users"
+
+    #: sign-in name, stored lower-case
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    #: name shown to colleagues
+    display_name: Mapped[str] = mapped_column(String(200))
+    #: work e-mail address (invitations, later)
+    email: Mapped[str] = mapped_column(String(254))
+    #: argon2id hash
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: set when an administrator chose the password; the user must replace it
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    #: TOTP secret, encrypted with the system data key (None until set up)
+    totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: whether the second factor was confirmed with a valid code
+    totp_confirmed: Mapped[bool] = mapped_column(default=False)
+    #: last TOTP time step accepted, so a code cannot be used twice
+    totp_last_step: Mapped[int | None]
+    #: rotating token that is the session's user id; changing it ends every session
+    login_token: Mapped[str] = mapped_column(String(64), unique=True)
+    #: deactivated accounts cannot sign in and lose every session
+    active: Mapped[bool] = mapped_column(default=True)
+    #: when the password was last set
+    password_changed_dt: Mapped[datetime | None]
+    #: last successful sign-in
+    last_sign_in_dt: Mapped[datetime | None]
+
+    #: role assignments (names from security/policy.toml)
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    #: one-time recovery codes (hashes)
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login protocol: the session stores the rotating token, never the primary key.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.login_token
+
+    @property
+    def role_names(self) -> list[str]:
+        """Names of the roles held, sorted."""
+        return sorted(r.role for r in self.roles)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class UserRole(UUIDPrimaryKey, Base):
+    """One role held by one user."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    #: the user
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: role name from the policy
+    role: Mapped[str] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+    def __repr__(self) -> str:
+        return f"<UserRole {self.role}>"
+
+
+class RecoveryCode(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """A one-time code that replaces the second factor once (stored as a SHA-256 hash)."""
+
+    __tablename__ = "recovery_codes"
+
+    #: the owner
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: SHA-256 of the normalised code (codes are random, 50+ bits, so a fast hash suffices)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    #: when it was used; used codes stay as a record
+    used_dt: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode user={self.user_id} used={self.used_dt is not None}>"
+
+
+class SignInFailure(UUIDPrimaryKey, Base):
+    """A failed sign-in attempt, by the name that was tried (known or not).
+
+    Counting by the name tried, not by the account, makes an unknown name lock exactly like a
+    real one, so the answers cannot tell them apart. Kept in the database so every worker and
+    host sees the same count.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    #: the sign-in name as typed, normalised
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    #: when it happened
+    attempted_dt: Mapped[datetime] = mapped_column(index=True)
+
+    def __repr__(self) -> str:
+        return f"<SignInFailure {self.username} {self.attempted_dt}>"

@@ -1,0 +1,310 @@
+"""Changes to accounts: passwords, second factor, recovery codes, roles, sign-in bookkeeping.
+
+Every function flushes and never commits; the request lifecycle commits once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from fallteam.auth import passwords, totp
+from fallteam.auth.models import RecoveryCode, SignInFailure, User, UserRole
+from fallteam.core.models import utcnow
+from fallteam.crypto import envelope
+from fallteam.extensions import db
+
+USERNAME_MAX = 80
+
+
+class AccountError(ValueError):
+    """A change to an account that the rules do not allow; the message is for the user."""
+
+
+def normalise_username(name: str) -> str:
+    """Sign-in names compare without case and surrounding blanks."""
+    return name.strip().lower()[:USERNAME_MAX]
+
+
+def _new_login_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def end_all_sessions(user: User) -> None:
+    """Rotate the login token: every session of ``user`` ends at its next request."""
+    user.login_token = _new_login_token()
+    db.session.flush()
+
+
+def find_user_by_username(username: str) -> User | None:
+    """The account with this sign-in name, if any."""
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def find_user_by_login_token(token: str) -> User | None:
+    """The active account whose current login token this is (the session's user id)."""
+    return db.session.scalar(select(User).where(User.login_token == token, User.active.is_(True)))
+
+
+def create_user(
+    *, username: str, display_name: str, email: str, roles: list[str]
+) -> tuple[User, str]:
+    """A new account and its one-time password, which the user must replace at first sign-in."""
+    username = normalise_username(username)
+    if find_user_by_username(username) is not None:
+        raise AccountError("Dieser Benutzername ist bereits vergeben.")
+    one_time = _one_time_password()
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        email=email.strip(),
+        password_hash=passwords.hash_password(one_time),
+        must_change_password=True,
+        login_token=_new_login_token(),
+        password_changed_dt=utcnow(),
+    )
+    user.roles = [UserRole(role=r) for r in sorted(set(roles))]
+    db.session.add(user)
+    db.session.flush()
+    return user, one_time
+
+
+def _one_time_password() -> str:
+    return "-".join(secrets.token_hex(3) for _ in range(4))
+
+
+def update_user(user: User, *, display_name: str, email: str, roles: list[str]) -> None:
+    """Change name, address and roles; a change of roles ends the user's sessions."""
+    user.display_name = display_name.strip()
+    user.email = email.strip()
+    wanted = set(roles)
+    if wanted != set(user.role_names):
+        if "admin" in user.role_names and "admin" not in wanted:
+            _keep_an_administrator(user)
+        user.roles = [r for r in user.roles if r.role in wanted] + [
+            UserRole(role=r) for r in sorted(wanted - set(user.role_names))
+        ]
+        end_all_sessions(user)
+    db.session.flush()
+
+
+def _keep_an_administrator(leaving: User) -> None:
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .join(UserRole)
+        .where(UserRole.role == "admin", User.active.is_(True), User.id != leaving.id)
+    )
+    if not others:
+        raise AccountError("Das letzte aktive Administrationskonto kann nicht entfernt werden.")
+
+
+def set_password(user: User, new_password: str, *, chosen_by_user: bool) -> None:
+    """Store a new password; every existing session of the user ends."""
+    user.password_hash = passwords.hash_password(new_password)
+    user.must_change_password = not chosen_by_user
+    user.password_changed_dt = utcnow()
+    end_all_sessions(user)
+
+
+def reset_password(user: User) -> str:
+    """A fresh one-time password (shown once to the administrator); the user must replace it."""
+    one_time = _one_time_password()
+    set_password(user, one_time, chosen_by_user=False)
+    return one_time
+
+
+def deactivate_user(user: User, *, actor: User) -> None:
+    """Lock the account; every session ends at once."""
+    if user.id == actor.id:
+        raise AccountError("Sie können Ihr eigenes Konto nicht deaktivieren.")
+    if "admin" in user.role_names:
+        _keep_an_administrator(user)
+    user.active = False
+    end_all_sessions(user)
+
+
+def reactivate_user(user: User) -> None:
+    """Allow the account to sign in again."""
+    user.active = True
+    db.session.flush()
+
+
+# --- sign-in bookkeeping -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """Outcome of the password step. ``user`` is set only when name and password matched."""
+
+    user: User | None
+    locked: bool
+
+
+def _failure_window_start():
+    minutes = current_app.config["SIGNIN_FAILURE_WINDOW_MINUTES"]
+    return utcnow() - timedelta(minutes=minutes)
+
+
+def recent_failures(username: str) -> int:
+    """Failed attempts for this sign-in name within the window."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(SignInFailure)
+        .where(
+            SignInFailure.username == normalise_username(username),
+            SignInFailure.attempted_dt >= _failure_window_start(),
+        )
+    )
+
+
+def is_locked(username: str) -> bool:
+    """Whether this sign-in name has used up its attempts for now."""
+    return recent_failures(username) >= current_app.config["SIGNIN_MAX_FAILURES"]
+
+
+def record_failure(username: str) -> None:
+    """Count one failed attempt (wrong password, unknown name or wrong second factor)."""
+    db.session.add(SignInFailure(username=normalise_username(username), attempted_dt=utcnow()))
+    db.session.flush()
+
+
+def check_password(username: str, password: str) -> SignInAttempt:
+    """The password step. Known and unknown names take the same path and the same time."""
+    if is_locked(username):
+        return SignInAttempt(user=None, locked=True)
+    user = find_user_by_username(username)
+    usable = user is not None and user.active
+    if passwords.verify_password(user.password_hash if usable else None, password) and usable:
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        return SignInAttempt(user=user, locked=False)
+    record_failure(username)
+    return SignInAttempt(user=None, locked=False)
+
+
+def complete_sign_in(user: User) -> None:
+    """Both factors passed: note the time and forget the failed attempts of this name."""
+    user.last_sign_in_dt = utcnow()
+    db.session.execute(delete(SignInFailure).where(SignInFailure.username == user.username))
+    db.session.flush()
+
+
+def purge_old_failures() -> int:
+    """Drop failed attempts older than the window (they no longer count)."""
+    result = db.session.execute(
+        delete(SignInFailure).where(SignInFailure.attempted_dt < _failure_window_start())
+    )
+    return result.rowcount or 0
+
+
+# --- second factor -------------------------------------------------------------------------
+
+
+def _totp_place(user: User) -> envelope.Place:
+    return envelope.Place(table="users", column="totp_secret", row_id=user.id)
+
+
+def totp_secret(user: User) -> str | None:
+    """The decrypted TOTP secret of ``user``."""
+    if user.totp_secret_ct is None:
+        return None
+    return envelope.decrypt(user.totp_secret_ct, _totp_place(user)).decode("ascii")
+
+
+def start_second_factor_setup(user: User) -> str:
+    """A new, unconfirmed TOTP secret (stored encrypted); returns it for the QR code."""
+    secret = totp.new_secret()
+    user.totp_secret_ct = envelope.encrypt(
+        secret.encode("ascii"), _totp_place(user), envelope.system_key()
+    )
+    user.totp_confirmed = False
+    user.totp_last_step = None
+    db.session.flush()
+    return secret
+
+
+def verify_second_factor(user: User, code: str) -> bool:
+    """Whether ``code`` is valid now and was not used before (replay protection)."""
+    secret = totp_secret(user)
+    if secret is None:
+        return False
+    step = totp.matching_step(secret, code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    db.session.flush()
+    return True
+
+
+def confirm_second_factor(user: User, code: str) -> bool:
+    """Finish the set-up with a first valid code."""
+    if not verify_second_factor(user, code):
+        return False
+    user.totp_confirmed = True
+    db.session.flush()
+    return True
+
+
+def reset_second_factor(user: User) -> None:
+    """Forget the second factor and recovery codes; the user sets them up at next sign-in."""
+    user.totp_secret_ct = None
+    user.totp_confirmed = False
+    user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    end_all_sessions(user)
+
+
+def _code_hash(code: str) -> str:
+    normalised = "".join(ch for ch in code.lower() if ch.isalnum())
+    return hashlib.sha256(normalised.encode("ascii", "ignore")).hexdigest()
+
+
+def issue_recovery_codes(user: User) -> list[str]:
+    """Fresh one-time recovery codes (shown once); earlier unused codes stop working."""
+    db.session.execute(
+        delete(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_dt.is_(None))
+    )
+    codes = [
+        f"{secrets.token_hex(3)}-{secrets.token_hex(3)}"
+        for _ in range(current_app.config["RECOVERY_CODE_COUNT"])
+    ]
+    for code in codes:
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=_code_hash(code)))
+    db.session.flush()
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    """Spend one recovery code instead of the second factor."""
+    found = db.session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _code_hash(code),
+            RecoveryCode.used_dt.is_(None),
+        )
+    )
+    if found is None:
+        return False
+    found.used_dt = utcnow()
+    db.session.flush()
+    return True
+
+
+def unused_recovery_codes(user: User) -> int:
+    """How many recovery codes are left."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_dt.is_(None))
+    )
+
+
+def list_users() -> list[User]:
+    """All accounts, by name."""
+    return list(db.session.scalars(select(User).order_by(User.display_name)))

@@ -1,0 +1,182 @@
+"""Sign-in in two steps, second-factor set-up, sign-out and the own account."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fallteam import access
+from fallteam.auth import operations, passwords, totp
+from fallteam.auth import session as auth_session
+from fallteam.auth.forms import (
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    RecoveryCodeForm,
+    SecondFactorForm,
+    SignInForm,
+)
+from fallteam.core.forms import ActionForm
+from fallteam.extensions import limiter
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["SIGNIN_RATE_LIMIT"]
+
+
+def _locked_message() -> str:
+    return _(
+        "Zu viele Fehlversuche. Bitte warten Sie %(minutes)d Minuten und versuchen Sie es erneut.",
+        minutes=current_app.config["SIGNIN_FAILURE_WINDOW_MINUTES"],
+    )
+
+
+def _pending_or_restart():
+    user = auth_session.pending_user()
+    if user is None:
+        flash(_("Die Anmeldung ist abgelaufen. Bitte beginnen Sie erneut."), "info")
+    return user
+
+
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def sign_in():
+    """Step one: name and password. Unknown names and wrong passwords get the same answer."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.start"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        attempt = operations.check_password(form.username.data, form.password.data)
+        if attempt.locked:
+            form.form_errors.append(_locked_message())
+        elif attempt.user is None:
+            form.form_errors.append(_("Benutzername oder Passwort ist falsch."))
+        else:
+            auth_session.begin_sign_in(attempt.user, request.args.get("next"))
+            if attempt.user.totp_confirmed:
+                return redirect(url_for("auth.verify_second_factor"))
+            return redirect(url_for("auth.set_up_second_factor"))
+    return render_template("auth/sign_in.html", form=form)
+
+
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def verify_second_factor():
+    """Step two: the code from the authenticator app."""
+    user = _pending_or_restart()
+    if user is None:
+        return redirect(url_for("auth.sign_in"))
+    if not user.totp_confirmed:
+        return redirect(url_for("auth.set_up_second_factor"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if operations.is_locked(user.username):
+            form.form_errors.append(_locked_message())
+        elif operations.verify_second_factor(user, form.code.data):
+            return redirect(auth_session.finish_sign_in(user))
+        else:
+            operations.record_failure(user.username)
+            form.code.errors.append(_("Der Code ist falsch oder bereits verwendet."))
+    return render_template("auth/second_factor.html", form=form)
+
+
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def use_recovery_code():
+    """Step two without the phone: one of the recovery codes."""
+    user = _pending_or_restart()
+    if user is None or not user.totp_confirmed:
+        return redirect(url_for("auth.sign_in"))
+    form = RecoveryCodeForm()
+    if form.validate_on_submit():
+        if operations.is_locked(user.username):
+            form.form_errors.append(_locked_message())
+        elif operations.use_recovery_code(user, form.code.data):
+            left = operations.unused_recovery_codes(user)
+            flash(_("Wiederherstellungscode verwendet. Verbleibende Codes: %(n)d.", n=left), "info")
+            return redirect(auth_session.finish_sign_in(user))
+        else:
+            operations.record_failure(user.username)
+            form.code.errors.append(_("Dieser Code ist ungültig oder bereits verwendet."))
+    return render_template("auth/recovery_code.html", form=form)
+
+
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def set_up_second_factor():
+    """First sign-in: set up the authenticator app, confirm one code, receive recovery codes."""
+    user = _pending_or_restart()
+    if user is None:
+        return redirect(url_for("auth.sign_in"))
+    if user.totp_confirmed:
+        return redirect(url_for("auth.verify_second_factor"))
+    form = SecondFactorForm()
+    secret = operations.totp_secret(user)
+    if request.method == "POST" and secret is None and ActionForm().validate():
+        operations.start_second_factor_setup(user)
+        return redirect(url_for("auth.set_up_second_factor"))
+    if secret is not None and form.validate_on_submit():
+        if operations.confirm_second_factor(user, form.code.data):
+            codes = operations.issue_recovery_codes(user)
+            next_url = auth_session.finish_sign_in(user)
+            return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+        operations.record_failure(user.username)
+        form.code.errors.append(_("Der Code stimmt nicht. Bitte prüfen Sie die Uhrzeit am Gerät."))
+    uri = totp.provisioning_uri(secret, user.username) if secret else None
+    return render_template(
+        "auth/set_up_second_factor.html",
+        form=form,
+        start_form=ActionForm(),
+        secret=secret,
+        qr_code=totp.qr_code_data_uri(uri) if uri else None,
+    )
+
+
+def sign_out():
+    """End this and every other session of the user."""
+    auth_session.sign_out()
+    flash(_("Sie sind abgemeldet."), "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+def show_account():
+    """The own account: roles, second factor, recovery codes left."""
+    access.require("account.use")
+    return render_template(
+        "auth/account.html",
+        recovery_codes_left=operations.unused_recovery_codes(current_user),
+        renew_form=ConfirmPasswordForm(),
+    )
+
+
+def change_password():
+    """Replace the own password; every other session ends."""
+    access.require("account.use")
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        problems = passwords.password_problems(
+            form.new_password.data, user.username, user.display_name
+        )
+        if not passwords.verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(_("Das bisherige Passwort stimmt nicht."))
+        elif problems:
+            form.new_password.errors.extend(problems)
+        else:
+            operations.set_password(user, form.new_password.data, chosen_by_user=True)
+            auth_session.renew_session(user)
+            flash(_("Ihr Passwort wurde geändert. Andere Sitzungen wurden beendet."), "success")
+            return redirect(url_for("auth.show_account"))
+    return render_template("auth/change_password.html", form=form)
+
+
+def renew_recovery_codes():
+    """New recovery codes after confirming the password; old unused ones stop working."""
+    access.require("account.use")
+    user = current_user._get_current_object()
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit() and passwords.verify_password(
+        user.password_hash, form.password.data
+    ):
+        codes = operations.issue_recovery_codes(user)
+        return render_template(
+            "auth/recovery_codes.html", codes=codes, next_url=url_for("auth.show_account")
+        )
+    flash(_("Das Passwort stimmt nicht; es wurden keine neuen Codes erzeugt."), "error")
+    return redirect(url_for("auth.show_account"))

@@ -1,0 +1,171 @@
+"""Settings: defaults, then the instance file, then the environment, then ``create_app(config)``.
+
+Secrets are never defaulted. In production the application refuses to start unless
+``SECRET_KEY``, the key ring and ``DATABASE_URL`` are given, and names what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PRODUCTION = "production"
+DEVELOPMENT = "development"
+TESTING = "testing"
+ENVIRONMENTS = (PRODUCTION, DEVELOPMENT, TESTING)
+
+#: The folder that holds the embedded database, the demo key ring and the instance file.
+DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+
+INSTANCE_FILE_NAME = "fallteam.toml"
+
+
+class ConfigurationError(RuntimeError):
+    """The application cannot start safely; the message names every missing piece."""
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+#: Environment variables read as settings, with the type each is parsed as.
+_ENVIRONMENT_SETTINGS: dict[str, type] = {
+    "FALLTEAM_ENV": str,
+    "FALLTEAM_DEMO": bool,
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "FALLTEAM_KEY_FILE": str,
+    "FALLTEAM_KEYRING": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USE_TLS": bool,
+    "MAIL_USE_SSL": bool,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_DEFAULT_SENDER": str,
+    "RATELIMIT_STORAGE_URI": str,
+    "SESSION_IDLE_MINUTES": int,
+    "SESSION_MAX_HOURS": int,
+    "PREFERRED_URL_SCHEME": str,
+    "FALLTEAM_PROXY_HOPS": int,
+}
+
+
+def _defaults(instance_path: Path) -> dict[str, Any]:
+    return {
+        "FALLTEAM_ENV": PRODUCTION,
+        "FALLTEAM_DEMO": False,
+        "DATABASE_URL": None,
+        "FALLTEAM_KEY_FILE": str(instance_path / "keys" / "keyring.json"),
+        "FALLTEAM_KEYRING": None,
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_DEFAULT_SENDER": "fallteam@localhost",
+        "RATELIMIT_STORAGE_URI": None,
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_MAX_HOURS": 10,
+        "PREFERRED_URL_SCHEME": "https",
+        "FALLTEAM_PROXY_HOPS": 0,
+        # Sign-in throttling (per account, kept in the database so every worker sees it).
+        "SIGNIN_MAX_FAILURES": 10,
+        "SIGNIN_FAILURE_WINDOW_MINUTES": 15,
+        # Per client address, enforced by Flask-Limiter.
+        "SIGNIN_RATE_LIMIT": "30 per 15 minutes",
+        "PASSWORD_MIN_LENGTH": 12,
+        "RECOVERY_CODE_COUNT": 10,
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "LANGUAGES": {"de": "Deutsch", "en": "English"},
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, instance_path: Path | None = None
+) -> dict[str, Any]:
+    """Collect the settings without validating them (key management needs them before keys exist)."""
+    overrides = dict(overrides or {})
+    instance_path = Path(
+        overrides.pop("INSTANCE_PATH", None)
+        or instance_path
+        or os.environ.get("FALLTEAM_INSTANCE_PATH")
+        or DEFAULT_INSTANCE_PATH
+    )
+    settings = _defaults(instance_path)
+    instance_file = instance_path / INSTANCE_FILE_NAME
+    if instance_file.is_file():
+        with instance_file.open("rb") as fh:
+            settings.update(tomllib.load(fh))
+    for name, kind in _ENVIRONMENT_SETTINGS.items():
+        raw = os.environ.get(name)
+        if raw is None or raw == "":
+            continue
+        settings[name] = _as_bool(raw) if kind is bool else kind(raw)
+    settings.update(overrides)
+    settings["INSTANCE_PATH"] = str(instance_path)
+    if not settings.get("SECRET_KEY"):
+        secret_file = instance_path / "keys" / "secret_key"
+        if secret_file.is_file():
+            settings["SECRET_KEY"] = secret_file.read_text().strip()
+    return settings
+
+
+def finish_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Validate the collected settings and derive the Flask ones; raise ``ConfigurationError``."""
+    env = settings["FALLTEAM_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"FALLTEAM_ENV={env!r} ist unbekannt; erlaubt sind: {', '.join(ENVIRONMENTS)}."
+        )
+    production = env == PRODUCTION
+    missing = []
+    if not settings.get("SECRET_KEY"):
+        missing.append("SECRET_KEY (Umgebungsvariable oder instance/keys/secret_key)")
+    elif production and len(settings["SECRET_KEY"]) < 32:
+        missing.append("SECRET_KEY mit mindestens 32 Zeichen")
+    if not settings.get("FALLTEAM_KEYRING") and not Path(settings["FALLTEAM_KEY_FILE"]).is_file():
+        missing.append(
+            f"Schlüsselbund (FALLTEAM_KEYRING oder Datei {settings['FALLTEAM_KEY_FILE']}; "
+            "anlegen mit 'flask --app wsgi keys init')"
+        )
+    if production and not settings.get("DATABASE_URL"):
+        missing.append("DATABASE_URL (PostgreSQL)")
+    if production and not settings.get("RATELIMIT_STORAGE_URI"):
+        missing.append(
+            "RATELIMIT_STORAGE_URI (gemeinsamer Speicher für die Anmeldebegrenzung, z. B. redis://…)"
+        )
+    if missing:
+        raise ConfigurationError(
+            f"Fallteam startet nicht (Modus {env}); es fehlt: " + "; ".join(missing)
+        )
+    if production and settings.get("FALLTEAM_DEMO"):
+        raise ConfigurationError("Der Demo-Modus ist im Produktionsbetrieb nicht erlaubt.")
+
+    instance_path = Path(settings["INSTANCE_PATH"])
+    settings.setdefault("SQLALCHEMY_DATABASE_URI", None)
+    if not settings["SQLALCHEMY_DATABASE_URI"]:
+        settings["SQLALCHEMY_DATABASE_URI"] = settings.get("DATABASE_URL") or (
+            f"sqlite:///{instance_path / 'fallteam.sqlite3'}"
+        )
+    settings["RATELIMIT_STORAGE_URI"] = settings.get("RATELIMIT_STORAGE_URI") or "memory://"
+    settings["TESTING"] = env == TESTING
+    settings["SESSION_COOKIE_NAME"] = "fallteam_session" if not production else "__Host-fallteam"
+    settings["SESSION_COOKIE_HTTPONLY"] = True
+    settings["SESSION_COOKIE_SAMESITE"] = "Lax"
+    settings["SESSION_COOKIE_SECURE"] = production
+    settings["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings["SESSION_MAX_HOURS"])
+    settings["REMEMBER_COOKIE_DURATION"] = timedelta(seconds=0)
+    settings["SQLALCHEMY_TRACK_MODIFICATIONS"] = False
+    if not production:
+        settings["PREFERRED_URL_SCHEME"] = "http"
+    return settings

@@ -1,0 +1,1 @@
+"""Declarative base, mixins, the request lifecycle and error pages."""

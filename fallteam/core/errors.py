@@ -1,0 +1,80 @@
+"""German error pages (and JSON errors for API clients) that reveal nothing internal."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+#: status -> (title, explanation) shown to people; never the exception text
+MESSAGES = {
+    400: (
+        _l("Ungültige Anfrage"),
+        _l("Die Anfrage war unvollständig oder fehlerhaft. Bitte versuchen Sie es erneut."),
+    ),
+    403: (
+        _l("Kein Zugriff"),
+        _l("Sie haben keine Berechtigung für diese Seite."),
+    ),
+    404: (
+        _l("Seite nicht gefunden"),
+        _l("Diese Seite gibt es nicht oder nicht mehr."),
+    ),
+    405: (
+        _l("Aktion nicht erlaubt"),
+        _l("Diese Aktion ist auf dieser Seite nicht möglich."),
+    ),
+    413: (
+        _l("Datei zu groß"),
+        _l("Die hochgeladene Datei überschreitet die erlaubte Größe."),
+    ),
+    429: (
+        _l("Zu viele Anfragen"),
+        _l("Bitte warten Sie einige Minuten, bevor Sie es erneut versuchen."),
+    ),
+    500: (
+        _l("Interner Fehler"),
+        _l("Etwas ist schiefgegangen. Es wurde nichts gespeichert. Bitte versuchen Sie es erneut."),
+    ),
+}
+
+CSRF_MESSAGE = _l(
+    "Das Formular ist abgelaufen oder stammt nicht von dieser Seite. Bitte laden Sie die Seite "
+    "neu und senden Sie es erneut."
+)
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def render_error(status: int, message: str | None = None):
+    """The response for ``status`` as a page, or as JSON where the client asks for JSON."""
+    title, text = MESSAGES.get(status, MESSAGES[500])
+    text = message or text
+    if _wants_json():
+        return {"error": {"status": status, "title": str(title), "message": str(text)}}, status
+    return render_template("errors/error.html", status=status, title=title, text=text), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        return render_error(400, str(CSRF_MESSAGE))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return render_error(exc.code if exc.code in MESSAGES else 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

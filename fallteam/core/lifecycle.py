@@ -1,0 +1,80 @@
+"""The request lifecycle: one commit per request, rollback on any error, security headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from fallteam.extensions import db
+
+#: No inline script or style anywhere: everything the pages need is served by the app.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def commit_or_rollback(response: Response) -> Response:
+    """Commit the request's unit of work once if it succeeded, roll it back otherwise."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def rollback_on_error(exc: BaseException | None) -> None:
+    """An exception that escaped everything still leaves the database as it was."""
+    if exc is not None:
+        db.session.rollback()
+
+
+def security_headers(response: Response) -> Response:
+    """Headers every response carries; pages are never cached (they may show personal data)."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the lifecycle hooks (and ProxyFix when the app runs behind proxies)."""
+    hops = app.config["FALLTEAM_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.after_request(commit_or_rollback)
+    app.after_request(security_headers)
+    app.teardown_request(rollback_on_error)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Outside a request (CLI, jobs): commit once at the end, roll back on any error."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -1,0 +1,1 @@
+"""Field-level envelope encryption and the key ring it draws on."""

@@ -1,0 +1,20 @@
+"""The language switch."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SubmitField
+from flask_babel import lazy_gettext as _l
+
+
+class LanguageForm(FlaskForm):
+    """Choose the interface language (German or English)."""
+
+    language = SelectField(_l("Sprache"), choices=[])
+    next = HiddenField()
+    submit = SubmitField(_l("Übernehmen"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = list(current_app.config["LANGUAGES"].items())

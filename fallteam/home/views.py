@@ -1,0 +1,32 @@
+"""The start page by role, the language switch and the health check."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, session
+from sqlalchemy import text
+
+from fallteam import access
+from fallteam.auth.session import safe_next
+from fallteam.core.i18n import LANGUAGE_SESSION_KEY
+from fallteam.extensions import db
+from fallteam.home.forms import LanguageForm
+
+
+def start():
+    """What the signed-in user can do, by what the policy grants them."""
+    access.require("start.view")
+    return render_template("home/start.html")
+
+
+def set_language():
+    """Remember the chosen language in the session (works before sign-in too)."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session[LANGUAGE_SESSION_KEY] = form.language.data
+    return redirect(safe_next(form.next.data))
+
+
+def check_health():
+    """For the reverse proxy and monitoring: the database answers. Reveals nothing else."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,41 @@
+"""Signing in takes a password and a second factor; nothing less opens a page."""
+
+from __future__ import annotations
+
+from tests.conftest import csrf_token, fresh_totp_code, sign_in
+
+
+def test_sign_in_with_password_and_totp_reaches_the_start_page(app, client, create_account):
+    account = create_account(["fachkraft"])
+    sign_in(client, app, account)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Willkommen" in page.get_data(as_text=True)
+
+
+def test_password_alone_does_not_sign_in(app, client, create_account):
+    account = create_account(["member"])
+    client.post(
+        "/anmelden",
+        data={"username": account.username, "password": account.password,
+              "csrf_token": csrf_token(client)},
+    )
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/anmelden" in response.headers["Location"]
+
+
+def test_a_totp_code_cannot_be_used_twice(app, client, create_account):
+    account = create_account(["member"])
+    token = csrf_token(client)
+    client.post("/anmelden", data={"username": account.username, "password": account.password,
+                                   "csrf_token": token})
+    code = fresh_totp_code(app, account)
+    assert client.post("/anmelden/zweiter-faktor",
+                       data={"code": code, "csrf_token": csrf_token(client)}).status_code == 302
+    other = app.test_client()
+    other.post("/anmelden", data={"username": account.username, "password": account.password,
+                                  "csrf_token": csrf_token(other)})
+    replay = other.post("/anmelden/zweiter-faktor", data={"code": code, "csrf_token": csrf_token(other)})
+    assert replay.status_code == 200
+    assert "bereits verwendet" in replay.get_data(as_text=True)
