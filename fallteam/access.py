@@ -64,7 +64,8 @@ class Policy:
                 raise PolicyError(f"Rolle {name}: unbekannte Berechtigungen {sorted(unknown)}")
             if role.grants & role.never:
                 raise PolicyError(
-                    f"Rolle {name}: {sorted(role.grants & role.never)} zugleich erlaubt und verboten"
+                    f"Rolle {name}: {sorted(role.grants & role.never)} "
+                    "zugleich erlaubt und verboten"
                 )
             roles[name] = role
         return cls(permissions=permissions, roles=roles)

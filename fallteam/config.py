@@ -93,7 +93,7 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
 def load_settings(
     overrides: dict[str, Any] | None = None, instance_path: Path | None = None
 ) -> dict[str, Any]:
-    """Collect the settings without validating them (key management needs them before keys exist)."""
+    """Collect the settings unvalidated (key management needs them before keys exist)."""
     overrides = dict(overrides or {})
     instance_path = Path(
         overrides.pop("INSTANCE_PATH", None)

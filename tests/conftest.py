@@ -91,9 +91,7 @@ def _isolated_database(request) -> Iterator[None]:
     transaction = connection.begin()
     original = db.session
     db.session = scoped_session(
-        sessionmaker(
-            class_=Session, bind=connection, join_transaction_mode="create_savepoint"
-        ),
+        sessionmaker(class_=Session, bind=connection, join_transaction_mode="create_savepoint"),
         scopefunc=_app_ctx_id,
     )
     limiter.reset()
@@ -108,7 +106,7 @@ def _isolated_database(request) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _settings_marker(request) -> Iterator[None]:
-    """``@pytest.mark.settings(NAME=value)`` changes the application's configuration for one test."""
+    """``@pytest.mark.settings(NAME=value)`` changes the app's configuration for one test."""
     marker = request.node.get_closest_marker("settings")
     if marker is None or "app" not in request.fixturenames:
         yield
@@ -159,7 +157,7 @@ def create_account(app):
             user, _ = accounts.create_user(
                 username=username,
                 display_name=f"Test {username}",
-                email=f"{username}@example.invalid",
+                email=f"{username}@example.org",
                 roles=list(roles or ["member"]),
             )
             accounts.set_password(user, password, chosen_by_user=not must_change_password)
@@ -223,7 +221,7 @@ def sign_in(client: FlaskClient, app, account: Account) -> None:
 
 @pytest.fixture
 def signed_in(app, create_account):
-    """Factory: ``client, account = signed_in(["admin"])`` gives a client signed in with those roles."""
+    """Factory: ``client, account = signed_in(["admin"])``, a client signed in with those roles."""
 
     def make(roles: list[str] | None = None, **kwargs) -> tuple[FlaskClient, Account]:
         account = create_account(roles, **kwargs)

@@ -8,9 +8,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 bp.add_url_rule("/benutzer", "list_users", views.list_users)
 bp.add_url_rule("/benutzer/neu", "create_user", views.create_user, methods=["GET", "POST"])
-bp.add_url_rule(
-    "/benutzer/<uuid:user_id>", "edit_user", views.edit_user, methods=["GET", "POST"]
-)
+bp.add_url_rule("/benutzer/<uuid:user_id>", "edit_user", views.edit_user, methods=["GET", "POST"])
 bp.add_url_rule(
     "/benutzer/<uuid:user_id>/deaktivieren",
     "deactivate_user",

@@ -22,9 +22,7 @@ class MultiCheckboxField(SelectMultipleField):
 class UserForm(FlaskForm):
     """Name, address and roles of an account."""
 
-    display_name = StringField(
-        _l("Name"), validators=[DataRequired(_REQUIRED), Length(max=200)]
-    )
+    display_name = StringField(_l("Name"), validators=[DataRequired(_REQUIRED), Length(max=200)])
     email = EmailField(
         _l("Dienstliche E-Mail-Adresse"),
         validators=[

@@ -69,9 +69,7 @@ def edit_user(user_id: uuid.UUID):
         else:
             flash(_("Änderungen gespeichert."), "success")
             return redirect(url_for("admin.list_users"))
-    return render_template(
-        "admin/user_form.html", form=form, user=user, action_form=ActionForm()
-    )
+    return render_template("admin/user_form.html", form=form, user=user, action_form=ActionForm())
 
 
 def _account_action(user_id: uuid.UUID, change, done: str):

@@ -17,14 +17,25 @@ class DemoUser:
 
 
 DEMO_USERS = (
-    DemoUser("fachkraft", "Fr. Demir (ASD)", "fachkraft@demo.invalid", ("fachkraft", "member"),
-             "Demo-Fachkraft-Passwort"),
-    DemoUser("mitglied", "Hr. Albers (Jugendarbeit)", "mitglied@demo.invalid", ("member",),
-             "Demo-Mitglied-Passwort"),
-    DemoUser("gast", "Fr. Okafor (Jobcenter)", "gast@demo.invalid", ("guest",),
-             "Demo-Gast-Passwort"),
-    DemoUser("dsb", "Hr. Brandt (Datenschutz)", "dsb@demo.invalid", ("dpo",),
-             "Demo-Datenschutz-Passwort"),
-    DemoUser("admin", "Fr. Lindner (IT)", "admin@demo.invalid", ("admin",),
-             "Demo-Admin-Passwort"),
+    DemoUser(
+        "fachkraft",
+        "Fr. Demir (ASD)",
+        "fachkraft@example.org",
+        ("fachkraft", "member"),
+        "Demo-Fachkraft-Passwort",
+    ),
+    DemoUser(
+        "mitglied",
+        "Hr. Albers (Jugendarbeit)",
+        "mitglied@example.org",
+        ("member",),
+        "Demo-Mitglied-Passwort",
+    ),
+    DemoUser(
+        "gast", "Fr. Okafor (Jobcenter)", "gast@example.org", ("guest",), "Demo-Gast-Passwort"
+    ),
+    DemoUser(
+        "dsb", "Hr. Brandt (Datenschutz)", "dsb@example.org", ("dpo",), "Demo-Datenschutz-Passwort"
+    ),
+    DemoUser("admin", "Fr. Lindner (IT)", "admin@example.org", ("admin",), "Demo-Admin-Passwort"),
 )

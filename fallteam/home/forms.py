@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField
-from flask_babel import lazy_gettext as _l
 
 
 class LanguageForm(FlaskForm):

@@ -17,8 +17,11 @@ def test_password_alone_does_not_sign_in(app, client, create_account):
     account = create_account(["member"])
     client.post(
         "/anmelden",
-        data={"username": account.username, "password": account.password,
-              "csrf_token": csrf_token(client)},
+        data={
+            "username": account.username,
+            "password": account.password,
+            "csrf_token": csrf_token(client),
+        },
     )
     response = client.get("/")
     assert response.status_code == 302
@@ -28,14 +31,28 @@ def test_password_alone_does_not_sign_in(app, client, create_account):
 def test_a_totp_code_cannot_be_used_twice(app, client, create_account):
     account = create_account(["member"])
     token = csrf_token(client)
-    client.post("/anmelden", data={"username": account.username, "password": account.password,
-                                   "csrf_token": token})
+    client.post(
+        "/anmelden",
+        data={"username": account.username, "password": account.password, "csrf_token": token},
+    )
     code = fresh_totp_code(app, account)
-    assert client.post("/anmelden/zweiter-faktor",
-                       data={"code": code, "csrf_token": csrf_token(client)}).status_code == 302
+    assert (
+        client.post(
+            "/anmelden/zweiter-faktor", data={"code": code, "csrf_token": csrf_token(client)}
+        ).status_code
+        == 302
+    )
     other = app.test_client()
-    other.post("/anmelden", data={"username": account.username, "password": account.password,
-                                  "csrf_token": csrf_token(other)})
-    replay = other.post("/anmelden/zweiter-faktor", data={"code": code, "csrf_token": csrf_token(other)})
+    other.post(
+        "/anmelden",
+        data={
+            "username": account.username,
+            "password": account.password,
+            "csrf_token": csrf_token(other),
+        },
+    )
+    replay = other.post(
+        "/anmelden/zweiter-faktor", data={"code": code, "csrf_token": csrf_token(other)}
+    )
     assert replay.status_code == 200
     assert "bereits verwendet" in replay.get_data(as_text=True)

@@ -1,0 +1,76 @@
+"""Every route answers every role and method exactly as the route table says."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flask import url_for
+
+from fallteam import access
+from tests.access.route_table import EXPECTED, FORBIDDEN, OK, ROLES, SIGN_IN
+from tests.conftest import sign_in
+from tests.core.test_security_headers import assert_security_headers
+
+CASES = [
+    (endpoint, method, principal, outcome)
+    for endpoint, methods in sorted(EXPECTED.items())
+    for method, principals in sorted(methods.items())
+    for principal, outcome in principals.items()
+]
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def test_every_route_and_method_is_in_the_table(app):
+    served = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - IGNORED_METHODS
+    }
+    listed = {(endpoint, method) for endpoint, methods in EXPECTED.items() for method in methods}
+    assert served - listed == set(), "routes missing from tests/access/route_table.py"
+    assert listed - served == set(), "table lists routes the application does not serve"
+
+
+def test_every_role_of_the_policy_is_a_principal_of_the_table(app):
+    with app.app_context():
+        assert set(access.role_names()) == set(ROLES)
+
+
+def _sample_values(target: uuid.UUID) -> dict:
+    return {"user_id": target, "filename": "css/app.css"}
+
+
+def _classify(response) -> str:
+    if response.status_code == 403:
+        return FORBIDDEN
+    if response.status_code in (301, 302, 303, 307, 308):
+        location = response.headers["Location"]
+        return SIGN_IN if location.split("?")[0].endswith("/anmelden") else OK
+    if 200 <= response.status_code < 300:
+        return OK
+    return f"unexpected status {response.status_code}"
+
+
+@pytest.mark.settings(WTF_CSRF_ENABLED=False)
+@pytest.mark.parametrize(
+    ("endpoint", "method", "principal", "expected"),
+    CASES,
+    ids=[f"{e}-{m}-{p}" for e, m, p, _ in CASES],
+)
+def test_route_answers_as_the_table_says(
+    app, create_account, endpoint, method, principal, expected
+):
+    target = create_account(["member"])
+    client = app.test_client()
+    if principal != "anonymous":
+        sign_in(client, app, create_account([principal]))
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {k: v for k, v in _sample_values(target.id).items() if k in rule.arguments}
+    with app.test_request_context():
+        url = url_for(endpoint, **values)
+    response = client.open(url, method=method, data={})
+    response.close()
+    assert _classify(response) == expected
+    assert_security_headers(response, personal=endpoint != "static")

@@ -1,0 +1,14 @@
+"""The schema comes from the migrations alone, and they match the models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from fallteam.extensions import db
+
+
+def test_the_migrated_schema_matches_the_models(app):
+    with app.app_context(), db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []

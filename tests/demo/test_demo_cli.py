@@ -1,0 +1,36 @@
+"""The demo commands work only in the demo instance."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+
+from fallteam.auth.operations import find_user_by_username, totp_secret
+
+
+@pytest.mark.settings(FALLTEAM_DEMO=True, FALLTEAM_ENV="development")
+def test_demo_load_is_idempotent_and_totp_prints_the_current_code(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert "5 Konten neu angelegt" in first.output
+    assert "0 Konten neu angelegt" in runner.invoke(args=["demo", "load"]).output
+    code = runner.invoke(args=["demo", "totp", "fachkraft"]).output.strip()
+    with app.app_context():
+        secret = totp_secret(find_user_by_username("fachkraft"))
+    assert pyotp.TOTP(secret).verify(code, valid_window=1)
+    logins = runner.invoke(args=["demo", "logins"]).output
+    for name in ("fachkraft", "mitglied", "gast", "dsb", "admin"):
+        assert name in logins
+
+
+@pytest.mark.settings(FALLTEAM_DEMO=True, FALLTEAM_ENV="production")
+def test_demo_commands_refuse_in_production_mode(app):
+    result = app.test_cli_runner().invoke(args=["demo", "totp", "fachkraft"])
+    assert result.exit_code != 0
+    assert "Nur in der Demo-Instanz" in result.output
+
+
+@pytest.mark.settings(FALLTEAM_DEMO=False)
+def test_demo_commands_refuse_outside_the_demo_instance(app):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code != 0
