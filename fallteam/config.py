@@ -7,6 +7,7 @@ Secrets are never defaulted. In production the application refuses to start unle
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -116,6 +117,11 @@ def load_settings(
     if not settings.get("SECRET_KEY"):
         secret_file = instance_path / "keys" / "secret_key"
         if secret_file.is_file():
+            if stat.S_IMODE(secret_file.stat().st_mode) & 0o077:
+                raise ConfigurationError(
+                    f"Fallteam startet nicht: {secret_file} ist für andere lesbar; "
+                    "erwartet wird Modus 600."
+                )
             settings["SECRET_KEY"] = secret_file.read_text().strip()
     return settings
 

@@ -176,6 +176,8 @@ def record_failure(username: str) -> None:
 
 def check_password(username: str, password: str) -> SignInAttempt:
     """The password step. Known and unknown names take the same path and the same time."""
+    # Old attempts no longer count and may hold mistyped passwords: drop them as we go.
+    purge_old_failures()
     if is_locked(username):
         return SignInAttempt(user=None, locked=True)
     user = find_user_by_username(username)

@@ -32,10 +32,18 @@ def _locked_message() -> str:
 
 
 def _pending_or_restart():
+    """The user halfway through signing in; ``None`` (with a note why) sends them back."""
     user = auth_session.pending_user()
-    if user is None:
+    if user is None and not current_user.is_authenticated:
         flash(_("Die Anmeldung ist abgelaufen. Bitte beginnen Sie erneut."), "info")
     return user
+
+
+def _restart_sign_in():
+    # Signed-in users who come back here (Back button, reload) belong on the start page.
+    if current_user.is_authenticated:
+        return redirect(url_for("home.start"))
+    return redirect(url_for("auth.sign_in"))
 
 
 @limiter.limit(_sign_in_limit, methods=["POST"])
@@ -63,7 +71,7 @@ def verify_second_factor():
     """Step two: the code from the authenticator app."""
     user = _pending_or_restart()
     if user is None:
-        return redirect(url_for("auth.sign_in"))
+        return _restart_sign_in()
     if not user.totp_confirmed:
         return redirect(url_for("auth.set_up_second_factor"))
     form = SecondFactorForm()
@@ -83,7 +91,7 @@ def use_recovery_code():
     """Step two without the phone: one of the recovery codes."""
     user = _pending_or_restart()
     if user is None or not user.totp_confirmed:
-        return redirect(url_for("auth.sign_in"))
+        return _restart_sign_in()
     form = RecoveryCodeForm()
     if form.validate_on_submit():
         if operations.is_locked(user.username):
@@ -103,7 +111,7 @@ def set_up_second_factor():
     """First sign-in: set up the authenticator app, confirm one code, receive recovery codes."""
     user = _pending_or_restart()
     if user is None:
-        return redirect(url_for("auth.sign_in"))
+        return _restart_sign_in()
     if user.totp_confirmed:
         return redirect(url_for("auth.verify_second_factor"))
     form = SecondFactorForm()

@@ -32,8 +32,14 @@ def only(*roles: str) -> dict[str, str]:
 
 
 def always_to_sign_in() -> dict[str, str]:
-    """Steps of a sign-in in progress: without a pending sign-in, everyone goes back to it."""
+    """Sign-out: everyone ends on the sign-in page."""
     return dict.fromkeys(PRINCIPALS, SIGN_IN)
+
+
+def sign_in_step() -> dict[str, str]:
+    """A step of a sign-in in progress: without one, visitors go back to the sign-in page and
+    signed-in users to their start page."""
+    return signed_in()
 
 
 #: endpoint -> method -> principal -> outcome
@@ -43,9 +49,9 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "home.set_language": {"POST": public()},
     "home.check_health": {"GET": public()},
     "auth.sign_in": {"GET": public(), "POST": public()},
-    "auth.verify_second_factor": {"GET": always_to_sign_in(), "POST": always_to_sign_in()},
-    "auth.use_recovery_code": {"GET": always_to_sign_in(), "POST": always_to_sign_in()},
-    "auth.set_up_second_factor": {"GET": always_to_sign_in(), "POST": always_to_sign_in()},
+    "auth.verify_second_factor": {"GET": sign_in_step(), "POST": sign_in_step()},
+    "auth.use_recovery_code": {"GET": sign_in_step(), "POST": sign_in_step()},
+    "auth.set_up_second_factor": {"GET": sign_in_step(), "POST": sign_in_step()},
     "auth.sign_out": {"POST": always_to_sign_in()},
     "auth.show_account": {"GET": signed_in()},
     "auth.change_password": {"GET": signed_in(), "POST": signed_in()},

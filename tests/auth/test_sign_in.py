@@ -56,3 +56,32 @@ def test_a_totp_code_cannot_be_used_twice(app, client, create_account):
     )
     assert replay.status_code == 200
     assert "bereits verwendet" in replay.get_data(as_text=True)
+
+
+def test_a_signed_in_user_returning_to_a_sign_in_step_lands_on_the_start_page(app, signed_in):
+    client, _ = signed_in(["member"])
+    for path in (
+        "/anmelden/zweiter-faktor",
+        "/anmelden/zweiter-faktor/einrichten",
+        "/anmelden/wiederherstellungscode",
+    ):
+        page = client.get(path, follow_redirects=True).get_data(as_text=True)
+        assert "Willkommen" in page
+        assert "abgelaufen" not in page
+
+
+def test_an_open_redirect_after_sign_in_is_refused(app, client, create_account):
+    account = create_account(["member"])
+    client.post(
+        "/anmelden?next=//evil.example/",
+        data={
+            "username": account.username,
+            "password": account.password,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    response = client.post(
+        "/anmelden/zweiter-faktor",
+        data={"code": fresh_totp_code(app, account), "csrf_token": csrf_token(client)},
+    )
+    assert response.headers["Location"] == "/"

@@ -103,3 +103,12 @@ def test_production_cookies_are_secure(tmp_path):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_a_session_secret_file_readable_by_others_is_refused(tmp_path):
+    secret = tmp_path / "keys" / "secret_key"
+    secret.parent.mkdir()
+    secret.write_text("x" * 40)
+    secret.chmod(0o644)
+    with pytest.raises(ConfigurationError, match="für andere lesbar"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "FALLTEAM_ENV": "development"})

@@ -1,0 +1,173 @@
+"""Browser fixtures: the application served over real HTTP on a fresh SQLite database, and
+Debian's Chromium driven by Playwright.
+
+Nothing here uses the root ``app`` fixture: its autouse ``_isolated_database`` wraps each test
+in a rolled-back outer transaction on one connection, which a server answering from its own
+threads cannot see. The browser tests get their own application and database instead, and each
+test makes the accounts it signs in with.
+
+Without Chromium or Playwright the tests are skipped with the reason. CI sets
+``FALLTEAM_REQUIRE_BROWSER=1`` so that a broken browser set-up fails the run instead of
+quietly skipping it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from fallteam.auth import operations as accounts
+from fallteam.extensions import db
+from tests.conftest import Account, make_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+#: screenshots for people to look at (git-ignored)
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+#: upper bound for any single browser action; the pages answer in milliseconds, so a failing
+#: test should say so quickly instead of waiting Playwright's default 30 s
+ACTION_TIMEOUT_MS = 10_000
+
+
+def require_browser() -> ModuleType:
+    """``playwright.sync_api`` if Chromium and Playwright are there; skip (or fail) otherwise.
+
+    Called from fixtures, not at collection time: a failure during collection would interrupt
+    the whole run, whereas here only the browser tests fail and the rest of the suite reports.
+    """
+    reason = None
+    sync_api = None
+    try:
+        sync_api = importlib.import_module("playwright.sync_api")
+    except ImportError as exc:
+        reason = f"Playwright ist nicht installiert ({exc}); pip install playwright"
+    if reason is None and not CHROMIUM.is_file():
+        reason = f"Chromium fehlt unter {CHROMIUM} (apt-get install chromium)"
+    if reason is not None:
+        if os.environ.get("FALLTEAM_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Browsertests verlangt (FALLTEAM_REQUIRE_BROWSER=1): {reason}")
+        pytest.skip(f"Browsertests übersprungen: {reason}")
+    return sync_api
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory) -> Iterator[Flask]:
+    """An application of its own on a freshly migrated SQLite database (not the root ``app``)."""
+    instance = tmp_path_factory.mktemp("browser-instance")
+    application = make_app(instance, f"sqlite:///{instance / 'browser.sqlite3'}")
+    yield application
+    with application.app_context():
+        # Pooled SQLite connections would otherwise surface as ResourceWarnings (errors here).
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(live_app) -> Iterator[str]:
+    """``live_app`` served by Werkzeug on a free local port; yields the base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="browser-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def make_account(live_app) -> Callable[..., Account]:
+    """Factory: ``make_account(["fachkraft"])`` stores an account in the live database.
+
+    Mirrors the root ``create_account`` fixture, but commits for real, because the server
+    reads the database through its own connections.
+    """
+
+    def make(
+        roles: list[str] | None = None,
+        *,
+        second_factor: bool = True,
+    ) -> Account:
+        roles = list(roles or ["member"])
+        username = f"browser-{secrets.token_hex(4)}"
+        password = f"Korrekt-Pferd-{secrets.token_hex(4)}"
+        with live_app.app_context():
+            user, _ = accounts.create_user(
+                username=username,
+                display_name=f"Test {username}",
+                email=f"{username}@example.invalid",
+                roles=roles,
+            )
+            # Chosen by the user: otherwise the first page after sign-in would be the
+            # compulsory password change, which these tests are not about.
+            accounts.set_password(user, password, chosen_by_user=True)
+            secret = None
+            if second_factor:
+                secret = accounts.start_second_factor_setup(user)
+                user.totp_confirmed = True
+            db.session.commit()
+            return Account(user.id, user.username, password, secret, roles)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium, once per run (starting it costs more than every test here)."""
+    sync_api = require_browser()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A page in a fresh browser context (no cookies from other tests) pointed at the server.
+
+    Fails the test at teardown if the browser reported errors: with the strict
+    Content-Security-Policy, an inline script or style shows up only there (as a console
+    error), never in the server's responses.
+    """
+    context = chromium.new_context(base_url=live_server, locale="de-DE")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    errors: list[str] = []
+    try:
+        browser_page = context.new_page()
+        browser_page.on(
+            "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
+        )
+        browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield browser_page
+    finally:
+        context.close()
+    if errors:
+        pytest.fail("Der Browser meldete Fehler:\n" + "\n".join(errors))
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    """Where screenshots go: ``tests/browser/artifacts/`` (created on demand, git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
