@@ -14,6 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; refuse to start (``ConfigurationError``) when settings are missing."""
     from fallteam import access, extensions
     from fallteam.admin.blueprint import bp as admin_bp
+    from fallteam.audit.cli import audit_cli
     from fallteam.auth import session as auth_session
     from fallteam.auth.blueprint import bp as auth_bp
     from fallteam.config import finish_settings, load_settings
@@ -41,12 +42,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     access.init_app(app)
-    auth_session.init_app(app)
     lifecycle.init_app(app)
+    auth_session.init_app(app)
     errors.init_app(app)
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(audit_cli)
     return app

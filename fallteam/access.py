@@ -148,7 +148,16 @@ def require(permission: str, obj: Any = None) -> None:
     if not current_user.is_authenticated:
         raise _SignInRequired()
     if not allowed(current_user, permission, obj):
-        raise Forbidden()
+        raise AccessRefused(permission, obj)
+
+
+class AccessRefused(Forbidden):
+    """A signed-in user asked for something the policy does not allow; audited as refused."""
+
+    def __init__(self, permission: str, obj: Any = None) -> None:
+        super().__init__()
+        self.permission = permission
+        self.obj = obj
 
 
 class _SignInRequired(Exception):

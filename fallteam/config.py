@@ -83,6 +83,9 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         "SIGNIN_RATE_LIMIT": "30 per 15 minutes",
         "PASSWORD_MIN_LENGTH": 12,
         "RECOVERY_CODE_COUNT": 10,
+        # Audit checkpoints are signed every N events and at least hourly while events come.
+        "AUDIT_CHECKPOINT_EVERY": 1000,
+        "AUDIT_CHECKPOINT_HOURS": 1,
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": {"de": "Deutsch", "en": "English"},

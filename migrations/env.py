@@ -21,9 +21,12 @@ def _render_item(type_, obj, autogen_context):
     # Migrations must not import application code: the app's own column types are rendered as
     # the plain SQLAlchemy types they store as.
     from fallteam.core.models import UTCDateTime
+    from fallteam.crypto.types import _EncryptedType
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, _EncryptedType):
+        return "sa.LargeBinary()"
     return False
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
+from fallteam.crypto.types import EncryptedText
 
 
 class User(UUIDPrimaryKey, CreatedTimestamp, Base):
     """A person who signs in: staff, team member, guest, DPO or administrator."""
 
     __tablename__ = "users"
+    __audit_type__ = "user"
 
     #: sign-in name, stored lower-case
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -27,7 +29,7 @@ class User(UUIDPrimaryKey, CreatedTimestamp, Base):
     #: set when an administrator chose the password; the user must replace it
     must_change_password: Mapped[bool] = mapped_column(default=True)
     #: TOTP secret, encrypted with the system data key (None until set up)
-    totp_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText())
     #: whether the second factor was confirmed with a valid code
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
     #: last TOTP time step accepted, so a code cannot be used twice

@@ -13,10 +13,11 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from fallteam.audit.models import AuditAction, Outcome
+from fallteam.audit.operations import record
 from fallteam.auth import passwords, totp
 from fallteam.auth.models import RecoveryCode, SignInFailure, User, UserRole
 from fallteam.core.models import utcnow
-from fallteam.crypto import envelope
 from fallteam.extensions import db
 
 USERNAME_MAX = 80
@@ -71,6 +72,7 @@ def create_user(
     user.roles = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.add(user)
     db.session.flush()
+    record(AuditAction.ACCOUNT_CREATE, user, details={"roles": user.role_names})
     return user, one_time
 
 
@@ -80,17 +82,29 @@ def _one_time_password() -> str:
 
 def update_user(user: User, *, display_name: str, email: str, roles: list[str]) -> None:
     """Change name, address and roles; a change of roles ends the user's sessions."""
+    changed = [
+        name
+        for name, new in (("display_name", display_name.strip()), ("email", email.strip()))
+        if getattr(user, name) != new
+    ]
     user.display_name = display_name.strip()
     user.email = email.strip()
-    wanted = set(roles)
-    if wanted != set(user.role_names):
-        if "admin" in user.role_names and "admin" not in wanted:
+    wanted, before = set(roles), user.role_names
+    if wanted != set(before):
+        if "admin" in before and "admin" not in wanted:
             _keep_an_administrator(user)
         user.roles = [r for r in user.roles if r.role in wanted] + [
-            UserRole(role=r) for r in sorted(wanted - set(user.role_names))
+            UserRole(role=r) for r in sorted(wanted - set(before))
         ]
         end_all_sessions(user)
+        changed.append("roles")
     db.session.flush()
+    if changed:
+        record(
+            AuditAction.ACCOUNT_UPDATE,
+            user,
+            details={"fields": changed, "roles_before": before, "roles_after": user.role_names},
+        )
 
 
 def _keep_an_administrator(leaving: User) -> None:
@@ -110,6 +124,7 @@ def set_password(user: User, new_password: str, *, chosen_by_user: bool) -> None
     user.must_change_password = not chosen_by_user
     user.password_changed_dt = utcnow()
     end_all_sessions(user)
+    record(AuditAction.PASSWORD_CHANGE if chosen_by_user else AuditAction.PASSWORD_RESET, user)
 
 
 def reset_password(user: User) -> str:
@@ -127,12 +142,14 @@ def deactivate_user(user: User, *, actor: User) -> None:
         _keep_an_administrator(user)
     user.active = False
     end_all_sessions(user)
+    record(AuditAction.ACCOUNT_DEACTIVATE, user)
 
 
 def reactivate_user(user: User) -> None:
     """Allow the account to sign in again."""
     user.active = True
     db.session.flush()
+    record(AuditAction.ACCOUNT_REACTIVATE, user)
 
 
 # --- sign-in bookkeeping -------------------------------------------------------------------
@@ -168,33 +185,64 @@ def is_locked(username: str) -> bool:
     return recent_failures(username) >= current_app.config["SIGNIN_MAX_FAILURES"]
 
 
-def record_failure(username: str) -> None:
-    """Count one failed attempt (wrong password, unknown name or wrong second factor)."""
+def record_failure(username: str, *, reason: str, user: User | None = None) -> None:
+    """Count one failed attempt (wrong password, unknown name or wrong second factor).
+
+    The audit event names the account when there is one, never the name that was typed
+    (it may be a mistyped password).
+    """
     db.session.add(SignInFailure(username=normalise_username(username), attempted_dt=utcnow()))
     db.session.flush()
+    _record_sign_in_failure(user, reason)
+    if recent_failures(username) == current_app.config["SIGNIN_MAX_FAILURES"]:
+        record(AuditAction.LOCKOUT, user, actor=user, outcome=Outcome.DENIED)
+
+
+def _record_sign_in_failure(user: User | None, reason: str) -> None:
+    record(
+        AuditAction.SIGN_IN_FAILED,
+        user,
+        actor=user,
+        outcome=Outcome.DENIED,
+        details={"reason": reason},
+    )
 
 
 def check_password(username: str, password: str) -> SignInAttempt:
     """The password step. Known and unknown names take the same path and the same time."""
     # Old attempts no longer count and may hold mistyped passwords: drop them as we go.
     purge_old_failures()
-    if is_locked(username):
-        return SignInAttempt(user=None, locked=True)
     user = find_user_by_username(username)
+    if is_locked(username):
+        _record_sign_in_failure(user, "locked")
+        return SignInAttempt(user=None, locked=True)
     usable = user is not None and user.active
     if passwords.verify_password(user.password_hash if usable else None, password) and usable:
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
         return SignInAttempt(user=user, locked=False)
-    record_failure(username)
+    reason = "unknown_account" if user is None else "inactive" if not user.active else "password"
+    record_failure(username, reason=reason, user=user)
     return SignInAttempt(user=None, locked=False)
 
 
-def complete_sign_in(user: User) -> None:
+def complete_sign_in(user: User, *, method: str) -> None:
     """Both factors passed: note the time and forget the failed attempts of this name."""
     user.last_sign_in_dt = utcnow()
     db.session.execute(delete(SignInFailure).where(SignInFailure.username == user.username))
     db.session.flush()
+    record(AuditAction.SIGN_IN, user, actor=user, details={"second_factor": method})
+
+
+def sign_out(user: User) -> None:
+    """End every session of ``user`` (sign-out from one device ends them all)."""
+    end_all_sessions(user)
+    record(AuditAction.SIGN_OUT, user, actor=user)
+
+
+def note_session_expired(user: User, *, reason: str) -> None:
+    """A session ended by timeout."""
+    record(AuditAction.SESSION_EXPIRED, user, actor=user, details={"reason": reason})
 
 
 def purge_old_failures() -> int:
@@ -208,23 +256,10 @@ def purge_old_failures() -> int:
 # --- second factor -------------------------------------------------------------------------
 
 
-def _totp_place(user: User) -> envelope.Place:
-    return envelope.Place(table="users", column="totp_secret", row_id=user.id)
-
-
-def totp_secret(user: User) -> str | None:
-    """The decrypted TOTP secret of ``user``."""
-    if user.totp_secret_ct is None:
-        return None
-    return envelope.decrypt(user.totp_secret_ct, _totp_place(user)).decode("ascii")
-
-
 def start_second_factor_setup(user: User) -> str:
     """A new, unconfirmed TOTP secret (stored encrypted); returns it for the QR code."""
     secret = totp.new_secret()
-    user.totp_secret_ct = envelope.encrypt(
-        secret.encode("ascii"), _totp_place(user), envelope.system_key()
-    )
+    user.totp_secret = secret
     user.totp_confirmed = False
     user.totp_last_step = None
     db.session.flush()
@@ -233,7 +268,7 @@ def start_second_factor_setup(user: User) -> str:
 
 def verify_second_factor(user: User, code: str) -> bool:
     """Whether ``code`` is valid now and was not used before (replay protection)."""
-    secret = totp_secret(user)
+    secret = user.totp_secret
     if secret is None:
         return False
     step = totp.matching_step(secret, code)
@@ -250,16 +285,18 @@ def confirm_second_factor(user: User, code: str) -> bool:
         return False
     user.totp_confirmed = True
     db.session.flush()
+    record(AuditAction.SECOND_FACTOR_SET_UP, user, actor=user)
     return True
 
 
 def reset_second_factor(user: User) -> None:
     """Forget the second factor and recovery codes; the user sets them up at next sign-in."""
-    user.totp_secret_ct = None
+    user.totp_secret = None
     user.totp_confirmed = False
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     end_all_sessions(user)
+    record(AuditAction.SECOND_FACTOR_RESET, user)
 
 
 def _code_hash(code: str) -> str:
@@ -279,6 +316,7 @@ def issue_recovery_codes(user: User) -> list[str]:
     for code in codes:
         db.session.add(RecoveryCode(user_id=user.id, code_hash=_code_hash(code)))
     db.session.flush()
+    record(AuditAction.RECOVERY_CODES_ISSUED, user, actor=user, details={"count": len(codes)})
     return codes
 
 
@@ -295,6 +333,7 @@ def use_recovery_code(user: User, code: str) -> bool:
         return False
     found.used_dt = utcnow()
     db.session.flush()
+    record(AuditAction.RECOVERY_CODE_USED, user, actor=user)
     return True
 
 

@@ -43,11 +43,11 @@ def pending_user() -> User | None:
     return operations.find_user_by_login_token(pending["token"])
 
 
-def finish_sign_in(user: User) -> str:
+def finish_sign_in(user: User, *, method: str) -> str:
     """Both factors passed: start a new session for ``user``; return where to go next."""
     pending = session.get(PENDING_KEY) or {}
     renew_session(user)
-    operations.complete_sign_in(user)
+    operations.complete_sign_in(user, method=method)
     return safe_next(pending.get("next"))
 
 
@@ -71,7 +71,7 @@ def safe_next(target: str | None) -> str:
 def sign_out() -> None:
     """End this session and every other session of the user."""
     if current_user.is_authenticated:
-        operations.end_all_sessions(current_user._get_current_object())
+        operations.sign_out(current_user._get_current_object())
     logout_user()
     _fresh_session()
 
@@ -88,19 +88,21 @@ def _load_user(token: str) -> User | None:
     return operations.find_user_by_login_token(token)
 
 
-def _expired() -> bool:
+def _expiry_reason() -> str | None:
     now = time.time()
-    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    lifetime = current_app.config["SESSION_MAX_HOURS"] * 3600
-    last_seen = session.get(LAST_SEEN_KEY, 0)
-    signed_in_at = session.get(SIGNED_IN_AT_KEY, 0)
-    return now - last_seen > idle or now - signed_in_at > lifetime
+    if now - session.get(SIGNED_IN_AT_KEY, 0) > current_app.config["SESSION_MAX_HOURS"] * 3600:
+        return "lifetime"
+    if now - session.get(LAST_SEEN_KEY, 0) > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        return "idle"
+    return None
 
 
 def _enforce_session_rules():
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
-    if _expired():
+    reason = _expiry_reason()
+    if reason:
+        operations.note_session_expired(current_user._get_current_object(), reason=reason)
         logout_user()
         _fresh_session()
         flash(_l("Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an."), "info")

@@ -79,9 +79,9 @@ def verify_second_factor():
         if operations.is_locked(user.username):
             form.form_errors.append(_locked_message())
         elif operations.verify_second_factor(user, form.code.data):
-            return redirect(auth_session.finish_sign_in(user))
+            return redirect(auth_session.finish_sign_in(user, method="totp"))
         else:
-            operations.record_failure(user.username)
+            operations.record_failure(user.username, reason="second_factor", user=user)
             form.code.errors.append(_("Der Code ist falsch oder bereits verwendet."))
     return render_template("auth/second_factor.html", form=form)
 
@@ -99,9 +99,9 @@ def use_recovery_code():
         elif operations.use_recovery_code(user, form.code.data):
             left = operations.unused_recovery_codes(user)
             flash(_("Wiederherstellungscode verwendet. Verbleibende Codes: %(n)d.", n=left), "info")
-            return redirect(auth_session.finish_sign_in(user))
+            return redirect(auth_session.finish_sign_in(user, method="recovery_code"))
         else:
-            operations.record_failure(user.username)
+            operations.record_failure(user.username, reason="recovery_code", user=user)
             form.code.errors.append(_("Dieser Code ist ungültig oder bereits verwendet."))
     return render_template("auth/recovery_code.html", form=form)
 
@@ -115,16 +115,16 @@ def set_up_second_factor():
     if user.totp_confirmed:
         return redirect(url_for("auth.verify_second_factor"))
     form = SecondFactorForm()
-    secret = operations.totp_secret(user)
+    secret = user.totp_secret
     if request.method == "POST" and secret is None and ActionForm().validate():
         operations.start_second_factor_setup(user)
         return redirect(url_for("auth.set_up_second_factor"))
     if secret is not None and form.validate_on_submit():
         if operations.confirm_second_factor(user, form.code.data):
             codes = operations.issue_recovery_codes(user)
-            next_url = auth_session.finish_sign_in(user)
+            next_url = auth_session.finish_sign_in(user, method="totp_set_up")
             return render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
-        operations.record_failure(user.username)
+        operations.record_failure(user.username, reason="second_factor_set_up", user=user)
         form.code.errors.append(_("Der Code stimmt nicht. Bitte prüfen Sie die Uhrzeit am Gerät."))
     uri = totp.provisioning_uri(secret, user.username) if secret else None
     return render_template(

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
+
+from fallteam.audit.models import AuditAction, Outcome
+from fallteam.audit.operations import record
+from fallteam.extensions import db
 
 #: status -> (title, explanation) shown to people; never the exception text
 MESSAGES = {
@@ -62,8 +67,30 @@ def render_error(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, title=title, text=text), status
 
 
+def record_refusal(exc: Forbidden) -> None:
+    """Audit a refusal in its own transaction: whatever the request began is rolled back,
+    the refusal itself is kept."""
+    db.session.rollback()
+    permission = getattr(exc, "permission", None)
+    obj = getattr(exc, "obj", None)
+    record(
+        AuditAction.REFUSE,
+        obj,
+        outcome=Outcome.DENIED,
+        purpose=permission,
+        actor=current_user if current_user.is_authenticated else None,
+        details={"endpoint": request.endpoint, "method": request.method},
+    )
+    db.session.commit()
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+
+    @app.errorhandler(Forbidden)
+    def _refused(exc: Forbidden):
+        record_refusal(exc)
+        return render_error(403)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from fallteam.audit.operations import new_request_id
 from fallteam.extensions import db
 
 #: No inline script or style anywhere: everything the pages need is served by the app.
@@ -42,9 +43,16 @@ def rollback_on_error(exc: BaseException | None) -> None:
         db.session.rollback()
 
 
+def assign_request_id() -> None:
+    """Every request gets an id, stored with its audit events and returned in a header."""
+    g.request_id = new_request_id()
+
+
 def security_headers(response: Response) -> Response:
     """Headers every response carries; pages are never cached (they may show personal data)."""
     headers = response.headers
+    if "request_id" in g:
+        headers["X-Request-ID"] = g.request_id
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "no-referrer"
@@ -64,6 +72,7 @@ def init_app(app: Flask) -> None:
     hops = app.config["FALLTEAM_PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.before_request(assign_request_id)
     app.after_request(commit_or_rollback)
     app.after_request(security_headers)
     app.teardown_request(rollback_on_error)

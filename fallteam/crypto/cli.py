@@ -11,6 +11,8 @@ import secrets
 from pathlib import Path
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
 from fallteam.config import load_settings
 from fallteam.crypto.keyring import FileKeyProvider, Keyring, KeyringError, provider_from_settings
@@ -45,8 +47,9 @@ def init_keys() -> None:
 
 
 @keys_cli.command("status")
-def keys_status() -> None:
-    """Show which key versions exist, without printing any key material."""
+@click.option("--offline", is_flag=True, help="Nur den Schlüsselbund prüfen, ohne Datenbank.")
+def keys_status(offline: bool) -> None:
+    """Show key versions and how many data keys each wraps, without printing key material."""
     settings = load_settings()
     try:
         ring = provider_from_settings(settings).load()
@@ -54,3 +57,102 @@ def keys_status() -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"KEK-Versionen: {', '.join(str(v) for v in sorted(ring.keks))}")
     click.echo(f"Aktive KEK-Version: {ring.active_kek}")
+    if not offline:
+        click.get_current_context().invoke(_data_key_status)
+
+
+@click.command()
+@with_appcontext
+def _data_key_status() -> None:
+    from fallteam.crypto import operations
+
+    per_version = operations.keys_by_kek_version()
+    for version, count in sorted(per_version.items()):
+        click.echo(f"Datenschlüssel unter KEK-Version {version}: {count}")
+    if operations.reencryption_pending():
+        click.echo("Eine Neuverschlüsselung ist begonnen und nicht beendet: 'keys reencrypt'.")
+
+
+def _batches(step, label: str) -> int:
+    """Run ``step`` (one batch, flushed) in its own transaction until it finds no more work."""
+    from fallteam.core.lifecycle import unit_of_work
+
+    total = 0
+    while True:
+        with unit_of_work():
+            done = step()
+        if not done:
+            return total
+        total += done
+        click.echo(f"  {label}: {total}")
+
+
+@keys_cli.command("rotate-kek")
+@click.option("--batch-size", default=1000, show_default=True)
+@click.option("--resume", is_flag=True, help="Keine neue Version anlegen, nur fertig umschlüsseln.")
+@with_appcontext
+def rotate_kek(batch_size: int, resume: bool) -> None:
+    """New KEK version; rewrap every data key under it. Data rows are not touched; the old
+    version keeps working until retired. Online: safe while the application runs."""
+    from fallteam.core.lifecycle import unit_of_work
+    from fallteam.crypto import operations
+
+    if not resume:
+        with unit_of_work():
+            version = operations.add_kek_version(provider_from_settings(current_app.config))
+        click.echo(f"Neue KEK-Version {version} angelegt und aktiv.")
+    total = _batches(lambda: operations.rewrap_batch(batch_size), "umgeschlüsselt")
+    with unit_of_work():
+        operations.finish_kek_rotation(total)
+    click.echo(f"Fertig: {total} Datenschlüssel unter der neuen KEK-Version.")
+
+
+@keys_cli.command("retire-kek")
+@click.argument("version", type=int)
+@with_appcontext
+def retire_kek(version: int) -> None:
+    """Remove an old KEK version from the ring once no data key uses it."""
+    from fallteam.crypto import operations
+    from fallteam.crypto.runtime import current_keyring, replace_keyring
+
+    ring = current_keyring()
+    if version == ring.active_kek:
+        raise click.ClickException("Die aktive KEK-Version kann nicht stillgelegt werden.")
+    if operations.keys_by_kek_version().get(version):
+        raise click.ClickException(
+            f"KEK-Version {version} schützt noch Datenschlüssel: erst 'keys rotate-kek --resume'."
+        )
+    retired = Keyring(
+        keks={v: k for v, k in ring.keks.items() if v != version},
+        active_kek=ring.active_kek,
+        audit_mac_key=ring.audit_mac_key,
+        blind_index_key=ring.blind_index_key,
+        checkpoint_signing_key=ring.checkpoint_signing_key,
+    )
+    provider_from_settings(current_app.config).store(retired)
+    replace_keyring(retired)
+    click.echo(f"KEK-Version {version} stillgelegt.")
+
+
+@keys_cli.command("reencrypt")
+@click.option("--batch-size", default=1000, show_default=True)
+@with_appcontext
+def reencrypt(batch_size: int) -> None:
+    """New data keys for every owner; values re-encrypted in batches, old keys then destroyed.
+
+    A run either finishes a round that was stopped (crash, Ctrl+C) or starts a new one; within
+    a round every value is re-encrypted exactly once, and concurrent edits are never
+    overwritten."""
+    from fallteam.core.lifecycle import unit_of_work
+    from fallteam.crypto import operations
+
+    if operations.reencryption_pending():
+        click.echo("Setze begonnene Neuverschlüsselung fort.")
+    else:
+        with unit_of_work():
+            count = operations.start_reencryption()
+        click.echo(f"Neue Datenschlüssel für {count} Eigentümer angelegt.")
+    total = _batches(lambda: operations.reencrypt_batch(batch_size), "neu verschlüsselt")
+    with unit_of_work():
+        retired = operations.retire_unused_keys()
+    click.echo(f"Fertig: {total} Werte neu verschlüsselt, {retired} alte Schlüssel vernichtet.")

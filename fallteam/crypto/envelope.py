@@ -1,74 +1,52 @@
-"""Envelope encryption with AES-256-GCM: DEKs wrapped by the KEK, values bound to their place.
+"""Envelope encryption: each owner (a case, or the system) has a data key wrapped by the KEK.
 
-Ciphertext format (version 1)::
-
-    0x01 | data key id (16 bytes) | nonce (12 bytes) | ciphertext + tag
-
-The associated data names the value's place (table, column, row id, case id), so a ciphertext
-copied to another row, column or case fails to decrypt.
+This is the one place that turns ciphertext into plaintext. Data keys are unwrapped once per
+request (application context), not once per field.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
-from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import g, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from fallteam.crypto.models import SYSTEM_SCOPE, DataKey
-from fallteam.crypto.runtime import current_keyring
-from fallteam.extensions import db
+from fallteam.crypto import aead
+from fallteam.crypto.aead import DecryptionError, Place
+from fallteam.crypto.models import SYSTEM_OWNER, DataKey
+from fallteam.crypto.runtime import current_keyring, kek
 
-FORMAT_V1 = 0x01
-NONCE_BYTES = 12
-_HEADER = 1 + 16 + NONCE_BYTES
-
-#: the system data key has a fixed id, so two workers creating it at once collide on the key
-SYSTEM_KEY_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
+__all__ = ["SHREDDED", "DecryptionError", "Place", "Shredded", "decrypt", "encrypt"]
 
 
-class DecryptionError(RuntimeError):
-    """A value could not be decrypted: tampered, moved, unknown format or key, or shredded."""
+class Shredded:
+    """What a field reads as once its data key was destroyed: clearly deleted, not a crash."""
+
+    _instance: Shredded | None = None
+
+    def __new__(cls) -> Shredded:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __str__(self) -> str:
+        return "[gelöscht]"
+
+    def __repr__(self) -> str:
+        return "SHREDDED"
+
+    def __bool__(self) -> bool:
+        return False
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where a value lives; becomes the associated data of its ciphertext."""
+SHREDDED = Shredded()
 
-    table: str
-    column: str
-    row_id: uuid.UUID
-    case_id: uuid.UUID | None = None
-
-    def associated_data(self) -> bytes:
-        case = str(self.case_id) if self.case_id else "-"
-        return f"fallteam:v1|{self.table}|{self.column}|{self.row_id}|{case}".encode()
+_KEY_COLUMNS = (DataKey.id, DataKey.kek_version, DataKey.wrapped_key)
 
 
-def _wrap_aad(key_id: uuid.UUID) -> bytes:
-    return b"fallteam:dek|" + key_id.bytes
-
-
-def new_data_key(scope: str, case_id: uuid.UUID | None = None, key_id: uuid.UUID | None = None):
-    """Create a fresh DEK, store it wrapped by the active KEK, and return the row (flushed)."""
-    ring = current_keyring()
-    key = DataKey(id=key_id, scope=scope, case_id=case_id, kek_version=ring.active_kek)
-    nonce = os.urandom(NONCE_BYTES)
-    dek = AESGCM.generate_key(bit_length=256)
-    key.wrapped_key = nonce + AESGCM(ring.kek(ring.active_kek)).encrypt(
-        nonce, dek, _wrap_aad(key.id)
-    )
-    db.session.add(key)
-    db.session.flush()
-    _cache()[key.id] = AESGCM(dek)
-    return key
-
-
-def _cache() -> dict[uuid.UUID, AESGCM]:
-    # Unwrapping once per request (application context), not once per field.
+def _cache() -> dict[uuid.UUID, AESGCM | Shredded]:
     if not has_app_context():
         return {}
     if "_fallteam_deks" not in g:
@@ -76,51 +54,86 @@ def _cache() -> dict[uuid.UUID, AESGCM]:
     return g._fallteam_deks
 
 
-def unwrap(key: DataKey) -> AESGCM:
-    """The AEAD of a stored data key; refuses shredded keys and unknown KEK versions."""
+def forget_cached_keys() -> None:
+    """Drop the unwrapped keys of this request (after shredding or re-encryption)."""
+    _cache().clear()
+
+
+def _unwrap(key_id: uuid.UUID, kek_version: int, wrapped: bytes | None) -> AESGCM | Shredded:
     cache = _cache()
-    if key.id in cache:
-        return cache[key.id]
-    if key.wrapped_key is None:
-        raise DecryptionError("Der Schlüssel wurde vernichtet (gelöscht).")
-    ring = current_keyring()
-    wrapped = key.wrapped_key
-    try:
-        dek = AESGCM(ring.kek(key.kek_version)).decrypt(
-            wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], _wrap_aad(key.id)
+    if key_id not in cache:
+        if wrapped is None:
+            cache[key_id] = SHREDDED
+        else:
+            cache[key_id] = AESGCM(aead.unwrap_key(kek(kek_version), key_id, wrapped))
+    return cache[key_id]
+
+
+def owner_of(case_id: uuid.UUID | None) -> uuid.UUID:
+    """The data key owner for a value of ``case_id`` (the system for non-case data)."""
+    return case_id or SYSTEM_OWNER
+
+
+def active_key(session: Session, owner_id: uuid.UUID) -> tuple[uuid.UUID, AESGCM]:
+    """The owner's active data key, made (and added to ``session``) on first use."""
+    with session.no_autoflush:
+        pending = next(
+            (
+                k
+                for k in session.new
+                if isinstance(k, DataKey) and k.owner_id == owner_id and k.active
+            ),
+            None,
         )
-    except InvalidTag as exc:
-        raise DecryptionError("Datenschlüssel lässt sich nicht entpacken.") from exc
-    cache[key.id] = aead = AESGCM(dek)
-    return aead
+        row = (
+            (pending.id, pending.kek_version, pending.wrapped_key)
+            if pending is not None
+            else session.execute(
+                select(*_KEY_COLUMNS).where(DataKey.owner_id == owner_id, DataKey.active)
+            ).one_or_none()
+        )
+    if row is None:
+        return create_key(session, owner_id)
+    unwrapped = _unwrap(*row)
+    if isinstance(unwrapped, Shredded):
+        raise DecryptionError("Die Schlüssel dieses Falls wurden vernichtet; er ist gelöscht.")
+    return row[0], unwrapped
 
 
-def system_key() -> DataKey:
-    """The system DEK for non-case data, created on first use."""
-    key = db.session.get(DataKey, SYSTEM_KEY_ID)
-    if key is not None:
-        return key
-    with db.session.begin_nested():
-        return new_data_key(SYSTEM_SCOPE, key_id=SYSTEM_KEY_ID)
+def create_key(session: Session, owner_id: uuid.UUID) -> tuple[uuid.UUID, AESGCM]:
+    """A new active data key for ``owner_id``, wrapped by the active KEK (added, not flushed)."""
+    ring = current_keyring()
+    dek = aead.new_key()
+    key = DataKey(owner_id=owner_id, active=True, kek_version=ring.active_kek)
+    key.wrapped_key = aead.wrap_key(ring.kek(ring.active_kek), key.id, dek)
+    session.add(key)
+    cipher = AESGCM(dek)
+    _cache()[key.id] = cipher
+    return key.id, cipher
 
 
-def encrypt(plaintext: bytes, place: Place, key: DataKey) -> bytes:
-    """Encrypt ``plaintext`` for ``place`` under ``key`` with a fresh random nonce."""
-    nonce = os.urandom(NONCE_BYTES)
-    body = unwrap(key).encrypt(nonce, plaintext, place.associated_data())
-    return bytes([FORMAT_V1]) + key.id.bytes + nonce + body
+def encrypt(session: Session, plaintext: bytes, place: Place) -> bytes:
+    """Encrypt ``plaintext`` for ``place`` with the active key of its owner."""
+    key_id, cipher = active_key(session, owner_of(place.case_id))
+    return aead.seal(cipher, key_id, plaintext, place)
 
 
-def decrypt(blob: bytes, place: Place) -> bytes:
-    """Decrypt a value stored at ``place``; format and key id are checked before decrypting."""
-    if len(blob) < _HEADER + 16 or blob[0] != FORMAT_V1:
-        raise DecryptionError("Unbekanntes Verschlüsselungsformat.")
-    key_id = uuid.UUID(bytes=bytes(blob[1:17]))
-    key = db.session.get(DataKey, key_id)
-    if key is None:
-        raise DecryptionError("Unbekannter Datenschlüssel.")
-    nonce = bytes(blob[17:_HEADER])
-    try:
-        return unwrap(key).decrypt(nonce, bytes(blob[_HEADER:]), place.associated_data())
-    except InvalidTag as exc:
-        raise DecryptionError("Wert wurde verändert oder gehört nicht an diese Stelle.") from exc
+def decrypt(session: Session, blob: bytes, place: Place) -> bytes | Shredded:
+    """Decrypt a value stored at ``place``; ``SHREDDED`` when its key was destroyed.
+
+    Uses Core, not the ORM, to find the key: this runs inside ORM load events.
+    """
+    key_id = aead.key_id_of(blob)
+    cipher = _cache().get(key_id)
+    if cipher is None:
+        row = (
+            session.connection()
+            .execute(select(*_KEY_COLUMNS).where(DataKey.id == key_id))
+            .one_or_none()
+        )
+        if row is None:
+            raise DecryptionError("Unbekannter Datenschlüssel.")
+        cipher = _unwrap(*row)
+    if isinstance(cipher, Shredded):
+        return SHREDDED
+    return aead.open_sealed(cipher, blob, place)

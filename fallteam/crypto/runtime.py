@@ -24,6 +24,21 @@ def current_keyring() -> Keyring:
     return current_app.extensions[_EXTENSION]
 
 
-def replace_keyring(app: Flask, ring: Keyring) -> None:
+def replace_keyring(ring: Keyring) -> None:
     """Swap in a changed ring (after a KEK rotation) without restarting."""
-    app.extensions[_EXTENSION] = ring
+    current_app.extensions[_EXTENSION] = ring
+
+
+def kek(version: int) -> bytes:
+    """The KEK of ``version``. A version this process does not know yet (another host rotated
+    the KEK) makes it read the ring again once before giving up."""
+    ring = current_keyring()
+    if version not in ring.keks:
+        try:
+            fresh = provider_from_settings(current_app.config).load()
+        except KeyringError:
+            fresh = ring
+        if version in fresh.keks:
+            replace_keyring(fresh)
+            ring = fresh
+    return ring.kek(version)

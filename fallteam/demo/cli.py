@@ -55,7 +55,7 @@ def show_totp(username: str) -> None:
     user = accounts.find_user_by_username(username)
     if user is None or user.username not in {d.username for d in DEMO_USERS}:
         raise click.ClickException(f"Kein Demo-Konto {username!r}.")
-    secret = accounts.totp_secret(user)
+    secret = user.totp_secret
     if secret is None:
         raise click.ClickException("Für dieses Konto ist kein zweiter Faktor eingerichtet.")
     click.echo(totp.current_code(secret))

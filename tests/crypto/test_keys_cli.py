@@ -45,13 +45,13 @@ def test_a_second_init_changes_nothing(tmp_path):
 def test_status_names_versions_but_prints_no_key_material(tmp_path):
     _run(tmp_path, "init")
     ring = Keyring.from_json((tmp_path / "keys" / "keyring.json").read_text())
-    result = _run(tmp_path, "status")
+    result = _run(tmp_path, "status", "--offline")
     assert "Aktive KEK-Version: 1" in result.output
     assert ring.to_json().split('"1": "')[1].split('"')[0] not in result.output
     assert "keks=[1]" in repr(ring) and "audit" not in repr(ring)
 
 
 def test_status_without_keys_fails_clearly(tmp_path):
-    result = _run(tmp_path, "status")
+    result = _run(tmp_path, "status", "--offline")
     assert result.exit_code != 0
     assert "fehlt" in result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from fallteam.auth.operations import find_user_by_username, totp_secret
+from fallteam.auth.operations import find_user_by_username
 
 
 @pytest.mark.settings(FALLTEAM_DEMO=True, FALLTEAM_ENV="development")
@@ -16,7 +16,7 @@ def test_demo_load_is_idempotent_and_totp_prints_the_current_code(app):
     assert "0 Konten neu angelegt" in runner.invoke(args=["demo", "load"]).output
     code = runner.invoke(args=["demo", "totp", "fachkraft"]).output.strip()
     with app.app_context():
-        secret = totp_secret(find_user_by_username("fachkraft"))
+        secret = find_user_by_username("fachkraft").totp_secret
     assert pyotp.TOTP(secret).verify(code, valid_window=1)
     logins = runner.invoke(args=["demo", "logins"]).output
     for name in ("fachkraft", "mitglied", "gast", "dsb", "admin"):

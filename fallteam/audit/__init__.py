@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: events, their HMAC chain, signed checkpoints, verification."""

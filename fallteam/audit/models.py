@@ -1,0 +1,127 @@
+"""Audit events, the head of their chain, and signed checkpoints. Append-only by trigger."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fallteam.core.models import Base
+
+
+class AuditAction(enum.StrEnum):
+    """What happened. Stored as its value; the DPO's reports group by it."""
+
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    LOCKOUT = "lockout"
+    SIGN_OUT = "sign_out"
+    SESSION_EXPIRED = "session_expired"
+    SECOND_FACTOR_SET_UP = "second_factor_set_up"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_ISSUED = "recovery_codes_issued"
+    PASSWORD_CHANGE = "password_change"
+    ACCOUNT_CREATE = "account_create"
+    ACCOUNT_UPDATE = "account_update"
+    ACCOUNT_DEACTIVATE = "account_deactivate"
+    ACCOUNT_REACTIVATE = "account_reactivate"
+    PASSWORD_RESET = "password_reset"
+    SECOND_FACTOR_RESET = "second_factor_reset"
+    READ = "read"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+    REFUSE = "refuse"
+    KEY_ROTATION = "key_rotation"
+    REENCRYPTION = "reencryption"
+    SHRED = "shred"
+    CHECKPOINT = "checkpoint"
+
+
+class Outcome(enum.StrEnum):
+    """Whether the action was allowed or refused."""
+
+    ALLOWED = "allowed"
+    DENIED = "denied"
+
+
+class AuditEvent(Base):
+    """One event. ``mac`` chains it to its predecessor; no field holds plaintext social data."""
+
+    __tablename__ = "audit_events"
+
+    #: gapless sequence number, assigned under the chain lock
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    #: when it happened (UTC)
+    occurred_dt: Mapped[datetime] = mapped_column(index=True)
+    #: who acted (no foreign key: the log outlives accounts)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    #: the actor's roles at that moment, comma-separated
+    actor_roles: Mapped[str] = mapped_column(String(200), default="")
+    #: what happened (``AuditAction``)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    #: kind of object concerned (``user``, ``case``, …)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    #: its id
+    object_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: the case's pseudonym, where a case is concerned (never a name)
+    case_pseudonym: Mapped[str | None] = mapped_column(String(40), index=True)
+    #: why (e.g. ``Fallberatung``, the refused permission)
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    #: ``allowed`` or ``denied``
+    outcome: Mapped[str] = mapped_column(String(10))
+    #: id of the request it happened in
+    request_id: Mapped[str | None] = mapped_column(String(32))
+    #: client address as seen behind the trusted proxies
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    #: structured details as canonical JSON (ids, counts, field names; never content)
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    #: HMAC-SHA256(audit key, previous mac || canonical(event))
+    mac: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.seq} {self.action} {self.outcome}>"
+
+
+class AuditChainHead(Base):
+    """The single row that serialises writers: last sequence number and mac."""
+
+    __tablename__ = "audit_chain_head"
+
+    #: always 1
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: sequence number of the newest event (0 before the first)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    #: mac of the newest event (32 zero bytes before the first)
+    last_mac: Mapped[bytes] = mapped_column(LargeBinary)
+    #: sequence number of the newest checkpoint
+    last_checkpoint_seq: Mapped[int] = mapped_column(BigInteger)
+    #: when the newest checkpoint was made
+    last_checkpoint_dt: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<AuditChainHead {self.last_seq}>"
+
+
+class AuditCheckpoint(Base):
+    """A signed statement "event ``seq`` has mac ``head_mac``", to be kept outside the system."""
+
+    __tablename__ = "audit_checkpoints"
+
+    #: sequence number of the event the checkpoint covers
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    #: that event's mac
+    head_mac: Mapped[bytes] = mapped_column(LargeBinary)
+    #: when it was signed (UTC)
+    created_dt: Mapped[datetime]
+    #: Ed25519 signature over the checkpoint statement
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    #: SHA-256 of the public key, hex (which key signed)
+    key_fingerprint: Mapped[str] = mapped_column(String(64))
+
+    def __repr__(self) -> str:
+        return f"<AuditCheckpoint {self.seq}>"

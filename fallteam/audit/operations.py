@@ -1,0 +1,192 @@
+"""Writing audit events: ``record`` is the one function every domain calls.
+
+An event is written in the same transaction as the work it records: ``record`` queues it on
+the session, and the session's ``before_commit`` hook assigns sequence numbers and macs under
+the chain lock and inserts the events. A rollback drops the queue, so there is never a change
+without its event, nor an event for a change that did not happen. Taking the chain lock last,
+just before the commit, keeps it short and out of every lock-ordering cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, g, has_request_context, request
+from flask_login import current_user
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
+
+from fallteam.audit import chain
+from fallteam.audit.models import AuditAction, AuditChainHead, AuditCheckpoint, AuditEvent, Outcome
+from fallteam.core.models import utcnow
+from fallteam.crypto.runtime import current_keyring
+from fallteam.extensions import db
+
+_PENDING = "fallteam.audit.pending"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HEAD = AuditChainHead.__table__
+_EVENTS = AuditEvent.__table__
+
+#: ``actor`` default: whoever is signed in for this request
+CURRENT_USER: Any = object()
+
+
+def _clean(value: Any, limit: int) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if _CONTROL.search(text):
+        raise ValueError("Steuerzeichen sind in Audit-Feldern nicht erlaubt.")
+    return text[:limit]
+
+
+def _request_facts() -> tuple[str | None, str | None]:
+    if not has_request_context():
+        return None, None
+    return g.get("request_id"), request.remote_addr
+
+
+def record(
+    action: AuditAction,
+    obj: Any = None,
+    *,
+    outcome: Outcome = Outcome.ALLOWED,
+    purpose: str | None = None,
+    case_pseudonym: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    actor: Any = CURRENT_USER,
+    object_type: str | None = None,
+    object_id: Any = None,
+) -> None:
+    """Queue an audit event on the current unit of work; it is written when that commits.
+
+    ``details`` holds ids, counts and names of fields, never their content.
+    """
+    if actor is CURRENT_USER:
+        actor = current_user if has_request_context() and current_user.is_authenticated else None
+    if obj is not None:
+        object_type = object_type or getattr(obj, "__audit_type__", obj.__tablename__)
+        object_id = obj.id if object_id is None else object_id
+    request_id, address = _request_facts()
+    row = {
+        "occurred_dt": utcnow(),
+        "actor_id": actor.id if actor is not None else None,
+        "actor_roles": ",".join(actor.role_names) if actor is not None else "",
+        "action": AuditAction(action).value,
+        "object_type": _clean(object_type, 40),
+        "object_id": _clean(object_id, 64),
+        "case_pseudonym": _clean(case_pseudonym, 40),
+        "purpose": _clean(purpose, 200),
+        "outcome": Outcome(outcome).value,
+        "request_id": _clean(request_id, 32),
+        "client_address": _clean(address, 64),
+        "details": json.dumps(
+            dict(details or {}),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=True,
+            default=str,
+        ),
+    }
+    db.session.info.setdefault(_PENDING, []).append(row)
+
+
+def pending_events(session: Session) -> list[dict]:
+    """Events queued on ``session`` and not yet written."""
+    return list(session.info.get(_PENDING, []))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        write_events(session, rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def write_events(session: Session, rows: list[dict]) -> int:
+    """Chain and insert ``rows`` under the chain lock; returns the last sequence number."""
+    connection = session.connection()
+    head = connection.execute(
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(last_seq=_HEAD.c.last_seq + len(rows))
+        .returning(
+            _HEAD.c.last_seq,
+            _HEAD.c.last_mac,
+            _HEAD.c.last_checkpoint_seq,
+            _HEAD.c.last_checkpoint_dt,
+        )
+    ).one()
+    key = current_keyring().audit_mac_key
+    seq, mac = head.last_seq - len(rows), bytes(head.last_mac)
+    for row in rows:
+        seq += 1
+        row["seq"] = seq
+        mac = chain.next_mac(key, mac, [row[name] for name in chain.CHAIN_FIELDS])
+        row["mac"] = mac
+    connection.execute(insert(_EVENTS), rows)
+    values: dict[str, Any] = {"last_mac": mac}
+    if _checkpoint_due(seq, head.last_checkpoint_seq, head.last_checkpoint_dt):
+        values.update(_checkpoint_values(connection, seq, mac))
+    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(**values))
+    return seq
+
+
+def _checkpoint_due(seq: int, last_seq: int, last_dt) -> bool:
+    every = current_app.config["AUDIT_CHECKPOINT_EVERY"]
+    hours = current_app.config["AUDIT_CHECKPOINT_HOURS"]
+    if seq - last_seq >= every:
+        return True
+    return last_dt is None or utcnow() - last_dt >= timedelta(hours=hours)
+
+
+def _checkpoint_values(connection, seq: int, mac: bytes) -> dict[str, Any]:
+    ring = current_keyring()
+    created = utcnow()
+    connection.execute(
+        insert(AuditCheckpoint.__table__).values(
+            seq=seq,
+            head_mac=mac,
+            created_dt=created,
+            signature=chain.sign_checkpoint(ring.checkpoint_signing_key, seq, mac, created),
+            key_fingerprint=chain.fingerprint(chain.public_key_of(ring.checkpoint_signing_key)),
+        )
+    )
+    return {"last_checkpoint_seq": seq, "last_checkpoint_dt": created}
+
+
+def make_checkpoint() -> AuditCheckpoint | None:
+    """Sign the current head now (``flask audit checkpoint``); None while the log is empty."""
+    connection = db.session.connection()
+    head = connection.execute(
+        update(_HEAD)
+        .where(_HEAD.c.id == 1)
+        .values(last_seq=_HEAD.c.last_seq)
+        .returning(_HEAD.c.last_seq, _HEAD.c.last_mac, _HEAD.c.last_checkpoint_seq)
+    ).one()
+    if head.last_seq == 0:
+        return None
+    if head.last_checkpoint_seq != head.last_seq:
+        values = _checkpoint_values(connection, head.last_seq, bytes(head.last_mac))
+        connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(**values))
+    return db.session.get(AuditCheckpoint, head.last_seq)
+
+
+def latest_checkpoint() -> AuditCheckpoint | None:
+    """The newest checkpoint."""
+    return db.session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()))
+
+
+def new_request_id() -> str:
+    """An id for this request, shown in the response header and stored with its events."""
+    return uuid.uuid4().hex

@@ -1,0 +1,192 @@
+"""Verification of the whole log: every checkpoint's signature, then the chain between them.
+
+The runs between signed checkpoints start from a known mac, so they are verified
+independently, in parallel processes, each with its own database connection.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, create_engine, select
+
+from fallteam.audit import chain
+from fallteam.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
+
+_EVENTS = AuditEvent.__table__
+_ROW_COLUMNS = [_EVENTS.c[name] for name in chain.CHAIN_FIELDS] + [_EVENTS.c.mac]
+_BATCH = 20_000
+
+
+@dataclass
+class VerificationReport:
+    """What ``verify_audit_log`` found."""
+
+    events: int = 0
+    checkpoints: int = 0
+    first_broken_seq: int | None = None
+    reason: str | None = None
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        """Whether nothing was found."""
+        return self.first_broken_seq is None and not self.problems
+
+    def note(self, seq: int | None, reason: str) -> None:
+        """Remember a problem; the lowest sequence number is the first broken one."""
+        self.problems.append(f"{seq}: {reason}" if seq is not None else reason)
+        if seq is not None and (self.first_broken_seq is None or seq < self.first_broken_seq):
+            self.first_broken_seq, self.reason = seq, reason
+
+
+@dataclass(frozen=True)
+class _Segment:
+    start_seq: int
+    start_mac: bytes
+    end_seq: int
+    end_mac: bytes
+
+
+def _verify_segment(engine: Engine, key: bytes, segment: _Segment) -> chain.SegmentResult:
+    query = (
+        select(*_ROW_COLUMNS)
+        .where(_EVENTS.c.seq > segment.start_seq, _EVENTS.c.seq <= segment.end_seq)
+        .order_by(_EVENTS.c.seq)
+    )
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
+        outcome = chain.verify_rows(key, result, segment.start_seq, segment.start_mac)
+        result.close()
+    if outcome.first_broken_seq is not None:
+        return outcome
+    if outcome.last_seq != segment.end_seq:
+        return chain.SegmentResult(
+            outcome.last_seq, outcome.last_mac, outcome.count, outcome.last_seq + 1, "fehlt"
+        )
+    if outcome.last_mac != segment.end_mac:
+        return chain.SegmentResult(
+            outcome.last_seq,
+            outcome.last_mac,
+            outcome.count,
+            segment.end_seq,
+            "weicht vom signierten Checkpoint bzw. Kettenkopf ab",
+        )
+    return outcome
+
+
+_worker_state: dict = {}
+
+
+def _init_worker(url: str, key: bytes) -> None:
+    _worker_state["engine"] = create_engine(url)
+    _worker_state["key"] = key
+
+
+def _run_in_worker(segment: _Segment) -> chain.SegmentResult:
+    return _verify_segment(_worker_state["engine"], _worker_state["key"], segment)
+
+
+def _segments(engine: Engine, report: VerificationReport, public_key: bytes) -> list[_Segment]:
+    with engine.connect() as connection:
+        head = connection.execute(select(AuditChainHead.__table__)).one()
+        checkpoints = connection.execute(
+            select(AuditCheckpoint.__table__).order_by(AuditCheckpoint.seq)
+        ).all()
+        beyond = connection.scalar(
+            select(_EVENTS.c.seq).where(_EVENTS.c.seq > head.last_seq).order_by(_EVENTS.c.seq)
+        )
+    report.checkpoints = len(checkpoints)
+    if beyond is not None:
+        report.note(beyond, "Ereignis nach dem Kettenkopf (eingefügt)")
+    boundaries: list[tuple[int, bytes]] = [(0, chain.GENESIS_MAC)]
+    for cp in checkpoints:
+        if not chain.checkpoint_signature_valid(
+            public_key, cp.seq, bytes(cp.head_mac), cp.created_dt, cp.signature
+        ):
+            report.note(cp.seq, "Checkpoint-Signatur ungültig")
+        elif cp.seq > head.last_seq:
+            report.note(head.last_seq + 1, f"signierter Checkpoint {cp.seq} hinter dem Kettenende")
+        else:
+            boundaries.append((cp.seq, bytes(cp.head_mac)))
+    if boundaries[-1][0] != head.last_seq:
+        boundaries.append((head.last_seq, bytes(head.last_mac)))
+    return [
+        _Segment(start, start_mac, end, end_mac)
+        for (start, start_mac), (end, end_mac) in zip(boundaries, boundaries[1:], strict=False)
+        if end > start
+    ]
+
+
+def verify_audit_log(
+    engine: Engine, audit_key: bytes, public_key: bytes, workers: int | None = None
+) -> VerificationReport:
+    """Recompute the chain and check every checkpoint; names the first broken event."""
+    started = time.perf_counter()
+    report = VerificationReport()
+    segments = _segments(engine, report, public_key)
+    workers = min(workers or os.cpu_count() or 1, len(segments)) or 1
+    if workers > 1:
+        url = engine.url.render_as_string(hide_password=False)
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, _init_worker, (url, audit_key)) as pool:
+            results = pool.map(_run_in_worker, _balanced(segments), chunksize=1)
+    else:
+        results = [_verify_segment(engine, audit_key, s) for s in segments]
+    for result in results:
+        report.events += result.count
+        if result.first_broken_seq is not None:
+            report.note(result.first_broken_seq, result.reason or "")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _balanced(segments: list[_Segment]) -> list[_Segment]:
+    # Largest runs first, so the workers finish at about the same time.
+    return sorted(segments, key=lambda s: s.end_seq - s.start_seq, reverse=True)
+
+
+EXTERNAL_HEADER = "Fallteam Audit-Checkpoint v1"
+
+
+def export_checkpoint(checkpoint: AuditCheckpoint, public_key: bytes) -> str:
+    """The checkpoint as text for the DPO to keep outside the system."""
+    return "\n".join(
+        [
+            EXTERNAL_HEADER,
+            f"Sequenz: {checkpoint.seq}",
+            f"Kopf-MAC: {bytes(checkpoint.head_mac).hex()}",
+            f"Zeit: {checkpoint.created_dt.isoformat()}",
+            f"Signatur: {bytes(checkpoint.signature).hex()}",
+            f"Schluessel: {public_key.hex()}",
+            "",
+        ]
+    )
+
+
+def check_external_checkpoint(engine: Engine, public_key: bytes, text: str) -> str | None:
+    """Compare a checkpoint kept outside with the log; returns the problem, or None."""
+    fields = dict(line.split(": ", 1) for line in text.strip().splitlines()[1:] if ": " in line)
+    try:
+        seq = int(fields["Sequenz"])
+        head_mac = bytes.fromhex(fields["Kopf-MAC"])
+        created = datetime.fromisoformat(fields["Zeit"])
+        signature = bytes.fromhex(fields["Signatur"])
+    except (KeyError, ValueError):
+        return "Checkpoint-Datei ist unvollständig oder beschädigt."
+    if not text.startswith(EXTERNAL_HEADER):
+        return "Keine Fallteam-Checkpoint-Datei."
+    if not chain.checkpoint_signature_valid(public_key, seq, head_mac, created, signature):
+        return "Die Signatur des Checkpoints ist ungültig (anderer Schlüssel oder verändert)."
+    with engine.connect() as connection:
+        stored = connection.scalar(select(_EVENTS.c.mac).where(_EVENTS.c.seq == seq))
+    if stored is None:
+        return f"Ereignis {seq} fehlt im Protokoll (gekürzt oder gelöscht)."
+    if bytes(stored) != head_mac:
+        return f"Ereignis {seq} weicht vom aufbewahrten Checkpoint ab."
+    return None
