@@ -23,12 +23,12 @@ class AuditAction(enum.StrEnum):
     SECOND_FACTOR_SET_UP = "second_factor_set_up"
     RECOVERY_CODE_USED = "recovery_code_used"
     RECOVERY_CODES_ISSUED = "recovery_codes_issued"
-    PASSWORD_CHANGE = "password_change"
+    PASSWORD_CHANGE = "password_change"  # noqa: S105 (an action name)
     ACCOUNT_CREATE = "account_create"
     ACCOUNT_UPDATE = "account_update"
     ACCOUNT_DEACTIVATE = "account_deactivate"
     ACCOUNT_REACTIVATE = "account_reactivate"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (an action name)
     SECOND_FACTOR_RESET = "second_factor_reset"
     READ = "read"
     CREATE = "create"
