@@ -230,3 +230,45 @@ def signed_in(app, create_account):
         return client, account
 
     return make
+
+
+def _fresh_database_url(backend: str, directory) -> tuple[str, callable]:
+    """A database nobody else uses, and how to remove it: a file, or a new PostgreSQL database."""
+    if backend == "sqlite":
+        return f"sqlite:///{directory / 'committed.sqlite3'}", lambda: None
+    name = f"fallteam_t_{secrets.token_hex(6)}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+@pytest.fixture(params=BACKENDS)
+def committed_app(request, tmp_path) -> Iterator[Flask]:
+    """An application on its own fresh database whose commits are real (no rollback at the
+    end), with its key ring in a key file: for tests of what reaches the disk, of other
+    processes and connections, and of restarts."""
+    from fallteam.crypto.keyring import FileKeyProvider
+
+    url, drop = _fresh_database_url(request.param, tmp_path)
+    key_file = tmp_path / "keys" / "keyring.json"
+    FileKeyProvider(key_file).store(Keyring.generate())
+    settings = {
+        **test_settings(tmp_path, url),
+        "FALLTEAM_KEYRING": None,
+        "FALLTEAM_KEY_FILE": str(key_file),
+    }
+    application = create_app(settings)
+    with application.app_context():
+        upgrade()
+    application.config["TEST_SETTINGS"] = settings
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+    drop()

@@ -87,6 +87,39 @@ def verify_rows(key: bytes, rows: Iterable[Sequence], start_seq: int, start_mac:
     return SegmentResult(expected - 1, previous, count)
 
 
+def verify_run(
+    key: bytes, rows: Iterable[Sequence], start: tuple[int, bytes], end: tuple[int, bytes]
+) -> SegmentResult:
+    """Check a run of events from a known (seq, mac) to a known (seq, mac): a signed
+    checkpoint or the chain head. Catches changed, deleted, inserted, reordered events and a
+    cut-off end."""
+    result = verify_rows(key, rows, *start)
+    end_seq, end_mac = end
+    if result.first_broken_seq is not None:
+        return result
+    if result.last_seq < end_seq:
+        return SegmentResult(
+            result.last_seq, result.last_mac, result.count, result.last_seq + 1, "fehlt"
+        )
+    if result.last_seq > end_seq:
+        return SegmentResult(
+            result.last_seq,
+            result.last_mac,
+            result.count,
+            end_seq + 1,
+            "Ereignis nach dem Kettenkopf (eingefügt)",
+        )
+    if not hmac.compare_digest(result.last_mac, end_mac):
+        return SegmentResult(
+            result.last_seq,
+            result.last_mac,
+            result.count,
+            end_seq,
+            "weicht vom signierten Checkpoint bzw. Kettenkopf ab",
+        )
+    return result
+
+
 def public_key_of(private_raw: bytes) -> bytes:
     """The raw Ed25519 public key belonging to a raw private key."""
     return (

@@ -9,10 +9,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Connection, Engine, create_engine, select
 
 from fallteam.audit import chain
 from fallteam.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
@@ -53,31 +55,33 @@ class _Segment:
     end_mac: bytes
 
 
-def _verify_segment(engine: Engine, key: bytes, segment: _Segment) -> chain.SegmentResult:
+def _verify_segment(bind: Engine | Connection, key: bytes, segment: _Segment):
     query = (
         select(*_ROW_COLUMNS)
         .where(_EVENTS.c.seq > segment.start_seq, _EVENTS.c.seq <= segment.end_seq)
         .order_by(_EVENTS.c.seq)
     )
-    with engine.connect() as connection:
+    with _connected(bind) as connection:
         result = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
-        outcome = chain.verify_rows(key, result, segment.start_seq, segment.start_mac)
-        result.close()
-    if outcome.first_broken_seq is not None:
-        return outcome
-    if outcome.last_seq != segment.end_seq:
-        return chain.SegmentResult(
-            outcome.last_seq, outcome.last_mac, outcome.count, outcome.last_seq + 1, "fehlt"
-        )
-    if outcome.last_mac != segment.end_mac:
-        return chain.SegmentResult(
-            outcome.last_seq,
-            outcome.last_mac,
-            outcome.count,
-            segment.end_seq,
-            "weicht vom signierten Checkpoint bzw. Kettenkopf ab",
-        )
-    return outcome
+        try:
+            return chain.verify_run(
+                key,
+                result,
+                (segment.start_seq, segment.start_mac),
+                (segment.end_seq, segment.end_mac),
+            )
+        finally:
+            result.close()
+
+
+@contextmanager
+def _connected(bind: Engine | Connection) -> Iterator[Connection]:
+    # A Connection is used as it is (tests, a caller's transaction); an Engine lends one.
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as connection:
+            yield connection
 
 
 _worker_state: dict = {}
@@ -92,8 +96,10 @@ def _run_in_worker(segment: _Segment) -> chain.SegmentResult:
     return _verify_segment(_worker_state["engine"], _worker_state["key"], segment)
 
 
-def _segments(engine: Engine, report: VerificationReport, public_key: bytes) -> list[_Segment]:
-    with engine.connect() as connection:
+def _segments(
+    bind: Engine | Connection, report: VerificationReport, public_key: bytes
+) -> list[_Segment]:
+    with _connected(bind) as connection:
         head = connection.execute(select(AuditChainHead.__table__)).one()
         checkpoints = connection.execute(
             select(AuditCheckpoint.__table__).order_by(AuditCheckpoint.seq)
@@ -124,20 +130,24 @@ def _segments(engine: Engine, report: VerificationReport, public_key: bytes) -> 
 
 
 def verify_audit_log(
-    engine: Engine, audit_key: bytes, public_key: bytes, workers: int | None = None
+    bind: Engine | Connection, audit_key: bytes, public_key: bytes, workers: int | None = None
 ) -> VerificationReport:
-    """Recompute the chain and check every checkpoint; names the first broken event."""
+    """Recompute the chain and check every checkpoint; names the first broken event.
+
+    With an Engine, the runs between checkpoints are verified in parallel processes; with a
+    Connection (which other processes cannot share), in this one.
+    """
     started = time.perf_counter()
     report = VerificationReport()
-    segments = _segments(engine, report, public_key)
+    segments = _segments(bind, report, public_key)
     workers = min(workers or os.cpu_count() or 1, len(segments)) or 1
-    if workers > 1:
-        url = engine.url.render_as_string(hide_password=False)
+    if workers > 1 and isinstance(bind, Engine):
+        url = bind.url.render_as_string(hide_password=False)
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, _init_worker, (url, audit_key)) as pool:
             results = pool.map(_run_in_worker, _balanced(segments), chunksize=1)
     else:
-        results = [_verify_segment(engine, audit_key, s) for s in segments]
+        results = [_verify_segment(bind, audit_key, s) for s in segments]
     for result in results:
         report.events += result.count
         if result.first_broken_seq is not None:
@@ -169,7 +179,9 @@ def export_checkpoint(checkpoint: AuditCheckpoint, public_key: bytes) -> str:
     )
 
 
-def check_external_checkpoint(engine: Engine, public_key: bytes, text: str) -> str | None:
+def check_external_checkpoint(
+    bind: Engine | Connection, public_key: bytes, text: str
+) -> str | None:
     """Compare a checkpoint kept outside with the log; returns the problem, or None."""
     fields = dict(line.split(": ", 1) for line in text.strip().splitlines()[1:] if ": " in line)
     try:
@@ -183,7 +195,7 @@ def check_external_checkpoint(engine: Engine, public_key: bytes, text: str) -> s
         return "Keine Fallteam-Checkpoint-Datei."
     if not chain.checkpoint_signature_valid(public_key, seq, head_mac, created, signature):
         return "Die Signatur des Checkpoints ist ungültig (anderer Schlüssel oder verändert)."
-    with engine.connect() as connection:
+    with _connected(bind) as connection:
         stored = connection.scalar(select(_EVENTS.c.mac).where(_EVENTS.c.seq == seq))
     if stored is None:
         return f"Ereignis {seq} fehlt im Protokoll (gekürzt oder gelöscht)."

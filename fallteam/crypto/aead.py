@@ -4,6 +4,8 @@ Ciphertext format (version 1)::
 
     0x01 | data key id (16 bytes) | nonce (12 bytes) | ciphertext + 16-byte tag
 
+with associated data ``0x01 | data key id | "fallteam:v1|table|column|row id|case id"``.
+
 A wrapped data key is ``nonce | AES-GCM(KEK, DEK, aad = "fallteam:dek|" + key id)``.
 These functions touch no database, so the format can be checked against golden values.
 """
@@ -74,16 +76,20 @@ def key_id_of(blob: bytes) -> uuid.UUID:
 
 
 def seal(aead: AESGCM, key_id: uuid.UUID, plaintext: bytes, place: Place) -> bytes:
-    """Encrypt with a fresh random nonce into the versioned format."""
+    """Encrypt with a fresh random nonce into the versioned format.
+
+    The header (format and key id) is authenticated too: it is part of the associated data.
+    """
+    header = bytes([FORMAT_V1]) + key_id.bytes
     nonce = os.urandom(NONCE_BYTES)
-    body = aead.encrypt(nonce, plaintext, place.associated_data())
-    return bytes([FORMAT_V1]) + key_id.bytes + nonce + body
+    return header + nonce + aead.encrypt(nonce, plaintext, header + place.associated_data())
 
 
 def open_sealed(aead: AESGCM, blob: bytes, place: Place) -> bytes:
     """Decrypt a value sealed for ``place``; the header must already have been checked."""
+    header = bytes(blob[: 1 + KEY_ID_BYTES])
     nonce = bytes(blob[1 + KEY_ID_BYTES : HEADER_BYTES])
     try:
-        return aead.decrypt(nonce, bytes(blob[HEADER_BYTES:]), place.associated_data())
+        return aead.decrypt(nonce, bytes(blob[HEADER_BYTES:]), header + place.associated_data())
     except InvalidTag as exc:
         raise DecryptionError("Wert wurde verändert oder gehört nicht an diese Stelle.") from exc

@@ -46,17 +46,32 @@ SHREDDED = Shredded()
 _KEY_COLUMNS = (DataKey.id, DataKey.kek_version, DataKey.wrapped_key)
 
 
-def _cache() -> dict[uuid.UUID, AESGCM | Shredded]:
+class _RequestKeys:
+    """Keys unwrapped in this request (application context), and each owner's active key."""
+
+    __slots__ = ("active", "unwrapped")
+
+    def __init__(self) -> None:
+        self.unwrapped: dict[uuid.UUID, AESGCM | Shredded] = {}
+        self.active: dict[uuid.UUID, uuid.UUID] = {}
+
+
+def _keys() -> _RequestKeys:
     if not has_app_context():
-        return {}
-    if "_fallteam_deks" not in g:
-        g._fallteam_deks = {}
-    return g._fallteam_deks
+        return _RequestKeys()
+    keys = g.get("_fallteam_keys")
+    if keys is None:
+        keys = g._fallteam_keys = _RequestKeys()
+    return keys
+
+
+def _cache() -> dict[uuid.UUID, AESGCM | Shredded]:
+    return _keys().unwrapped
 
 
 def forget_cached_keys() -> None:
     """Drop the unwrapped keys of this request (after shredding or re-encryption)."""
-    _cache().clear()
+    g.pop("_fallteam_keys", None)
 
 
 def _unwrap(key_id: uuid.UUID, kek_version: int, wrapped: bytes | None) -> AESGCM | Shredded:
@@ -76,6 +91,10 @@ def owner_of(case_id: uuid.UUID | None) -> uuid.UUID:
 
 def active_key(session: Session, owner_id: uuid.UUID) -> tuple[uuid.UUID, AESGCM]:
     """The owner's active data key, made (and added to ``session``) on first use."""
+    keys = _keys()
+    known = keys.active.get(owner_id)
+    if known is not None and isinstance(keys.unwrapped.get(known), AESGCM):
+        return known, keys.unwrapped[known]
     with session.no_autoflush:
         pending = next(
             (
@@ -93,11 +112,27 @@ def active_key(session: Session, owner_id: uuid.UUID) -> tuple[uuid.UUID, AESGCM
             ).one_or_none()
         )
     if row is None:
+        _refuse_if_shredded(session, owner_id)
         return create_key(session, owner_id)
-    unwrapped = _unwrap(*row)
-    if isinstance(unwrapped, Shredded):
+    cipher = _unwrap(*row)
+    keys.active[owner_id] = row[0]
+    return row[0], cipher
+
+
+def _refuse_if_shredded(session: Session, owner_id: uuid.UUID) -> None:
+    # A shredded case stays deleted: nothing new is ever encrypted for it.
+    with session.no_autoflush:
+        destroyed = session.execute(
+            select(DataKey.id)
+            .where(
+                DataKey.owner_id == owner_id,
+                DataKey.active.is_(False),
+                DataKey.destroyed_dt.is_not(None),
+            )
+            .limit(1)
+        ).first()
+    if destroyed is not None and owner_id != SYSTEM_OWNER:
         raise DecryptionError("Die Schlüssel dieses Falls wurden vernichtet; er ist gelöscht.")
-    return row[0], unwrapped
 
 
 def create_key(session: Session, owner_id: uuid.UUID) -> tuple[uuid.UUID, AESGCM]:
@@ -108,7 +143,9 @@ def create_key(session: Session, owner_id: uuid.UUID) -> tuple[uuid.UUID, AESGCM
     key.wrapped_key = aead.wrap_key(ring.kek(ring.active_kek), key.id, dek)
     session.add(key)
     cipher = AESGCM(dek)
-    _cache()[key.id] = cipher
+    keys = _keys()
+    keys.unwrapped[key.id] = cipher
+    keys.active[owner_id] = key.id
     return key.id, cipher
 
 

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import registry as Registry
 
 from fallteam.audit.models import AuditAction
@@ -150,17 +150,25 @@ def reencrypt_batch(limit: int = 1000, registries: Iterable[Registry] = (Base.re
         return 0
     done = 0
     for column in encrypted_columns(registries):
+        table, name = column.table, column.column
+        changes = []
         for row in _sealed_with(column, retiring, limit - done):
             case_id = row[2] if column.owner_column else None
-            place = aead.Place(column.table.name, column.column, row[0], case_id)
+            place = aead.Place(table.name, name, row[0], case_id)
             plain = envelope.decrypt(db.session, row[1].blob, place)
             fresh = envelope.encrypt(db.session, plain, place)
+            changes.append({"_id": row[0], "_old": row[1], "_new": Sealed(fresh)})
+        if changes:
             db.session.execute(
-                update(column.table)
-                .where(column.table.c.id == row[0], column.table.c[column.column] == row[1])
-                .values({column.column: Sealed(fresh)})
+                update(table)
+                .where(
+                    table.c.id == bindparam("_id", type_=table.c.id.type),
+                    table.c[name] == bindparam("_old", type_=table.c[name].type),
+                )
+                .values({name: bindparam("_new", type_=table.c[name].type)}),
+                changes,
             )
-            done += 1
+            done += len(changes)
         if done >= limit:
             break
     db.session.flush()

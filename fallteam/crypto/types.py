@@ -73,6 +73,8 @@ class _EncryptedType(TypeDecorator[Any]):
 class EncryptedText(_EncryptedType):
     """A string, encrypted (UTF-8)."""
 
+    cache_ok = True
+
     def to_bytes(self, value: str) -> bytes:
         return value.encode("utf-8")
 
@@ -83,6 +85,8 @@ class EncryptedText(_EncryptedType):
 class EncryptedJSON(_EncryptedType):
     """A JSON document, encrypted. Assign a new value to change it (no in-place tracking)."""
 
+    cache_ok = True
+
     def to_bytes(self, value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
@@ -92,6 +96,8 @@ class EncryptedJSON(_EncryptedType):
 
 class EncryptedBytes(_EncryptedType):
     """Binary content (uploaded documents), encrypted. Declare it ``deferred`` on big columns."""
+
+    cache_ok = True
 
     def to_bytes(self, value: bytes) -> bytes:
         return bytes(value)
