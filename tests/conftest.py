@@ -193,10 +193,13 @@ def fresh_totp_code(app, account: Account) -> str:
         user = db.session.get(User, account.id)
         last = user.totp_last_step
         now_step = int(time.time() // 30)
-        step = now_step - 1 if last is None or last < now_step - 1 else last + 1
+        # The current step or the next one stay valid even if the clock crosses into the next
+        # step before the server checks (it accepts one step either side); the previous one
+        # would not.
+        step = now_step if last is None or last < now_step else last + 1
         if step > now_step + 1:
-            # More sign-ins in one 30-second window than the drift allows: forget the last
-            # step (test bookkeeping only, not a path the application offers).
+            # More sign-ins in one 30-second window than that allows: forget the last step
+            # (test bookkeeping only, not a path the application offers).
             user.totp_last_step = None
             db.session.commit()
             step = now_step

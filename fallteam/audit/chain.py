@@ -80,7 +80,7 @@ def verify_rows(key: bytes, rows: Iterable[Sequence], start_seq: int, start_mac:
         if seq != expected:
             reason = "fehlt" if seq > expected else "unerwartete Sequenznummer"
             return SegmentResult(expected - 1, previous, count, expected, reason)
-        mac = digest(key, previous + canonical(row), "sha256")
+        mac = digest(key, previous + canonical(row[:-1]), "sha256")
         if not hmac.compare_digest(mac, bytes(row[-1])):
             return SegmentResult(expected - 1, previous, count, seq, "MAC stimmt nicht")
         previous, expected, count = mac, expected + 1, count + 1

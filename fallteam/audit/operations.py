@@ -128,25 +128,30 @@ def write_events(session: Session, rows: list[dict]) -> int:
         )
     ).one()
     key = current_keyring().audit_mac_key
+    every = current_app.config["AUDIT_CHECKPOINT_EVERY"]
     seq, mac = head.last_seq - len(rows), bytes(head.last_mac)
+    checkpoint_seq, checkpoint_dt = head.last_checkpoint_seq, head.last_checkpoint_dt
+    checkpoints = []
     for row in rows:
         seq += 1
         row["seq"] = seq
         mac = chain.next_mac(key, mac, [row[name] for name in chain.CHAIN_FIELDS])
         row["mac"] = mac
+        if seq - checkpoint_seq >= every:
+            checkpoints.append((seq, mac))
+            checkpoint_seq = seq
+    if not checkpoints and _checkpoint_due_by_time(checkpoint_dt):
+        checkpoints.append((seq, mac))
     connection.execute(insert(_EVENTS), rows)
     values: dict[str, Any] = {"last_mac": mac}
-    if _checkpoint_due(seq, head.last_checkpoint_seq, head.last_checkpoint_dt):
-        values.update(_checkpoint_values(connection, seq, mac))
+    for cp_seq, cp_mac in checkpoints:
+        values.update(_checkpoint_values(connection, cp_seq, cp_mac))
     connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(**values))
     return seq
 
 
-def _checkpoint_due(seq: int, last_seq: int, last_dt) -> bool:
-    every = current_app.config["AUDIT_CHECKPOINT_EVERY"]
+def _checkpoint_due_by_time(last_dt) -> bool:
     hours = current_app.config["AUDIT_CHECKPOINT_HOURS"]
-    if seq - last_seq >= every:
-        return True
     return last_dt is None or utcnow() - last_dt >= timedelta(hours=hours)
 
 
