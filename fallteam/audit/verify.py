@@ -62,7 +62,9 @@ def _verify_segment(bind: Engine | Connection, key: bytes, segment: _Segment):
         .order_by(_EVENTS.c.seq)
     )
     with _connected(bind) as connection:
-        result = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
+        result = connection.execute(
+            query, execution_options={"stream_results": True, "yield_per": _BATCH}
+        )
         try:
             return chain.verify_run(
                 key,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from fallteam.config import load_settings
 from fallteam.crypto.keyring import FileKeyProvider, Keyring, KeyringError, provider_from_settings
@@ -48,29 +48,30 @@ def init_keys() -> None:
 
 @keys_cli.command("status")
 @click.option("--offline", is_flag=True, help="Nur den Schlüsselbund prüfen, ohne Datenbank.")
-def keys_status(offline: bool) -> None:
+@click.pass_context
+def keys_status(ctx: click.Context, offline: bool) -> None:
     """Show key versions and how many data keys each wraps, without printing key material."""
-    settings = load_settings()
-    try:
-        ring = provider_from_settings(settings).load()
-    except KeyringError as exc:
-        raise click.ClickException(str(exc)) from None
+    if offline:
+        try:
+            ring = provider_from_settings(load_settings()).load()
+        except KeyringError as exc:
+            raise click.ClickException(str(exc)) from None
+        _print_ring(ring)
+        return
+    from fallteam.crypto import operations
+    from fallteam.crypto.runtime import current_keyring
+
+    with ctx.ensure_object(ScriptInfo).load_app().app_context():
+        _print_ring(current_keyring())
+        for version, count in sorted(operations.keys_by_kek_version().items()):
+            click.echo(f"Datenschlüssel unter KEK-Version {version}: {count}")
+        if operations.reencryption_pending():
+            click.echo("Eine Neuverschlüsselung ist begonnen und nicht beendet: 'keys reencrypt'.")
+
+
+def _print_ring(ring: Keyring) -> None:
     click.echo(f"KEK-Versionen: {', '.join(str(v) for v in sorted(ring.keks))}")
     click.echo(f"Aktive KEK-Version: {ring.active_kek}")
-    if not offline:
-        click.get_current_context().invoke(_data_key_status)
-
-
-@click.command()
-@with_appcontext
-def _data_key_status() -> None:
-    from fallteam.crypto import operations
-
-    per_version = operations.keys_by_kek_version()
-    for version, count in sorted(per_version.items()):
-        click.echo(f"Datenschlüssel unter KEK-Version {version}: {count}")
-    if operations.reencryption_pending():
-        click.echo("Eine Neuverschlüsselung ist begonnen und nicht beendet: 'keys reencrypt'.")
 
 
 def _batches(step, label: str) -> int:
