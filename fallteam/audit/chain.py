@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -39,22 +39,31 @@ CHAIN_FIELDS = (
 )
 
 
-def canonical(row: Sequence) -> bytes:
-    """The bytes a row's mac covers; ``row`` holds the ``CHAIN_FIELDS`` in order."""
+#: How times enter the canonical form: UTC, microseconds, no zone suffix (SQLite stores them
+#: exactly so, and PostgreSQL's ``to_char`` can produce the same).
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def canonical(row: Sequence) -> str:
+    """The text a row's mac covers; ``row`` holds the ``CHAIN_FIELDS`` in order.
+
+    The verifier has the database build the same text (see ``verify.canonical_sql``), so the
+    two definitions are tested against each other on both databases.
+    """
     seq, occurred, actor, *rest = row
     return SEPARATOR.join(
         (
             str(seq),
-            occurred.isoformat(),
-            "" if actor is None else str(actor),
+            occurred.astimezone(UTC).strftime(TIME_FORMAT),
+            "" if actor is None else actor.hex,
             *("" if value is None else value for value in rest),
         )
-    ).encode("utf-8")
+    )
 
 
 def next_mac(key: bytes, previous: bytes, row: Sequence) -> bytes:
     """The mac of ``row`` following ``previous``."""
-    return hmac.digest(key, previous + canonical(row), "sha256")
+    return hmac.digest(key, previous + canonical(row).encode("utf-8"), "sha256")
 
 
 @dataclass(frozen=True)
@@ -69,19 +78,17 @@ class SegmentResult:
 
 
 def verify_rows(key: bytes, rows: Iterable[Sequence], start_seq: int, start_mac: bytes):
-    """Check that ``rows`` (fields + mac, ordered by seq) continue the chain after ``start_seq``.
-
-    Stops at the first problem: a missing or unexpected sequence number, or a wrong mac.
+    """Check that ``rows`` — (seq, canonical text, mac), ordered by seq — continue the chain
+    after ``start_seq``. Stops at the first missing or unexpected sequence number or wrong mac.
     """
     expected, previous, count = start_seq + 1, start_mac, 0
-    digest = hmac.digest
-    for row in rows:
-        seq = row[0]
+    digest, same = hmac.digest, hmac.compare_digest
+    for seq, text, stored in rows:
         if seq != expected:
             reason = "fehlt" if seq > expected else "unerwartete Sequenznummer"
             return SegmentResult(expected - 1, previous, count, expected, reason)
-        mac = digest(key, previous + canonical(row[:-1]), "sha256")
-        if not hmac.compare_digest(mac, bytes(row[-1])):
+        mac = digest(key, previous + text.encode("utf-8"), "sha256")
+        if not same(mac, stored):
             return SegmentResult(expected - 1, previous, count, seq, "MAC stimmt nicht")
         previous, expected, count = mac, expected + 1, count + 1
     return SegmentResult(expected - 1, previous, count)

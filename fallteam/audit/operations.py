@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from fallteam.audit import chain
@@ -113,24 +113,30 @@ def _drop_pending(session: Session, previous_transaction) -> None:
     session.info.pop(_PENDING, None)
 
 
+# Built once: the chain writer runs in every transaction that records something.
+_ADVANCE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=_HEAD.c.last_seq + bindparam("count"))
+    .returning(
+        _HEAD.c.last_seq,
+        _HEAD.c.last_mac,
+        _HEAD.c.last_checkpoint_seq,
+        _HEAD.c.last_checkpoint_dt,
+    )
+)
+_SET_HEAD_MAC = update(_HEAD).where(_HEAD.c.id == 1).values(last_mac=bindparam("mac"))
+_INSERT_EVENTS = insert(_EVENTS)
+
+
 def write_events(session: Session, rows: list[dict]) -> int:
     """Chain and insert ``rows`` under the chain lock; returns the last sequence number."""
     connection = session.connection()
-    head = connection.execute(
-        update(_HEAD)
-        .where(_HEAD.c.id == 1)
-        .values(last_seq=_HEAD.c.last_seq + len(rows))
-        .returning(
-            _HEAD.c.last_seq,
-            _HEAD.c.last_mac,
-            _HEAD.c.last_checkpoint_seq,
-            _HEAD.c.last_checkpoint_dt,
-        )
-    ).one()
+    head = connection.execute(_ADVANCE_HEAD, {"count": len(rows)}).one()
     key = current_keyring().audit_mac_key
     every = current_app.config["AUDIT_CHECKPOINT_EVERY"]
     seq, mac = head.last_seq - len(rows), bytes(head.last_mac)
-    checkpoint_seq, checkpoint_dt = head.last_checkpoint_seq, head.last_checkpoint_dt
+    checkpoint_seq = head.last_checkpoint_seq
     checkpoints = []
     for row in rows:
         seq += 1
@@ -140,13 +146,16 @@ def write_events(session: Session, rows: list[dict]) -> int:
         if seq - checkpoint_seq >= every:
             checkpoints.append((seq, mac))
             checkpoint_seq = seq
-    if not checkpoints and _checkpoint_due_by_time(checkpoint_dt):
+    if not checkpoints and _checkpoint_due_by_time(head.last_checkpoint_dt):
         checkpoints.append((seq, mac))
-    connection.execute(insert(_EVENTS), rows)
-    values: dict[str, Any] = {"last_mac": mac}
-    for cp_seq, cp_mac in checkpoints:
-        values.update(_checkpoint_values(connection, cp_seq, cp_mac))
-    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(**values))
+    connection.execute(_INSERT_EVENTS, rows[0] if len(rows) == 1 else rows)
+    if checkpoints:
+        values: dict[str, Any] = {"last_mac": mac}
+        for cp_seq, cp_mac in checkpoints:
+            values.update(_checkpoint_values(connection, cp_seq, cp_mac))
+        connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(**values))
+    else:
+        connection.execute(_SET_HEAD_MAC, {"mac": mac})
     return seq
 
 

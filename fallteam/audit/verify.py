@@ -14,14 +14,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, create_engine, select
+from sqlalchemy import Connection, Engine, create_engine, select, text
 
 from fallteam.audit import chain
 from fallteam.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 _EVENTS = AuditEvent.__table__
-_ROW_COLUMNS = [_EVENTS.c[name] for name in chain.CHAIN_FIELDS] + [_EVENTS.c.mac]
 _BATCH = 20_000
+
+
+def canonical_sql(dialect: str) -> str:
+    """A query whose rows are (seq, canonical text, mac), the text built by the database
+    exactly as ``chain.canonical`` builds it: verification then only hashes."""
+    if dialect == "postgresql":
+        time = "to_char(occurred_dt AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+        actor = "replace(actor_id::text, '-', '')"
+        seq, separator = "seq::text", "chr(31)"
+    else:
+        time, actor, seq, separator = "occurred_dt", "actor_id", "CAST(seq AS TEXT)", "char(31)"
+    parts = [seq, time, actor] + [name for name in chain.CHAIN_FIELDS[3:]]
+    text_expr = f" || {separator} || ".join(f"COALESCE({p}, '')" for p in parts)
+    return (
+        f"SELECT seq, {text_expr}, mac FROM audit_events "  # noqa: S608 (fixed column names)
+        "WHERE seq > :start AND seq <= :end ORDER BY seq"
+    )
 
 
 @dataclass
@@ -56,14 +72,11 @@ class _Segment:
 
 
 def _verify_segment(bind: Engine | Connection, key: bytes, segment: _Segment):
-    query = (
-        select(*_ROW_COLUMNS)
-        .where(_EVENTS.c.seq > segment.start_seq, _EVENTS.c.seq <= segment.end_seq)
-        .order_by(_EVENTS.c.seq)
-    )
     with _connected(bind) as connection:
         result = connection.execute(
-            query, execution_options={"stream_results": True, "yield_per": _BATCH}
+            text(canonical_sql(connection.dialect.name)),
+            {"start": segment.start_seq, "end": segment.end_seq},
+            execution_options={"stream_results": True, "yield_per": _BATCH},
         )
         try:
             return chain.verify_run(

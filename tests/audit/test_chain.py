@@ -43,7 +43,9 @@ def build_chain(specs: list[dict]) -> tuple[list[list], bytes]:
 
 
 def verify(rows, head_seq, head_mac) -> chain.SegmentResult:
-    return chain.verify_run(KEY, rows, (0, chain.GENESIS_MAC), (head_seq, head_mac))
+    """Verify rows as the verifier reads them: (seq, canonical text, mac)."""
+    triples = [(r[0], chain.canonical(r[:-1]), r[-1]) for r in rows]
+    return chain.verify_run(KEY, triples, (0, chain.GENESIS_MAC), (head_seq, head_mac))
 
 
 MUTABLE_FIELDS = range(1, len(chain.CHAIN_FIELDS))
