@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, text, update  # noqa: E402
+from sqlalchemy import create_engine, select, text, update  # noqa: E402
 
 from fallteam import create_app  # noqa: E402
 from fallteam.audit import chain  # noqa: E402
@@ -151,14 +151,13 @@ def straightforward_verify(engine, key: bytes) -> tuple[int, float]:
     """The obvious loop, as the baseline: one process, ORM-free streaming, one HMAC each."""
     started = time.perf_counter()
     previous, count = chain.GENESIS_MAC, 0
-    columns = ", ".join(chain.CHAIN_FIELDS)
+    table = AuditEvent.__table__
+    query = select(*[table.c[name] for name in chain.CHAIN_FIELDS], table.c.mac).order_by(
+        table.c.seq
+    )
     with engine.connect() as connection:
         result = connection.execute(
-            text(f"SELECT {columns}, mac FROM audit_events ORDER BY seq").columns(
-                *[AuditEvent.__table__.c[name] for name in chain.CHAIN_FIELDS],
-                AuditEvent.__table__.c.mac,
-            ),
-            execution_options={"stream_results": True, "yield_per": 20_000},
+            query, execution_options={"stream_results": True, "yield_per": 20_000}
         )
         for row in result:
             previous = chain.next_mac(key, previous, row[:-1])
