@@ -20,7 +20,7 @@ MESSAGES = {
     ),
     403: (
         _l("Kein Zugriff"),
-        _l("Sie haben keine Berechtigung für diese Seite."),
+        _l("Sie haben keine Berechtigung für diese Seite. Der Versuch wurde protokolliert."),
     ),
     404: (
         _l("Seite nicht gefunden"),
