@@ -187,6 +187,14 @@ def csrf_token(client: FlaskClient) -> str:
     return extract_csrf_token(response.get_data(as_text=True))
 
 
+def submit_password(client: FlaskClient, username: str, password: str):
+    """The first sign-in step, as a browser would send it."""
+    return client.post(
+        "/anmelden",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+    )
+
+
 def fresh_totp_code(app, account: Account) -> str:
     """A valid code the account has not used yet (codes are single-use per 30 s step)."""
     with app.app_context():
@@ -208,11 +216,7 @@ def fresh_totp_code(app, account: Account) -> str:
 
 def sign_in(client: FlaskClient, app, account: Account) -> None:
     """Sign in through the real two steps (password, then a TOTP code)."""
-    token = csrf_token(client)
-    response = client.post(
-        "/anmelden",
-        data={"username": account.username, "password": account.password, "csrf_token": token},
-    )
+    response = submit_password(client, account.username, account.password)
     assert response.status_code == 302, response.get_data(as_text=True)
     assert response.headers["Location"].endswith("/anmelden/zweiter-faktor")
     response = client.post(

@@ -66,6 +66,19 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form)
 
 
+def _second_step(user, form, check, *, method: str, wrong: str):
+    """The code step and the recovery-code step alike: refuse while locked, otherwise sign
+    in on a valid code or count a failure. Returns the redirect once signed in."""
+    if operations.is_locked(user.username):
+        form.form_errors.append(_locked_message())
+    elif check(user, form.code.data):
+        return redirect(auth_session.finish_sign_in(user, method=method))
+    else:
+        operations.record_failure(user.username, reason=method, user=user)
+        form.code.errors.append(wrong)
+    return None
+
+
 @limiter.limit(_sign_in_limit, methods=["POST"])
 def verify_second_factor():
     """Step two: the code from the authenticator app."""
@@ -76,14 +89,24 @@ def verify_second_factor():
         return redirect(url_for("auth.set_up_second_factor"))
     form = SecondFactorForm()
     if form.validate_on_submit():
-        if operations.is_locked(user.username):
-            form.form_errors.append(_locked_message())
-        elif operations.verify_second_factor(user, form.code.data):
-            return redirect(auth_session.finish_sign_in(user, method="totp"))
-        else:
-            operations.record_failure(user.username, reason="second_factor", user=user)
-            form.code.errors.append(_("Der Code ist falsch oder bereits verwendet."))
+        done = _second_step(
+            user,
+            form,
+            operations.verify_second_factor,
+            method="totp",
+            wrong=_("Der Code ist falsch oder bereits verwendet."),
+        )
+        if done:
+            return done
     return render_template("auth/second_factor.html", form=form)
+
+
+def _spend_recovery_code(user, code: str) -> bool:
+    if not operations.use_recovery_code(user, code):
+        return False
+    left = operations.unused_recovery_codes(user)
+    flash(_("Wiederherstellungscode verwendet. Verbleibende Codes: %(n)d.", n=left), "info")
+    return True
 
 
 @limiter.limit(_sign_in_limit, methods=["POST"])
@@ -94,15 +117,15 @@ def use_recovery_code():
         return _restart_sign_in()
     form = RecoveryCodeForm()
     if form.validate_on_submit():
-        if operations.is_locked(user.username):
-            form.form_errors.append(_locked_message())
-        elif operations.use_recovery_code(user, form.code.data):
-            left = operations.unused_recovery_codes(user)
-            flash(_("Wiederherstellungscode verwendet. Verbleibende Codes: %(n)d.", n=left), "info")
-            return redirect(auth_session.finish_sign_in(user, method="recovery_code"))
-        else:
-            operations.record_failure(user.username, reason="recovery_code", user=user)
-            form.code.errors.append(_("Dieser Code ist ungültig oder bereits verwendet."))
+        done = _second_step(
+            user,
+            form,
+            _spend_recovery_code,
+            method="recovery_code",
+            wrong=_("Dieser Code ist ungültig oder bereits verwendet."),
+        )
+        if done:
+            return done
     return render_template("auth/recovery_code.html", form=form)
 
 

@@ -6,7 +6,7 @@ import re
 
 from fallteam.auth.models import User
 from fallteam.extensions import db
-from tests.conftest import Account, csrf_token, sign_in
+from tests.conftest import Account, csrf_token, sign_in, submit_password
 
 
 def test_a_new_account_gets_a_one_time_password_that_must_be_replaced(app, signed_in):
@@ -31,10 +31,7 @@ def test_a_new_account_gets_a_one_time_password_that_must_be_replaced(app, signe
         assert user.must_change_password and not user.totp_confirmed
         account = Account(user.id, user.username, one_time, None, user.role_names)
     client = app.test_client()
-    first = client.post(
-        "/anmelden",
-        data={"username": account.username, "password": one_time, "csrf_token": csrf_token(client)},
-    )
+    first = submit_password(client, account.username, one_time)
     assert first.headers["Location"].endswith("/anmelden/zweiter-faktor/einrichten")
 
 
@@ -104,14 +101,7 @@ def test_resetting_the_second_factor_forces_a_new_set_up(app, signed_in, create_
         data={"csrf_token": csrf_token(admin)},
     )
     client = app.test_client()
-    response = client.post(
-        "/anmelden",
-        data={
-            "username": target.username,
-            "password": target.password,
-            "csrf_token": csrf_token(client),
-        },
-    )
+    response = submit_password(client, target.username, target.password)
     assert response.headers["Location"].endswith("/anmelden/zweiter-faktor/einrichten")
 
 
@@ -126,14 +116,7 @@ def test_a_password_reset_replaces_the_old_password(app, signed_in, create_accou
         r'data-testid="one-time-password">([^<]+)<', page.get_data(as_text=True)
     ).group(1)
     old = app.test_client()
-    refused = old.post(
-        "/anmelden",
-        data={
-            "username": target.username,
-            "password": target.password,
-            "csrf_token": csrf_token(old),
-        },
-    )
+    refused = submit_password(old, target.username, target.password)
     assert refused.status_code == 200
     target.password = one_time
     fresh = app.test_client()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from fallteam.audit.models import AuditAction, AuditEvent
 from fallteam.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, submit_password
 
 
 def _events(app, action: AuditAction | None = None) -> list[AuditEvent]:
@@ -33,14 +33,7 @@ def test_a_failed_sign_in_is_recorded_without_the_typed_name(app, client, create
     account = create_account(["member"])
     typed = "geheimes-Passwort-im-Namensfeld"
     for username in (account.username, typed):
-        client.post(
-            "/anmelden",
-            data={
-                "username": username,
-                "password": "falsch-falsch",
-                "csrf_token": csrf_token(client),
-            },
-        )
+        submit_password(client, username, "falsch-falsch")
     failed = _events(app, AuditAction.SIGN_IN_FAILED)
     assert [e.details for e in failed[-2:]] == [
         '{"reason":"password"}',
@@ -55,10 +48,7 @@ def test_a_failed_sign_in_is_recorded_without_the_typed_name(app, client, create
 def test_the_tenth_failure_records_a_lockout(app, client, create_account):
     account = create_account(["member"])
     for _ in range(10):
-        client.post(
-            "/anmelden",
-            data={"username": account.username, "password": "x", "csrf_token": csrf_token(client)},
-        )
+        submit_password(client, account.username, "x")
     lockouts = [e for e in _events(app, AuditAction.LOCKOUT) if e.object_id == str(account.id)]
     assert len(lockouts) == 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fallteam.auth.models import User
 from fallteam.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, submit_password
 
 
 def _change(client, current: str, new: str):
@@ -62,14 +62,7 @@ def test_a_recovery_code_replaces_the_second_factor_once(app, client, create_acc
         db.session.commit()
 
     def attempt(c):
-        c.post(
-            "/anmelden",
-            data={
-                "username": account.username,
-                "password": account.password,
-                "csrf_token": csrf_token(c),
-            },
-        )
+        submit_password(c, account.username, account.password)
         return c.post(
             "/anmelden/wiederherstellungscode",
             data={"code": codes[0].upper(), "csrf_token": csrf_token(c)},
@@ -102,14 +95,7 @@ def test_first_sign_in_sets_up_the_second_factor(app, client, create_account):
     import pyotp
 
     account = create_account(["member"], second_factor=False)
-    response = client.post(
-        "/anmelden",
-        data={
-            "username": account.username,
-            "password": account.password,
-            "csrf_token": csrf_token(client),
-        },
-    )
+    response = submit_password(client, account.username, account.password)
     assert response.headers["Location"].endswith("/anmelden/zweiter-faktor/einrichten")
     client.post("/anmelden/zweiter-faktor/einrichten", data={"csrf_token": csrf_token(client)})
     page = client.get("/anmelden/zweiter-faktor/einrichten").get_data(as_text=True)

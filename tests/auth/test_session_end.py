@@ -7,7 +7,7 @@ import time
 import pytest
 
 from fallteam.auth import session as auth_session
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, sign_in, submit_password
 
 COOKIE = "fallteam_session"
 
@@ -39,14 +39,7 @@ def test_the_cookie_from_before_sign_in_is_unusable_after(app, client, create_ac
 
 def test_the_cookie_between_password_and_second_factor_opens_nothing(app, client, create_account):
     account = create_account(["member"])
-    client.post(
-        "/anmelden",
-        data={
-            "username": account.username,
-            "password": account.password,
-            "csrf_token": csrf_token(client),
-        },
-    )
+    submit_password(client, account.username, account.password)
     assert _is_signed_out(_client_with_cookie(app, _cookie(client)))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import csrf_token, fresh_totp_code, sign_in
+from tests.conftest import csrf_token, fresh_totp_code, sign_in, submit_password
 
 
 def test_sign_in_with_password_and_totp_reaches_the_start_page(app, client, create_account):
@@ -15,14 +15,7 @@ def test_sign_in_with_password_and_totp_reaches_the_start_page(app, client, crea
 
 def test_password_alone_does_not_sign_in(app, client, create_account):
     account = create_account(["member"])
-    client.post(
-        "/anmelden",
-        data={
-            "username": account.username,
-            "password": account.password,
-            "csrf_token": csrf_token(client),
-        },
-    )
+    submit_password(client, account.username, account.password)
     response = client.get("/")
     assert response.status_code == 302
     assert "/anmelden" in response.headers["Location"]
@@ -43,14 +36,7 @@ def test_a_totp_code_cannot_be_used_twice(app, client, create_account):
         == 302
     )
     other = app.test_client()
-    other.post(
-        "/anmelden",
-        data={
-            "username": account.username,
-            "password": account.password,
-            "csrf_token": csrf_token(other),
-        },
-    )
+    submit_password(other, account.username, account.password)
     replay = other.post(
         "/anmelden/zweiter-faktor", data={"code": code, "csrf_token": csrf_token(other)}
     )
