@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 GENESIS_MAC = bytes(32)
 SEPARATOR = "\x1f"
+#: stands for NULL, so that NULL and "" differ (control characters never occur in values)
+NULL = "\x1e"
 
 #: The event fields in chain order; ``mac`` follows them in every row the verifier reads.
 CHAIN_FIELDS = (
@@ -55,8 +57,8 @@ def canonical(row: Sequence) -> str:
         (
             str(seq),
             occurred.astimezone(UTC).strftime(TIME_FORMAT),
-            "" if actor is None else actor.hex,
-            *("" if value is None else value for value in rest),
+            NULL if actor is None else actor.hex,
+            *(NULL if value is None else value for value in rest),
         )
     )
 

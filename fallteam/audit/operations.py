@@ -28,6 +28,7 @@ from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db
 
 _PENDING = "fallteam.audit.pending"
+_MARKS = "fallteam.audit.savepoint_marks"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HEAD = AuditChainHead.__table__
 _EVENTS = AuditEvent.__table__
@@ -103,14 +104,32 @@ def pending_events(session: Session) -> list[dict]:
 
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
-    rows = session.info.pop(_PENDING, None)
-    if rows:
-        write_events(session, rows)
+    if session.in_nested_transaction():
+        return  # a savepoint is released: the events wait for the real commit
+    session.info.pop(_MARKS, None)
+    rows = session.info.get(_PENDING)
+    if not rows:
+        return
+    # Everything else is written first, so the chain lock is the last lock taken.
+    session.flush()
+    write_events(session, session.info.pop(_PENDING))
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = len(session.info.get(_PENDING, []))
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, previous_transaction) -> None:
-    session.info.pop(_PENDING, None)
+    marks = session.info.get(_MARKS, {})
+    if previous_transaction.nested and previous_transaction in marks:
+        # Only what was recorded inside the rolled-back savepoint goes.
+        del session.info.get(_PENDING, [])[marks.pop(previous_transaction) :]
+    else:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_MARKS, None)
 
 
 # Built once: the chain writer runs in every transaction that records something.

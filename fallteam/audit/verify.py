@@ -29,11 +29,12 @@ def canonical_sql(dialect: str) -> str:
     if dialect == "postgresql":
         time = "to_char(occurred_dt AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
         actor = "replace(actor_id::text, '-', '')"
-        seq, separator = "seq::text", "chr(31)"
+        seq, separator, null = "seq::text", "chr(31)", "chr(30)"
     else:
-        time, actor, seq, separator = "occurred_dt", "actor_id", "CAST(seq AS TEXT)", "char(31)"
+        time, actor, seq = "occurred_dt", "actor_id", "CAST(seq AS TEXT)"
+        separator, null = "char(31)", "char(30)"
     parts = [seq, time, actor] + [name for name in chain.CHAIN_FIELDS[3:]]
-    text_expr = f" || {separator} || ".join(f"COALESCE({p}, '')" for p in parts)
+    text_expr = f" || {separator} || ".join(f"COALESCE({p}, {null})" for p in parts)
     return (
         f"SELECT seq, {text_expr}, mac FROM audit_events "  # noqa: S608 (fixed column names)
         "WHERE seq > :start AND seq <= :end ORDER BY seq"
@@ -90,13 +91,19 @@ def _verify_segment(bind: Engine | Connection, key: bytes, segment: _Segment):
 
 
 @contextmanager
-def _connected(bind: Engine | Connection) -> Iterator[Connection]:
-    # A Connection is used as it is (tests, a caller's transaction); an Engine lends one.
+def _connected(bind: Engine | Connection, snapshot: bool = False) -> Iterator[Connection]:
+    """A Connection is used as it is (tests, a caller's transaction); an Engine lends one.
+
+    ``snapshot``: head, checkpoints and the look past the head must see one moment, or events
+    committed meanwhile would look inserted.
+    """
     if isinstance(bind, Connection):
         yield bind
-    else:
-        with bind.connect() as connection:
-            yield connection
+        return
+    with bind.connect() as connection:
+        if snapshot and connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        yield connection
 
 
 _worker_state: dict = {}
@@ -114,7 +121,7 @@ def _run_in_worker(segment: _Segment) -> chain.SegmentResult:
 def _segments(
     bind: Engine | Connection, report: VerificationReport, public_key: bytes
 ) -> list[_Segment]:
-    with _connected(bind) as connection:
+    with _connected(bind, snapshot=True) as connection:
         head = connection.execute(select(AuditChainHead.__table__)).one()
         checkpoints = connection.execute(
             select(AuditCheckpoint.__table__).order_by(AuditCheckpoint.seq)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fallteam.audit.models import AuditAction, Outcome
 from fallteam.audit.operations import record
@@ -42,9 +43,11 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
-def find_user_by_username(username: str) -> User | None:
-    """The account with this sign-in name, if any."""
-    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+def find_user_by_username(username: str, *, lock: bool = False) -> User | None:
+    """The account with this sign-in name, if any (``lock``: held until the transaction ends,
+    so parallel attempts on one account are counted one after the other)."""
+    query = select(User).where(User.username == normalise_username(username))
+    return db.session.scalar(query.with_for_update() if lock else query)
 
 
 def find_user_by_login_token(token: str) -> User | None:
@@ -81,7 +84,13 @@ def _one_time_password() -> str:
 
 
 def update_user(user: User, *, display_name: str, email: str, roles: list[str]) -> None:
-    """Change name, address and roles; a change of roles ends the user's sessions."""
+    """Change name, address and roles; a change of roles ends the user's sessions.
+
+    The rules are checked before anything changes, so a refused change leaves no trace.
+    """
+    wanted, before = set(roles), user.role_names
+    if "admin" in before and "admin" not in wanted:
+        _keep_an_administrator(user)
     changed = [
         name
         for name, new in (("display_name", display_name.strip()), ("email", email.strip()))
@@ -89,10 +98,7 @@ def update_user(user: User, *, display_name: str, email: str, roles: list[str]) 
     ]
     user.display_name = display_name.strip()
     user.email = email.strip()
-    wanted, before = set(roles), user.role_names
     if wanted != set(before):
-        if "admin" in before and "admin" not in wanted:
-            _keep_an_administrator(user)
         user.roles = [r for r in user.roles if r.role in wanted] + [
             UserRole(role=r) for r in sorted(wanted - set(before))
         ]
@@ -212,7 +218,7 @@ def check_password(username: str, password: str) -> SignInAttempt:
     """The password step. Known and unknown names take the same path and the same time."""
     # Old attempts no longer count and may hold mistyped passwords: drop them as we go.
     purge_old_failures()
-    user = find_user_by_username(username)
+    user = find_user_by_username(username, lock=True)
     if is_locked(username):
         _record_sign_in_failure(user, "locked")
         return SignInAttempt(user=None, locked=True)
@@ -267,15 +273,29 @@ def start_second_factor_setup(user: User) -> str:
 
 
 def verify_second_factor(user: User, code: str) -> bool:
-    """Whether ``code`` is valid now and was not used before (replay protection)."""
+    """Whether ``code`` is valid now and was not used before (replay protection).
+
+    The step is claimed with a conditional update, so two parallel requests with the same
+    code cannot both succeed.
+    """
     secret = user.totp_secret
     if secret is None:
         return False
     step = totp.matching_step(secret, code)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
         return False
-    user.totp_last_step = step
-    db.session.flush()
+    claimed = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
     return True
 
 
@@ -322,17 +342,19 @@ def issue_recovery_codes(user: User) -> list[str]:
 
 def use_recovery_code(user: User, code: str) -> bool:
     """Spend one recovery code instead of the second factor."""
-    found = db.session.scalar(
-        select(RecoveryCode).where(
+    # One conditional update: a code used in a parallel request is not used twice.
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _code_hash(code),
             RecoveryCode.used_dt.is_(None),
         )
+        .values(used_dt=utcnow())
+        .execution_options(synchronize_session=False)
     )
-    if found is None:
+    if spent.rowcount != 1:
         return False
-    found.used_dt = utcnow()
-    db.session.flush()
     record(AuditAction.RECOVERY_CODE_USED, user, actor=user)
     return True
 

@@ -7,8 +7,10 @@ rotating the token ends every session of that user at once.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -18,6 +20,8 @@ from fallteam.auth import operations
 from fallteam.auth.models import User
 from fallteam.core.i18n import LANGUAGE_SESSION_KEY
 from fallteam.extensions import login_manager
+
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\]")
 
 PENDING_KEY = "pending_sign_in"
 SIGNED_IN_AT_KEY = "signed_in_at"
@@ -62,8 +66,19 @@ def renew_session(user: User) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only paths on this site are followed after sign-in (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Only paths on this site are followed after sign-in (no open redirect).
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so anything with
+    control characters, white space or backslashes is refused outright.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not _UNSAFE_IN_PATH.search(target)
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+        and not urlsplit(target).scheme
+    ):
         return target
     return url_for("home.start")
 

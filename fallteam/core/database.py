@@ -11,6 +11,9 @@ from fallteam.extensions import db
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; let SQLAlchemy
     # emit BEGIN itself (the documented recipe), and enforce foreign keys as PostgreSQL does.
+    # BEGIN IMMEDIATE takes the write lock at the start: a transaction that read first and
+    # writes later would otherwise fail ("database is locked") whenever another committed in
+    # between. SQLite has one writer anyway; this makes them queue instead of fail.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record) -> None:
         dbapi_connection.isolation_level = None
@@ -24,7 +27,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask) -> None:

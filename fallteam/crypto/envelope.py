@@ -10,7 +10,7 @@ import uuid
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from fallteam.crypto import aead
@@ -71,7 +71,21 @@ def _cache() -> dict[uuid.UUID, AESGCM | Shredded]:
 
 def forget_cached_keys() -> None:
     """Drop the unwrapped keys of this request (after shredding or re-encryption)."""
-    g.pop("_fallteam_keys", None)
+    if has_app_context():
+        g.pop("_fallteam_keys", None)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_active_keys(session: Session) -> None:
+    # The lock that kept a key active ends with the transaction: look it up again next time.
+    if has_app_context() and "_fallteam_keys" in g:
+        g._fallteam_keys.active.clear()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_keys_after_rollback(session: Session, previous_transaction) -> None:
+    # A key made in the rolled-back work does not exist: forget everything of this request.
+    forget_cached_keys()
 
 
 def _unwrap(key_id: uuid.UUID, kek_version: int, wrapped: bytes | None) -> AESGCM | Shredded:
@@ -104,11 +118,15 @@ def active_key(session: Session, owner_id: uuid.UUID) -> tuple[uuid.UUID, AESGCM
             ),
             None,
         )
+        # FOR SHARE (PostgreSQL): while this transaction encrypts with the key, a
+        # re-encryption cannot deactivate it, and so cannot retire it under our feet.
         row = (
             (pending.id, pending.kek_version, pending.wrapped_key)
             if pending is not None
             else session.execute(
-                select(*_KEY_COLUMNS).where(DataKey.owner_id == owner_id, DataKey.active)
+                select(*_KEY_COLUMNS)
+                .where(DataKey.owner_id == owner_id, DataKey.active)
+                .with_for_update(read=True)
             ).one_or_none()
         )
     if row is None:
@@ -128,6 +146,7 @@ def _refuse_if_shredded(session: Session, owner_id: uuid.UUID) -> None:
                 DataKey.owner_id == owner_id,
                 DataKey.active.is_(False),
                 DataKey.destroyed_dt.is_not(None),
+                DataKey.deactivated_dt.is_(None),  # shredded, not retired by re-encryption
             )
             .limit(1)
         ).first()

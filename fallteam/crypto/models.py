@@ -43,6 +43,8 @@ class DataKey(UUIDPrimaryKey, CreatedTimestamp, Base):
     kek_version: Mapped[int]
     #: nonce | AES-GCM(KEK, DEK) with the key's own id as associated data; None once destroyed
     wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: when the key stopped being the active one (re-encryption started)
+    deactivated_dt: Mapped[datetime | None]
     #: when the key was destroyed (crypto-shredding, or retired after re-encryption)
     destroyed_dt: Mapped[datetime | None]
 

@@ -61,11 +61,13 @@ def add_kek_version(provider: KeyProvider) -> int:
 def rewrap_batch(limit: int = 1000) -> int:
     """Rewrap up to ``limit`` data keys under the active KEK; data rows are not touched."""
     active = current_keyring().active_kek
+    # Locked while rewrapped, so a concurrent shredding waits and cannot be undone by us.
     keys = db.session.scalars(
         select(DataKey)
         .where(DataKey.wrapped_key.is_not(None), DataKey.kek_version != active)
         .order_by(DataKey.id)
         .limit(limit)
+        .with_for_update()
     ).all()
     for key in keys:
         dek = aead.unwrap_key(kek(key.kek_version), key.id, key.wrapped_key)
@@ -100,12 +102,9 @@ def keys_by_kek_version() -> dict[int, int]:
 # --- re-encryption -----------------------------------------------------------------------
 
 
-def _retiring_keys() -> list[DataKey]:
-    return list(
-        db.session.scalars(
-            select(DataKey).where(DataKey.active.is_(False), DataKey.wrapped_key.is_not(None))
-        )
-    )
+def _retiring_keys(*, lock: bool = False) -> list[DataKey]:
+    query = select(DataKey).where(DataKey.active.is_(False), DataKey.wrapped_key.is_not(None))
+    return list(db.session.scalars(query.with_for_update() if lock else query))
 
 
 def reencryption_pending() -> bool:
@@ -115,11 +114,17 @@ def reencryption_pending() -> bool:
 
 def start_reencryption() -> int:
     """Give every owner a new data key; the old ones retire once nothing uses them."""
+    # Deactivating waits for every transaction still encrypting with a key (it holds the key
+    # row FOR SHARE), so no value can be written with a key after it was deactivated.
     owners = db.session.scalars(
-        select(DataKey).where(DataKey.active.is_(True), DataKey.wrapped_key.is_not(None))
+        select(DataKey)
+        .where(DataKey.active.is_(True), DataKey.wrapped_key.is_not(None))
+        .with_for_update()
     ).all()
+    now = utcnow()
     for old in owners:
         old.active = False
+        old.deactivated_dt = now
     db.session.flush()
     for old in owners:
         envelope.create_key(db.session, old.owner_id)
@@ -178,7 +183,7 @@ def reencrypt_batch(limit: int = 1000, registries: Iterable[Registry] = (Base.re
 def retire_unused_keys(registries: Iterable[Registry] = (Base.registry,)) -> int:
     """Destroy retiring keys that no value uses any more; ends a re-encryption."""
     retired = 0
-    for key in _retiring_keys():
+    for key in _retiring_keys(lock=True):
         if any(next(_sealed_with(c, [key.id], 1), None) for c in encrypted_columns(registries)):
             continue
         key.wrapped_key = None
@@ -200,12 +205,18 @@ def shred_case_key(case_id: uuid.UUID, *, case_pseudonym: str | None = None) -> 
     if case_id == SYSTEM_OWNER:
         raise ValueError("Der Systemschlüssel wird nicht vernichtet.")
     keys = db.session.scalars(
-        select(DataKey).where(DataKey.owner_id == case_id, DataKey.wrapped_key.is_not(None))
+        select(DataKey)
+        .where(DataKey.owner_id == case_id, DataKey.wrapped_key.is_not(None))
+        .with_for_update()
     ).all()
+    now = utcnow()
     for key in keys:
         key.wrapped_key = None
         key.active = False
-        key.destroyed_dt = utcnow()
+        key.destroyed_dt = now
+    if not keys:
+        # A case shredded before it had a key still must never get one: leave a marker.
+        db.session.add(DataKey(owner_id=case_id, active=False, kek_version=0, destroyed_dt=now))
     db.session.flush()
     envelope.forget_cached_keys()
     record(

@@ -5,40 +5,63 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from fallteam.config import ConfigurationError
-from fallteam.crypto.keyring import Keyring, KeyringError, provider_from_settings
+from fallteam.crypto.keyring import (
+    FileKeyProvider,
+    KeyProvider,
+    Keyring,
+    KeyringError,
+    provider_from_settings,
+)
 
 _EXTENSION = "fallteam.keyring"
 
 
+class _LoadedRing:
+    """The ring in use and the state of the key file it came from."""
+
+    def __init__(self, ring: Keyring, provider: KeyProvider) -> None:
+        self.ring = ring
+        self.provider = provider
+        self.stamp = self._file_stamp()
+
+    def _file_stamp(self) -> int | None:
+        if isinstance(self.provider, FileKeyProvider):
+            try:
+                return self.provider.path.stat().st_mtime_ns
+            except OSError:
+                return None
+        return None
+
+    def current(self) -> Keyring:
+        # Another process rotated or retired a KEK: every worker follows at its next use,
+        # so none keeps wrapping new data keys under a version about to be retired.
+        stamp = self._file_stamp()
+        if stamp is not None and stamp != self.stamp:
+            self.ring, self.stamp = self.provider.load(), stamp
+        return self.ring
+
+
 def init_app(app: Flask) -> None:
     """Load the key ring once at start; a missing or unsafe ring stops the start."""
+    provider = provider_from_settings(app.config)
     try:
-        ring = provider_from_settings(app.config).load()
+        ring = provider.load()
     except KeyringError as exc:
         raise ConfigurationError(f"Fallteam startet nicht: {exc}") from None
-    app.extensions[_EXTENSION] = ring
+    app.extensions[_EXTENSION] = _LoadedRing(ring, provider)
 
 
 def current_keyring() -> Keyring:
-    """The key ring of the running application."""
-    return current_app.extensions[_EXTENSION]
+    """The key ring of the running application (re-read when its key file changed)."""
+    return current_app.extensions[_EXTENSION].current()
 
 
 def replace_keyring(ring: Keyring) -> None:
-    """Swap in a changed ring (after a KEK rotation) without restarting."""
-    current_app.extensions[_EXTENSION] = ring
+    """Swap in a changed ring (after a KEK rotation here) without restarting."""
+    loaded = current_app.extensions[_EXTENSION]
+    loaded.ring, loaded.stamp = ring, loaded._file_stamp()
 
 
 def kek(version: int) -> bytes:
-    """The KEK of ``version``. A version this process does not know yet (another host rotated
-    the KEK) makes it read the ring again once before giving up."""
-    ring = current_keyring()
-    if version not in ring.keks:
-        try:
-            fresh = provider_from_settings(current_app.config).load()
-        except KeyringError:
-            fresh = ring
-        if version in fresh.keks:
-            replace_keyring(fresh)
-            ring = fresh
-    return ring.kek(version)
+    """The KEK of ``version``; unknown versions are refused before anything is decrypted."""
+    return current_keyring().kek(version)

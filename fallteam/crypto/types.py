@@ -140,6 +140,13 @@ def _seal_plaintexts(session: Session, flush_context, instances) -> None:
         if not attributes:
             continue
         state = inspect(obj)
+        owner = getattr(type(obj), "__encryption_owner__", None)
+        if owner and not state.pending and state.attrs[owner].history.has_changes():
+            # Its values are sealed for the old case and key; moving them would make them
+            # unreadable, and shredding the new case would not cover them.
+            raise UnsealedValueError(
+                "Verschlüsselte Daten können nicht in einen anderen Fall verschoben werden."
+            )
         for key, column, type_ in attributes:
             value = state.dict.get(key)
             if value is None or isinstance(value, Sealed):

@@ -21,8 +21,9 @@ def start():
 def set_language():
     """Remember the chosen language in the session (works before sign-in too)."""
     form = LanguageForm()
-    if form.validate_on_submit():
-        session[LANGUAGE_SESSION_KEY] = form.language.data
+    if not form.validate_on_submit():
+        return redirect(safe_next(None))
+    session[LANGUAGE_SESSION_KEY] = form.language.data
     return redirect(safe_next(form.next.data))
 
 

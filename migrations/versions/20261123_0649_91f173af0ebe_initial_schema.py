@@ -77,6 +77,7 @@ def upgrade():
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("kek_version", sa.Integer(), nullable=False),
         sa.Column("wrapped_key", sa.LargeBinary(), nullable=True),
+        sa.Column("deactivated_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("destroyed_dt", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_dt", sa.DateTime(timezone=True), nullable=False),

@@ -90,7 +90,9 @@ def test_the_last_administrator_keeps_the_role(app, signed_in):
     )
     assert "letzte aktive Administrationskonto" in page.get_data(as_text=True)
     with app.app_context():
-        assert "admin" in db.session.get(User, account.id).role_names
+        unchanged = db.session.get(User, account.id)
+        assert "admin" in unchanged.role_names
+        assert unchanged.display_name != "Ich" and unchanged.email != "ich@example.org"
 
 
 def test_resetting_the_second_factor_forces_a_new_set_up(app, signed_in, create_account):

@@ -84,13 +84,14 @@ def test_kek_rotation_then_restart_still_decrypts_everything(committed_app):
     result = _cli(committed_app, "keys", "rotate-kek")
     assert result.exit_code == 0, result.output
     assert "Neue KEK-Version 2" in result.output
-    with _restarted(committed_app) as restarted, restarted.app_context():
-        assert {u.username: u.totp_secret for u in db.session.scalars(select(User))} == (
-            secrets_before
-        )
-        actions = db.session.scalars(
-            select(AuditEvent.details).where(AuditEvent.action == "key_rotation")
-        ).all()
+    with _restarted(committed_app) as restarted:
+        with restarted.app_context():
+            assert {u.username: u.totp_secret for u in db.session.scalars(select(User))} == (
+                secrets_before
+            )
+            actions = db.session.scalars(
+                select(AuditEvent.details).where(AuditEvent.action == "key_rotation")
+            ).all()
         assert any('"phase":"finished"' in a for a in actions)
         status = _cli(restarted, "keys", "status")
         assert "Datenschlüssel unter KEK-Version 2: 1" in status.output

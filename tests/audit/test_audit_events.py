@@ -108,3 +108,16 @@ def test_sequence_numbers_have_no_gaps(app, signed_in):
     signed_in(["guest"])
     seqs = [e.seq for e in _events(app)]
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_events(app):
+    from fallteam.audit.operations import record
+
+    with app.app_context():
+        record(AuditAction.EXPORT, object_type="case", object_id="kept", actor=None)
+        savepoint = db.session.begin_nested()
+        record(AuditAction.EXPORT, object_type="case", object_id="dropped", actor=None)
+        savepoint.rollback()
+        db.session.commit()
+    ids = [e.object_id for e in _events(app, AuditAction.EXPORT)]
+    assert "kept" in ids and "dropped" not in ids

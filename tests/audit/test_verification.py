@@ -123,3 +123,20 @@ def test_an_exported_checkpoint_detects_a_rewritten_history(app):
         assert "ungültig" in check_external_checkpoint(connection, public, forged)
         _without_append_only_guard("DELETE FROM audit_events WHERE seq = :seq", seq=checkpoint.seq)
         assert "fehlt" in check_external_checkpoint(db.session.connection(), public, exported)
+
+
+def test_null_and_empty_are_not_the_same_to_the_chain(app):
+    with app.app_context():
+        record(AuditAction.READ, actor=None)  # no object, no purpose: NULLs
+        db.session.commit()
+        target = db.session.execute(text("SELECT max(seq) FROM audit_events")).scalar()
+        assert (
+            db.session.execute(
+                text("SELECT purpose FROM audit_events WHERE seq = :s"), {"s": target}
+            ).scalar()
+            is None
+        )
+        _without_append_only_guard(
+            "UPDATE audit_events SET purpose = '' WHERE seq = :seq", seq=target
+        )
+    assert _verify(app).first_broken_seq == target

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import csrf_token, fresh_totp_code, sign_in, submit_password
 
 
@@ -56,10 +58,22 @@ def test_a_signed_in_user_returning_to_a_sign_in_step_lands_on_the_start_page(ap
         assert "abgelaufen" not in page
 
 
-def test_an_open_redirect_after_sign_in_is_refused(app, client, create_account):
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/%09/evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/%0a/evil.example",
+        "javascript:alert(1)",
+        "/\\/evil.example",
+    ],
+)
+def test_an_open_redirect_after_sign_in_is_refused(app, client, create_account, target):
     account = create_account(["member"])
     client.post(
-        "/anmelden?next=//evil.example/",
+        f"/anmelden?next={target}",
         data={
             "username": account.username,
             "password": account.password,
@@ -69,5 +83,30 @@ def test_an_open_redirect_after_sign_in_is_refused(app, client, create_account):
     response = client.post(
         "/anmelden/zweiter-faktor",
         data={"code": fresh_totp_code(app, account), "csrf_token": csrf_token(client)},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_a_path_on_this_site_is_followed_after_sign_in(app, client, create_account):
+    account = create_account(["member"])
+    client.post(
+        "/anmelden?next=/konto",
+        data={
+            "username": account.username,
+            "password": account.password,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    response = client.post(
+        "/anmelden/zweiter-faktor",
+        data={"code": fresh_totp_code(app, account), "csrf_token": csrf_token(client)},
+    )
+    assert response.headers["Location"] == "/konto"
+
+
+def test_the_language_switch_does_not_redirect_off_site(app, client):
+    response = client.post(
+        "/sprache",
+        data={"language": "en", "next": "/\t/evil.example", "csrf_token": csrf_token(client)},
     )
     assert response.headers["Location"] == "/"

@@ -9,6 +9,7 @@ from fallteam.extensions import db
 
 
 def test_the_migrated_schema_matches_the_models(app):
-    with app.app_context(), db.engine.connect() as connection:
+    with app.app_context():
+        connection = db.session.connection()
         differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert differences == []
