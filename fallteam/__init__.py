@@ -17,7 +17,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.audit.cli import audit_cli
     from fallteam.auth import session as auth_session
     from fallteam.auth.blueprint import bp as auth_bp
+    from fallteam.cases.blueprint import bp as cases_bp
     from fallteam.config import finish_settings, load_settings
+    from fallteam.consent.blueprint import bp as consent_bp
     from fallteam.core import database, errors, i18n, lifecycle
     from fallteam.crypto import runtime as crypto_runtime
     from fallteam.demo.cli import demo_cli
@@ -49,6 +51,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(consent_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     return app

@@ -103,6 +103,26 @@ def object_rule(permission: str) -> Callable[[ObjectRule], ObjectRule]:
     return register
 
 
+# --- relationship rules --------------------------------------------------------------------
+# Imported late: the domains import this module.
+
+
+def _manages(user: Any, case: Any) -> bool:
+    return case.case_manager_id == user.id
+
+
+@object_rule("case.read_pseudonymised")
+def _takes_part(user: Any, case: Any) -> bool:
+    from fallteam.consent.queries import active_participation
+
+    return _manages(user, case) or active_participation(user, case) is not None
+
+
+object_rule("case.read_identity")(_manages)
+object_rule("case.edit")(_manages)
+object_rule("consent.record")(_manages)
+
+
 def policy() -> Policy:
     """The policy loaded at start."""
     return current_app.extensions["fallteam.policy"]

@@ -91,6 +91,8 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         "LANGUAGES": {"de": "Deutsch", "en": "English"},
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Signed consent documents (PDF or image).
+        "CONSENT_DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
     }
 
 

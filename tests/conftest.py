@@ -279,3 +279,143 @@ def committed_app(request, tmp_path) -> Iterator[Flask]:
     with application.app_context():
         db.engine.dispose()
     drop()
+
+
+# --- cases -------------------------------------------------------------------------------
+
+PDF = b"%PDF-1.7\n% Schweigepflichtsentbindung (Testdokument)\n%%EOF\n"
+
+
+def family_of_four():
+    """Mother, father (separated), two children: the suite's standard family."""
+    from datetime import date
+
+    from fallteam.cases.operations import MemberData
+
+    return [
+        MemberData(
+            role="Mutter",
+            sex="f",
+            first_name="Sabine",
+            last_name="Krautwurst",
+            birth_date=date(1988, 5, 14),
+            address="Lindenallee 7, 14513 Teltow",
+            in_household=True,
+        ),
+        MemberData(
+            role="Vater",
+            sex="m",
+            first_name="Marco",
+            last_name="Krautwurst",
+            birth_date=date(1985, 11, 2),
+            address="Gartenstraße 3, 14482 Potsdam",
+        ),
+        MemberData(
+            role="Kind",
+            sex="f",
+            first_name="Leonie",
+            last_name="Krautwurst",
+            birth_date=date(2018, 3, 4),
+            address="Lindenallee 7, 14513 Teltow",
+            in_household=True,
+            is_index=True,
+        ),
+        MemberData(
+            role="Kind",
+            sex="m",
+            first_name="Jonas",
+            last_name="Krautwurst",
+            birth_date=date(2015, 9, 21),
+            address="Lindenallee 7, 14513 Teltow",
+            in_household=True,
+        ),
+    ]
+
+
+@dataclass
+class SampleCase:
+    """Ids of a case made for a test, and of its parts."""
+
+    id: uuid.UUID
+    pseudonym: str
+    member_ids: list[uuid.UUID]
+    relation_id: uuid.UUID
+    resource_id: uuid.UUID
+    participant_ids: list[uuid.UUID]
+    consent_id: uuid.UUID | None
+
+
+@pytest.fixture
+def create_case(app):
+    """Factory: ``create_case(owner, participants=[(account, "guest")], consent={...})``."""
+    from datetime import timedelta
+
+    from fallteam.cases import operations as cases
+    from fallteam.consent import operations as consents
+    from fallteam.core.models import utcnow
+
+    def make(
+        owner: Account,
+        *,
+        participants=(),
+        consent: dict | None = None,
+        background: str | None = None,
+    ) -> SampleCase:
+        with app.app_context():
+            owner_user = db.session.get(User, owner.id)
+            case = cases.register_case(
+                owner_user,
+                category="hze",
+                child_protection=False,
+                file_number=f"AZ-{secrets.token_hex(3)}",
+                members=family_of_four(),
+            )
+            mother, father, first, second = case.members
+            relation = cases.add_relation(case, "separated", mother, father)
+            cases.add_relation(case, "parent_of", mother, first)
+            cases.add_relation(case, "parent_of", father, first)
+            cases.add_relation(case, "parent_of", mother, second)
+            resource = cases.add_resource(
+                case, kind="person", quality="strong", label="Oma Gisela Krautwurst"
+            )
+            if background:
+                cases.set_background(case, background)
+            now = utcnow()
+            participant_ids = [
+                cases.grant_participation(
+                    case,
+                    db.session.get(User, account.id),
+                    kind=kind,
+                    valid_from=now - timedelta(hours=1),
+                    valid_until=now + timedelta(days=1),
+                    actor=owner_user,
+                ).id
+                for account, kind in participants
+            ]
+            consent_id = None
+            if consent is not None:
+                data = consents.ConsentData(
+                    grantor=mother,
+                    grantor_capacity="sorgeberechtigt",
+                    recipients=consent.get("recipients", []),
+                    purposes=consent.get("purposes", ["fallberatung"]),
+                    data_categories=consent.get("categories", ["identity"]),
+                    valid_from=consent.get("valid_from", now.date() - timedelta(days=30)),
+                    valid_until=consent.get("valid_until"),
+                    form="schriftlich",
+                    document=PDF,
+                    document_name="entbindung.pdf",
+                )
+                consent_id = consents.record_consent(case, data, actor=owner_user).id
+            db.session.commit()
+            return SampleCase(
+                case.id,
+                case.pseudonym,
+                [m.id for m in case.members],
+                relation.id,
+                resource.id,
+                participant_ids,
+                consent_id,
+            )
+
+    return make

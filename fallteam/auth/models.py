@@ -11,6 +11,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
 from fallteam.crypto.types import EncryptedText
 
+#: Institutions of staff and guests; consents name recipients by these.
+INSTITUTIONS = {
+    "asd": "Allgemeiner Sozialer Dienst (ASD)",
+    "jugendarbeit": "Jugendarbeit/Jugendsozialarbeit",
+    "wirtschaftliche_jugendhilfe": "Wirtschaftliche Jugendhilfe",
+    "eingliederungshilfe": "Eingliederungshilfe",
+    "jobcenter": "Jobcenter (MAIA)",
+    "gesundheitsamt": "Gesundheitsamt/Fachdienst Gesundheit",
+    "pflegekinderdienst": "Pflegekinderdienst",
+    "freier_traeger": "Freier Träger",
+    "schule_kita": "Schule/Kita",
+    "sonstige": "Sonstige",
+}
+
 
 class User(UUIDPrimaryKey, CreatedTimestamp, Base):
     """A person who signs in: staff, team member, guest, DPO or administrator."""
@@ -24,6 +38,8 @@ class User(UUIDPrimaryKey, CreatedTimestamp, Base):
     display_name: Mapped[str] = mapped_column(String(200))
     #: work e-mail address (invitations, later)
     email: Mapped[str] = mapped_column(String(254))
+    #: the institution the person works for; consents can name it (``INSTITUTIONS``)
+    institution: Mapped[str] = mapped_column(String(40), default="asd")
     #: argon2id hash
     password_hash: Mapped[str] = mapped_column(String(255))
     #: set when an administrator chose the password; the user must replace it

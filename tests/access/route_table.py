@@ -1,4 +1,4 @@
-"""Expected answer of every route, for every role and method.
+"""Expected answer of every route, for every principal and method.
 
 Kept beside the tests on purpose: a new route that is not listed here fails the suite, and a
 listed answer that the application does not give fails it too. Outcomes:
@@ -6,12 +6,25 @@ listed answer that the application does not give fails it too. Outcomes:
 - ``ok``: the page or action is served (2xx, or a redirect that is not to the sign-in page)
 - ``sign_in``: redirected to the sign-in page
 - ``forbidden``: 403
+
+Principals: ``fachkraft`` manages the sample case (fallführend); ``other_fachkraft`` is a
+Fachkraft who does not; ``member`` and ``guest`` take part in the sample case's presentation.
 """
 
 from __future__ import annotations
 
-PRINCIPALS = ["anonymous", "fachkraft", "member", "guest", "dpo", "admin"]
-ROLES = PRINCIPALS[1:]
+#: principal -> the roles its account holds
+PRINCIPAL_ROLES = {
+    "anonymous": [],
+    "fachkraft": ["fachkraft"],
+    "other_fachkraft": ["fachkraft"],
+    "member": ["member"],
+    "guest": ["guest"],
+    "dpo": ["dpo"],
+    "admin": ["admin"],
+}
+PRINCIPALS = list(PRINCIPAL_ROLES)
+SIGNED_IN = PRINCIPALS[1:]
 
 OK, SIGN_IN, FORBIDDEN = "ok", "sign_in", "forbidden"
 
@@ -23,12 +36,12 @@ def public() -> dict[str, str]:
 
 def signed_in() -> dict[str, str]:
     """Every role; anonymous visitors are sent to sign in."""
-    return {"anonymous": SIGN_IN, **dict.fromkeys(ROLES, OK)}
+    return {"anonymous": SIGN_IN, **dict.fromkeys(SIGNED_IN, OK)}
 
 
-def only(*roles: str) -> dict[str, str]:
-    """These roles; other roles get 403, anonymous visitors are sent to sign in."""
-    return {"anonymous": SIGN_IN, **{r: OK if r in roles else FORBIDDEN for r in ROLES}}
+def only(*principals: str) -> dict[str, str]:
+    """These principals; others get 403, anonymous visitors are sent to sign in."""
+    return {"anonymous": SIGN_IN, **{p: OK if p in principals else FORBIDDEN for p in SIGNED_IN}}
 
 
 def always_to_sign_in() -> dict[str, str]:
@@ -41,6 +54,9 @@ def sign_in_step() -> dict[str, str]:
     signed-in users to their start page."""
     return signed_in()
 
+
+CASE_MANAGER = only("fachkraft")
+FACHKRAFT = only("fachkraft", "other_fachkraft")
 
 #: endpoint -> method -> principal -> outcome
 EXPECTED: dict[str, dict[str, dict[str, str]]] = {
@@ -64,4 +80,21 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "admin.reset_second_factor": {"POST": only("admin")},
     "admin.reset_password": {"POST": only("admin")},
     "admin.show_policy": {"GET": only("admin", "dpo")},
+    "cases.list_cases": {"GET": FACHKRAFT},
+    "cases.register_case": {"GET": FACHKRAFT, "POST": FACHKRAFT},
+    "cases.show_case": {"GET": only("fachkraft", "member", "guest")},
+    "cases.edit_case": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "cases.add_member": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "cases.edit_member": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "cases.add_relation": {"POST": CASE_MANAGER},
+    "cases.delete_relation": {"POST": CASE_MANAGER},
+    "cases.add_resource": {"POST": CASE_MANAGER},
+    "cases.delete_resource": {"POST": CASE_MANAGER},
+    "cases.transfer_case": {"POST": CASE_MANAGER},
+    "cases.add_participant": {"POST": CASE_MANAGER},
+    "cases.end_participant": {"POST": CASE_MANAGER},
+    "consent.record_consent": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "consent.correct_consent": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "consent.revoke_consent": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "consent.download_document": {"GET": CASE_MANAGER},
 }

@@ -8,7 +8,7 @@ import pytest
 from flask import url_for
 
 from fallteam import access
-from tests.access.route_table import EXPECTED, FORBIDDEN, OK, ROLES, SIGN_IN
+from tests.access.route_table import EXPECTED, FORBIDDEN, OK, PRINCIPAL_ROLES, SIGN_IN
 from tests.conftest import sign_in
 from tests.core.test_security_headers import assert_security_headers
 
@@ -35,11 +35,20 @@ def test_every_route_and_method_is_in_the_table(app):
 
 def test_every_role_of_the_policy_is_a_principal_of_the_table(app):
     with app.app_context():
-        assert set(access.role_names()) == set(ROLES)
+        assert set(access.role_names()) == {r for roles in PRINCIPAL_ROLES.values() for r in roles}
 
 
-def _sample_values(target: uuid.UUID) -> dict:
-    return {"user_id": target, "filename": "css/app.css"}
+def _sample_values(target: uuid.UUID, case) -> dict:
+    return {
+        "user_id": target,
+        "filename": "css/app.css",
+        "case_id": case.id,
+        "member_id": case.member_ids[0],
+        "relation_id": case.relation_id,
+        "resource_id": case.resource_id,
+        "participant_id": case.participant_ids[0],
+        "consent_id": case.consent_id,
+    }
 
 
 def _classify(response) -> str:
@@ -60,14 +69,23 @@ def _classify(response) -> str:
     ids=[f"{e}-{m}-{p}" for e, m, p, _ in CASES],
 )
 def test_route_answers_as_the_table_says(
-    app, create_account, endpoint, method, principal, expected
+    app, create_account, create_case, endpoint, method, principal, expected
 ):
     target = create_account(["member"])
     client = app.test_client()
-    if principal != "anonymous":
-        sign_in(client, app, create_account([principal]))
+    account = create_account(PRINCIPAL_ROLES[principal]) if principal != "anonymous" else None
+    owner = account if principal == "fachkraft" else create_account(["fachkraft"])
+    participants = [(account, principal)] if principal in ("member", "guest") else []
+    guest_of_record = create_account(["guest"])
+    case = create_case(
+        owner,
+        participants=participants + [(guest_of_record, "guest")],
+        consent={"recipients": [{"type": "participant_kind", "value": "guest"}]},
+    )
+    if account is not None:
+        sign_in(client, app, account)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = {k: v for k, v in _sample_values(target.id).items() if k in rule.arguments}
+    values = {k: v for k, v in _sample_values(target.id, case).items() if k in rule.arguments}
     with app.test_request_context():
         url = url_for(endpoint, **values)
     response = client.open(url, method=method, data={})

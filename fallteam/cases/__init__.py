@@ -1,0 +1,1 @@
+"""Cases: families, pseudonyms, genogram, resource map."""

@@ -1,0 +1,217 @@
+"""Re-identification guard: find a case's own identity data in free text (DESIGN.md §3).
+
+Free text that other participants will read (case background, presentation question,
+protocol) must not name the family. Before such text is saved, :func:`identity_hits` compares
+it with the case's decrypted identity data and returns every place that reveals a name, a birth
+date or a street, with the role label to write instead. The guard only finds; what happens to
+a hit (warning, confirmation) is the caller's decision.
+
+All searching happens on a *folded* copy of the text: case-folded, umlauts spelt out (ä → ae,
+ß → ss), other accents dropped. That makes "Müller", "Mueller", "MÜLLER" and a decomposed
+"Mu\u0308ller" the same word; every match is mapped back to offsets in the text as written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PersonIdentity:
+    """The identity data of one family member, as stored (encrypted) with the case."""
+
+    role_label: str  # e.g. "Mutter", "Kind 1 (7 J.)": what to write instead
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: datetime.date | None = None
+    address: str | None = None  # free text, e.g. "Ahornweg 17, 14513 Teltow"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place in the checked text that reveals a person's identity."""
+
+    start: int  # offsets into the checked text
+    end: int
+    found: str  # the text as written at that place
+    kind: str  # "name" | "birth_date" | "street"
+    suggestion: str  # the role label of the person to use instead
+
+
+# A letter; digits and "_" are word characters but no letters ("Ben2" still ends "Ben").
+_LETTER = r"[^\W\d_]"
+_WORD_START = rf"(?<!{_LETTER})"
+_WORD_END = rf"(?!{_LETTER})"
+
+# Shorter names ("Jo", "Al") hide in too many words to be worth a warning.
+_MIN_NAME = 3
+# Only names this long are found at the start of a longer word ("Brandhorstfamilie"); short
+# ones begin too many ordinary words ("Ben"/"benötigt", "Eva"/"Evaluation", "Kai"/"Kaiser").
+_MIN_COMPOUND_NAME = 5
+# Parts of multi-part names that are no name on their own; "von" or "das" alone would flag
+# half of every German text.
+_PARTICLES = frozenset(
+    (
+        "al bin da das de del della den der di do dos du el ibn la le "
+        "ten ter van vom von zu zum zur"
+    ).split()
+)
+# What may follow a name that stands as a whole word: genitive "Bens", "Ben's", "Max'".
+_GENITIVE = re.compile(rf"(?:s|['’]s?)?{_WORD_END}")
+
+# German month names and abbreviations, folded (März → maerz); longest first per month.
+_MONTHS = (
+    "januar|jaenner|jan",
+    "februar|feber|feb",
+    "maerz|maer|mrz",
+    "april|apr",
+    "mai",
+    "juni|jun",
+    "juli|jul",
+    "august|aug",
+    "september|sept|sep",
+    "oktober|okt",
+    "november|nov",
+    "dezember|dez",
+)
+
+# The house number ends the street: "Karl-Marx-Straße 12a", "Am Markt 3-5". A number followed
+# by a dot is an ordinal belonging to the name ("Straße des 17. Juni 5").
+_HOUSE_NUMBER = re.compile(r"\s+\d+\s*[a-zA-Z]?(?:\s*[-/]\s*\d+\s*[a-zA-Z]?)?(?![\d.])")
+# A folded street token ending in "Straße", "Strasse", "Str." or "Str".
+_STREET_SUFFIX = re.compile(r"(.*?)str(?:asse|\.)?")
+# A house number after a street in the text; optional, but part of the hit when present.
+_NUMBER_AFTER_STREET = r"(?:\s*\d{1,4}[a-z]?(?![^\W_]))?"
+
+
+@dataclass(frozen=True)
+class _Folded:
+    """Folded text plus, per folded character, the span of the original character(s)."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self.starts[start], self.ends[end - 1]
+
+
+def _fold(text: str) -> _Folded:
+    """Case-fold, spell out umlauts and drop other accents, keeping a map to the original."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        # Decomposing each character separately handles NFC and NFD input alike.
+        for part in unicodedata.normalize("NFD", char.casefold()):
+            if unicodedata.combining(part):
+                if part == "\u0308" and chars and chars[-1] in "aou":
+                    part = "e"  # ü → ue, so "Müller" and "Mueller" meet
+                else:
+                    if ends:
+                        ends[-1] = index + 1  # the accent belongs to the letter before it
+                    continue
+            chars.append(part)
+            starts.append(index)
+            ends.append(index + 1)
+    return _Folded("".join(chars), starts, ends)
+
+
+def _letters(word: str) -> int:
+    return sum(char.isalpha() for char in unicodedata.normalize("NFC", word))
+
+
+def _name_variants(name: str | None) -> set[str]:
+    """The name as a whole and, for double names ("Anna-Lena", "Schmidt-Weber"), each part."""
+    name = " ".join((name or "").split())
+    parts = [part for part in re.split(r"[-\s]+", name) if part]
+    variants = {name, *parts} if len(parts) > 1 else {name}
+    return {v for v in variants if _letters(v) >= _MIN_NAME and _fold(v).text not in _PARTICLES}
+
+
+def _name_spans(folded: _Folded, text: str, name: str) -> Iterator[tuple[int, int]]:
+    parts = [re.escape(part) for part in re.split(r"[-\s]+", _fold(name).text) if part]
+    # Parts of a double name may be written with hyphen, space or nothing between them.
+    pattern = re.compile(_WORD_START + r"[-\s]*".join(parts))
+    long_name = _letters(name) >= _MIN_COMPOUND_NAME
+    for match in pattern.finditer(folded.text):
+        start, end = folded.span(match.start(), match.end())
+        whole_word = _GENITIVE.match(folded.text, match.end()) is not None
+        # Inside a longer word, a long name counts only where written as names are written, with
+        # a capital: "Brandhorstfamilie", "BRANDHORSTS", but not "kleine" for a Frau Klein.
+        if whole_word or (long_name and text[start].isupper()):
+            yield start, end
+
+
+def _date_pattern(date: datetime.date) -> re.Pattern[str]:
+    """The date in the usual German spellings: 3.4.2019, 03.04.19, 3. Apr. 2019, 2019-04-03."""
+    day = rf"0?{date.day}" if date.day < 10 else str(date.day)
+    month = rf"0?{date.month}" if date.month < 10 else str(date.month)
+    year = rf"(?:{date.year}|{date.year % 100:02d})"
+    numeric = rf"{day}\.\s*{month}\.\s*{year}"
+    written = rf"{day}\.?\s*(?:{_MONTHS[date.month - 1]}){_WORD_END}\.?\s*{year}"
+    iso = rf"{date.year}-{month}-{day}"
+    # No digit on either side, so 13.04.2019 or 3.4.2019 inside 3.4.20190 is another date.
+    return re.compile(rf"(?<!\d)(?:{numeric}|{written}|{iso})(?!\d)")
+
+
+def _street_name(address: str | None) -> str | None:
+    """The street of a free-text address: "Ahornweg 17, 14513 Teltow" → "Ahornweg"."""
+    for segment in re.split(r"[,;\n]", address or ""):
+        segment = segment.strip()
+        if segment and not segment[0].isdigit():  # skip "14513 Teltow"
+            street = _HOUSE_NUMBER.split(segment, maxsplit=1)[0].strip()
+            return street if _letters(street) >= _MIN_NAME else None
+    return None
+
+
+def _street_pattern(street: str) -> re.Pattern[str]:
+    parts = []
+    for token in re.split(r"[-\s]+", _fold(street).text):
+        suffix = _STREET_SUFFIX.fullmatch(token)
+        if suffix:  # Straße, Strasse, Str. and Str are one street ("Hauptstr." = "Hauptstraße")
+            stem = re.escape(suffix[1]) + r"[-\s]?" if suffix[1] else ""
+            parts.append(rf"{stem}str(?:asse|\.)?")
+        elif token:
+            parts.append(re.escape(token))
+    body = r"[-\s]*".join(parts)
+    return re.compile(rf"{_WORD_START}{body}{_WORD_END}{_NUMBER_AFTER_STREET}")
+
+
+def _candidates(text: str, persons: Sequence[PersonIdentity]) -> Iterator[Hit]:
+    folded = _fold(text)
+
+    def hit(start: int, end: int, kind: str, person: PersonIdentity) -> Hit:
+        return Hit(start, end, text[start:end], kind, person.role_label)
+
+    for person in persons:
+        for name in (person.first_name, person.last_name):
+            for variant in _name_variants(name):
+                for start, end in _name_spans(folded, text, variant):
+                    yield hit(start, end, "name", person)
+        if person.birth_date is not None:
+            for match in _date_pattern(person.birth_date).finditer(folded.text):
+                yield hit(*folded.span(*match.span()), "birth_date", person)
+        street = _street_name(person.address)
+        if street:
+            for match in _street_pattern(street).finditer(folded.text):
+                yield hit(*folded.span(*match.span()), "street", person)
+
+
+def identity_hits(text: str, persons: Sequence[PersonIdentity]) -> list[Hit]:
+    """All places in text that reveal one of the persons' names, birth dates or street names;
+    sorted by start, no overlaps.
+
+    Of overlapping hits the longer one is kept ("Schmidt-Weber" rather than "Schmidt"); of equal
+    ones the first person's, so a street shared by the family suggests the first role listed.
+    """
+    kept: list[Hit] = []
+    # sorted() is stable: among hits of equal length and start, the first person's stays first.
+    for candidate in sorted(_candidates(text, persons), key=lambda h: (h.start - h.end, h.start)):
+        if all(candidate.end <= h.start or h.end <= candidate.start for h in kept):
+            kept.append(candidate)
+    return sorted(kept, key=lambda h: h.start)

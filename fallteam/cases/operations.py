@@ -1,0 +1,356 @@
+"""Changes to cases: registration, family, genogram, resource map, background, transfer,
+participants. Every function flushes and writes its audit event; none commits."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import insert, select, update
+
+from fallteam.audit.models import AuditAction
+from fallteam.audit.operations import record
+from fallteam.auth.models import User
+from fallteam.cases.guard import Hit, PersonIdentity, identity_hits
+from fallteam.cases.models import (
+    BackgroundStatus,
+    Case,
+    CaseParticipant,
+    FamilyMember,
+    FamilyRelation,
+    PseudonymCounter,
+    ResourceEntry,
+)
+from fallteam.core.models import utcnow
+from fallteam.crypto.blind_index import blind_index
+from fallteam.extensions import db
+
+PSEUDONYM_PREFIX = "FT"
+
+
+class CaseError(ValueError):
+    """A change the rules do not allow; the message is for the user."""
+
+
+@dataclass
+class MemberData:
+    """What the forms collect about one family member."""
+
+    role: str
+    sex: str
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    address: str | None = None
+    deceased: bool = False
+    in_household: bool = False
+    is_index: bool = False
+
+
+def next_pseudonym(year: int | None = None, prefix: str = PSEUDONYM_PREFIX) -> str:
+    """The next pseudonym of the year, e.g. FT-2026-0042: sequential, never from the identity.
+
+    The counter row is claimed with an UPDATE (a row lock on PostgreSQL), so two
+    registrations at once never get the same number.
+    """
+    year = year or utcnow().year
+    table = PseudonymCounter.__table__
+    claim = (
+        update(table)
+        .where(table.c.prefix == prefix, table.c.year == year)
+        .values(last=table.c.last + 1)
+        .returning(table.c.last)
+    )
+    number = db.session.execute(claim).scalar()
+    if number is None:
+        db.session.execute(insert(table).values(prefix=prefix, year=year, last=1))
+        number = 1
+    return f"{prefix}-{year}-{number:04d}"
+
+
+def member_index(first_name: str | None, last_name: str | None, born: date | None) -> str | None:
+    """Blind index of one person (surname + first name + birth date), or None if incomplete."""
+    if not (first_name and last_name and born):
+        return None
+    value = f"{last_name}|{first_name}|{born.isoformat()}"
+    return blind_index(value, table="family_members", column="identity")
+
+
+def file_number_index(file_number: str | None) -> str | None:
+    """Blind index of an Aktenzeichen."""
+    if not file_number:
+        return None
+    return blind_index(file_number, table="cases", column="file_number")
+
+
+def possible_duplicate(
+    file_number: str | None, members: list[MemberData], exclude: uuid.UUID | None = None
+) -> bool:
+    """Whether another case may be the same family: same Aktenzeichen, or a person with the
+    same name and birth date. Says only *that*, never *whose*."""
+    indices = [
+        i for i in (member_index(m.first_name, m.last_name, m.birth_date) for m in members) if i
+    ]
+    by_member = select(FamilyMember.case_id).where(FamilyMember.identity_index.in_(indices))
+    by_file = select(Case.id).where(Case.file_number_index == file_number_index(file_number))
+    for query in ([by_member] if indices else []) + ([by_file] if file_number else []):
+        for case_id in db.session.scalars(query):
+            if case_id != exclude:
+                return True
+    return False
+
+
+def _apply_member(member: FamilyMember, data: MemberData) -> None:
+    member.role = data.role
+    member.sex = data.sex
+    member.first_name = data.first_name or None
+    member.last_name = data.last_name or None
+    member.birth_date = data.birth_date.isoformat() if data.birth_date else None
+    member.address = data.address or None
+    member.facts = {
+        "deceased": data.deceased,
+        "in_household": data.in_household,
+        "is_index": data.is_index,
+    }
+    member.identity_index = member_index(data.first_name, data.last_name, data.birth_date)
+
+
+def register_case(
+    actor: User,
+    *,
+    category: str,
+    child_protection: bool,
+    file_number: str | None,
+    members: list[MemberData],
+) -> Case:
+    """A new case managed by ``actor``, with its family; it gets the next pseudonym."""
+    case = Case(
+        pseudonym=next_pseudonym(),
+        case_manager_id=actor.id,
+        created_by_id=actor.id,
+        category=category,
+        child_protection=child_protection,
+        file_number=file_number or None,
+        file_number_index=file_number_index(file_number),
+        background_status=BackgroundStatus.EMPTY,
+    )
+    db.session.add(case)
+    for position, data in enumerate(members):
+        member = FamilyMember(case_id=case.id, position=position)
+        _apply_member(member, data)
+        case.members.append(member)
+    db.session.flush()
+    record(
+        AuditAction.CREATE,
+        case,
+        case_pseudonym=case.pseudonym,
+        details={"members": len(members), "category": category},
+    )
+    return case
+
+
+def update_case(
+    case: Case, *, category: str, child_protection: bool, file_number: str | None
+) -> None:
+    """Change the case's frame data."""
+    case.category = category
+    case.child_protection = child_protection
+    case.file_number = file_number or None
+    case.file_number_index = file_number_index(file_number)
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        case_pseudonym=case.pseudonym,
+        details={"fields": ["category", "child_protection", "file_number"]},
+    )
+
+
+def identity_of(case: Case) -> list[PersonIdentity]:
+    """The case's own identity data, for the re-identification guard."""
+    return [
+        PersonIdentity(
+            role_label=label,
+            first_name=m.first_name if isinstance(m.first_name, str) else None,
+            last_name=m.last_name if isinstance(m.last_name, str) else None,
+            birth_date=m.born,
+            address=m.address if isinstance(m.address, str) else None,
+        )
+        for m, label in zip(case.members, role_labels(case.members), strict=True)
+    ]
+
+
+def set_background(case: Case, text: str | None, *, release_reason: str | None = None) -> list[Hit]:
+    """Store the background. It is shown to the team only if the guard finds no identity
+    data in it, or if the Fachkraft confirms it with a reason (audited). Returns the hits."""
+    text = (text or "").strip()
+    hits = identity_hits(text, identity_of(case)) if text else []
+    case.background = text or None
+    case.background_release_reason = None
+    if not text:
+        case.background_status = BackgroundStatus.EMPTY
+    elif not hits:
+        case.background_status = BackgroundStatus.RELEASED
+    elif release_reason and release_reason.strip():
+        case.background_status = BackgroundStatus.RELEASED
+        case.background_release_reason = release_reason.strip()
+    else:
+        case.background_status = BackgroundStatus.HELD
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        case_pseudonym=case.pseudonym,
+        details={
+            "fields": ["background"],
+            "identity_hits": len(hits),
+            "released_despite_hits": bool(hits and case.background_status == "released"),
+        },
+    )
+    return hits
+
+
+def add_member(case: Case, data: MemberData) -> FamilyMember:
+    """One more person in the family."""
+    member = FamilyMember(case_id=case.id, position=len(case.members))
+    _apply_member(member, data)
+    case.members.append(member)
+    db.session.flush()
+    record(AuditAction.CREATE, member, case_pseudonym=case.pseudonym)
+    return member
+
+
+def update_member(case: Case, member: FamilyMember, data: MemberData) -> None:
+    """Change one person's data."""
+    _apply_member(member, data)
+    db.session.flush()
+    record(AuditAction.UPDATE, member, case_pseudonym=case.pseudonym)
+
+
+def add_relation(case: Case, kind: str, a: FamilyMember, b: FamilyMember) -> FamilyRelation:
+    """A line in the genogram between two members of the case."""
+    if a.id == b.id or a.case_id != case.id or b.case_id != case.id:
+        raise CaseError("Eine Beziehung verbindet zwei verschiedene Personen dieses Falls.")
+    relation = FamilyRelation(
+        case_id=case.id, details={"kind": kind, "a": str(a.id), "b": str(b.id)}
+    )
+    case.relations.append(relation)
+    db.session.flush()
+    record(AuditAction.CREATE, relation, case_pseudonym=case.pseudonym, details={"kind": kind})
+    return relation
+
+
+def remove_relation(case: Case, relation: FamilyRelation) -> None:
+    """Remove a genogram line."""
+    case.relations.remove(relation)
+    db.session.flush()
+    record(AuditAction.DELETE, relation, case_pseudonym=case.pseudonym)
+
+
+def add_resource(case: Case, *, kind: str, quality: str, label: str) -> ResourceEntry:
+    """A person or service on the resource map."""
+    entry = ResourceEntry(case_id=case.id, kind=kind, quality=quality, label=label)
+    case.resources.append(entry)
+    db.session.flush()
+    record(AuditAction.CREATE, entry, case_pseudonym=case.pseudonym)
+    return entry
+
+
+def remove_resource(case: Case, entry: ResourceEntry) -> None:
+    """Remove a resource map entry."""
+    case.resources.remove(entry)
+    db.session.flush()
+    record(AuditAction.DELETE, entry, case_pseudonym=case.pseudonym)
+
+
+def transfer_case(case: Case, new_manager: User, *, actor: User) -> None:
+    """Hand the Fallführung to another Fachkraft; she then sees the identity, the old one not."""
+    from fallteam import access
+
+    if new_manager.id == case.case_manager_id:
+        raise CaseError("Diese Fachkraft führt den Fall bereits.")
+    if not new_manager.active or not access.allowed(new_manager, "case.register"):
+        raise CaseError("Fallführend kann nur eine aktive Fachkraft sein.")
+    previous = case.case_manager_id
+    case.case_manager_id = new_manager.id
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        actor=actor,
+        case_pseudonym=case.pseudonym,
+        purpose="Übertragung der Fallführung",
+        details={"case_manager_from": str(previous), "case_manager_to": str(new_manager.id)},
+    )
+
+
+def grant_participation(
+    case: Case,
+    user: User,
+    *,
+    kind: str,
+    valid_from: datetime,
+    valid_until: datetime,
+    actor: User,
+) -> CaseParticipant:
+    """Let ``user`` see the case's presentation (pseudonymised) within the window."""
+    if valid_until <= valid_from:
+        raise CaseError("Das Ende muss nach dem Beginn liegen.")
+    participant = CaseParticipant(
+        case_id=case.id,
+        user_id=user.id,
+        kind=kind,
+        valid_from_dt=valid_from,
+        valid_until_dt=valid_until,
+        granted_by_id=actor.id,
+    )
+    case.participants.append(participant)
+    db.session.flush()
+    record(
+        AuditAction.CREATE,
+        participant,
+        object_type="case_participant",
+        case_pseudonym=case.pseudonym,
+        details={"user": str(user.id), "kind": kind},
+    )
+    return participant
+
+
+def end_participation(case: Case, participant: CaseParticipant) -> None:
+    """Withdraw a participation at once."""
+    participant.valid_until_dt = utcnow()
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        participant,
+        object_type="case_participant",
+        case_pseudonym=case.pseudonym,
+        details={"ended": True},
+    )
+
+
+def role_labels(members: list[FamilyMember], on: date | None = None) -> list[str]:
+    """Labels the team sees instead of names: "Mutter", "Kind 1 (7 J.)", "Großmutter 2"."""
+    from fallteam.cases.models import CHILD_ROLES
+
+    on = on or utcnow().date()
+    counts: dict[str, int] = {}
+    for m in members:
+        counts[m.role] = counts.get(m.role, 0) + 1
+    seen: dict[str, int] = {}
+    labels = []
+    for m in members:
+        seen[m.role] = seen.get(m.role, 0) + 1
+        label = m.role
+        if counts[m.role] > 1 or m.role in CHILD_ROLES:
+            label = f"{m.role} {seen[m.role]}"
+        if m.role in CHILD_ROLES and m.born:
+            label += f" ({age_on(m.born, on)} J.)"
+        labels.append(label)
+    return labels
+
+
+def age_on(born: date, on: date) -> int:
+    """Age in full years."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

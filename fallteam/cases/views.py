@@ -1,0 +1,309 @@
+"""Case pages: list, registration, the case (full or pseudonymised), editing."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from fallteam import access
+from fallteam.auth.models import User
+from fallteam.cases import operations, queries
+from fallteam.cases.forms import (
+    BackgroundForm,
+    EditCaseForm,
+    MemberForm,
+    ParticipantForm,
+    RegisterCaseForm,
+    RelationForm,
+    ResourceForm,
+    TransferForm,
+)
+from fallteam.cases.models import (
+    CATEGORY_LABELS,
+    RELATION_LABELS,
+    RESOURCE_KIND_LABELS,
+    RESOURCE_QUALITY_LABELS,
+    Case,
+    CaseParticipant,
+    FamilyMember,
+    FamilyRelation,
+    ResourceEntry,
+)
+from fallteam.consent.queries import consent_helpers, consents_ending_soon
+from fallteam.core.forms import ActionForm
+from fallteam.extensions import db
+
+
+def load_case(case_id: uuid.UUID) -> Case:
+    """The case, or 404."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def _part_of(case: Case, model, item_id: uuid.UUID):
+    item = db.session.get(model, item_id)
+    if item is None or item.case_id != case.id:
+        raise NotFound()
+    return item
+
+
+def list_cases():
+    """The Fachkraft's own cases (with family names: she manages them), consents ending soon,
+    and the presentations she takes part in."""
+    access.require("case.register")
+    category = request.args.get("kategorie") or None
+    sort = request.args.get("sortierung", "pseudonym")
+    own = queries.cases_managed_by(current_user)
+    return render_template(
+        "cases/list.html",
+        rows=queries.case_list_rows(
+            queries.cases_managed_by(current_user, category=category, sort=sort)
+        ),
+        categories=CATEGORY_LABELS,
+        category=category,
+        sort=sort,
+        ending=[
+            (c, next(o for o in own if o.id == c.case_id).pseudonym)
+            for c in consents_ending_soon(own)
+        ],
+        shared=queries.cases_shared_with(current_user),
+    )
+
+
+def register_case():
+    """A new case with its family; a possible duplicate must be confirmed first."""
+    access.require("case.register")
+    form = RegisterCaseForm()
+    duplicate = False
+    if form.validate_on_submit():
+        members = form.member_data()
+        duplicate = operations.possible_duplicate(form.file_number.data, members)
+        if not duplicate or form.confirm_duplicate.data:
+            case = operations.register_case(
+                current_user,
+                category=form.category.data,
+                child_protection=form.child_protection.data,
+                file_number=form.file_number.data,
+                members=members,
+            )
+            flash(_("Fall %(p)s angelegt.", p=case.pseudonym), "success")
+            return redirect(url_for("cases.edit_case", case_id=case.id))
+    return render_template("cases/register.html", form=form, duplicate=duplicate)
+
+
+def show_case(case_id: uuid.UUID):
+    """The case as this viewer may see it (the read is audited)."""
+    case = load_case(case_id)
+    access.require("case.read_pseudonymised", case)
+    return render_template(
+        "cases/show.html",
+        view=queries.present_case(case, current_user),
+        action_form=ActionForm(),
+        **consent_helpers(),
+    )
+
+
+def edit_case(case_id: uuid.UUID):
+    """Frame data, background (with the guard), and the forms for everything else."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    form = EditCaseForm(obj=case)
+    background = BackgroundForm(obj=case, prefix="bg")
+    hits = []
+    if form.submit.data and form.validate_on_submit():
+        operations.update_case(
+            case,
+            category=form.category.data,
+            child_protection=form.child_protection.data,
+            file_number=form.file_number.data,
+        )
+        flash(_("Gespeichert."), "success")
+        return redirect(url_for("cases.edit_case", case_id=case.id))
+    if background.submit.data and background.validate_on_submit():
+        hits = operations.set_background(
+            case, background.background.data, release_reason=background.release_reason.data
+        )
+        if not hits or case.background_status == "released":
+            flash(_("Hintergrund gespeichert."), "success")
+            return redirect(url_for("cases.edit_case", case_id=case.id))
+    return _edit_page(case, form=form, background=background, hits=hits)
+
+
+def _edit_page(case: Case, **forms):
+    labels = {
+        str(m.id): label
+        for m, label in zip(case.members, operations.role_labels(case.members), strict=True)
+    }
+    relation = forms.get("relation") or RelationForm(prefix="rel")
+    relation.a.choices = relation.b.choices = list(labels.items())
+    transfer = TransferForm(prefix="tr")
+    transfer.new_manager.choices = [
+        (str(u.id), u.display_name) for u in queries.case_managers() if u.id != case.case_manager_id
+    ]
+    participant = forms.get("participant") or ParticipantForm(prefix="pt")
+    participant.user.choices = [
+        (str(u.id), u.display_name) for u in queries.active_users() if u.id != case.case_manager_id
+    ]
+    return render_template(
+        "cases/edit.html",
+        case=case,
+        labels=labels,
+        relation=relation,
+        transfer=transfer,
+        participant=participant,
+        resource=forms.get("resource") or ResourceForm(prefix="res"),
+        action_form=ActionForm(),
+        users={u.id: u for u in queries.active_users()},
+        form=forms.get("form") or EditCaseForm(obj=case),
+        relation_labels=RELATION_LABELS,
+        resource_kinds=RESOURCE_KIND_LABELS,
+        resource_qualities=RESOURCE_QUALITY_LABELS,
+        background=forms.get("background") or BackgroundForm(obj=case, prefix="bg"),
+        hits=forms.get("hits", []),
+    )
+
+
+def add_member(case_id: uuid.UUID):
+    """One more person in the family."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    form = MemberForm()
+    if form.validate_on_submit() and not form.member.form.is_empty():
+        operations.add_member(case, form.member.form.to_data())
+        return redirect(url_for("cases.edit_case", case_id=case.id))
+    return render_template("cases/member.html", case=case, form=form, member=None)
+
+
+def edit_member(case_id: uuid.UUID, member_id: uuid.UUID):
+    """Change one person's data."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    member = _part_of(case, FamilyMember, member_id)
+    form = MemberForm(data={"member": _member_data(member)} if request.method == "GET" else None)
+    if form.validate_on_submit() and not form.member.form.is_empty():
+        operations.update_member(case, member, form.member.form.to_data())
+        return redirect(url_for("cases.edit_case", case_id=case.id))
+    return render_template("cases/member.html", case=case, form=form, member=member)
+
+
+def _member_data(member: FamilyMember) -> dict:
+    return {
+        "role": member.role,
+        "sex": member.sex,
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "birth_date": member.born,
+        "address": member.address,
+        "deceased": member.fact("deceased"),
+        "in_household": member.fact("in_household"),
+        "is_index": member.fact("is_index"),
+    }
+
+
+def add_relation(case_id: uuid.UUID):
+    """A genogram line between two members."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    form = RelationForm(prefix="rel")
+    form.a.choices = form.b.choices = [(str(m.id), str(m.id)) for m in case.members]
+    if form.validate_on_submit():
+        try:
+            operations.add_relation(
+                case,
+                form.kind.data,
+                _part_of(case, FamilyMember, uuid.UUID(form.a.data)),
+                _part_of(case, FamilyMember, uuid.UUID(form.b.data)),
+            )
+        except operations.CaseError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("cases.edit_case", case_id=case.id) + "#genogramm")
+
+
+def delete_relation(case_id: uuid.UUID, relation_id: uuid.UUID):
+    """Remove a genogram line."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    operations.remove_relation(case, _part_of(case, FamilyRelation, relation_id))
+    return redirect(url_for("cases.edit_case", case_id=case.id) + "#genogramm")
+
+
+def add_resource(case_id: uuid.UUID):
+    """A resource map entry."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    form = ResourceForm(prefix="res")
+    if form.validate_on_submit():
+        operations.add_resource(
+            case, kind=form.kind.data, quality=form.quality.data, label=form.label.data
+        )
+        return redirect(url_for("cases.edit_case", case_id=case.id) + "#ressourcen")
+    return _edit_page(case, resource=form)
+
+
+def delete_resource(case_id: uuid.UUID, resource_id: uuid.UUID):
+    """Remove a resource map entry."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    operations.remove_resource(case, _part_of(case, ResourceEntry, resource_id))
+    return redirect(url_for("cases.edit_case", case_id=case.id) + "#ressourcen")
+
+
+def transfer_case(case_id: uuid.UUID):
+    """Hand the Fallführung to another Fachkraft."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    form = TransferForm(prefix="tr")
+    form.new_manager.choices = [(str(u.id), u.display_name) for u in queries.case_managers()]
+    if form.validate_on_submit():
+        try:
+            new = db.session.get(User, uuid.UUID(form.new_manager.data))
+            operations.transfer_case(case, new, actor=current_user)
+        except operations.CaseError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Fallführung übertragen an %(n)s.", n=new.display_name), "success")
+            return redirect(url_for("cases.list_cases"))
+    return redirect(url_for("cases.edit_case", case_id=case.id))
+
+
+def add_participant(case_id: uuid.UUID):
+    """Let a member or guest see the pseudonymised presentation for a while."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    form = ParticipantForm(prefix="pt")
+    form.user.choices = [(str(u.id), u.display_name) for u in queries.active_users()]
+    if form.validate_on_submit():
+        try:
+            operations.grant_participation(
+                case,
+                db.session.get(User, uuid.UUID(form.user.data)),
+                kind=form.kind.data,
+                valid_from=_berlin(form.valid_from.data),
+                valid_until=_berlin(form.valid_until.data),
+                actor=current_user,
+            )
+        except operations.CaseError as exc:
+            form.valid_until.errors.append(str(exc))
+        else:
+            return redirect(url_for("cases.edit_case", case_id=case.id) + "#teilnehmende")
+    return _edit_page(case, participant=form)
+
+
+def _berlin(value):
+    from zoneinfo import ZoneInfo
+
+    return value.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+def end_participant(case_id: uuid.UUID, participant_id: uuid.UUID):
+    """Withdraw a participation at once."""
+    case = load_case(case_id)
+    access.require("case.edit", case)
+    operations.end_participation(case, _part_of(case, CaseParticipant, participant_id))
+    return redirect(url_for("cases.edit_case", case_id=case.id) + "#teilnehmende")

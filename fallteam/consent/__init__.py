@@ -1,0 +1,1 @@
+"""Schweigepflichtsentbindungen: who released whom to whom, for what, until when."""

@@ -1,0 +1,138 @@
+"""Schweigepflichtsentbindungen. Nothing is ever deleted: corrections are new versions and a
+revocation (Widerruf) ends a consent at the moment it is recorded."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
+from fallteam.crypto.types import EncryptedBytes, EncryptedText
+
+
+class GrantorCapacity(enum.StrEnum):
+    """In which capacity the family member released the information."""
+
+    CUSTODIAL_PARENT = "sorgeberechtigt"
+    YOUNG_PERSON = "jugendlich_14"
+    YOUNG_ADULT = "jung_volljaehrig"
+    GUARDIAN = "vormund"
+
+
+CAPACITY_LABELS = {
+    GrantorCapacity.CUSTODIAL_PARENT: "sorgeberechtigter Elternteil",
+    GrantorCapacity.YOUNG_PERSON: "junger Mensch ab 14 Jahren",
+    GrantorCapacity.YOUNG_ADULT: "junge/r Volljährige/r",
+    GrantorCapacity.GUARDIAN: "Vormund/Pfleger/in",
+}
+
+
+class Purpose(enum.StrEnum):
+    """What the released information may be used for."""
+
+    FALLBERATUNG = "fallberatung"
+    HILFEPLANUNG = "hilfeplanung"
+    GEFAEHRDUNGSEINSCHAETZUNG = "gefaehrdungseinschaetzung"
+
+
+PURPOSE_LABELS = {
+    Purpose.FALLBERATUNG: "Fallberatung im Fallteam",
+    Purpose.HILFEPLANUNG: "Hilfeplanung (§ 36 SGB VIII)",
+    Purpose.GEFAEHRDUNGSEINSCHAETZUNG: "Gefährdungseinschätzung (§ 8a SGB VIII)",
+}
+
+
+class DataCategory(enum.StrEnum):
+    """Which kinds of data a consent releases."""
+
+    IDENTITY = "identity"
+    ADDRESS = "address"
+    HEALTH = "health"
+    SCHOOL = "school"
+    FINANCES = "finances"
+
+
+CATEGORY_LABELS = {
+    DataCategory.IDENTITY: "Identität (Namen, Geburtsdaten)",
+    DataCategory.ADDRESS: "Anschrift",
+    DataCategory.HEALTH: "Gesundheit",
+    DataCategory.SCHOOL: "Schule/Kita",
+    DataCategory.FINANCES: "Finanzen/Leistungsbezug",
+}
+
+
+class RecipientType(enum.StrEnum):
+    """Whom a consent names: a person, an institution, or a kind of participant."""
+
+    USER = "user"
+    INSTITUTION = "institution"
+    PARTICIPANT_KIND = "participant_kind"
+
+
+class ConsentForm(enum.StrEnum):
+    """How the consent was given."""
+
+    WRITTEN = "schriftlich"
+    VERBAL_WITH_WITNESS = "muendlich_zeuge"
+
+
+FORM_LABELS = {
+    ConsentForm.WRITTEN: "schriftlich (unterschrieben)",
+    ConsentForm.VERBAL_WITH_WITNESS: "mündlich, mit Zeugin/Zeugen dokumentiert",
+}
+
+
+class Consent(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """One version of a Schweigepflichtsentbindung for one case."""
+
+    __tablename__ = "consents"
+    __encryption_owner__ = "case_id"
+    __audit_type__ = "consent"
+
+    #: the case
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    #: the earlier version this one corrects (None for the first)
+    supersedes_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("consents.id"), index=True)
+    #: the family member who released the information
+    grantor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("family_members.id"))
+    #: ``GrantorCapacity``
+    grantor_capacity: Mapped[str] = mapped_column(String(30))
+    #: [{"type": RecipientType, "value": user id | institution | participant kind}]
+    recipients: Mapped[list] = mapped_column(JSON)
+    #: [Purpose]
+    purposes: Mapped[list] = mapped_column(JSON)
+    #: [DataCategory]
+    data_categories: Mapped[list] = mapped_column(JSON)
+    #: first day in force
+    valid_from: Mapped[date] = mapped_column(Date)
+    #: last day in force (None: until revoked)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    #: ``ConsentForm``
+    form: Mapped[str] = mapped_column(String(20))
+    #: witness of a verbal consent
+    witness: Mapped[str | None] = mapped_column(EncryptedText())
+    #: the signed document (PDF or image), encrypted; loaded only when asked for
+    document: Mapped[bytes | None] = deferred(mapped_column(EncryptedBytes()))
+    #: its checked content type
+    document_type: Mapped[str | None] = mapped_column(String(40))
+    #: its file name as uploaded
+    document_name: Mapped[str | None] = mapped_column(EncryptedText())
+    #: who recorded it
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    #: when the revocation was recorded (it takes effect at that moment)
+    revoked_dt: Mapped[datetime | None]
+    #: the day the family member declared the revocation
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    #: who received the revocation
+    revocation_received_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    #: notes on the revocation
+    revocation_note: Mapped[str | None] = mapped_column(EncryptedText())
+
+    def __repr__(self) -> str:
+        return f"<Consent {self.id} case={self.case_id}>"

@@ -1,0 +1,163 @@
+"""Recording, correcting and revoking Schweigepflichtsentbindungen. Nothing is deleted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+
+from fallteam.audit.models import AuditAction
+from fallteam.audit.operations import record
+from fallteam.auth.models import User
+from fallteam.cases.models import Case, FamilyMember
+from fallteam.consent.models import Consent
+from fallteam.core.models import utcnow
+from fallteam.extensions import db
+
+#: accepted document types, recognised by their first bytes (never by name or header)
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+class ConsentError(ValueError):
+    """A consent the rules do not allow; the message is for the user."""
+
+
+class DocumentError(ConsentError):
+    """The uploaded document is refused (type or size)."""
+
+
+def document_type(content: bytes) -> str | None:
+    """The content type of an uploaded document, by its content; None if not PDF/PNG/JPEG."""
+    for signature, mime in _SIGNATURES:
+        if content.startswith(signature):
+            return mime
+    return None
+
+
+def check_document(content: bytes) -> str:
+    """The document's type, or ``ConsentError`` with a German message."""
+    limit = current_app.config["CONSENT_DOCUMENT_MAX_BYTES"]
+    if len(content) > limit:
+        raise DocumentError(f"Die Datei ist zu groß (höchstens {limit // (1024 * 1024)} MB).")
+    mime = document_type(content)
+    if mime is None:
+        raise DocumentError("Bitte ein PDF oder ein Bild (PNG, JPEG) hochladen.")
+    return mime
+
+
+@dataclass
+class ConsentData:
+    """What the consent form collects."""
+
+    grantor: FamilyMember
+    grantor_capacity: str
+    recipients: list[dict]
+    purposes: list[str]
+    data_categories: list[str]
+    valid_from: date
+    valid_until: date | None
+    form: str
+    witness: str | None = None
+    document: bytes | None = None
+    document_name: str | None = None
+
+
+def _check(case: Case, data: ConsentData) -> None:
+    if data.grantor.case_id != case.id:
+        raise ConsentError("Die erteilende Person gehört nicht zu diesem Fall.")
+    if data.valid_until and data.valid_until < data.valid_from:
+        raise ConsentError("Das Ende der Gültigkeit liegt vor ihrem Beginn.")
+    if not data.recipients:
+        raise ConsentError("Bitte mindestens eine Empfängerin oder einen Empfänger angeben.")
+    if data.form == "muendlich_zeuge" and not (data.witness or "").strip():
+        raise ConsentError("Bei mündlicher Einwilligung bitte die Zeugin/den Zeugen angeben.")
+
+
+def _apply(consent: Consent, data: ConsentData) -> None:
+    consent.grantor_id = data.grantor.id
+    consent.grantor_capacity = data.grantor_capacity
+    consent.recipients = data.recipients
+    consent.purposes = data.purposes
+    consent.data_categories = data.data_categories
+    consent.valid_from = data.valid_from
+    consent.valid_until = data.valid_until
+    consent.form = data.form
+    consent.witness = (data.witness or "").strip() or None
+    if data.document is not None:
+        consent.document_type = check_document(data.document)
+        consent.document = data.document
+        consent.document_name = data.document_name or "Dokument"
+
+
+def record_consent(case: Case, data: ConsentData, *, actor: User) -> Consent:
+    """A new Schweigepflichtsentbindung for ``case``."""
+    _check(case, data)
+    consent = Consent(case_id=case.id, recorded_by_id=actor.id)
+    _apply(consent, data)
+    db.session.add(consent)
+    db.session.flush()
+    record(
+        AuditAction.CREATE,
+        consent,
+        case_pseudonym=case.pseudonym,
+        purpose=",".join(data.purposes),
+        details={"categories": data.data_categories, "recipients": len(data.recipients)},
+    )
+    return consent
+
+
+def correct_consent(case: Case, old: Consent, data: ConsentData, *, actor: User) -> Consent:
+    """A corrected version; the old one stays in the history and is no longer in force.
+
+    Without a new upload the signed document of the old version is carried over.
+    """
+    if old.revoked_dt is not None:
+        raise ConsentError("Eine widerrufene Einwilligung kann nicht korrigiert werden.")
+    _check(case, data)
+    consent = Consent(case_id=case.id, recorded_by_id=actor.id, supersedes_id=old.id)
+    if data.document is None and old.document is not None:
+        consent.document, consent.document_type = old.document, old.document_type
+        consent.document_name = old.document_name
+    _apply(consent, data)
+    db.session.add(consent)
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        consent,
+        case_pseudonym=case.pseudonym,
+        details={"corrects": str(old.id)},
+    )
+    return consent
+
+
+def revoke_consent(
+    case: Case,
+    consent: Consent,
+    *,
+    revoked_on: date,
+    received_by: User,
+    note: str | None,
+    actor: User,
+) -> None:
+    """Record a Widerruf: the consent releases nothing from this moment on."""
+    if consent.revoked_dt is not None:
+        raise ConsentError("Diese Einwilligung ist bereits widerrufen.")
+    if revoked_on > utcnow().date():
+        raise ConsentError("Ein Widerruf kann nicht in der Zukunft liegen.")
+    consent.revoked_dt = utcnow()
+    consent.revoked_on = revoked_on
+    consent.revocation_received_by_id = received_by.id
+    consent.revocation_note = (note or "").strip() or None
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        consent,
+        case_pseudonym=case.pseudonym,
+        purpose="Widerruf",
+        details={"revoked": True},
+    )

@@ -1,0 +1,171 @@
+"""Recording, correcting and revoking consents; downloading the signed document."""
+
+from __future__ import annotations
+
+import uuid
+from io import BytesIO
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from fallteam import access
+from fallteam.audit.models import AuditAction
+from fallteam.audit.operations import record
+from fallteam.auth.models import User
+from fallteam.cases import queries
+from fallteam.cases.models import FamilyMember
+from fallteam.cases.operations import role_labels
+from fallteam.cases.views import load_case
+from fallteam.consent import operations
+from fallteam.consent.forms import ConsentForm, RevokeForm
+from fallteam.consent.models import Consent
+from fallteam.extensions import db
+
+
+def _load_consent(consent_id: uuid.UUID) -> Consent:
+    consent = db.session.get(Consent, consent_id)
+    if consent is None:
+        raise NotFound()
+    return consent
+
+
+def _consent_form(case, **kwargs) -> ConsentForm:
+    form = ConsentForm(**kwargs)
+    labels = role_labels(case.members)
+    form.grantor.choices = [
+        (str(m.id), f"{label}: {m.first_name or ''} {m.last_name or ''}".strip())
+        for m, label in zip(case.members, labels, strict=True)
+    ]
+    form.recipient_users.choices = [
+        (str(u.id), u.display_name) for u in queries.active_users() if u.id != case.case_manager_id
+    ]
+    return form
+
+
+def _data(case, form: ConsentForm) -> operations.ConsentData:
+    upload = form.document.data
+    content = upload.read() if upload else None
+    grantor = db.session.get(FamilyMember, uuid.UUID(form.grantor.data))
+    return operations.ConsentData(
+        grantor=grantor,
+        grantor_capacity=form.grantor_capacity.data,
+        recipients=form.recipients(),
+        purposes=form.purposes.data,
+        data_categories=form.data_categories.data,
+        valid_from=form.valid_from.data,
+        valid_until=form.valid_until.data,
+        form=form.form.data,
+        witness=form.witness.data,
+        document=content or None,
+        document_name=upload.filename if content else None,
+    )
+
+
+def _save(case, form: ConsentForm, change) -> bool:
+    """Run ``change`` with the form's data; problems go onto the form, nothing is saved."""
+    try:
+        change(_data(case, form))
+    except operations.ConsentError as exc:
+        target = form.document.errors if isinstance(exc, operations.DocumentError) else None
+        (form.form_errors if target is None else target).append(str(exc))
+        return False
+    return True
+
+
+def record_consent(case_id: uuid.UUID):
+    """A new Schweigepflichtsentbindung."""
+    case = load_case(case_id)
+    access.require("consent.record", case)
+    form = _consent_form(case)
+    if form.validate_on_submit() and _save(
+        case, form, lambda data: operations.record_consent(case, data, actor=current_user)
+    ):
+        flash(_("Einwilligung gespeichert."), "success")
+        return redirect(url_for("cases.show_case", case_id=case.id) + "#einwilligungen")
+    return render_template("consent/form.html", case=case, form=form, consent=None)
+
+
+def correct_consent(consent_id: uuid.UUID):
+    """A corrected version of a consent (the old one stays in the history)."""
+    consent = _load_consent(consent_id)
+    case = load_case(consent.case_id)
+    access.require("consent.record", case)
+    form = _consent_form(case, data=None if request.method == "POST" else _prefill(consent))
+    if form.validate_on_submit() and _save(
+        case,
+        form,
+        lambda data: operations.correct_consent(case, consent, data, actor=current_user),
+    ):
+        flash(_("Korrigierte Fassung gespeichert."), "success")
+        return redirect(url_for("cases.show_case", case_id=case.id) + "#einwilligungen")
+    return render_template("consent/form.html", case=case, form=form, consent=consent)
+
+
+def _prefill(consent: Consent) -> dict:
+    by_type = {
+        t: [r["value"] for r in consent.recipients if r["type"] == t]
+        for t in ("user", "institution", "participant_kind")
+    }
+    return {
+        "grantor": str(consent.grantor_id),
+        "grantor_capacity": consent.grantor_capacity,
+        "recipient_users": by_type["user"],
+        "recipient_institutions": by_type["institution"],
+        "recipient_kinds": by_type["participant_kind"],
+        "purposes": consent.purposes,
+        "data_categories": consent.data_categories,
+        "valid_from": consent.valid_from,
+        "valid_until": consent.valid_until,
+        "form": consent.form,
+        "witness": consent.witness,
+    }
+
+
+def revoke_consent(consent_id: uuid.UUID):
+    """Record a Widerruf; it takes effect at once."""
+    consent = _load_consent(consent_id)
+    case = load_case(consent.case_id)
+    access.require("consent.record", case)
+    form = RevokeForm(received_by=str(current_user.id))
+    form.received_by.choices = [(str(u.id), u.display_name) for u in queries.case_managers()]
+    if form.validate_on_submit():
+        try:
+            operations.revoke_consent(
+                case,
+                consent,
+                revoked_on=form.revoked_on.data,
+                received_by=db.session.get(User, uuid.UUID(form.received_by.data)),
+                note=form.note.data,
+                actor=current_user,
+            )
+        except operations.ConsentError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("Widerruf erfasst; die Einwilligung gilt ab sofort nicht mehr."), "success")
+            return redirect(url_for("cases.show_case", case_id=case.id) + "#einwilligungen")
+    return render_template("consent/revoke.html", case=case, consent=consent, form=form)
+
+
+def download_document(consent_id: uuid.UUID):
+    """The signed document, to the fallführende Fachkraft only (an audited export)."""
+    consent = _load_consent(consent_id)
+    case = load_case(consent.case_id)
+    access.require("consent.record", case)
+    if not consent.document:
+        raise NotFound()
+    record(
+        AuditAction.EXPORT,
+        consent,
+        case_pseudonym=case.pseudonym,
+        purpose="Schweigepflichtsentbindung (Dokument)",
+    )
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+    return send_file(
+        BytesIO(consent.document),
+        mimetype=consent.document_type,
+        as_attachment=True,
+        download_name=f"Schweigepflichtsentbindung-{case.pseudonym}."
+        f"{extension.get(consent.document_type, 'bin')}",
+    )
