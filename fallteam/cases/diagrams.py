@@ -24,6 +24,7 @@ HALF = 20  # half the size of a genogram symbol
 SPACING = 120  # between neighbouring symbols; labels wrap to stay inside it
 ROW = 150  # between generations
 LEGEND_COLUMN = 135
+MAX_LINES = 4  # of a label
 COUPLE_RANK = {"partner_of": 1, "separated": 2, "divorced": 3}
 COUPLE_WORD = {"partner_of": "Partnerschaft", "separated": "getrennt", "divorced": "geschieden"}
 SEX_WORD = {"f": "Frau", "m": "Mann", "d": "divers", "u": "unbekannt"}
@@ -71,7 +72,8 @@ def _text(text: str) -> str:
 
 
 def _el(tag: str, text: str | None = None, **attrs) -> str:
-    """One element; ``_`` in attribute names becomes ``-``, values are quoted and escaped."""
+    """One element around ``text`` (markup, escaped by the caller). ``_`` in attribute names
+    becomes ``-``; attribute values are quoted and escaped here."""
     parts = "".join(
         f" {name.rstrip('_').replace('_', '-')}="
         + quoteattr(_num(v) if isinstance(v, float | int) else str(v))
@@ -93,15 +95,18 @@ def _points(points: list[tuple[float, float]]) -> str:
     return " ".join(f"{_num(px)},{_num(py)}" for px, py in points)
 
 
-def _label(text: str, x: float, y: float, width: int, size: int = 12, middle: bool = False) -> str:
-    """Centred text wrapped to ``width`` characters (three lines at most, the full text is in
-    <desc>), first baseline at ``y`` or, with ``middle``, centred on ``y``. A white halo keeps
-    it readable where a line of the diagram runs behind it."""
-    # whole words where possible; only a word far too long for the space is broken
+def _wrap(text: str, width: int) -> list[str]:
+    """At most MAX_LINES lines of whole words; only a word far too long for them is broken."""
     lines = [part for line in textwrap.wrap(text, width, break_long_words=False)
              for part in textwrap.wrap(line, width + 4)] or [""]  # fmt: skip
-    if len(lines) > 3:
-        lines = lines[:2] + [lines[2][: width - 1] + "…"]
+    cut = lines[MAX_LINES - 1 : MAX_LINES]  # the last line shown, when some are left out
+    return lines if len(lines) <= MAX_LINES else [*lines[: MAX_LINES - 1], cut[0][:width] + "…"]
+
+
+def _label(text: str, x: float, y: float, width: int, size: int = 12, middle: bool = False) -> str:
+    """Centred text (the full text is in <desc>), first baseline at ``y`` or, with ``middle``,
+    centred on ``y``. A white halo keeps it legible where a line runs behind it."""
+    lines = _wrap(text, width)
     if middle:
         y += size * 0.35 - (len(lines) - 1) * (size + 2) / 2
     spans = "".join(
@@ -133,7 +138,9 @@ def _legend(items: list[tuple[str, str]], top: float, width: float) -> tuple[str
     return _el("g", "".join(cells), class_="legend"), bottom
 
 
-def _symbol(sex: str, x: float, y: float, h: float = HALF, fill: str = PAPER, dead: bool = False):
+def _symbol(
+    sex: str, x: float, y: float, h: float = HALF, fill: str = PAPER, dead: bool = False
+) -> str:
     """Standard genogram symbol centred on (x, y); a deceased person's is crossed out."""
     diamond = _points([(x, y - h), (x + h, y), (x, y + h), (x - h, y)])
     mark = _el("text", "?", x=x, y=y + h * 0.4, text_anchor="middle", font_size=h * 1.1, **FONT)
@@ -212,9 +219,10 @@ def _layout(keys: list[str], gen: dict, parents: dict, couples: dict) -> dict[st
         for k in row:
             if any(k in unit for *_, unit, _ in units):
                 continue
-            group = _walk(k, adjacent, row)  # walked again from an end of the chain, so that
+            # walked again from an end: former partner, person, new partner stand in line
+            group = _walk(k, adjacent, row)
             ends = [m for m in group if len(adjacent[m] & set(group)) <= 1] or [k]
-            unit = _walk(ends[0], adjacent, row)  # former partner, person, new partner line up
+            unit = _walk(ends[0], adjacent, row)
             placed = {m: [x[p] for p in parents[m] if p in x] for m in unit}
             wish = {m: sum(xs) / len(xs) for m, xs in placed.items() if xs}
             if len(wish) > 1 and [*wish.values()][0] > [*wish.values()][-1]:
@@ -229,18 +237,26 @@ def _layout(keys: list[str], gen: dict, parents: dict, couples: dict) -> dict[st
     return x
 
 
-def _household(x: dict, y: dict, home: list[str]) -> str:
-    """Dashed outline around the household, stepped row by row, so that a relative who stands
-    beside the household in another row is not drawn inside it."""
-    rows = sorted({y[k] for k in home})
-    spans = [[x[k] for k in home if y[k] == r] for r in rows]
-    tops = [r - HALF - 14 for r in rows] + [rows[-1] + HALF + 56]
-    pad = SPACING / 2 - 10  # clear of a partnership's descent line
-    bands = list(zip(spans, tops, tops[1:], strict=False))
-    right = [(max(s) + pad, t) for s, top, bottom in bands for t in (top, bottom)]
-    left = [(min(s) - pad, t) for s, top, bottom in bands for t in (top, bottom)]
-    outline = _points(right + left[::-1])
-    return _el("polygon", points=outline, fill=TINT, **DASHED, class_="household")
+def _household(x: dict, y: dict, home: set[str]) -> str:
+    """Dashed outline around the household: a box per row around each run of neighbours who
+    live there, so a sibling placed elsewhere stays outside. The boxes are drawn twice, the
+    second time without outline over the inner half of the 3-unit strokes, which leaves only
+    the outer edge of their union visible."""
+    boxes = []
+    for row in sorted({y[k] for k in home}):
+        runs: list[list[float]] = [[]]
+        for k in sorted((k for k in x if y[k] == row), key=x.get):
+            if k in home:
+                runs[-1].append(x[k])
+            elif runs[-1]:
+                runs.append([])
+        below = any(y[k] == row + ROW for k in home)  # continued in the next row: boxes meet
+        top, bottom = row - HALF - 14, row + (ROW - HALF - 14 if below else HALF + 56)
+        boxes += [(run[0] - 50, top, run[-1] + 50, bottom) for run in runs if run]
+    edge = {"stroke": MUTED, "stroke_width": 3, "stroke_dasharray": "6 4"}
+    rects = ["".join(_el("rect", x=x1, y=y1, width=x2 - x1, height=y2 - y1, fill=TINT, **pen)
+                     for x1, y1, x2, y2 in boxes) for pen in (edge, {})]  # fmt: skip
+    return _el("g", "".join(rects), class_="household")
 
 
 def genogram_svg(
@@ -266,7 +282,7 @@ def genogram_svg(
     low, high = min(x.values(), default=0.0), max(x.values(), default=0.0)
     width = max(high - low + SPACING + 20, 4 * LEGEND_COLUMN + 40)
     x = {k: v - (low + high - width) / 2 for k, v in x.items()}  # centred above the legend
-    home = [k for k in keys if by_key[k].in_household]
+    home = {k for k in keys if by_key[k].in_household}
     body = [_household(x, y, home)] if home else []  # first: it lies behind the symbols
     said = []
 
@@ -311,14 +327,14 @@ def genogram_svg(
     legend = [(_symbol(s, 0, 0, 9), SEX_WORD[s]) for s in "fmdu"] + [
         (_symbol("m", 0, 0, 9, dead=True), "verstorben"),
         (_symbol("f", 0, 0, 11, fill="none") + _symbol("f", 0, 0, 8), "Indexkind"),
-        (_rect(0, 0, 11, 9, rx=4, fill=TINT, **DASHED), "Haushalt"),
+        (_rect(0, 0, 11, 9, fill=TINT, **DASHED), "Haushalt"),
         (bar, "Partnerschaft"),
         (bar + _slashes(0, 0, 1), "getrennt"),
         (bar + _slashes(-4, 0, 2), "geschieden"),
     ]
     legend_el, bottom = _legend(legend, max([v + HALF + 90 for v in y.values()] + [20.0]), width)
-    desc = " ".join(["Personen:", *persons, "Beziehungen:", *said] if persons else [])
-    desc = desc or "Keine Personen erfasst."
+    desc = " ".join(["Personen:", *persons] + (["Beziehungen:", *said] if said else []))
+    desc = desc if persons else "Keine Personen erfasst."
     return _svg("genogram", title, desc, width, bottom + 12, [*body, legend_el])
 
 
@@ -351,7 +367,7 @@ def resource_map_svg(center_label: str, nodes: Sequence[ResourceNode], *, title:
         angle = -math.pi / 2 + 2 * math.pi * i / len(nodes)
         kind = node.kind if node.kind in KIND_WORD else "institution"
         wrap = min(20, max([11] + [len(w) for w in node.label.split()])) if kind == "person" else 18
-        lines = textwrap.wrap(node.label, wrap)[:3] or [""]
+        lines = _wrap(node.label, wrap)
         hw, hh = 66.0, 10.0 + 7 * len(lines)  # a box, or a circle around its longest line:
         if kind == "person":
             hw = hh = max(38.0, math.hypot(max(map(len, lines)) * 5.8, len(lines) * 13) / 2 + 3)

@@ -45,7 +45,9 @@ class MemberFields(Form):
     """One family member (a sub-form: the outer form carries the CSRF token)."""
 
     role = SelectField(
-        _l("Rolle in der Familie"), choices=choices_from({"": "–", **{r: r for r in FAMILY_ROLES}})
+        _l("Rolle in der Familie"),
+        choices=choices_from({"": "–", **{r: r for r in FAMILY_ROLES}}),
+        default="",
     )
     sex = SelectField(
         _l("Geschlecht (für das Genogramm)"), choices=choices_from(SEX_CHOICES), default="u"

@@ -43,7 +43,8 @@ def check_document(content: bytes) -> str:
     """The document's type, or ``ConsentError`` with a German message."""
     limit = current_app.config["CONSENT_DOCUMENT_MAX_BYTES"]
     if len(content) > limit:
-        raise DocumentError(f"Die Datei ist zu groß (höchstens {limit // (1024 * 1024)} MB).")
+        size = f"{limit // 1024} KB" if limit < 1024 * 1024 else f"{limit // (1024 * 1024)} MB"
+        raise DocumentError(f"Die Datei ist zu groß (höchstens {size}).")
     mime = document_type(content)
     if mime is None:
         raise DocumentError("Bitte ein PDF oder ein Bild (PNG, JPEG) hochladen.")

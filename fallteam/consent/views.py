@@ -46,7 +46,10 @@ def _consent_form(case, **kwargs) -> ConsentForm:
 
 def _data(case, form: ConsentForm) -> operations.ConsentData:
     upload = form.document.data
-    content = upload.read() if upload else None
+    content = None
+    if upload:
+        with upload.stream:  # the upload's temporary file is not needed after reading
+            content = upload.read()
     grantor = db.session.get(FamilyMember, uuid.UUID(form.grantor.data))
     return operations.ConsentData(
         grantor=grantor,
