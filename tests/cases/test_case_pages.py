@@ -147,7 +147,8 @@ def test_the_guard_holds_back_a_background_with_a_name(app, signed_in, create_ca
     page = client.post(
         f"/faelle/{case.id}/bearbeiten",
         data={
-            "bg-background": "Frau Krautwurst wirkt erschöpft; Leonie (geb. 4.3.2018) schläft schlecht.",
+            "bg-background": "Frau Krautwurst wirkt erschöpft; Leonie (geb. 4.3.2018) "
+            "schläft schlecht.",
             "bg-submit": "1",
             "csrf_token": csrf_token(client),
         },
