@@ -14,6 +14,7 @@ class DemoUser:
     email: str
     roles: tuple[str, ...]
     password: str
+    institution: str = "asd"
 
 
 DEMO_USERS = (
@@ -38,4 +39,48 @@ DEMO_USERS = (
         "dsb", "Hr. Brandt (Datenschutz)", "dsb@example.org", ("dpo",), "Demo-Datenschutz-Passwort"
     ),
     DemoUser("admin", "Fr. Lindner (IT)", "admin@example.org", ("admin",), "Demo-Admin-Passwort"),
+)
+
+
+#: The demo family (invented): what the Fachkraft sees; the team sees role labels only.
+DEMO_FAMILY = (
+    # role, sex, first name, surname, birth date, address, in household, index child
+    (
+        "Mutter",
+        "f",
+        "Katrin",
+        "Hollerbach",
+        "1989-07-23",
+        "Fliederweg 12, 14532 Stahnsdorf",
+        True,
+        False,
+    ),
+    (
+        "Vater",
+        "m",
+        "Dennis",
+        "Hollerbach",
+        "1986-01-30",
+        "Am Bahnhof 5, 14480 Potsdam",
+        False,
+        False,
+    ),
+    ("Kind", "f", "Mia", "Hollerbach", "2017-10-02", "Fliederweg 12, 14532 Stahnsdorf", True, True),
+    (
+        "Kind",
+        "m",
+        "Paul",
+        "Hollerbach",
+        "2020-04-15",
+        "Fliederweg 12, 14532 Stahnsdorf",
+        True,
+        False,
+    ),
+)
+DEMO_FILE_NUMBER = "51.2-HzE-2026/0137"
+DEMO_BACKGROUND = (
+    "Die Mutter hat sich selbst an den ASD gewandt. Seit der Trennung vor einem Jahr lebt sie "
+    "mit beiden Kindern allein; Kind 1 fehlt häufig in der Schule und zieht sich zurück. Der "
+    "Vater hat wenig Kontakt, möchte ihn aber ausbauen. Die Großmutter mütterlicherseits "
+    "unterstützt regelmäßig."
 )

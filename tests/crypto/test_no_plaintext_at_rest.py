@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
 
 from fallteam.auth.models import User
+from fallteam.demo.data import DEMO_BACKGROUND, DEMO_FAMILY, DEMO_FILE_NUMBER
 from fallteam.extensions import db
 from tests.conftest import Account, csrf_token, sign_in
 from tests.crypto.models import CryptoTestBase, Family, Member, Note
@@ -46,7 +48,29 @@ def _scenario(app) -> list[str]:
     client = app.test_client()
     sign_in(client, app, account)
     client.post("/abmelden", data={"csrf_token": csrf_token(client)})
-    return [FAMILY_NAME, CHILD_NAME, NARRATIVE, PROFILE_VALUE, DOCUMENT.decode(), *secrets]
+    demo_family = [
+        value
+        for role, sex, first, last, born, address, *_ in DEMO_FAMILY
+        for value in (
+            first,
+            last,
+            born,
+            date.fromisoformat(born).strftime("%d.%m.%Y"),
+            address.split(",")[0],
+        )
+    ]
+    return [
+        FAMILY_NAME,
+        CHILD_NAME,
+        NARRATIVE,
+        PROFILE_VALUE,
+        DOCUMENT.decode(),
+        *secrets,
+        *demo_family,
+        DEMO_FILE_NUMBER,
+        "Großmutter Renate",
+        DEMO_BACKGROUND[:60],
+    ]
 
 
 def _every_stored_text(app) -> str:
