@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, session
+from flask_login import current_user
 from sqlalchemy import text
 
 from fallteam import access
+from fallteam.cases.queries import cases_shared_with
 from fallteam.auth.session import safe_next
 from fallteam.core.i18n import LANGUAGE_SESSION_KEY
 from fallteam.extensions import db
@@ -13,9 +15,11 @@ from fallteam.home.forms import LanguageForm
 
 
 def start():
-    """What the signed-in user can do, by what the policy grants them."""
+    """What the signed-in user can do, by what the policy grants them, and the case
+    presentations they take part in now."""
     access.require("start.view")
-    return render_template("home/start.html")
+    shared = cases_shared_with(current_user) if access.can("case.read_pseudonymised") else []
+    return render_template("home/start.html", shared=shared)
 
 
 def set_language():
