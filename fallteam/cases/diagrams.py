@@ -299,7 +299,11 @@ def genogram_svg(
             families.setdefault(frozenset(parents[k]), []).append(k)
     for i, (fam, kids) in enumerate(families.items()):
         drop = sum(x[p] for p in fam) / len(fam)  # middle of the partnership line
-        start = max(y[p] + (HALF if len(fam) > 1 else half[p]) for p in fam)
+        # From a couple's line; from a single parent, below the label (not through it).
+        start = max(
+            y[p] + (HALF if len(fam) > 1 else half[p] + 16 + 14 * len(_wrap(name[p], 15)))
+            for p in fam
+        )
         sib = min(y[c] - half[c] for c in kids) - 26 - 7 * (i % 3)  # half-siblings: staggered
         sib = max(sib, 4.0)  # only contradictory data (a cycle) puts kids in the top row
         xs = [x[c] for c in kids] + [drop]

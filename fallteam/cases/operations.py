@@ -331,20 +331,26 @@ def end_participation(case: Case, participant: CaseParticipant) -> None:
 
 
 def role_labels(members: list[FamilyMember], on: date | None = None) -> list[str]:
-    """Labels the team sees instead of names: "Mutter", "Kind 1 (7 J.)", "Großmutter 2"."""
+    """Labels the team sees instead of names: "Mutter", "Kind 1 (7 J.)", "Großmutter 2".
+
+    People sharing a role are numbered oldest first (in entry order where a birth date is
+    missing), so "Kind 1" is the eldest child whatever order they were entered in.
+    """
     from fallteam.cases.models import CHILD_ROLES
 
     on = on or utcnow().date()
-    counts: dict[str, int] = {}
+    by_role: dict[str, list[FamilyMember]] = {}
     for m in members:
-        counts[m.role] = counts.get(m.role, 0) + 1
-    seen: dict[str, int] = {}
+        by_role.setdefault(m.role, []).append(m)
+    number: dict[uuid.UUID, int] = {}
+    for group in by_role.values():
+        ordered = sorted(group, key=lambda m: (m.born or date.max, m.position))
+        number.update({m.id: i for i, m in enumerate(ordered, start=1)})
     labels = []
     for m in members:
-        seen[m.role] = seen.get(m.role, 0) + 1
         label = m.role
-        if counts[m.role] > 1 or m.role in CHILD_ROLES:
-            label = f"{m.role} {seen[m.role]}"
+        if len(by_role[m.role]) > 1 or m.role in CHILD_ROLES:
+            label = f"{m.role} {number[m.id]}"
         if m.role in CHILD_ROLES and m.born:
             label += f" ({age_on(m.born, on)} J.)"
         labels.append(label)

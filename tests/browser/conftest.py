@@ -27,7 +27,7 @@ from werkzeug.serving import make_server
 
 from fallteam.auth import operations as accounts
 from fallteam.extensions import db
-from tests.conftest import Account, make_app
+from tests.conftest import Account, fresh_totp_code, make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,6 +41,8 @@ CHROMIUM_ARGS = [
 ]
 #: screenshots for people to look at (git-ignored)
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+#: screenshots for the documentation (committed; kept small)
+DOC_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: upper bound for any single browser action; the pages answer in milliseconds, so a failing
 #: test should say so quickly instead of waiting Playwright's default 30 s
 ACTION_TIMEOUT_MS = 10_000
@@ -143,27 +145,54 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, live_server):
-    """A page in a fresh browser context (no cookies from other tests) pointed at the server.
+def open_page(chromium, live_server) -> Iterator[Callable[..., object]]:
+    """Factory: ``open_page()`` is a page in a fresh browser context of its own (no cookies
+    from other pages), pointed at the server; several of them are several people at once.
 
-    Fails the test at teardown if the browser reported errors: with the strict
+    Fails the test at teardown if a browser reported errors: with the strict
     Content-Security-Policy, an inline script or style shows up only there (as a console
     error), never in the server's responses.
     """
-    context = chromium.new_context(base_url=live_server, locale="de-DE")
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    contexts = []
     errors: list[str] = []
-    try:
+
+    def open_(*, width: int = 1280, height: int = 900):
+        context = chromium.new_context(
+            base_url=live_server, locale="de-DE", viewport={"width": width, "height": height}
+        )
+        contexts.append(context)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         browser_page = context.new_page()
         browser_page.on(
             "console", lambda msg: errors.append(msg.text) if msg.type == "error" else None
         )
         browser_page.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield browser_page
+        return browser_page
+
+    try:
+        yield open_
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
     if errors:
         pytest.fail("Der Browser meldete Fehler:\n" + "\n".join(errors))
+
+
+@pytest.fixture
+def page(open_page):
+    """A page in a fresh browser context (see ``open_page``), 1280 × 900 pixels."""
+    return open_page()
+
+
+def sign_in(page, live_app: Flask, account: Account) -> None:
+    """Both sign-in steps as a person does them: password, then a code from the app."""
+    page.goto("/anmelden")
+    page.get_by_label("Benutzername").fill(account.username)
+    page.get_by_label("Passwort", exact=True).fill(account.password)
+    page.get_by_role("button", name="Weiter").click()
+    page.get_by_label("Code aus der Authenticator-App").fill(fresh_totp_code(live_app, account))
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name="Abmelden").wait_for()
 
 
 @pytest.fixture
@@ -171,3 +200,10 @@ def artifacts_dir() -> Path:
     """Where screenshots go: ``tests/browser/artifacts/`` (created on demand, git-ignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def doc_screenshots_dir() -> Path:
+    """Where screenshots for the documentation go: ``docs/screenshots/`` (committed)."""
+    DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return DOC_SCREENSHOTS
