@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from fallteam import access
-from fallteam.cases.queries import cases_shared_with
 from fallteam.auth.session import safe_next
+from fallteam.cases.queries import cases_shared_with
 from fallteam.core.i18n import LANGUAGE_SESSION_KEY
 from fallteam.extensions import db
 from fallteam.home.forms import LanguageForm

@@ -123,7 +123,8 @@ def add_relation(page, a: str, kind: str, b: str) -> None:
 
 def fill_in_case(page, case: RegisteredCase) -> None:
     """Genogram lines and one resource, on the edit page."""
-    first, second = child_label(case.family[2], 1), child_label(case.family[3], 2)
+    # children are numbered oldest first: Jonas (2015) is Kind 1, Leonie (2018) Kind 2
+    first, second = child_label(case.family[2], 2), child_label(case.family[3], 1)
     add_relation(page, "Mutter", "lebt getrennt von", "Vater")
     add_relation(page, "Mutter", "ist Elternteil von", first)
     add_relation(page, "Vater", "ist Elternteil von", first)
@@ -233,7 +234,7 @@ def test_guest_without_consent_sees_the_case_pseudonymised(
     expect(guest_page.get_by_test_id("pseudonymised-notice")).to_be_visible()
     family = guest_page.get_by_test_id("family")
     expect(family.locator("tbody tr td:first-child")).to_have_text(
-        ["Mutter", "Vater", child_label(case.family[2], 1), child_label(case.family[3], 2)]
+        ["Mutter", "Vater", child_label(case.family[2], 2), child_label(case.family[3], 1)]
     )
     expect(family.locator("thead th")).to_have_text(["Rolle", "Alter"])
     expect(guest_page.get_by_test_id("genogram").locator("svg")).to_contain_text("Mutter")
