@@ -34,3 +34,24 @@ def test_demo_commands_refuse_in_production_mode(app):
 def test_demo_commands_refuse_outside_the_demo_instance(app):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code != 0
+
+
+@pytest.mark.settings(FALLTEAM_DEMO=True, FALLTEAM_ENV="development")
+def test_the_demo_case_shows_the_guest_only_pseudonym_and_role_labels(app):
+    from sqlalchemy import select
+
+    from fallteam.cases.models import Case
+    from fallteam.consent.models import Consent
+    from fallteam.consent.queries import PSEUDONYMISED_FIELDS, consent_state, visible_fields
+    from fallteam.extensions import db
+
+    assert "Demo-Fall FT-" in app.test_cli_runner().invoke(args=["demo", "load"]).output
+    with app.app_context():
+        fachkraft = find_user_by_username("fachkraft")
+        case = db.session.scalars(select(Case).where(Case.case_manager_id == fachkraft.id)).one()
+        assert len(case.members) == 4 and len(case.relations) == 5
+        versions = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
+        assert sorted(consent_state(c, versions) for c in versions) == ["in Kraft", "widerrufen"]
+        assert visible_fields(find_user_by_username("gast"), case) == PSEUDONYMISED_FIELDS
+        assert "member_names" in visible_fields(find_user_by_username("mitglied"), case)
+        assert visible_fields(find_user_by_username("dsb"), case) == frozenset()
