@@ -58,6 +58,23 @@ def test_a_signed_in_user_returning_to_a_sign_in_step_lands_on_the_start_page(ap
         assert "abgelaufen" not in page
 
 
+def _where_sign_in_leads(app, client, account, target: str) -> str:
+    """Sign in from a link carrying ``next=target``; where does the browser go afterwards?"""
+    client.post(
+        f"/anmelden?next={target}",
+        data={
+            "username": account.username,
+            "password": account.password,
+            "csrf_token": csrf_token(client),
+        },
+    )
+    response = client.post(
+        "/anmelden/zweiter-faktor",
+        data={"code": fresh_totp_code(app, account), "csrf_token": csrf_token(client)},
+    )
+    return response.headers["Location"]
+
+
 @pytest.mark.parametrize(
     "target",
     [
@@ -71,37 +88,11 @@ def test_a_signed_in_user_returning_to_a_sign_in_step_lands_on_the_start_page(ap
     ],
 )
 def test_an_open_redirect_after_sign_in_is_refused(app, client, create_account, target):
-    account = create_account(["member"])
-    client.post(
-        f"/anmelden?next={target}",
-        data={
-            "username": account.username,
-            "password": account.password,
-            "csrf_token": csrf_token(client),
-        },
-    )
-    response = client.post(
-        "/anmelden/zweiter-faktor",
-        data={"code": fresh_totp_code(app, account), "csrf_token": csrf_token(client)},
-    )
-    assert response.headers["Location"] == "/"
+    assert _where_sign_in_leads(app, client, create_account(["member"]), target) == "/"
 
 
 def test_a_path_on_this_site_is_followed_after_sign_in(app, client, create_account):
-    account = create_account(["member"])
-    client.post(
-        "/anmelden?next=/konto",
-        data={
-            "username": account.username,
-            "password": account.password,
-            "csrf_token": csrf_token(client),
-        },
-    )
-    response = client.post(
-        "/anmelden/zweiter-faktor",
-        data={"code": fresh_totp_code(app, account), "csrf_token": csrf_token(client)},
-    )
-    assert response.headers["Location"] == "/konto"
+    assert _where_sign_in_leads(app, client, create_account(["member"]), "/konto") == "/konto"
 
 
 def test_the_language_switch_does_not_redirect_off_site(app, client):
