@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -296,9 +297,8 @@ def add_participant(case_id: uuid.UUID):
 
 
 def _berlin(value):
-    from zoneinfo import ZoneInfo
-
-    return value.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    # The form's local times are the office's: Europe/Berlin (configurable).
+    return value.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
 
 
 def end_participant(case_id: uuid.UUID, participant_id: uuid.UUID):
