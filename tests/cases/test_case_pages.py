@@ -254,3 +254,23 @@ def test_transferring_the_case_moves_who_sees_the_identity(
     assert response.status_code == 302
     assert owner.get(f"/faelle/{case.id}").status_code == 403
     assert "Krautwurst" in successor.get(f"/faelle/{case.id}").get_data(as_text=True)
+
+
+def test_consents_ending_within_thirty_days_are_listed_for_the_case_manager(
+    app, signed_in, create_case
+):
+    from datetime import timedelta
+
+    from fallteam.core.models import utcnow
+
+    client, owner = signed_in(["fachkraft"])
+    soon = create_case(
+        owner, consent={"recipients": [], "valid_until": utcnow().date() + timedelta(days=10)}
+    )
+    later = create_case(
+        owner, consent={"recipients": [], "valid_until": utcnow().date() + timedelta(days=90)}
+    )
+    page = client.get("/faelle").get_data(as_text=True)
+    warning = page.split("in den nächsten 30 Tagen enden")[1].split("</section>")[0]
+    assert soon.pseudonym in warning
+    assert later.pseudonym not in warning
