@@ -13,6 +13,7 @@ from fallteam.extensions import db
 from tests.conftest import PDF, csrf_token
 
 NAMES = ("Krautwurst", "Sabine", "Leonie", "Lindenallee")
+TEAM = [{"type": "participant_kind", "value": "member"}]
 
 
 def _registration(client, **overrides):
@@ -265,10 +266,10 @@ def test_consents_ending_within_thirty_days_are_listed_for_the_case_manager(
 
     client, owner = signed_in(["fachkraft"])
     soon = create_case(
-        owner, consent={"recipients": [], "valid_until": utcnow().date() + timedelta(days=10)}
+        owner, consent={"recipients": TEAM, "valid_until": utcnow().date() + timedelta(days=10)}
     )
     later = create_case(
-        owner, consent={"recipients": [], "valid_until": utcnow().date() + timedelta(days=90)}
+        owner, consent={"recipients": TEAM, "valid_until": utcnow().date() + timedelta(days=90)}
     )
     page = client.get("/faelle").get_data(as_text=True)
     warning = page.split("in den nächsten 30 Tagen enden")[1].split("</section>")[0]
