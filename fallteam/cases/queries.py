@@ -144,14 +144,19 @@ def present_case(case: Case, viewer: User) -> CaseView:
         view.background = _text(case.background)
     if "consents" in fields:
         view.consents = consent_history(case)
+    record_case_read(case, "Fallführung" if view.is_full else "Fallberatung", fields)
+    return view
+
+
+def record_case_read(case: Case, purpose: str, fields=("all",)) -> None:
+    """Note in the audit log that decrypted content of ``case`` was shown, and which."""
     record(
         AuditAction.READ,
         case,
         case_pseudonym=case.pseudonym,
-        purpose="Fallführung" if view.is_full else "Fallberatung",
+        purpose=purpose,
         details={"fields": sorted(fields)},
     )
-    return view
 
 
 def consent_history(case: Case) -> list[Consent]:

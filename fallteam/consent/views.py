@@ -32,6 +32,8 @@ def _load_consent(consent_id: uuid.UUID) -> Consent:
 
 
 def _consent_form(case, **kwargs) -> ConsentForm:
+    # The form names the family members: showing it is a read of the case.
+    queries.record_case_read(case, "Schweigepflichtsentbindung", ["member_names"])
     form = ConsentForm(**kwargs)
     labels = role_labels(case.members)
     form.grantor.choices = [
