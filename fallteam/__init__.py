@@ -13,6 +13,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; refuse to start (``ConfigurationError``) when settings are missing."""
     from fallteam import access, extensions
+    from fallteam import models as _all_models  # noqa: F401  (every table known to the metadata)
     from fallteam.admin.blueprint import bp as admin_bp
     from fallteam.audit.cli import audit_cli
     from fallteam.auth import session as auth_session

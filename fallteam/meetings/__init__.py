@@ -1,0 +1,1 @@
+"""Sessions of a Fallteam (model ``Meeting``): generated from the rhythm, moved, cancelled."""

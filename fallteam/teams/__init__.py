@@ -1,0 +1,1 @@
+"""Fallteams: members, absences, moderation and writer rotation."""
