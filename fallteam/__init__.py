@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.crypto import runtime as crypto_runtime
     from fallteam.demo.cli import demo_cli
     from fallteam.home.blueprint import bp as home_bp
+    from fallteam.teams.blueprint import bp as teams_bp
 
     settings = finish_settings(load_settings(config))
     app = Flask(
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(consent_bp)
+    app.register_blueprint(teams_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     return app

@@ -118,6 +118,11 @@ def _takes_part(user: Any, case: Any) -> bool:
     return _manages(user, case) or active_participation(user, case) is not None
 
 
+@object_rule("teams.view")
+def _belongs_to(user: Any, team: Any) -> bool:
+    return allowed(user, "teams.manage") or any(m.user_id == user.id for m in team.members)
+
+
 object_rule("case.read_identity")(_manages)
 object_rule("case.edit")(_manages)
 object_rule("consent.record")(_manages)

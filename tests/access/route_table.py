@@ -97,4 +97,14 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "consent.correct_consent": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
     "consent.revoke_consent": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
     "consent.download_document": {"GET": CASE_MANAGER},
+    # the sample team has the ``member`` principal as a permanent member
+    "teams.list_teams": {"GET": only("fachkraft", "other_fachkraft", "member", "admin")},
+    "teams.create_team": {"GET": only("admin"), "POST": only("admin")},
+    "teams.show_team": {"GET": only("member", "admin")},
+    "teams.add_member": {"POST": only("admin")},
+    "teams.remove_member": {"POST": only("admin")},
+    "teams.add_absence": {"POST": only("admin")},
+    "teams.generate_meetings": {"POST": only("admin")},
+    "teams.plan_moderation": {"POST": only("admin")},
+    "teams.publish_moderation": {"POST": only("admin")},
 }

@@ -38,12 +38,14 @@ def test_every_role_of_the_policy_is_a_principal_of_the_table(app):
         assert set(access.role_names()) == {r for roles in PRINCIPAL_ROLES.values() for r in roles}
 
 
-def _sample_values(target: uuid.UUID, case) -> dict:
+def _sample_values(target: uuid.UUID, case, team) -> dict:
+    team_id, team_members = team
     return {
+        "team_id": team_id,
+        "member_id": team_members[0],
         "user_id": target,
         "filename": "css/app.css",
         "case_id": case.id,
-        "member_id": case.member_ids[0],
         "relation_id": case.relation_id,
         "resource_id": case.resource_id,
         "participant_id": case.participant_ids[0],
@@ -69,7 +71,7 @@ def _classify(response) -> str:
     ids=[f"{e}-{m}-{p}" for e, m, p, _ in CASES],
 )
 def test_route_answers_as_the_table_says(
-    app, create_account, create_case, endpoint, method, principal, expected
+    app, create_account, create_case, create_team, endpoint, method, principal, expected
 ):
     target = create_account(["member"])
     client = app.test_client()
@@ -82,10 +84,15 @@ def test_route_answers_as_the_table_says(
         participants=participants + [(guest_of_record, "guest")],
         consent={"recipients": [{"type": "participant_kind", "value": "guest"}]},
     )
+    team_member = account if principal == "member" else create_account(["member"])
+    team = create_team([(team_member, "permanent")])
     if account is not None:
         sign_in(client, app, account)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = {k: v for k, v in _sample_values(target.id, case).items() if k in rule.arguments}
+    values = _sample_values(target.id, case, team)
+    if endpoint.startswith("cases."):
+        values["member_id"] = case.member_ids[0]  # a family member, not a team member
+    values = {k: v for k, v in values.items() if k in rule.arguments}
     with app.test_request_context():
         url = url_for(endpoint, **values)
     response = client.open(url, method=method, data={})
