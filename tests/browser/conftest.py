@@ -203,7 +203,11 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture
-def doc_screenshots_dir() -> Path:
-    """Where screenshots for the documentation go: ``docs/screenshots/`` (committed)."""
+def doc_screenshots_dir(artifacts_dir) -> Path:
+    """Where the documentation's screenshots go: ``docs/screenshots/`` (committed) when
+    ``FALLTEAM_UPDATE_SCREENSHOTS=1``; otherwise the ignored artifacts folder, so an ordinary
+    test run leaves the work tree clean."""
+    if os.environ.get("FALLTEAM_UPDATE_SCREENSHOTS") != "1":
+        return artifacts_dir
     DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return DOC_SCREENSHOTS
