@@ -9,11 +9,13 @@ from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
 
+from fallteam import access
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
 from fallteam.cases.guard import Hit, PersonIdentity, identity_hits
 from fallteam.cases.models import (
+    CHILD_ROLES,
     BackgroundStatus,
     Case,
     CaseParticipant,
@@ -266,8 +268,6 @@ def remove_resource(case: Case, entry: ResourceEntry) -> None:
 
 def transfer_case(case: Case, new_manager: User, *, actor: User) -> None:
     """Hand the Fallführung to another Fachkraft; she then sees the identity, the old one not."""
-    from fallteam import access
-
     if new_manager.id == case.case_manager_id:
         raise CaseError("Diese Fachkraft führt den Fall bereits.")
     if not new_manager.active or not access.allowed(new_manager, "case.register"):
@@ -336,8 +336,6 @@ def role_labels(members: list[FamilyMember], on: date | None = None) -> list[str
     People sharing a role are numbered oldest first (in entry order where a birth date is
     missing), so "Kind 1" is the eldest child whatever order they were entered in.
     """
-    from fallteam.cases.models import CHILD_ROLES
-
     on = on or utcnow().date()
     by_role: dict[str, list[FamilyMember]] = {}
     for m in members:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -186,7 +187,5 @@ def move_meeting(meeting: Meeting, *, starts: datetime, reason: str) -> None:
     record(AuditAction.UPDATE, meeting, purpose="Sitzung verlegt")
 
 
-def _uuid(value: str | None):
-    import uuid
-
+def _uuid(value: str | None) -> uuid.UUID | None:
     return uuid.UUID(value) if value else None
