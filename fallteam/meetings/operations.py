@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
+from fallteam.auth.models import User
 from fallteam.extensions import db
 from fallteam.meetings.models import Meeting, MeetingStatus
 from fallteam.teams import rotation
@@ -93,7 +94,14 @@ def _moderation_inputs(team: Team, meetings: list[Meeting], now: datetime):
     slots = [rotation.Slot(str(m.id), m.starts_dt.astimezone(zone).date()) for m in meetings]
     members = permanent_members(team, now.date())
     absences = absences_of([m.user_id for m in members])
-    candidates = [rotation.Candidate(str(m.user_id), tuple(absences[m.user_id])) for m in members]
+    names = {
+        u.id: u.display_name
+        for u in db.session.scalars(select(User).where(User.id.in_([m.user_id for m in members])))
+    }
+    candidates = [
+        rotation.Candidate(str(m.user_id), tuple(absences[m.user_id]), name=names.get(m.user_id))
+        for m in members
+    ]
     past = db.session.scalars(
         select(Meeting)
         .where(

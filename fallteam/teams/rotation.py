@@ -16,14 +16,16 @@ A moderation plan follows these rules, in this order of precedence:
    *decreasingly minimal*: the largest number is as small as possible, then the number of
    people who have it, then the next largest, and so on. For assignment problems like this one
    that is the same as the smallest sum of squared numbers, and it also makes the smallest
-   number as large as possible (Frank and Murota, "Discrete decreasing minimization", 2022).
+   number as large as possible (Frank and Murota, "Discrete decreasing minimization", part I).
 3. ``consecutive``: nobody moderates two sessions in a row, nor the first one after
    ``previous``, unless every plan that is just as even does so too; the plan has the fewest
    such repetitions that are possible.
-4. Ties are broken by rotation: whoever has moderated least in the horizon so far goes next, then
+4. Otherwise, rotation: whoever has moderated least in the horizon so far goes next, then
    whoever has the fewest ``prior_counts`` (so the extra turn of an uneven division goes to
    them; prior counts never outweigh the rules above), then whoever has waited longest, then
-   the candidate key. Equal input gives an equal plan, whatever the order of the candidates.
+   the candidate key. When that rotation repeats somebody more often than necessary, the plan
+   is instead the first with the fewest repetitions that the search below finds. Equal input
+   gives an equal plan, whatever the order of the candidates.
 
 Each rule that cannot be met is reported as a :class:`PlanProblem` whose German message names the
 people and dates concerned and why.
@@ -41,14 +43,19 @@ The method is exact, not a greedy guess:
   level's total is the one found.
 * Search. Sessions are assigned in date order by depth-first search. Every tentative choice is
   checked by one augmenting path in the flow network sessions → people → levels, so a partial
-  plan that can no longer be completed evenly is rejected at once, and the search never needs
-  to undo a choice for the sake of evenness. Repetitions are minimised by iterative deepening
-  on their number, with a lower bound (sessions only one person can take, and the minimum
-  repetitions each person's required number forces) and memoised dead ends. The first plan
-  found at the smallest feasible number is therefore optimal, and the first in rotation order
-  among the optimal ones. The search has a node limit so that a pathological input cannot stall
-  a request; a plan found when the limit cut the search short is still complete and evenly
-  distributed, and its messages do not claim that its repetitions were unavoidable.
+  plan that can no longer be completed evenly is rejected at once. The rotation is therefore
+  found without a single step back, and its repetitions bound the number needed from above.
+  Fewer are sought by iterative deepening on their number, with memoised dead ends and lower
+  bounds from availability alone (a dynamic programme over the sessions), from the number of
+  sessions each person must still take and the runs of neighbouring sessions they are there
+  for, and, once no repetition is left to spend, from a flow relaxation: of each pair of
+  neighbouring sessions (j, j + 1) with j even, and separately with j odd, a person takes at
+  most one. In this search a repetition that is still allowed is tried first (after it the
+  relaxation prunes hard) and then whoever most urgently needs sessions. The first plan found
+  at the smallest feasible number is optimal. A work limit keeps a pathological input from
+  stalling a request: a plan found when the limit cut the search short is still complete and
+  as even as possible, and its messages do not claim that its repetitions were unavoidable.
+  (With realistic absences a year of weekly sessions takes a few milliseconds.)
 
 Protocol writers (:func:`propose_writers`) use the same evenness machinery within one session:
 never the presenter of the item, as even as the presenters allow, fewest prior writings first.
@@ -76,9 +83,11 @@ RULE_ABSENT = "absent"
 RULE_FAIRNESS = "fairness"
 RULE_CONSECUTIVE = "consecutive"
 
-# Enough for every realistic team and horizon (a year of weekly sessions in a team of twelve
-# needs a few hundred nodes); bounds the time a pathological input can take.
-_NODE_LIMIT = 20_000
+# Search nodes allowed; realistic plans need a few hundred at most. Bounds the time a
+# pathological input can take to about a second.
+_WORK_LIMIT = 20_000
+# What one relaxation check costs, in search nodes (it solves two small flow problems).
+_CHECK_WORK = 10
 _INFINITE = 1 << 30
 # Dates listed in one message; more would bury the sentence.
 _MAX_DATES = 10
@@ -211,9 +220,7 @@ def propose_writers(
     if len(set(item_keys)) != len(item_keys):
         raise ValueError("Tagesordnungspunkte sind doppelt angegeben.")
     prior = [(prior_counts or {}).get(key, 0) for key in keys]
-    avail = [
-        tuple(i for i, key in enumerate(keys) if key != presenter) for _, presenter in items
-    ]
+    avail = [tuple(i for i, key in enumerate(keys) if key != presenter) for _, presenter in items]
     flow = _Flow(avail, len(keys))
     taken = [0] * len(keys)
     result: dict[str, str | None] = {}
@@ -255,8 +262,8 @@ class _Flow:
         self.lo = [0] * m
         self.hi = [0] * m
         self.level_of = [0] * m
-        self.levels: list[list[int]] = []  # members per level, most loaded level first
-        self.level_top: list[int] = []  # v: the members have v or v - 1
+        # Members per level, most loaded level first; the members have v or v - 1 each.
+        self.levels: list[list[int]] = []
         self.level_sum: list[int] = []
         self._derive_levels()
 
@@ -327,15 +334,18 @@ class _Flow:
             start = sorted(c for c in remaining if self.count[c] == top)
             members = sorted(self._chains(start, remaining))
             level = len(self.levels)
+            total = sum(self.count[c] for c in members)
+            others = len(members) - 1
             for c in members:
                 # Balanced: nobody reachable from a count of top has top - 2 or fewer.
                 assert self.count[c] >= top - 1
-                self.lo[c] = max(top - 1, 0)
-                self.hi[c] = top
+                # top - 1 or top, narrowed by what the level's total leaves (a level of one
+                # has exactly its total).
+                self.lo[c] = max(top - 1, total - top * others, 0)
+                self.hi[c] = min(top, total - (top - 1) * others)
                 self.level_of[c] = level
             self.levels.append(members)
-            self.level_top.append(top)
-            self.level_sum.append(sum(self.count[c] for c in members))
+            self.level_sum.append(total)
             remaining.difference_update(members)
 
     def force(self, unit: int, new: int) -> list[tuple[int, int]] | None:
@@ -392,10 +402,12 @@ class _Flow:
 class _RepeatBound:
     """A lower bound on the repetitions still to come, for pruning the search.
 
-    Per candidate the larger of: pairs of neighbouring sessions only they can take, and the
+    The larger of two bounds. By availability alone: the fewest repetitions of any completion,
+    even or not (a dynamic programme over the sessions, computed once). By numbers: per
+    candidate the larger of the pairs of neighbouring sessions only they can take and the
     repetitions forced by the number of sessions they must still take (``lo`` minus those
-    taken) among the runs of neighbouring sessions they are available for. A repetition belongs
-    to one candidate, so the per-candidate bounds add up.
+    taken) among the runs of neighbouring sessions they are available for; a repetition belongs
+    to one candidate, so these add up.
     """
 
     def __init__(self, avail: Sequence[tuple[int, ...]], m: int, lo: Sequence[int]) -> None:
@@ -408,6 +420,24 @@ class _RepeatBound:
             for i in range(n - 2, -1, -1):
                 both = self.single[i] == c and self.single[i + 1] == c
                 row[i] = row[i + 1] + both
+        # tail[i][x]: fewest repetitions from session i on (the pair i - 1, i included) when x
+        # took session i - 1; x = m stands for nobody.
+        self.tail = [[0] * (m + 1) for _ in range(n + 1)]
+        for i in range(n - 1, -1, -1):
+            after, row = self.tail[i + 1], self.tail[i]
+            if not avail[i]:
+                row[:] = [after[m]] * (m + 1)
+                continue
+            first, first_who, second = _INFINITE, -1, _INFINITE
+            for c in avail[i]:
+                if after[c] < first:
+                    first, first_who, second = after[c], c, first
+                elif after[c] < second:
+                    second = after[c]
+            for x in range(m + 1):
+                row[x] = second if x == first_who else first
+            for c in avail[i]:
+                row[c] = min(row[c], after[c] + 1)
         # Runs of neighbouring sessions each candidate is available for, with suffix sums of
         # their length, of how many sessions fit without repetition, and of how many runs
         # (even length) take one more at the cost of a single repetition.
@@ -453,67 +483,280 @@ class _RepeatBound:
         # the free ones costs two, except the first in a run of even length, which costs one.
         return min(extra, ones) + 2 * max(0, extra - ones)
 
+    def slack(self, c: int, i: int, taken: int) -> int:
+        """How many more sessions from i on c could take without repetition than c must."""
+        runs = self.runs[c]
+        r = bisect.bisect_left(self.run_ends[c], i)
+        if r == len(runs):
+            return -(self.lo[c] - taken)
+        start, end = runs[r]
+        length = end - max(start, i) + 1
+        return (length + 1) // 2 + self.suffix[c][r + 1][1] - (self.lo[c] - taken)
+
     def bound(self, i: int, last: int, taken: Sequence[int]) -> int:
         """At least this many repetitions from session ``i`` on (including i - 1, i)."""
         total = 0
+        by_availability = self.tail[i][last if last >= 0 else self.m]
         for c in range(self.m):
             forced = self.forced[c][i] + (last == c and i < self.n and self.single[i] == c)
             need = self.lo[c] - taken[c]
             by_count = self._by_count(c, i, need, last == c) if need > 0 else 0
             total += max(forced, by_count)
-        return total
+        return max(total, by_availability)
 
 
-def _fewest_after(
-    avail: Sequence[tuple[int, ...]], i: int, has_room: Sequence[bool]
-) -> list[int]:
-    """Per candidate c: the fewest repetitions after session i if c takes session i.
+def _no_repeat_relaxation(
+    avail: Sequence[tuple[int, ...]],
+    flow: _Flow,
+    start: int,
+    last: int,
+    taken: Sequence[int],
+    parity: int,
+) -> bool:
+    """A necessary condition for completing sessions ``start``.. evenly without repetition.
 
-    Only availability and who still has room for another session count, so this is a lower
-    bound for the search; a dynamic programme backwards over the sessions after i, in
-    O(sessions × candidates).
+    Of each pair of neighbouring sessions (j, j + 1) with j ≡ ``parity`` (mod 2) a person takes
+    at most one. Pairs of one parity do not overlap, so this is a flow problem: sessions →
+    (person, pair) → person → level, with the ranges and level totals of an evenest plan less
+    what ``taken`` already holds. ``last`` (who took session start - 1) cannot take ``start``.
     """
-    m = len(has_room)
-    # For the session j just handled (j + 1 while handling j): fewest repetitions from j on
-    # given who takes j, the smallest and second smallest of those (so "the best for somebody
-    # other than c" takes constant time), the fewest from j on whoever takes it, and whether
-    # anybody is there at j (else j does not follow on from j - 1).
-    fewest: dict[int, int] = {}
-    first, first_who, second = 0, -1, 0
-    rest = 0
-    follows = False
-    for j in range(len(avail) - 1, i, -1):
+    ids: dict[tuple, int] = {}
+
+    def node(key: tuple) -> int:
+        return ids.setdefault(key, len(ids))
+
+    source, sink = node(("source",)), node(("sink",))
+    arcs: list[tuple[int, int, int, int]] = []
+    sessions = 0
+    for j in range(start, len(avail)):
         if not avail[j]:
-            follows = False
             continue
-        options = [c for c in avail[j] if has_room[c]]
-        if not options:
-            return [_INFINITE] * m
-        if follows:
-            row = {
-                c: min(second if c == first_who else first, fewest.get(c, _INFINITE) + 1)
-                for c in options
-            }
-        else:
-            row = dict.fromkeys(options, rest)
-        fewest = row
-        first, first_who, second = _INFINITE, -1, _INFINITE
-        for c, value in row.items():
-            if value < first:
-                first, first_who, second = value, c, first
-            elif value < second:
-                second = value
-        rest = first
-        follows = True
-    if not follows:
-        return [rest] * m
-    return [
-        min(second if c == first_who else first, fewest.get(c, _INFINITE) + 1) for c in range(m)
-    ]
+        sessions += 1
+        session = node(("session", j))
+        arcs.append((source, session, 1, 1))
+        pair = (j - parity) // 2
+        for c in avail[j]:
+            if not (j == start and c == last):
+                arcs.append((session, node(("pair", c, pair)), 0, 1))
+    pairs = [(key[1], ident) for key, ident in ids.items() if key[0] == "pair"]
+    for c, ident in pairs:
+        arcs.append((ident, node(("person", c)), 0, 1))
+    in_level = [0] * len(flow.levels)
+    for c, count in enumerate(taken):
+        in_level[flow.level_of[c]] += count
+        room = flow.hi[c] - count
+        if room < 0:
+            return False
+        arcs.append(
+            (
+                node(("person", c)),
+                node(("level", flow.level_of[c])),
+                max(0, flow.lo[c] - count),
+                room,
+            )
+        )
+    for level, total in enumerate(flow.level_sum):
+        arcs.append(
+            (node(("level", level)), sink, total - in_level[level], total - in_level[level])
+        )
+    arcs.append((sink, source, sessions, sessions))
+    return _has_circulation(len(ids), arcs)
+
+
+def _has_circulation(size: int, arcs: Sequence[tuple[int, int, int, int]]) -> bool:
+    """Whether a circulation with lo <= flow <= hi on every arc (u, v, lo, hi) exists.
+
+    The usual reduction: lower bounds become supplies and demands at a super source and sink,
+    which a maximum flow (Dinic's algorithm) must saturate.
+    """
+    source, sink = size, size + 1
+    edges: list[list[int]] = [[] for _ in range(size + 2)]
+    to: list[int] = []
+    cap: list[int] = []
+
+    def add(u: int, v: int, capacity: int) -> None:
+        edges[u].append(len(to))
+        to.append(v)
+        cap.append(capacity)
+        edges[v].append(len(to))
+        to.append(u)
+        cap.append(0)
+
+    balance = [0] * size
+    for u, v, lo, hi in arcs:
+        if hi < lo:
+            return False
+        if hi > lo:
+            add(u, v, hi - lo)
+        balance[v] += lo
+        balance[u] -= lo
+    needed = 0
+    for v, b in enumerate(balance):
+        if b > 0:
+            add(source, v, b)
+            needed += b
+        elif b < 0:
+            add(v, sink, -b)
+    depth: list[int] = []
+    cursor: list[int] = []
+
+    def push(u: int, limit: int) -> int:
+        if u == sink:
+            return limit
+        out = edges[u]
+        while cursor[u] < len(out):
+            e = out[cursor[u]]
+            v = to[e]
+            if cap[e] and depth[v] == depth[u] + 1:
+                pushed = push(v, min(limit, cap[e]))
+                if pushed:
+                    cap[e] -= pushed
+                    cap[e ^ 1] += pushed
+                    return pushed
+            cursor[u] += 1
+        return 0
+
+    total = 0
+    while True:
+        depth = [-1] * (size + 2)
+        depth[source] = 0
+        queue = deque([source])
+        while queue:
+            u = queue.popleft()
+            for e in edges[u]:
+                if cap[e] and depth[to[e]] < 0:
+                    depth[to[e]] = depth[u] + 1
+                    queue.append(to[e])
+        if depth[sink] < 0:
+            return total == needed
+        cursor = [0] * (size + 2)
+        while pushed := push(source, _INFINITE):
+            total += pushed
 
 
 class _SearchAborted(Exception):
     pass
+
+
+class _Search:
+    """The depth-first search for the plan with the fewest repetitions (module docstring)."""
+
+    def __init__(self, team: _Team) -> None:
+        self.flow = team.flow
+        self.avail, self.prior, self.previous = team.avail, team.prior, team.previous
+        self.n, self.m = len(team.avail), len(team.prior)
+        self.bound = team.bound
+        self.repeats = team.repeats
+        self.chosen = [-1] * self.n
+        self.taken = [0] * self.m
+        self.waited = [-2] * self.m  # each candidate's latest session: the smaller, the longer
+        self.dead_ends: dict[tuple, int] = {}  # state -> repetitions still needed, at least
+        self.work = 0
+        self.start_owner = list(self.flow.owner)
+
+    def run(self) -> tuple[list[int], bool]:
+        # With an unlimited budget no choice is ever undone (every choice the flow accepts can
+        # be completed), so this is quick, and its repetitions bound the search from above.
+        found = self._descend(0, self.previous, 0, _INFINITE)
+        assert found
+        best = list(self.chosen)
+        most = len(self.repeats(best))
+        # The first plan is as even as any and a good witness for the searches to come; the
+        # work limit is for those searches only.
+        self.start_owner = list(self.flow.owner)
+        self.work = 0
+        self._reset()
+        least = self.bound.bound(0, self.previous, self.taken)
+        proven = True
+        try:
+            if least == 0 < most and not self._repeat_free_possible(0, self.previous):
+                least = 1
+            for budget in range(least, most):
+                self._reset()
+                if self._descend(0, self.previous, 0, budget):
+                    best = list(self.chosen)
+                    break
+        except _SearchAborted:
+            proven = False
+        self._reset()
+        return best, proven
+
+    def _reset(self) -> None:
+        flow = self.flow
+        for unit, owner in enumerate(self.start_owner):
+            if flow.owner[unit] != owner:
+                flow._move(unit, owner)
+        self.chosen[:] = [-1] * self.n
+        self.taken[:] = [0] * self.m
+        self.waited[:] = [-2] * self.m
+        if self.previous >= 0:
+            self.waited[self.previous] = -1
+
+    def _spend(self, work: int) -> None:
+        self.work += work
+        if self.work > _WORK_LIMIT:
+            raise _SearchAborted
+
+    def _descend(self, i: int, last: int, reps: int, budget: int) -> bool:
+        self._spend(1)
+        avail, taken, waited, prior = self.avail, self.taken, self.waited, self.prior
+        n = self.n
+        while i < n and not avail[i]:  # nobody there: no moderator, and no repetition
+            i, last = i + 1, -1
+        if i == n:
+            return True
+        state = (i, last, tuple(taken))
+        if self.dead_ends.get(state, -1) > budget - reps:
+            return False
+        # Unbounded, a repetition comes last (the first pass is a rotation that avoids them).
+        # Bounded, it comes first: once the budget is spent, the relaxation prunes hard, so
+        # spending it early finds the plan or the dead end quickly.
+        repeat_first = budget < _INFINITE
+        if repeat_first:
+            slack = self.bound.slack
+            order = sorted(
+                avail[i],
+                key=lambda c: (c != last, slack(c, i, taken[c]), taken[c], prior[c], waited[c], c),
+            )
+        else:
+            order = sorted(avail[i], key=lambda c: (c == last, taken[c], prior[c], waited[c], c))
+        for c in order:
+            r = reps + (c == last)
+            if r > budget:
+                continue
+            taken[c] += 1
+            if r + self.bound.bound(i + 1, c, taken) <= budget:
+                changes = self.flow.force(i, c)
+                if changes is not None:
+                    if r == budget and not self._repeat_free_possible(i + 1, c):
+                        self.flow.undo(changes)
+                    else:
+                        self.chosen[i] = c
+                        waited_before, waited[c] = waited[c], i
+                        if self._descend(i + 1, c, r, budget):
+                            return True
+                        waited[c] = waited_before
+                        self.chosen[i] = -1
+                        self.flow.undo(changes)
+            taken[c] -= 1
+        self.dead_ends[state] = max(self.dead_ends.get(state, 0), budget - reps + 1)
+        return False
+
+    def _repeat_free_possible(self, start: int, last: int) -> bool:
+        """False if sessions start.. cannot be completed evenly without a repetition (a
+        relaxation: True does not promise a completion, the search will find out)."""
+        before = last
+        for owner in self.flow.owner[start:]:
+            if owner >= 0 and owner == before:
+                break
+            before = owner
+        else:
+            return True  # the flow's own completion has no repetition
+        self._spend(_CHECK_WORK)
+        return all(
+            _no_repeat_relaxation(self.avail, self.flow, start, last, self.taken, parity)
+            for parity in (0, 1)
+        )
 
 
 class _Team:
@@ -541,6 +784,7 @@ class _Team:
         self.prior = [(prior_counts or {}).get(c.key, 0) for c in self.cands]
         self.coverable = sum(1 for options in self.avail if options)
         self._flow: _Flow | None = None
+        self._bound: _RepeatBound | None = None
         self._optimum: tuple[list[int], bool] | None = None
 
     @property
@@ -548,6 +792,12 @@ class _Team:
         if self._flow is None:
             self._flow = _Flow(self.avail, len(self.cands))
         return self._flow
+
+    @property
+    def bound(self) -> _RepeatBound:
+        if self._bound is None:
+            self._bound = _RepeatBound(self.avail, len(self.cands), self.flow.lo)
+        return self._bound
 
     def as_keys(self, chosen: Sequence[int]) -> dict[str, str | None]:
         return {
@@ -574,82 +824,8 @@ class _Team:
         return self._search()[1]
 
     def _search(self) -> tuple[list[int], bool]:
-        if self._optimum is not None:
-            return self._optimum
-        flow = self.flow
-        avail, prior, n, m = self.avail, self.prior, len(self.slots), len(self.cands)
-        bound = _RepeatBound(avail, m, flow.lo)
-        hi = flow.hi
-        start_owner = list(flow.owner)
-        chosen = [-1] * n
-        taken = [0] * m
-        waited = [-2] * m  # index of each candidate's latest session: the smaller, the longer
-        if self.previous >= 0:
-            waited[self.previous] = -1
-        dead_ends: dict[tuple, int] = {}  # state -> repetitions still needed at least
-        nodes = 0
-
-        def descend(i: int, last: int, reps: int, budget: int) -> bool:
-            nonlocal nodes
-            nodes += 1
-            if nodes > _NODE_LIMIT:
-                raise _SearchAborted
-            while i < n and not avail[i]:  # nobody there: no moderator, and no repetition
-                i, last = i + 1, -1
-            if i == n:
-                return True
-            state = (i, last, tuple(taken))
-            if dead_ends.get(state, -1) > budget - reps:
-                return False
-            after = _fewest_after(avail, i, [taken[c] < hi[c] for c in range(m)])
-            order = sorted(avail[i], key=lambda c: (c == last, taken[c], prior[c], waited[c], c))
-            for c in order:
-                r = reps + (c == last)
-                if r + after[c] > budget:
-                    continue
-                taken[c] += 1
-                if r + bound.bound(i + 1, c, taken) <= budget:
-                    changes = flow.force(i, c)
-                    if changes is not None:
-                        chosen[i] = c
-                        waited_before, waited[c] = waited[c], i
-                        if descend(i + 1, c, r, budget):
-                            return True
-                        waited[c] = waited_before
-                        chosen[i] = -1
-                        flow.undo(changes)
-                taken[c] -= 1
-            dead_ends[state] = max(dead_ends.get(state, 0), budget - reps + 1)
-            return False
-
-        def reset() -> None:
-            for unit, owner in enumerate(start_owner):
-                if flow.owner[unit] != owner:
-                    flow._move(unit, owner)
-            chosen[:] = [-1] * n
-            taken[:] = [0] * m
-            waited[:] = [-2] * m
-            if self.previous >= 0:
-                waited[self.previous] = -1
-
-        # With an unlimited budget the first choice is never undone: every choice the flow
-        # accepts can be completed. That plan's repetitions bound the search from above.
-        found = descend(0, self.previous, 0, _INFINITE)
-        assert found
-        best = list(chosen)
-        most = len(self.repeats(best))
-        least = bound.bound(0, self.previous, [0] * m)
-        proven = True
-        try:
-            for budget in range(least, most):
-                reset()
-                if descend(0, self.previous, 0, budget):
-                    best = list(chosen)
-                    break
-        except _SearchAborted:
-            proven = False
-        reset()
-        self._optimum = (best, proven)
+        if self._optimum is None:
+            self._optimum = _Search(self).run()
         return self._optimum
 
     def fewest_repeats_at_all(self) -> int:
@@ -659,9 +835,7 @@ class _Team:
             if not options:
                 best = {-1: min(best.values())}
                 continue
-            best = {
-                c: min(reps + (before == c) for before, reps in best.items()) for c in options
-            }
+            best = {c: min(reps + (before == c) for before, reps in best.items()) for c in options}
         return min(best.values())
 
     # -- the checks ----------------------------------------------------------------------------
@@ -679,9 +853,7 @@ class _Team:
             problems.extend(listed)
         return problems
 
-    def _absence_problem(
-        self, slot: Slot, c: int, options: tuple[int, ...]
-    ) -> PlanProblem | None:
+    def _absence_problem(self, slot: Slot, c: int, options: tuple[int, ...]) -> PlanProblem | None:
         day = _date(slot.day)
         if c >= 0 and c not in options:
             who = self.cands[c].label
@@ -701,7 +873,7 @@ class _Team:
                 slot.key,
                 RULE_ABSENT,
                 f"Für den {day} ist niemand zur Moderation eingeteilt, obwohl {present} "
-                f"anwesend {verb}.",
+                f"verfügbar {verb}.",
             )
         return None
 
@@ -722,16 +894,16 @@ class _Team:
         # Levels run from the most to the least loaded; those above the fair range form a
         # prefix, those below it a suffix (see the module docstring).
         over = [
-            j
-            for j, members in enumerate(flow.levels)
-            if flow.level_sum[j] > high * len(members)
+            j for j, members in enumerate(flow.levels) if flow.level_sum[j] > high * len(members)
         ]
         under = [
             j for j, members in enumerate(flow.levels) if flow.level_sum[j] < low * len(members)
         ]
         if over:
             group = {c for j in over for c in flow.levels[j]}
-            days = [s.day for s, o in zip(self.slots, self.avail, strict=True) if o and set(o) <= group]
+            days = [
+                s.day for s, o in zip(self.slots, self.avail, strict=True) if o and set(o) <= group
+            ]
             people = _names(self.cands[c].label for c in sorted(group))
             if len(group) == 1:
                 tail = f"{people} muss daher {len(days)}-mal moderieren"
@@ -744,9 +916,7 @@ class _Team:
             )
         if under:
             group = {c for j in under for c in flow.levels[j]}
-            days = [
-                s.day for s, o in zip(self.slots, self.avail, strict=True) if group & set(o)
-            ]
+            days = [s.day for s, o in zip(self.slots, self.avail, strict=True) if group & set(o)]
             people = _names(self.cands[c].label for c in sorted(group))
             if not days:
                 where = f"an keinem der {total} Termine verfügbar"
@@ -804,16 +974,18 @@ class _Team:
                 locally_forced = self.avail[i - 1] == (c,) and self.avail[i] == (c,)
                 only = f"an beiden Terminen ist nur {who} verfügbar"
                 seen = (
-                    f"verfügbar am {before}: {self._present(i - 1)}; "
-                    f"am {day}: {self._present(i)}"
+                    f"verfügbar am {before}: {self._present(i - 1)}; am {day}: {self._present(i)}"
                 )
+            needs = self._needs_repeat(c)
             if locally_forced:
                 why = only
+            elif needs and proven and len(repeated) <= when_even:
+                why = needs
             elif len(repeated) <= at_all:
-                why = (
-                    f"wegen der Abwesenheiten kommt kein Plan mit weniger als {at_all} "
-                    f"solchen Wiederholungen aus ({seen})"
+                least = (
+                    f"{at_all} solche Wiederholungen" if at_all > 1 else "eine solche Wiederholung"
                 )
+                why = f"wegen der Abwesenheiten hat jeder Plan mindestens {least} ({seen})"
             elif len(repeated) <= when_even and proven:
                 why = (
                     "weniger Wiederholungen gingen nur, wenn die Moderationen ungleicher "
@@ -827,15 +999,28 @@ class _Team:
             elif when_even == 0:
                 why = "das ist vermeidbar: ein gleichmäßiger Plan kommt ohne Wiederholung aus"
             else:
-                why = (
-                    f"das ist vermeidbar: ein gleichmäßiger Plan kommt mit {when_even} "
-                    f"Wiederholung{'en' if when_even != 1 else ''} aus"
-                )
+                fewer = "einer Wiederholung" if when_even == 1 else f"{when_even} Wiederholungen"
+                why = f"das ist vermeidbar: ein gleichmäßiger Plan kommt mit {fewer} aus"
             messages.append((i, f"{head}: {why}."))
         return messages
 
     def _present(self, i: int) -> str:
+        if len(self.avail[i]) == len(self.cands):
+            return "alle"
         return _names(self.cands[c].label for c in self.avail[i])
+
+    def _needs_repeat(self, c: int) -> str | None:
+        """Why c cannot take their share without repetition, if their availability says so."""
+        least = self.flow.lo[c]
+        if least == 0 or self.bound._by_count(c, 0, least, self.previous == c) == 0:
+            return None
+        days = [s.day for s, options in zip(self.slots, self.avail, strict=True) if c in options]
+        who = self.cands[c].label
+        return (
+            f"{who} ist nur an {len(days)} von {len(self.slots)} Terminen verfügbar "
+            f"({_dates(days)}) und muss für eine gleichmäßige Verteilung mindestens "
+            f"{least}-mal moderieren; ohne Wiederholung geht das nicht"
+        )
 
 
 def _range(flow: _Flow, c: int) -> str:
@@ -854,7 +1039,7 @@ def _dates(days: Sequence[datetime.date]) -> str:
 
 
 def _names(names: Iterable[str]) -> str:
-    """"A", "A und B", "A, B und C"."""
+    """ "A", "A und B", "A, B und C"."""
     listed = list(names)
     if len(listed) <= 1:
         return "".join(listed)

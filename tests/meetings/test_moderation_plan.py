@@ -79,3 +79,4 @@ def test_a_plan_without_any_available_member_says_why(app, create_account):
         january = [m for m in meetings.upcoming_meetings(team, after=NOW) if m.starts_dt.month == 1]
         assert all(m.moderator_id is None for m in january)
         assert any(p.rule == "absent" and "06.01.2027" in p.message for p in problems)
+        assert not any(str(a.id) in p.message for p in problems for a in accounts)  # names
