@@ -431,12 +431,20 @@ def create_team(app):
     def make(members=()) -> tuple[uuid.UUID, list[uuid.UUID]]:
         with app.app_context():
             team = teams.create_team(
-                name=f"Fallteam {secrets.token_hex(3)}", region="Teltow", rhythm="weekly",
-                weekday=2, start_time=time(9, 0), duration_minutes=180, place="Rathaus",
-                registration_deadline_days=1, rhythm_anchor=date(2027, 1, 6),
+                name=f"Fallteam {secrets.token_hex(3)}",
+                region="Teltow",
+                rhythm="weekly",
+                weekday=2,
+                start_time=time(9, 0),
+                duration_minutes=180,
+                place="Rathaus",
+                registration_deadline_days=1,
+                rhythm_anchor=date(2027, 1, 6),
             )
-            ids = [teams.add_member(team, db.session.get(User, a.id), kind=kind).id
-                   for a, kind in members]
+            ids = [
+                teams.add_member(team, db.session.get(User, a.id), kind=kind).id
+                for a, kind in members
+            ]
             db.session.commit()
             return team.id, ids
 

@@ -16,7 +16,7 @@ from fallteam.auth.models import User
 from fallteam.extensions import db
 from fallteam.meetings.models import Meeting, MeetingStatus
 from fallteam.teams import rotation
-from fallteam.teams.models import Rhythm, Team
+from fallteam.teams.models import Rhythm, Team, TeamMember
 from fallteam.teams.operations import absences_of, permanent_members
 
 
@@ -197,3 +197,20 @@ def move_meeting(meeting: Meeting, *, starts: datetime, reason: str) -> None:
 
 def _uuid(value: str | None) -> uuid.UUID | None:
     return uuid.UUID(value) if value else None
+
+
+def next_meetings_of(user_id: uuid.UUID, *, after: datetime, limit: int = 5) -> list[Meeting]:
+    """The next planned sessions of the teams ``user_id`` belongs to."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .join(TeamMember, TeamMember.team_id == Meeting.team_id)
+            .where(
+                TeamMember.user_id == user_id,
+                Meeting.starts_dt > after,
+                Meeting.status == MeetingStatus.PLANNED,
+            )
+            .order_by(Meeting.starts_dt)
+            .limit(limit)
+        )
+    )

@@ -72,3 +72,27 @@ def test_a_member_of_another_team_sees_nothing_of_it(app, signed_in, create_acco
     outsider, _ = signed_in(["member"])
     assert outsider.get(f"/fallteams/{team_id}").status_code == 403
     assert str(team_id) not in outsider.get("/fallteams").get_data(as_text=True)
+
+
+def test_members_see_their_next_sessions_and_when_they_moderate(app, signed_in, create_team):
+    from datetime import timedelta
+
+    from fallteam.core.models import utcnow
+    from fallteam.meetings import operations as meetings
+    from fallteam.teams.models import Team
+
+    client, account = signed_in(["member"])
+    team_id, _ = create_team([(account, "permanent")])
+    with app.app_context():
+        team = db.session.get(Team, team_id)
+        today = utcnow().date()
+        meetings.generate_meetings(team, start=today, until=today + timedelta(days=120))
+        meetings.plan_moderation(team, now=utcnow())
+        meetings.publish_moderation(team, now=utcnow())
+        db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    listed = page.split('data-testid="next-meetings"')[1].split("</ul>")[0]
+    assert listed.count("<li>") >= 4
+    assert "(Sie moderieren)" in listed
+    outsider, _ = signed_in(["member"])
+    assert 'data-testid="next-meetings"' not in outsider.get("/").get_data(as_text=True)
