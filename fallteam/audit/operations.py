@@ -97,11 +97,6 @@ def record(
     db.session.info.setdefault(_PENDING, []).append(row)
 
 
-def pending_events(session: Session) -> list[dict]:
-    """Events queued on ``session`` and not yet written."""
-    return list(session.info.get(_PENDING, []))
-
-
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     if session.in_nested_transaction():

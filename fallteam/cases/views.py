@@ -191,8 +191,7 @@ def edit_member(case_id: uuid.UUID, member_id: uuid.UUID):
     if form.validate_on_submit() and not form.member.form.is_empty():
         operations.update_member(case, member, form.member.form.to_data())
         return redirect(url_for("cases.edit_case", case_id=case.id))
-    if member is not None:
-        queries.record_case_read(case, "Fallbearbeitung", ["member"])
+    queries.record_case_read(case, "Fallbearbeitung", ["member"])
     return render_template("cases/member.html", case=case, form=form, member=member)
 
 

@@ -96,3 +96,31 @@ def test_membership_and_absence_rules(app, create_account):
             teams.add_member(team, user, kind="permanent")
         with pytest.raises(TeamError, match="vor ihrem Beginn"):
             teams.add_absence(user, date(2027, 2, 10), date(2027, 2, 1))
+
+
+def test_a_move_keeps_the_length_and_needs_a_reason(app):
+    from datetime import UTC, datetime
+
+    with app.app_context():
+        team = _team()
+        (meeting, *_) = meetings.generate_meetings(
+            team, start=date(2027, 1, 1), until=date(2027, 1, 10)
+        )
+        new_start = datetime(2027, 1, 7, 13, 0, tzinfo=UTC)
+        with pytest.raises(meetings.MeetingError, match="Grund"):
+            meetings.move_meeting(meeting, starts=new_start, reason="")
+        meetings.move_meeting(meeting, starts=new_start, reason="Raum belegt")
+        assert meeting.starts_dt == new_start
+        assert (meeting.ends_dt - meeting.starts_dt).total_seconds() == 180 * 60
+
+
+def test_a_withdrawn_absence_no_longer_counts(app, create_account):
+    from fallteam.teams.models import Absence
+
+    account = create_account(["member"])
+    with app.app_context():
+        user = db.session.get(User, account.id)
+        absence = teams.add_absence(user, date(2027, 2, 1), date(2027, 2, 10))
+        teams.remove_absence(absence)
+        assert db.session.scalars(select(Absence).where(Absence.user_id == user.id)).all() == []
+        assert teams.absences_of([user.id]) == {user.id: []}
