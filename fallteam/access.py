@@ -126,6 +126,32 @@ def _belongs_to(user: Any, team: Any) -> bool:
 object_rule("case.read_identity")(_manages)
 object_rule("case.edit")(_manages)
 object_rule("consent.record")(_manages)
+object_rule("agenda.register")(_manages)
+
+
+@object_rule("meeting.moderate")
+def _moderates(user: Any, meeting: Any) -> bool:
+    # The moderator is not a stored role: whoever the plan assigns to this one session.
+    return meeting.moderator_id is not None and meeting.moderator_id == user.id
+
+
+@object_rule("meeting.reschedule")
+def _reschedules(user: Any, meeting: Any) -> bool:
+    return allowed(user, "teams.manage") or _moderates(user, meeting)
+
+
+@object_rule("meeting.view")
+def _attends(user: Any, meeting: Any) -> bool:
+    from fallteam.agenda.queries import may_see_meeting
+
+    return may_see_meeting(user, meeting)
+
+
+@object_rule("agenda.view_item")
+def _sees_item(user: Any, item: Any) -> bool:
+    from fallteam.agenda.queries import may_see_item
+
+    return may_see_item(user, item)
 
 
 def policy() -> Policy:

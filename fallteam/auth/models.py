@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
+from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey, utcnow
 from fallteam.crypto.types import EncryptedText
 
 #: Institutions of staff and guests; consents name recipients by these.
@@ -54,6 +54,8 @@ class User(UUIDPrimaryKey, CreatedTimestamp, Base):
     login_token: Mapped[str] = mapped_column(String(64), unique=True)
     #: deactivated accounts cannot sign in and lose every session
     active: Mapped[bool] = mapped_column(default=True)
+    #: end of a time-limited account (a guest invited for one agenda item); None: no end
+    expires_dt: Mapped[datetime | None]
     #: when the password was last set
     password_changed_dt: Mapped[datetime | None]
     #: last successful sign-in
@@ -75,7 +77,11 @@ class User(UUIDPrimaryKey, CreatedTimestamp, Base):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        return self.active and not self.expired()
+
+    def expired(self, at: datetime | None = None) -> bool:
+        """Whether a time-limited account has ended (at ``at``, default now)."""
+        return self.expires_dt is not None and (at or utcnow()) >= self.expires_dt
 
     @property
     def is_anonymous(self) -> bool:

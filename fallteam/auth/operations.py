@@ -51,8 +51,10 @@ def find_user_by_username(username: str, *, lock: bool = False) -> User | None:
 
 
 def find_user_by_login_token(token: str) -> User | None:
-    """The active account whose current login token this is (the session's user id)."""
-    return db.session.scalar(select(User).where(User.login_token == token, User.active.is_(True)))
+    """The active account whose current login token this is (the session's user id); a
+    time-limited account that has ended no longer signs anyone in."""
+    user = db.session.scalar(select(User).where(User.login_token == token, User.active.is_(True)))
+    return user if user is not None and not user.expired() else None
 
 
 def create_user(
@@ -222,12 +224,12 @@ def check_password(username: str, password: str) -> SignInAttempt:
     if is_locked(username):
         _record_sign_in_failure(user, "locked")
         return SignInAttempt(user=None, locked=True)
-    usable = user is not None and user.active
+    usable = user is not None and user.is_active
     if passwords.verify_password(user.password_hash if usable else None, password) and usable:
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
         return SignInAttempt(user=user, locked=False)
-    reason = "unknown_account" if user is None else "inactive" if not user.active else "password"
+    reason = "unknown_account" if user is None else "inactive" if not user.is_active else "password"
     record_failure(username, reason=reason, user=user)
     return SignInAttempt(user=None, locked=False)
 

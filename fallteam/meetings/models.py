@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
@@ -42,6 +42,24 @@ class Meeting(UUIDPrimaryKey, CreatedTimestamp, Base):
     moderator_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     #: whether the moderation plan for this session has been published to the team
     moderation_published: Mapped[bool] = mapped_column(default=False)
+    #: when the moderator sent the invitation (None: not yet)
+    invitation_sent_dt: Mapped[datetime | None]
+    #: iCalendar SEQUENCE: raised by every change sent after the invitation
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:
         return f"<Meeting {self.team_id} {self.starts_dt:%Y-%m-%d}>"
+
+
+class MeetingAttendance(UUIDPrimaryKey, Base):
+    """Whether a team member is at a session (guests are marked per agenda item)."""
+
+    __tablename__ = "meeting_attendance"
+    __audit_type__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    present: Mapped[bool]

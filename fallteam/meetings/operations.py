@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -28,6 +28,24 @@ def office_zone() -> ZoneInfo:
     """The office's time zone (Europe/Berlin): sessions keep their wall-clock time across
     daylight saving changes."""
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def session_day_end(meeting: Meeting) -> datetime:
+    """The end of the session's day in the office's time zone (as UTC): guests see their item
+    until then."""
+    zone = office_zone()
+    day = meeting.starts_dt.astimezone(zone).date()
+    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
+
+
+def registration_deadline(meeting: Meeting, team: Team) -> datetime:
+    """When registration for the session closes: the team's number of days before the start,
+    at the same wall-clock time in the office's time zone (so a daylight saving change in
+    between moves it by no hour)."""
+    zone = office_zone()
+    local = meeting.starts_dt.astimezone(zone)
+    day = local.date() - timedelta(days=team.registration_deadline_days)
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone).astimezone(UTC)
 
 
 def session_days(team: Team, start: date, until: date) -> Iterator[date]:

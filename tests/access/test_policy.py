@@ -6,7 +6,15 @@ import pytest
 
 from fallteam.access import Policy, PolicyError
 
-CASE_CONTENT = {"case.read_identity", "case.read_pseudonymised", "case.register"}
+CASE_CONTENT = {
+    "case.read_identity",
+    "case.read_pseudonymised",
+    "case.register",
+    "meeting.view",
+    "agenda.view_item",
+    "agenda.register",
+    "meeting.moderate",
+}
 
 
 def test_dpo_and_admin_never_reach_case_content_even_with_a_second_role():
@@ -22,6 +30,8 @@ def test_a_role_gets_only_what_it_is_granted():
         "start.view",
         "account.use",
         "case.read_pseudonymised",
+        "meeting.view",
+        "agenda.view_item",
     }
     assert policy.permissions_of([]) == frozenset()
     assert policy.permissions_of(["no-such-role"]) == frozenset()

@@ -1,0 +1,1 @@
+"""Agenda items (TOPs): cases registered for a session, their guests and documents."""

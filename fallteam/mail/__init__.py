@@ -1,0 +1,1 @@
+"""Outgoing e-mail (a queue sent outside the request) and private calendar feeds."""
