@@ -449,3 +449,87 @@ def create_team(app):
             return team.id, ids
 
     return make
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+@dataclass
+class SampleSession:
+    """Ids of a session made for a test: the meeting, one registered item and its parts."""
+
+    meeting_id: uuid.UUID
+    item_id: uuid.UUID
+    guest_ids: list[uuid.UUID]
+    document_id: uuid.UUID
+
+
+QUESTION = "Wie kann die Mutter beim Übergang von Kind 1 in die Schule unterstützt werden?"
+PRESENTATION = "Die Mutter lebt mit beiden Kindern allein; der Vater sieht die Kinder selten."
+
+
+@pytest.fixture
+def create_session(app):
+    """Factory: ``create_session(team_id, case, moderator=account, guests=[account])``.
+
+    A planned session of the team a week ahead (or ``starts``), moderated by ``moderator``
+    (published), with ``case`` registered by its case manager (method, question,
+    presentation, one PDF document), and ``guests`` invited to that item; ``invited=True``
+    opens their window now, as the sent invitation does.
+    """
+    from datetime import timedelta
+
+    from fallteam.agenda import operations as agenda
+    from fallteam.agenda.models import AgendaGuest
+    from fallteam.cases.models import Case
+    from fallteam.core.models import utcnow
+    from fallteam.meetings.models import Meeting
+
+    def make(
+        team_id: uuid.UUID,
+        case: SampleCase,
+        *,
+        moderator: Account | None = None,
+        guests=(),
+        starts=None,
+        invited: bool = True,
+    ) -> SampleSession:
+        with app.app_context():
+            now = utcnow()
+            starts_dt = starts or (now + timedelta(days=7)).replace(microsecond=0)
+            meeting = Meeting(
+                team_id=team_id,
+                starts_dt=starts_dt,
+                ends_dt=starts_dt + timedelta(hours=3),
+                place="Rathaus, Raum 2.14",
+                moderator_id=moderator.id if moderator else None,
+                moderation_published=moderator is not None,
+            )
+            db.session.add(meeting)
+            db.session.flush()
+            case_row = db.session.get(Case, case.id)
+            item = agenda.register_case_for_session(
+                case_row,
+                meeting,
+                agenda.Registration(
+                    method="kollegiale_beratung",
+                    question=QUESTION,
+                    presentation=PRESENTATION,
+                    expected_minutes=45,
+                ),
+                actor=db.session.get(User, case_row.case_manager_id),
+                now=now,
+            )
+            guest_ids = []
+            for account in guests:
+                guest = AgendaGuest(item_id=item.id, user_id=account.id)
+                item.guests.append(guest)
+                db.session.flush()
+                if invited:
+                    agenda.open_guest_window(guest, now=now - timedelta(minutes=1))
+                guest_ids.append(guest.id)
+            document = agenda.add_document(item, filename="ressourcen.pdf", content=PDF)
+            db.session.commit()
+            return SampleSession(meeting.id, item.id, guest_ids, document.id)
+
+    return make

@@ -107,4 +107,10 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "teams.generate_meetings": {"POST": only("admin")},
     "teams.plan_moderation": {"POST": only("admin")},
     "teams.publish_moderation": {"POST": only("admin")},
+    # The sample session: ``member`` moderates it, ``fachkraft`` presents its item (her case),
+    # ``guest`` is that item's invited guest (window open), ``other_fachkraft`` has nothing
+    # to do with it.
+    # --- agenda: registration, guests, documents, late items ---
+    # --- sessions: agenda, order, run view ---
+    # --- mail and calendar feed ---
 }

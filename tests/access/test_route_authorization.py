@@ -38,9 +38,15 @@ def test_every_role_of_the_policy_is_a_principal_of_the_table(app):
         assert set(access.role_names()) == {r for roles in PRINCIPAL_ROLES.values() for r in roles}
 
 
-def _sample_values(target: uuid.UUID, case, team) -> dict:
+def _sample_values(target: uuid.UUID, case, team, session) -> dict:
     team_id, team_members = team
     return {
+        # agenda and session sample values
+        "meeting_id": session.meeting_id,
+        "item_id": session.item_id,
+        "guest_id": session.guest_ids[0],
+        "document_id": session.document_id,
+        # mail and calendar feed sample values
         "team_id": team_id,
         "member_id": team_members[0],
         "user_id": target,
@@ -71,7 +77,15 @@ def _classify(response) -> str:
     ids=[f"{e}-{m}-{p}" for e, m, p, _ in CASES],
 )
 def test_route_answers_as_the_table_says(
-    app, create_account, create_case, create_team, endpoint, method, principal, expected
+    app,
+    create_account,
+    create_case,
+    create_team,
+    create_session,
+    endpoint,
+    method,
+    principal,
+    expected,
 ):
     target = create_account(["member"])
     client = app.test_client()
@@ -86,10 +100,12 @@ def test_route_answers_as_the_table_says(
     )
     team_member = account if principal == "member" else create_account(["member"])
     team = create_team([(team_member, "permanent")])
+    item_guest = account if principal == "guest" else create_account(["guest"])
+    session = create_session(team[0], case, moderator=team_member, guests=[item_guest])
     if account is not None:
         sign_in(client, app, account)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = _sample_values(target.id, case, team)
+    values = _sample_values(target.id, case, team, session)
     if endpoint.startswith("cases."):
         values["member_id"] = case.member_ids[0]  # a family member, not a team member
     values = {k: v for k, v in values.items() if k in rule.arguments}

@@ -1,0 +1,464 @@
+"""Changes to the agenda: registering a case for a session (TOP), its guests and documents,
+late items, and what happens to the items when a session is cancelled or moved.
+
+Every function flushes and writes its audit event; none commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import format_datetime
+from sqlalchemy import select
+
+from fallteam.agenda.models import AgendaDocument, AgendaGuest, AgendaItem, Method
+from fallteam.agenda.queries import is_team_member_of, items_of
+from fallteam.audit.models import AuditAction
+from fallteam.audit.operations import record
+from fallteam.auth import operations as accounts
+from fallteam.auth.models import INSTITUTIONS, User
+from fallteam.cases.guard import Hit, identity_hits
+from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
+from fallteam.cases.operations import grant_participation, identity_of
+from fallteam.consent.operations import check_document
+from fallteam.core.models import utcnow
+from fallteam.extensions import db
+from fallteam.meetings import operations as meetings
+from fallteam.meetings.models import Meeting, MeetingStatus
+from fallteam.teams.models import Team, TeamMember
+
+#: the longest a single item may be planned for
+MAX_ITEM_MINUTES = 180
+
+
+class AgendaError(ValueError):
+    """A change the rules do not allow; the message is for the user."""
+
+
+class IdentityInText(AgendaError):
+    """The re-identification guard found identity data in a text the team will read."""
+
+    def __init__(self, field: str, hits: list[Hit]) -> None:
+        kinds = sorted({h.kind for h in hits})
+        super().__init__(
+            "Der Text enthält Angaben, die die Familie erkennbar machen "
+            f"({', '.join(_HIT_WORDS.get(k, k) for k in kinds)}). Bitte durch Rollen "
+            "(z. B. „Mutter“, „Kind 1“) ersetzen."
+        )
+        self.field = field
+        self.hits = hits
+
+
+_HIT_WORDS = {"name": "Name", "birth_date": "Geburtsdatum", "street": "Anschrift"}
+
+
+@dataclass
+class Registration:
+    """What the registration form collects about one TOP."""
+
+    method: str
+    question: str
+    presentation: str
+    expected_minutes: int
+    include_genogram: bool = True
+    include_resource_map: bool = True
+    pseudonymised_confirmed: bool = False
+
+
+def _team_of(meeting: Meeting) -> Team:
+    return db.session.get(Team, meeting.team_id)
+
+
+def deadline_passed(meeting: Meeting, now: datetime) -> bool:
+    """Whether registration for the session has closed."""
+    return now >= meetings.registration_deadline(meeting, _team_of(meeting))
+
+
+def _check_texts(case: Case, data: Registration) -> None:
+    persons = identity_of(case)
+    for field in ("question", "presentation"):
+        text = (getattr(data, field) or "").strip()
+        hits = identity_hits(text, persons) if text else []
+        if hits:
+            raise IdentityInText(field, hits)
+
+
+def _check(case: Case, meeting: Meeting, data: Registration, now: datetime) -> None:
+    if meeting.status != MeetingStatus.PLANNED:
+        raise AgendaError("Diese Sitzung ist abgesagt.")
+    if meeting.starts_dt <= now:
+        raise AgendaError("Diese Sitzung hat schon begonnen.")
+    if data.method not in set(Method):
+        raise AgendaError("Bitte eine Methode wählen.")
+    if not 5 <= data.expected_minutes <= MAX_ITEM_MINUTES:
+        raise AgendaError(f"Die Dauer liegt zwischen 5 und {MAX_ITEM_MINUTES} Minuten.")
+    _check_texts(case, data)
+
+
+def _apply(item: AgendaItem, data: Registration) -> None:
+    item.method = data.method
+    item.question = data.question.strip() or None
+    item.presentation = data.presentation.strip() or None
+    item.expected_minutes = data.expected_minutes
+    item.include_genogram = data.include_genogram
+    item.include_resource_map = data.include_resource_map
+    item.pseudonymised_confirmed = data.pseudonymised_confirmed
+
+
+def _grant_team(item: AgendaItem, *, actor: User, now: datetime) -> None:
+    """The session's team members see the pseudonymised presentation until the end of the
+    session day (what a consent releases on top is decided at each view)."""
+    meeting = item.meeting
+    until = meetings.session_day_end(meeting)
+    members = db.session.scalars(
+        select(TeamMember).where(TeamMember.team_id == meeting.team_id)
+    ).all()
+    for member in members:
+        if member.user_id == item.case.case_manager_id or not is_team_member_of(
+            db.session.get(User, member.user_id), meeting
+        ):
+            continue
+        grant_participation(
+            item.case,
+            db.session.get(User, member.user_id),
+            kind=ParticipantKind.MEMBER,
+            valid_from=now,
+            valid_until=until,
+            actor=actor,
+        )
+
+
+def register_case_for_session(
+    case: Case,
+    meeting: Meeting,
+    data: Registration,
+    *,
+    actor: User,
+    now: datetime | None = None,
+    late_reason: str | None = None,
+) -> AgendaItem:
+    """Put ``case`` on the agenda of ``meeting``.
+
+    Before the registration deadline the fallführende Fachkraft registers; afterwards only
+    the session's moderator can add an item, and only with a reason (the view checks who
+    acts; this checks the reason). Question and presentation must pass the
+    re-identification guard. The team members get to see the pseudonymised presentation.
+    """
+    now = now or utcnow()
+    _check(case, meeting, data, now)
+    if deadline_passed(meeting, now) and not (late_reason or "").strip():
+        deadline = meetings.registration_deadline(meeting, _team_of(meeting))
+        raise AgendaError(
+            "Die Anmeldefrist für diese Sitzung ist am "
+            f"{format_datetime(deadline, 'EEEE, dd.MM.yyyy, HH:mm')} Uhr abgelaufen. "
+            "Nachmeldungen nimmt nur die Moderation der Sitzung an."
+        )
+    if db.session.scalar(
+        select(AgendaItem.id).where(
+            AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case.id
+        )
+    ):
+        raise AgendaError("Dieser Fall ist für diese Sitzung bereits angemeldet.")
+    item = AgendaItem(
+        meeting_id=meeting.id,
+        case_id=case.id,
+        presenter_id=case.case_manager_id,
+        registered_by_id=actor.id,
+        position=len(items_of(meeting)),
+        late_reason=(late_reason or "").strip() or None,
+    )
+    _apply(item, data)
+    db.session.add(item)
+    db.session.flush()
+    record(
+        AuditAction.CREATE,
+        item,
+        actor=actor,
+        case_pseudonym=case.pseudonym,
+        purpose="Nachmeldung durch die Moderation" if item.late_reason else None,
+        details={"meeting": str(meeting.id), "method": item.method, "late": bool(late_reason)},
+    )
+    _grant_team(item, actor=actor, now=now)
+    return item
+
+
+def update_registration(item: AgendaItem, data: Registration, *, now: datetime | None = None):
+    """Change a registration until the session begins (question, presentation, documents;
+    the deadline governs only new items)."""
+    now = now or utcnow()
+    _check(item.case, item.meeting, data, now)
+    _apply(item, data)
+    db.session.flush()
+    record(AuditAction.UPDATE, item, case_pseudonym=item.case.pseudonym)
+
+
+def _participations_until(case: Case, until: datetime) -> list[CaseParticipant]:
+    return list(
+        db.session.scalars(
+            select(CaseParticipant).where(
+                CaseParticipant.case_id == case.id, CaseParticipant.valid_until_dt == until
+            )
+        )
+    )
+
+
+def withdraw_registration(item: AgendaItem, *, now: datetime | None = None) -> None:
+    """Take a case off the agenda before the session; the participations it opened end."""
+    now = now or utcnow()
+    meeting = item.meeting
+    if meeting.starts_dt <= now:
+        raise AgendaError("Die Sitzung hat begonnen; der Punkt bleibt auf der Tagesordnung.")
+    for participation in _participations_until(item.case, meetings.session_day_end(meeting)):
+        participation.valid_until_dt = max(now, participation.valid_from_dt)
+    case = item.case
+    db.session.delete(item)
+    db.session.flush()
+    for position, other in enumerate(items_of(meeting)):
+        other.position = position
+    db.session.flush()
+    record(
+        AuditAction.DELETE,
+        object_type="agenda_item",
+        object_id=item.id,
+        case_pseudonym=case.pseudonym,
+        details={"meeting": str(meeting.id)},
+    )
+
+
+# --- guests -------------------------------------------------------------------------------
+
+
+def guest_candidates(item: AgendaItem) -> list[User]:
+    """People who can be invited to the item: active accounts that are not the presenter,
+    not already invited, and not team members of the session (they take part anyway)."""
+    invited = {g.user_id for g in item.guests}
+    users = db.session.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.display_name)
+    ).all()
+    return [
+        u
+        for u in users
+        if u.id != item.presenter_id
+        and u.id not in invited
+        and not u.expired()
+        and not is_team_member_of(u, item.meeting)
+        and any(r in ("guest", "member", "fachkraft") for r in u.role_names)
+    ]
+
+
+def add_guest(item: AgendaItem, user: User, *, now: datetime | None = None) -> AgendaGuest:
+    """Invite a person with an account to this one item. If the session's invitation has
+    already gone out, theirs goes out now (and their window opens)."""
+    now = now or utcnow()
+    if user.id not in {u.id for u in guest_candidates(item)}:
+        raise AgendaError("Diese Person kann zu diesem Punkt nicht eingeladen werden.")
+    return _add_guest(item, user, now=now, account_for_item=False)
+
+
+def _add_guest(item: AgendaItem, user: User, *, now: datetime, account_for_item: bool):
+    guest = AgendaGuest(item_id=item.id, user_id=user.id, account_for_item=account_for_item)
+    item.guests.append(guest)
+    # A new guest changes who may see what: the presenter must look at it again.
+    item.pseudonymised_confirmed = False
+    db.session.flush()
+    record(
+        AuditAction.CREATE,
+        guest,
+        case_pseudonym=item.case.pseudonym,
+        details={"user": str(user.id), "account_for_item": account_for_item},
+    )
+    from fallteam.mail import invitations
+
+    invitations.invite_guest(guest, now=now)
+    return guest
+
+
+def add_outside_guest(
+    item: AgendaItem, *, name: str, institution: str, email: str, now: datetime | None = None
+) -> tuple[AgendaGuest, User, str]:
+    """Invite an outside person (no account yet): they get a guest account for this item
+    that ends with the session day. Returns the guest, the account and its one-time
+    password (shown once to the presenter, who passes it on in person or by phone)."""
+    now = now or utcnow()
+    if institution not in INSTITUTIONS:
+        raise AgendaError("Bitte eine Institution wählen.")
+    if not name.strip():
+        raise AgendaError("Bitte den Namen des Gastes angeben.")
+    user, one_time = accounts.create_user(
+        username=f"gast-{secrets.token_hex(4)}",
+        display_name=name,
+        email=email,
+        roles=["guest"],
+    )
+    user.institution = institution
+    user.expires_dt = meetings.session_day_end(item.meeting)
+    db.session.flush()
+    guest = _add_guest(item, user, now=now, account_for_item=True)
+    return guest, user, one_time
+
+
+def remove_guest(item: AgendaItem, guest: AgendaGuest, *, now: datetime | None = None) -> None:
+    """Withdraw an invitation; the guest loses the item at once (and an account made for it
+    ends)."""
+    now = now or utcnow()
+    user = db.session.get(User, guest.user_id)
+    for participation in _participations_until(item.case, meetings.session_day_end(item.meeting)):
+        if participation.user_id == guest.user_id:
+            participation.valid_until_dt = max(now, participation.valid_from_dt)
+    if guest.account_for_item:
+        user.expires_dt = now
+    item.guests.remove(guest)
+    db.session.flush()
+    record(
+        AuditAction.DELETE,
+        object_type="agenda_guest",
+        object_id=guest.id,
+        case_pseudonym=item.case.pseudonym,
+        details={"user": str(user.id)},
+    )
+
+
+def open_guest_window(guest: AgendaGuest, *, now: datetime) -> None:
+    """The invitation goes out to a guest: from now until the end of the session day they
+    see their item (pseudonymised unless a consent in force releases more)."""
+    if guest.invited_dt is not None:
+        return
+    item = guest.item
+    guest.invited_dt = now
+    grant_participation(
+        item.case,
+        db.session.get(User, guest.user_id),
+        kind=ParticipantKind.GUEST,
+        valid_from=now,
+        valid_until=meetings.session_day_end(item.meeting),
+        actor=db.session.get(User, item.presenter_id),
+    )
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+def add_document(item: AgendaItem, *, filename: str, content: bytes) -> AgendaDocument:
+    """Attach a further document (PDF or image), encrypted with the case's key."""
+    media_type = check_document(content)
+    document = AgendaDocument(
+        item_id=item.id,
+        case_id=item.case_id,
+        filename=(filename or "dokument").rsplit("/", 1)[-1][:200],
+        media_type=media_type,
+        size=len(content),
+        content=content,
+    )
+    item.documents.append(document)
+    db.session.flush()
+    record(
+        AuditAction.CREATE,
+        document,
+        case_pseudonym=item.case.pseudonym,
+        details={"size": len(content), "media_type": media_type},
+    )
+    return document
+
+
+def remove_document(item: AgendaItem, document: AgendaDocument) -> None:
+    """Remove an attached document."""
+    item.documents.remove(document)
+    db.session.flush()
+    record(
+        AuditAction.DELETE,
+        object_type="agenda_document",
+        object_id=document.id,
+        case_pseudonym=item.case.pseudonym,
+    )
+
+
+# --- cancelled and moved sessions ---------------------------------------------------------
+
+
+def next_session_after(meeting: Meeting) -> Meeting | None:
+    """The team's next planned session after ``meeting``."""
+    return db.session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.team_id == meeting.team_id,
+            Meeting.starts_dt > meeting.starts_dt,
+            Meeting.status == MeetingStatus.PLANNED,
+            Meeting.id != meeting.id,
+        )
+        .order_by(Meeting.starts_dt)
+        .limit(1)
+    )
+
+
+def _carry_over(item: AgendaItem, old: Meeting, new: Meeting, position: int) -> None:
+    old_end, new_end = meetings.session_day_end(old), meetings.session_day_end(new)
+    # The people who were to see the case at the old session see it until the new one.
+    for participation in _participations_until(item.case, old_end):
+        participation.valid_until_dt = new_end
+    for guest in item.guests:
+        if guest.account_for_item:
+            db.session.get(User, guest.user_id).expires_dt = new_end
+    item.moved_from_id = old.id
+    item.meeting_id = new.id
+    item.position = position
+    item.clock_started_dt = None
+
+
+def cancel_session(meeting: Meeting, *, reason: str, now: datetime | None = None):
+    """Cancel a session with a reason. Its registered items move to the team's next planned
+    session (after that session's own items), their presenters are told, and everyone
+    invited gets the calendar cancellation. Returns the session the items moved to."""
+    now = now or utcnow()
+    items = items_of(meeting)
+    target = next_session_after(meeting)
+    if items and target is None:
+        raise AgendaError(
+            "Es gibt keine folgende Sitzung, in die die angemeldeten Fälle verschoben werden "
+            "können. Bitte zuerst weitere Sitzungen anlegen."
+        )
+    meetings.cancel_meeting(meeting, reason=reason)
+    if items:
+        start = len(items_of(target))
+        for offset, item in enumerate(items):
+            _carry_over(item, meeting, target, start + offset)
+        db.session.flush()
+        record(
+            AuditAction.UPDATE,
+            meeting,
+            purpose="Angemeldete Fälle verschoben",
+            details={"items": len(items), "to": str(target.id)},
+        )
+    from fallteam.mail import invitations
+
+    invitations.notify_meeting_cancelled(meeting)
+    if items:
+        invitations.notify_items_moved(items, old=meeting, new=target)
+        for item in items:
+            for guest in item.guests:
+                invitations.invite_guest(guest, now=now)
+    return target
+
+
+def move_session(meeting: Meeting, *, starts: datetime, reason: str, now: datetime | None = None):
+    """Move a session to another time (same length). The windows of the people who see its
+    items follow the new session day; invitees get a calendar update with the same UID."""
+    now = now or utcnow()
+    if meeting.status != MeetingStatus.PLANNED:
+        raise AgendaError("Eine abgesagte Sitzung kann nicht verlegt werden.")
+    if starts <= now:
+        raise AgendaError("Der neue Termin liegt in der Vergangenheit.")
+    old_end = meetings.session_day_end(meeting)
+    meetings.move_meeting(meeting, starts=starts, reason=reason)
+    new_end = meetings.session_day_end(meeting)
+    for item in items_of(meeting):
+        for participation in _participations_until(item.case, old_end):
+            participation.valid_until_dt = new_end
+        for guest in item.guests:
+            if guest.account_for_item:
+                db.session.get(User, guest.user_id).expires_dt = new_end
+    db.session.flush()
+    from fallteam.mail import invitations
+
+    invitations.notify_meeting_changed(meeting)
