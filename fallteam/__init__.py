@@ -15,6 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam import access, extensions
     from fallteam import models as _all_models  # noqa: F401  (every table known to the metadata)
     from fallteam.admin.blueprint import bp as admin_bp
+    from fallteam.agenda.blueprint import bp as agenda_bp
     from fallteam.audit.cli import audit_cli
     from fallteam.auth import session as auth_session
     from fallteam.auth.blueprint import bp as auth_bp
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(teams_bp)
+    app.register_blueprint(agenda_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     return app

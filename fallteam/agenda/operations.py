@@ -116,18 +116,39 @@ def _grant_team(item: AgendaItem, *, actor: User, now: datetime) -> None:
         select(TeamMember).where(TeamMember.team_id == meeting.team_id)
     ).all()
     for member in members:
-        if member.user_id == item.case.case_manager_id or not is_team_member_of(
-            db.session.get(User, member.user_id), meeting
+        user = db.session.get(User, member.user_id)
+        if (
+            member.user_id == item.case.case_manager_id
+            or not is_team_member_of(user, meeting)
+            or _sees_until(item.case, user, until)
         ):
             continue
         grant_participation(
             item.case,
-            db.session.get(User, member.user_id),
+            user,
             kind=ParticipantKind.MEMBER,
             valid_from=now,
             valid_until=until,
             actor=actor,
         )
+
+
+def _sees_until(case: Case, user: User, until: datetime) -> bool:
+    return (
+        db.session.scalar(
+            select(CaseParticipant.id).where(
+                CaseParticipant.case_id == case.id,
+                CaseParticipant.user_id == user.id,
+                CaseParticipant.valid_until_dt >= until,
+            )
+        )
+        is not None
+    )
+
+
+def _opened_by_case_manager(item: AgendaItem, actor: User) -> bool:
+    # A moderator's late item must not open a case to the team: only its case manager does.
+    return actor.id == item.case.case_manager_id
 
 
 def register_case_for_session(
@@ -180,18 +201,24 @@ def register_case_for_session(
         purpose="Nachmeldung durch die Moderation" if item.late_reason else None,
         details={"meeting": str(meeting.id), "method": item.method, "late": bool(late_reason)},
     )
-    _grant_team(item, actor=actor, now=now)
+    if _opened_by_case_manager(item, actor):
+        _grant_team(item, actor=actor, now=now)
     return item
 
 
-def update_registration(item: AgendaItem, data: Registration, *, now: datetime | None = None):
+def update_registration(
+    item: AgendaItem, data: Registration, *, actor: User, now: datetime | None = None
+) -> None:
     """Change a registration until the session begins (question, presentation, documents;
-    the deadline governs only new items)."""
+    the deadline governs only new items). The case manager's save opens the presentation to
+    the team if the moderator had added the item."""
     now = now or utcnow()
     _check(item.case, item.meeting, data, now)
     _apply(item, data)
     db.session.flush()
     record(AuditAction.UPDATE, item, case_pseudonym=item.case.pseudonym)
+    if _opened_by_case_manager(item, actor):
+        _grant_team(item, actor=actor, now=now)
 
 
 def _participations_until(case: Case, until: datetime) -> list[CaseParticipant]:

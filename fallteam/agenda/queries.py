@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import select
 
 from fallteam.agenda.models import AgendaGuest, AgendaItem
+from fallteam.cases.models import Case
 from fallteam.consent.models import DataCategory, Purpose
-from fallteam.consent.queries import consents_in_force, released_categories
+from fallteam.consent.queries import active_participation, consents_in_force, released_categories
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
-from fallteam.meetings.operations import office_zone, session_day_end
-from fallteam.teams.models import TeamMember
+from fallteam.meetings.models import Meeting, MeetingStatus
+from fallteam.meetings.operations import office_zone, registration_deadline, session_day_end
+from fallteam.teams.models import Team, TeamMember
 
 
 def items_of(meeting: Meeting) -> list[AgendaItem]:
@@ -51,9 +52,14 @@ def _guest_entry(user: Any, item: AgendaItem) -> AgendaGuest | None:
 
 
 def may_see_item(user: Any, item: AgendaItem, at: datetime | None = None) -> bool:
-    """Team members of the session, the presenting case manager, and the item's own guests
-    within their window."""
-    if item.case.case_manager_id == user.id or is_team_member_of(user, item.meeting):
+    """The presenting case manager; team members of the session once the presentation is
+    opened to them (a late item the moderator added opens only when the case manager
+    completes it); the item's own guests within their window."""
+    if item.case.case_manager_id == user.id:
+        return True
+    if active_participation(user, item.case, at) is None:
+        return False
+    if is_team_member_of(user, item.meeting):
         return True
     guest = _guest_entry(user, item)
     return guest is not None and guest_window_open(guest, item.meeting, at)
@@ -68,8 +74,6 @@ def may_see_meeting(user: Any, meeting: Meeting, at: datetime | None = None) -> 
 
 def visible_items(meeting: Meeting, viewer: Any, at: datetime | None = None) -> list[AgendaItem]:
     """The items of the agenda ``viewer`` may see (a guest: only their own, in the window)."""
-    if is_team_member_of(viewer, meeting):
-        return items_of(meeting)
     return [item for item in items_of(meeting) if may_see_item(viewer, item, at)]
 
 
@@ -117,5 +121,35 @@ def items_presented_by(user_id: uuid.UUID, *, after: datetime) -> list[AgendaIte
             .join(Meeting, Meeting.id == AgendaItem.meeting_id)
             .where(AgendaItem.presenter_id == user_id, Meeting.starts_dt > after)
             .order_by(Meeting.starts_dt, AgendaItem.position)
+        )
+    )
+
+
+def sessions_open_for_registration(case_id: uuid.UUID, *, now: datetime) -> list[Meeting]:
+    """Planned sessions of every team whose registration deadline has not passed and that do
+    not have the case on their agenda yet, earliest first."""
+    registered = select(AgendaItem.meeting_id).where(AgendaItem.case_id == case_id)
+    candidates = db.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.starts_dt > now,
+            Meeting.status == MeetingStatus.PLANNED,
+            Meeting.id.not_in(registered),
+        )
+        .order_by(Meeting.starts_dt)
+    ).all()
+    teams = {t.id: t for t in db.session.scalars(select(Team))}
+    return [m for m in candidates if registration_deadline(m, teams[m.team_id]) > now]
+
+
+def registrations_of(case: Case) -> list[AgendaItem]:
+    """The case's registrations for sessions from today on, earliest first."""
+    today_start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        db.session.scalars(
+            select(AgendaItem)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(AgendaItem.case_id == case.id, Meeting.starts_dt >= today_start)
+            .order_by(Meeting.starts_dt)
         )
     )

@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from fallteam import access
+from fallteam.agenda import queries as agenda_queries
 from fallteam.auth.models import User
 from fallteam.cases import operations, queries
 from fallteam.cases.forms import (
@@ -102,10 +103,14 @@ def show_case(case_id: uuid.UUID):
     """The case as this viewer may see it (the read is audited)."""
     case = load_case(case_id)
     access.require("case.read_pseudonymised", case)
+    registrations = (
+        agenda_queries.registrations_of(case) if access.can("agenda.register", case) else []
+    )
     return render_template(
         "cases/show.html",
         view=queries.present_case(case, current_user),
         action_form=ActionForm(),
+        registrations=registrations,
         **consent_helpers(),
     )
 

@@ -57,6 +57,9 @@ def sign_in_step() -> dict[str, str]:
 
 CASE_MANAGER = only("fachkraft")
 FACHKRAFT = only("fachkraft", "other_fachkraft")
+#: the sample session's presenter, moderator (a team member) and its item's invited guest
+SESSION_PARTICIPANTS = only("fachkraft", "member", "guest")
+MODERATOR = only("member")
 
 #: endpoint -> method -> principal -> outcome
 EXPECTED: dict[str, dict[str, dict[str, str]]] = {
@@ -111,6 +114,17 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     # ``guest`` is that item's invited guest (window open), ``other_fachkraft`` has nothing
     # to do with it.
     # --- agenda: registration, guests, documents, late items ---
+    "agenda.register_case": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "agenda.edit_item": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "agenda.withdraw_item": {"POST": CASE_MANAGER},
+    "agenda.add_guest": {"POST": CASE_MANAGER},
+    "agenda.add_outside_guest": {"POST": CASE_MANAGER},
+    "agenda.remove_guest": {"POST": CASE_MANAGER},
+    "agenda.add_document": {"POST": CASE_MANAGER},
+    "agenda.remove_document": {"POST": CASE_MANAGER},
+    "agenda.show_item": {"GET": SESSION_PARTICIPANTS},
+    "agenda.download_document": {"GET": SESSION_PARTICIPANTS},
+    "agenda.add_late_item": {"GET": MODERATOR, "POST": MODERATOR},
     # --- sessions: agenda, order, run view ---
     # --- mail and calendar feed ---
 }

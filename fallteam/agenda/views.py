@@ -1,0 +1,322 @@
+"""Agenda pages: register a case for a session, complete the registration (guests,
+documents, confirmation), read an item, and the moderator's late item."""
+
+from __future__ import annotations
+
+import uuid
+from io import BytesIO
+
+from flask import flash, redirect, render_template, send_file, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+
+from fallteam import access
+from fallteam.agenda import operations, queries
+from fallteam.agenda.forms import (
+    DocumentForm,
+    GuestForm,
+    ItemForm,
+    LateItemForm,
+    OutsideGuestForm,
+    RegistrationForm,
+)
+from fallteam.agenda.models import METHOD_LABELS, AgendaDocument, AgendaGuest, AgendaItem
+from fallteam.audit.models import AuditAction
+from fallteam.audit.operations import record
+from fallteam.auth.models import INSTITUTIONS, User
+from fallteam.cases.models import Case
+from fallteam.cases.queries import present_case, record_case_read
+from fallteam.cases.views import load_case
+from fallteam.core.forms import ActionForm
+from fallteam.core.models import utcnow
+from fallteam.extensions import db
+from fallteam.meetings.models import Meeting
+from fallteam.meetings.operations import registration_deadline
+from fallteam.teams.models import Team
+
+
+def _load_item(item_id: uuid.UUID) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def _load_meeting(meeting_id: uuid.UUID) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound()
+    return meeting
+
+
+def _part(item: AgendaItem, model, part_id: uuid.UUID):
+    part = db.session.get(model, part_id)
+    if part is None or part.item_id != item.id:
+        raise NotFound()
+    return part
+
+
+def _session_label(meeting: Meeting, team: Team) -> str:
+    deadline = registration_deadline(meeting, team)
+    return _(
+        "%(team)s – %(when)s (Anmeldeschluss %(deadline)s)",
+        team=team.name,
+        when=format_datetime(meeting.starts_dt, "EEE dd.MM.yyyy, HH:mm"),
+        deadline=format_datetime(deadline, "EEE dd.MM., HH:mm"),
+    )
+
+
+def _registration(form: ItemForm) -> operations.Registration:
+    return operations.Registration(
+        method=form.method.data,
+        question=form.question.data or "",
+        presentation=form.presentation.data or "",
+        expected_minutes=form.expected_minutes.data,
+        include_genogram=form.include_genogram.data,
+        include_resource_map=form.include_resource_map.data,
+        pseudonymised_confirmed=form.pseudonymised_confirmed.data,
+    )
+
+
+def _put_error(form: ItemForm, exc: operations.AgendaError) -> None:
+    if isinstance(exc, operations.IdentityInText):
+        getattr(form, exc.field).errors.append(str(exc))
+    else:
+        form.form_errors.append(str(exc))
+
+
+def register_case(case_id: uuid.UUID):
+    """The fallführende Fachkraft registers her case for a session (before its deadline)."""
+    case = load_case(case_id)
+    access.require("agenda.register", case)
+    now = utcnow()
+    form = RegistrationForm()
+    teams = {t.id: t for t in db.session.scalars(select(Team))}
+    sessions = queries.sessions_open_for_registration(case.id, now=now)
+    form.meeting.choices = [(str(m.id), _session_label(m, teams[m.team_id])) for m in sessions]
+    if form.validate_on_submit():
+        meeting = db.session.get(Meeting, uuid.UUID(form.meeting.data))
+        try:
+            item = operations.register_case_for_session(
+                case, meeting, _registration(form), actor=current_user, now=now
+            )
+        except operations.AgendaError as exc:
+            _put_error(form, exc)
+        else:
+            flash(_("Fall angemeldet. Sie können jetzt Gäste einladen und Unterlagen anhängen."))
+            return redirect(url_for("agenda.edit_item", item_id=item.id))
+    return render_template("agenda/register.html", case=case, form=form, sessions=sessions)
+
+
+def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, doc_form=None):
+    # The page shows the question and presentation: a read of the case.
+    record_case_read(item.case, "Anmeldung zur Sitzung", ["question", "presentation"])
+    form = form or ItemForm(obj=item)
+    guest_form = guest_form or GuestForm(prefix="g")
+    guest_form.user.choices = [
+        (str(u.id), f"{u.display_name} ({INSTITUTIONS.get(u.institution, u.institution)})")
+        for u in operations.guest_candidates(item)
+    ]
+    users = {g.user_id: db.session.get(User, g.user_id) for g in item.guests}
+    uncovered = {g.id for g in queries.uncovered_guests(item)}
+    meeting = item.meeting
+    return render_template(
+        "agenda/edit.html",
+        item=item,
+        meeting=meeting,
+        team=db.session.get(Team, meeting.team_id),
+        deadline=registration_deadline(meeting, db.session.get(Team, meeting.team_id)),
+        form=form,
+        guest_form=guest_form,
+        outside_form=outside_form or OutsideGuestForm(prefix="o"),
+        document_form=doc_form or DocumentForm(prefix="d"),
+        action_form=ActionForm(),
+        users=users,
+        uncovered=uncovered,
+        institutions=INSTITUTIONS,
+        unfinished=queries.unfinished_reasons(item),
+    )
+
+
+def edit_item(item_id: uuid.UUID):
+    """The presenter completes or changes the registration until the session begins."""
+    item = _load_item(item_id)
+    access.require("agenda.register", item.case)
+    form = ItemForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            operations.update_registration(item, _registration(form), actor=current_user)
+        except operations.AgendaError as exc:
+            _put_error(form, exc)
+        else:
+            flash(_("Anmeldung gespeichert."), "success")
+            return redirect(url_for("agenda.edit_item", item_id=item.id))
+    return _edit_page(item, form=form)
+
+
+def add_guest(item_id: uuid.UUID):
+    """Invite a person with an account to this item."""
+    item = _load_item(item_id)
+    access.require("agenda.register", item.case)
+    form = GuestForm(prefix="g")
+    form.user.choices = [(str(u.id), u.display_name) for u in operations.guest_candidates(item)]
+    if form.validate_on_submit():
+        try:
+            operations.add_guest(item, db.session.get(User, uuid.UUID(form.user.data)))
+        except operations.AgendaError as exc:
+            form.user.errors.append(str(exc))
+        else:
+            flash(_("Gast eingeladen."), "success")
+            return redirect(url_for("agenda.edit_item", item_id=item.id) + "#gaeste")
+    return _edit_page(item, guest_form=form)
+
+
+def add_outside_guest(item_id: uuid.UUID):
+    """Invite an outside person; shows their one-time password once."""
+    item = _load_item(item_id)
+    access.require("agenda.register", item.case)
+    form = OutsideGuestForm(prefix="o")
+    if form.validate_on_submit():
+        try:
+            _, user, password = operations.add_outside_guest(
+                item,
+                name=form.name.data,
+                institution=form.institution.data,
+                email=form.email.data,
+            )
+        except operations.AgendaError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            return render_template(
+                "agenda/guest_account.html", item=item, user=user, password=password
+            )
+    return _edit_page(item, outside_form=form)
+
+
+def remove_guest(item_id: uuid.UUID, guest_id: uuid.UUID):
+    """Withdraw a guest's invitation."""
+    item = _load_item(item_id)
+    access.require("agenda.register", item.case)
+    operations.remove_guest(item, _part(item, AgendaGuest, guest_id))
+    flash(_("Einladung zurückgenommen."), "success")
+    return redirect(url_for("agenda.edit_item", item_id=item.id) + "#gaeste")
+
+
+def add_document(item_id: uuid.UUID):
+    """Attach a further document."""
+    item = _load_item(item_id)
+    access.require("agenda.register", item.case)
+    form = DocumentForm(prefix="d")
+    if form.validate_on_submit():
+        upload = form.document.data
+        with upload.stream:
+            content = upload.read()
+        try:
+            operations.add_document(item, filename=upload.filename, content=content)
+        except operations.AgendaError as exc:
+            form.document.errors.append(str(exc))
+        except ValueError as exc:  # size or type (ConsentError from the shared check)
+            form.document.errors.append(str(exc))
+        else:
+            flash(_("Unterlage angehängt."), "success")
+            return redirect(url_for("agenda.edit_item", item_id=item.id) + "#unterlagen")
+    return _edit_page(item, doc_form=form)
+
+
+def remove_document(item_id: uuid.UUID, document_id: uuid.UUID):
+    """Remove an attached document."""
+    item = _load_item(item_id)
+    access.require("agenda.register", item.case)
+    operations.remove_document(item, _part(item, AgendaDocument, document_id))
+    flash(_("Unterlage entfernt."), "success")
+    return redirect(url_for("agenda.edit_item", item_id=item.id) + "#unterlagen")
+
+
+def download_document(item_id: uuid.UUID, document_id: uuid.UUID):
+    """An attached document, to whoever may see the item (an audited export)."""
+    item = _load_item(item_id)
+    access.require("agenda.view_item", item)
+    document = _part(item, AgendaDocument, document_id)
+    record(
+        AuditAction.EXPORT,
+        document,
+        case_pseudonym=item.case.pseudonym,
+        purpose="Unterlage zur Sitzung",
+    )
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+    suffix = extension.get(document.media_type, "bin")
+    return send_file(
+        BytesIO(document.content),
+        mimetype=document.media_type,
+        as_attachment=True,
+        download_name=f"{item.case.pseudonym}-Unterlage.{suffix}",
+    )
+
+
+def withdraw_item(item_id: uuid.UUID):
+    """Take the case off the agenda."""
+    item = _load_item(item_id)
+    access.require("agenda.register", item.case)
+    case_id = item.case_id
+    try:
+        operations.withdraw_registration(item)
+    except operations.AgendaError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("agenda.edit_item", item_id=item.id))
+    flash(_("Anmeldung zurückgezogen."), "success")
+    return redirect(url_for("cases.show_case", case_id=case_id))
+
+
+def show_item(item_id: uuid.UUID):
+    """One TOP as the viewer may see it: method, question, presentation, diagrams, documents."""
+    item = _load_item(item_id)
+    access.require("agenda.view_item", item)
+    view = present_case(item.case, current_user)
+    return render_template(
+        "agenda/item.html",
+        item=item,
+        view=view,
+        meeting=item.meeting,
+        team=db.session.get(Team, item.meeting.team_id),
+        presenter=db.session.get(User, item.presenter_id),
+        methods=METHOD_LABELS,
+    )
+
+
+def add_late_item(meeting_id: uuid.UUID):
+    """After the deadline, the moderator adds a case by its pseudonym, with a reason."""
+    meeting = _load_meeting(meeting_id)
+    access.require("meeting.moderate", meeting)
+    form = LateItemForm()
+    if form.validate_on_submit():
+        case = db.session.scalar(
+            select(Case).where(Case.pseudonym == form.pseudonym.data.strip().upper())
+        )
+        if case is None:
+            form.pseudonym.errors.append(_("Einen Fall mit diesem Pseudonym gibt es nicht."))
+        else:
+            try:
+                operations.register_case_for_session(
+                    case,
+                    meeting,
+                    operations.Registration(
+                        method=form.method.data,
+                        question="",
+                        presentation="",
+                        expected_minutes=form.expected_minutes.data,
+                    ),
+                    actor=current_user,
+                    late_reason=form.reason.data,
+                )
+            except operations.AgendaError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                flash(
+                    _("Fall nachgemeldet; die fallführende Fachkraft ergänzt die Anmeldung."),
+                    "success",
+                )
+                return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
+    return render_template("agenda/late_item.html", meeting=meeting, form=form)
