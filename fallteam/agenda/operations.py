@@ -10,7 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import format_datetime
 from sqlalchemy import select
 
 from fallteam.agenda.models import AgendaDocument, AgendaGuest, AgendaItem, Method
@@ -27,7 +26,7 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings import operations as meetings
 from fallteam.meetings.models import Meeting, MeetingStatus
-from fallteam.teams.models import Team, TeamMember
+from fallteam.teams.models import WEEKDAYS, Team, TeamMember
 
 #: the longest a single item may be planned for
 MAX_ITEM_MINUTES = 180
@@ -69,6 +68,13 @@ class Registration:
 
 def _team_of(meeting: Meeting) -> Team:
     return db.session.get(Team, meeting.team_id)
+
+
+def local_text(moment: datetime) -> str:
+    """A moment as the office reads it, for messages written outside a request:
+    "Sonntag, 28.03.2027, 09:00"."""
+    local = moment.astimezone(meetings.office_zone())
+    return f"{WEEKDAYS[local.weekday()]}, {local:%d.%m.%Y, %H:%M}"
 
 
 def deadline_passed(meeting: Meeting, now: datetime) -> bool:
@@ -172,8 +178,7 @@ def register_case_for_session(
     if deadline_passed(meeting, now) and not (late_reason or "").strip():
         deadline = meetings.registration_deadline(meeting, _team_of(meeting))
         raise AgendaError(
-            "Die Anmeldefrist für diese Sitzung ist am "
-            f"{format_datetime(deadline, 'EEEE, dd.MM.yyyy, HH:mm')} Uhr abgelaufen. "
+            f"Die Anmeldefrist für diese Sitzung ist am {local_text(deadline)} Uhr abgelaufen. "
             "Nachmeldungen nimmt nur die Moderation der Sitzung an."
         )
     if db.session.scalar(
