@@ -11,7 +11,7 @@ from fallteam.auth import totp
 from fallteam.config import PRODUCTION
 from fallteam.core.lifecycle import unit_of_work
 from fallteam.demo.data import DEMO_USERS
-from fallteam.demo.operations import load_demo_case, load_demo_users
+from fallteam.demo.operations import load_demo_case, load_demo_team, load_demo_users
 
 
 def _require_demo_instance() -> None:
@@ -35,9 +35,16 @@ def load_demo() -> None:
         created = load_demo_users()
     with unit_of_work():
         case = load_demo_case()
+    with unit_of_work():
+        team = load_demo_team()
     click.echo(f"Demo-Daten: {len(created)} Konten neu angelegt.")
     if case is not None:
         click.echo(f"Demo-Fall {case.pseudonym} mit Genogramm und zwei Einwilligungen angelegt.")
+    if team is not None:
+        click.echo(
+            f"{team.name}: sechs ständige Mitglieder, Moderationsplan für sechs Monate "
+            "veröffentlicht, nächste Woche drei Fälle angemeldet, Einladung in der Warteschlange."
+        )
 
 
 @demo_cli.command("logins")

@@ -31,15 +31,56 @@ DEMO_USERS = (
         "mitglied@example.org",
         ("member",),
         "Demo-Mitglied-Passwort",
+        "jugendarbeit",
     ),
     DemoUser(
-        "gast", "Fr. Okafor (Jobcenter)", "gast@example.org", ("guest",), "Demo-Gast-Passwort"
+        "gast",
+        "Fr. Okafor (Jobcenter)",
+        "gast@example.org",
+        ("guest",),
+        "Demo-Gast-Passwort",
+        "jobcenter",
     ),
     DemoUser(
         "dsb", "Hr. Brandt (Datenschutz)", "dsb@example.org", ("dpo",), "Demo-Datenschutz-Passwort"
     ),
     DemoUser("admin", "Fr. Lindner (IT)", "admin@example.org", ("admin",), "Demo-Admin-Passwort"),
+    DemoUser(
+        "yilmaz",
+        "Hr. Yilmaz (ASD)",
+        "yilmaz@example.org",
+        ("fachkraft", "member"),
+        "Demo-Yilmaz-Passwort",
+    ),
+    DemoUser(
+        "schulte",
+        "Fr. Schulte (Wirtschaftliche Jugendhilfe)",
+        "schulte@example.org",
+        ("member",),
+        "Demo-Schulte-Passwort",
+        "wirtschaftliche_jugendhilfe",
+    ),
+    DemoUser(
+        "nowak",
+        "Fr. Nowak (Pflegekinderdienst)",
+        "nowak@example.org",
+        ("member",),
+        "Demo-Nowak-Passwort",
+        "pflegekinderdienst",
+    ),
+    DemoUser(
+        "krueger",
+        "Hr. Krüger (Eingliederungshilfe)",
+        "krueger@example.org",
+        ("member",),
+        "Demo-Krueger-Passwort",
+        "eingliederungshilfe",
+    ),
 )
+
+#: The demo Fallteam: six permanent members (sign-in names), the first moderates next week.
+DEMO_TEAM = "Fallteam Teltow"
+DEMO_TEAM_MEMBERS = ("mitglied", "fachkraft", "yilmaz", "schulte", "nowak", "krueger")
 
 
 #: The demo family (invented): what the Fachkraft sees; the team sees role labels only.
@@ -83,4 +124,76 @@ DEMO_BACKGROUND = (
     "mit beiden Kindern allein; Kind 1 fehlt häufig in der Schule und zieht sich zurück. Der "
     "Vater hat wenig Kontakt, möchte ihn aber ausbauen. Die Großmutter mütterlicherseits "
     "unterstützt regelmäßig."
+)
+
+#: Two more invented families of Hr. Yilmaz for next week's agenda:
+#: (category, members as in DEMO_FAMILY, method, minutes, question, presentation)
+DEMO_MORE_CASES = (
+    (
+        "sgb2",
+        (
+            (
+                "Mutter",
+                "f",
+                "Jana",
+                "Sommerfeld",
+                "1994-03-11",
+                "Ahornstraße 3, 14513 Teltow",
+                True,
+                False,
+            ),
+            (
+                "Kind",
+                "m",
+                "Luca",
+                "Sommerfeld",
+                "2012-09-01",
+                "Ahornstraße 3, 14513 Teltow",
+                True,
+                True,
+            ),
+        ),
+        "perspektivwechsel",
+        40,
+        "Wie erreichen wir Kind 1, das seit Wochen nicht mehr zur Schule geht?",
+        "Die Mutter bezieht Bürgergeld und arbeitet nachts. Kind 1 (14) verbringt die Tage "
+        "zu Hause vor dem Computer; die Schule hat ein Bußgeldverfahren angekündigt.",
+    ),
+    (
+        "eingliederungshilfe",
+        (
+            (
+                "Vater",
+                "m",
+                "Marek",
+                "Brenneke",
+                "1979-12-05",
+                "Lindenstraße 40, 14532 Kleinmachnow",
+                True,
+                False,
+            ),
+            (
+                "Kind",
+                "f",
+                "Emilia",
+                "Brenneke",
+                "2015-05-20",
+                "Lindenstraße 40, 14532 Kleinmachnow",
+                True,
+                True,
+            ),
+        ),
+        "familienaufstellung",
+        50,
+        "Welche Hilfe entlastet den Vater und gibt Kind 1 verlässliche Abläufe?",
+        "Der alleinerziehende Vater ist erschöpft. Kind 1 (11) braucht feste Abläufe; die "
+        "Schulbegleitung endet zum Halbjahr.",
+    ),
+)
+#: What the demo Fachkraft asks the team about the first demo family.
+DEMO_QUESTION = "Wie kann die Mutter Kind 1 beim regelmäßigen Schulbesuch unterstützen?"
+DEMO_PRESENTATION = (
+    "Seit der Trennung lebt die Mutter mit beiden Kindern allein. Kind 1 (9) fehlt häufig in "
+    "der Schule; die Großmutter hilft, ist aber selbst gesundheitlich eingeschränkt. Der Vater "
+    "möchte mehr Kontakt."
 )

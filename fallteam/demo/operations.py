@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
+from fallteam.agenda import operations as agenda
+from fallteam.agenda.models import Method
 from fallteam.auth import operations as accounts
 from fallteam.auth.models import User
 from fallteam.cases import operations as cases
 from fallteam.cases.models import Case
 from fallteam.consent import operations as consents
 from fallteam.core.models import utcnow
-from fallteam.demo.data import DEMO_BACKGROUND, DEMO_FAMILY, DEMO_FILE_NUMBER, DEMO_USERS
+from fallteam.demo.data import (
+    DEMO_BACKGROUND,
+    DEMO_FAMILY,
+    DEMO_FILE_NUMBER,
+    DEMO_MORE_CASES,
+    DEMO_PRESENTATION,
+    DEMO_QUESTION,
+    DEMO_TEAM,
+    DEMO_TEAM_MEMBERS,
+    DEMO_USERS,
+)
 from fallteam.extensions import db
+from fallteam.mail import invitations
+from fallteam.meetings import operations as meetings
+from fallteam.teams import operations as teams
+from fallteam.teams.models import MemberKind, Rhythm, Team
 
 
 def load_demo_users() -> list[User]:
@@ -36,16 +52,8 @@ def load_demo_users() -> list[User]:
     return created
 
 
-def load_demo_case() -> Case | None:
-    """A case of the demo Fachkraft with genogram, resource map and two consents (one in
-    force for the team, one revoked for the Jobcenter); the demo member and the demo guest take
-    part in its presentation. Made once."""
-    fachkraft = accounts.find_user_by_username("fachkraft")
-    if fachkraft is None or db.session.scalar(
-        select(Case.id).where(Case.case_manager_id == fachkraft.id)
-    ):
-        return None
-    members = [
+def _members(family) -> list[cases.MemberData]:
+    return [
         cases.MemberData(
             role=role,
             sex=sex,
@@ -56,14 +64,25 @@ def load_demo_case() -> Case | None:
             in_household=household,
             is_index=index,
         )
-        for role, sex, first, last, born, address, household, index in DEMO_FAMILY
+        for role, sex, first, last, born, address, household, index in family
     ]
+
+
+def load_demo_case() -> Case | None:
+    """A case of the demo Fachkraft with genogram, resource map and two consents (one in
+    force for the team, one revoked for the Jobcenter). Made once; the team and the guest
+    see it through next week's session (``load_demo_team``)."""
+    fachkraft = accounts.find_user_by_username("fachkraft")
+    if fachkraft is None or db.session.scalar(
+        select(Case.id).where(Case.case_manager_id == fachkraft.id)
+    ):
+        return None
     case = cases.register_case(
         fachkraft,
         category="hze",
         child_protection=False,
         file_number=DEMO_FILE_NUMBER,
-        members=members,
+        members=_members(DEMO_FAMILY),
     )
     mother, father, mia, paul = case.members
     cases.add_relation(case, "separated", mother, father)
@@ -80,17 +99,6 @@ def load_demo_case() -> Case | None:
         cases.add_resource(case, kind=kind, quality=quality, label=label)
     cases.set_background(case, DEMO_BACKGROUND)
     now = utcnow()
-    for username, kind in (("mitglied", "member"), ("gast", "guest")):
-        participant = accounts.find_user_by_username(username)
-        if participant is not None:
-            cases.grant_participation(
-                case,
-                participant,
-                kind=kind,
-                valid_from=now,
-                valid_until=now + timedelta(days=365),
-                actor=fachkraft,
-            )
     member = accounts.find_user_by_username("mitglied")
     in_force = consents.ConsentData(
         grantor=mother,
@@ -135,3 +143,87 @@ DEMO_DOCUMENT = (
     b"/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def _user(username: str) -> User:
+    user = accounts.find_user_by_username(username)
+    if user is None:
+        raise RuntimeError(f"Demo-Konto {username} fehlt; zuerst die Konten laden.")
+    return user
+
+
+def next_week_wednesday(today: date) -> date:
+    """The Wednesday of the calendar week after ``today``'s."""
+    return today - timedelta(days=today.weekday()) + timedelta(days=7 + 2)
+
+
+def load_demo_team() -> Team | None:
+    """The demo Fallteam: six permanent members, sessions and a published moderation plan
+    for six months, and next week's session with three registered cases — the first demo
+    family with the Jobcenter guest, whom no consent covers (the presenter confirmed a
+    pseudonymised presentation) — and its invitation queued for sending. Made once."""
+    if db.session.scalar(select(Team.id).where(Team.name == DEMO_TEAM)):
+        return None
+    today = utcnow().date()
+    session_day = next_week_wednesday(today)
+    team = teams.create_team(
+        name=DEMO_TEAM,
+        region="Mittelbereich Teltow",
+        rhythm=Rhythm.WEEKLY,
+        weekday=2,
+        start_time=time(9, 0),
+        duration_minutes=180,
+        place="Jugendamt Teltow, Raum 2.14",
+        registration_deadline_days=1,
+        rhythm_anchor=today,
+    )
+    for username in DEMO_TEAM_MEMBERS:
+        teams.add_member(team, _user(username), kind=MemberKind.PERMANENT)
+    meetings.generate_meetings(team, start=today, until=today + timedelta(days=183))
+    now = utcnow()
+    meetings.plan_moderation(team, now=now)
+    planned = meetings.upcoming_meetings(team, after=now)
+    session = next(
+        m for m in planned if m.starts_dt.astimezone(meetings.office_zone()).date() == session_day
+    )
+    # The demo member moderates next week, so the moderator's pages can be tried with it.
+    moderator = _user(DEMO_TEAM_MEMBERS[0])
+    if session.moderator_id != moderator.id:
+        other = next(m for m in planned if m.moderator_id == moderator.id)
+        meetings.swap_moderators(session, other)
+    meetings.publish_moderation(team, now=now)
+
+    fachkraft = _user("fachkraft")
+    first = db.session.scalar(select(Case).where(Case.case_manager_id == fachkraft.id))
+    item = agenda.register_case_for_session(
+        first,
+        session,
+        agenda.Registration(
+            method=Method.COLLEGIAL,
+            question=DEMO_QUESTION,
+            presentation=DEMO_PRESENTATION,
+            expected_minutes=45,
+        ),
+        actor=fachkraft,
+        now=now,
+    )
+    agenda.add_guest(item, _user("gast"), now=now)
+    item.pseudonymised_confirmed = True
+    yilmaz = _user("yilmaz")
+    for category, family, method, minutes, question, presentation in DEMO_MORE_CASES:
+        case = cases.register_case(
+            yilmaz,
+            category=category,
+            child_protection=False,
+            file_number=None,
+            members=_members(family),
+        )
+        agenda.register_case_for_session(
+            case,
+            session,
+            agenda.Registration(method, question, presentation, minutes),
+            actor=yilmaz,
+            now=now,
+        )
+    invitations.send_invitation(session, now=now)
+    return team

@@ -63,3 +63,10 @@ def test_asking_for_an_unknown_permission_is_an_error_not_a_quiet_no(app):
 
     with app.test_request_context(), pytest.raises(PolicyError):
         access.can("case.delete_everything")
+
+
+def test_a_fachkraft_who_is_also_a_team_member_keeps_her_own_cases():
+    policy = Policy.load()
+    assert {"case.edit", "case.read_identity", "agenda.register"} <= policy.permissions_of(
+        ["fachkraft", "member"]
+    )

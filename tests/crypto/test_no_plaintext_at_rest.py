@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from fallteam.auth.models import User
-from fallteam.demo.data import DEMO_BACKGROUND, DEMO_FAMILY, DEMO_FILE_NUMBER
+from fallteam.demo.data import (
+    DEMO_BACKGROUND,
+    DEMO_FAMILY,
+    DEMO_FILE_NUMBER,
+    DEMO_MORE_CASES,
+    DEMO_PRESENTATION,
+    DEMO_QUESTION,
+)
 from fallteam.extensions import db
 from tests.conftest import Account, csrf_token, sign_in
 from tests.crypto.models import CryptoTestBase, Family, Member, Note
@@ -50,7 +57,10 @@ def _scenario(app) -> list[str]:
     client.post("/abmelden", data={"csrf_token": csrf_token(client)})
     demo_family = [
         value
-        for role, sex, first, last, born, address, *_ in DEMO_FAMILY
+        for role, sex, first, last, born, address, *_ in (
+            *DEMO_FAMILY,
+            *(person for _, family, *_ in DEMO_MORE_CASES for person in family),
+        )
         for value in (
             first,
             last,
@@ -70,6 +80,9 @@ def _scenario(app) -> list[str]:
         DEMO_FILE_NUMBER,
         "Großmutter Renate",
         DEMO_BACKGROUND[:60],
+        DEMO_QUESTION,
+        DEMO_PRESENTATION[:60],
+        *(question for *_, question, _ in DEMO_MORE_CASES),
     ]
 
 

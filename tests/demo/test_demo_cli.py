@@ -12,7 +12,7 @@ from fallteam.auth.operations import find_user_by_username
 def test_demo_load_is_idempotent_and_totp_prints_the_current_code(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
-    assert "5 Konten neu angelegt" in first.output
+    assert "9 Konten neu angelegt" in first.output
     assert "0 Konten neu angelegt" in runner.invoke(args=["demo", "load"]).output
     code = runner.invoke(args=["demo", "totp", "fachkraft"]).output.strip()
     with app.app_context():
@@ -55,3 +55,48 @@ def test_the_demo_case_shows_the_guest_only_pseudonym_and_role_labels(app):
         assert visible_fields(find_user_by_username("gast"), case) == PSEUDONYMISED_FIELDS
         assert "member_names" in visible_fields(find_user_by_username("mitglied"), case)
         assert visible_fields(find_user_by_username("dsb"), case) == frozenset()
+
+
+@pytest.mark.settings(FALLTEAM_DEMO=True, FALLTEAM_ENV="development")
+def test_the_demo_team_meets_next_week_with_three_cases_and_a_queued_invitation(app):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from fallteam.agenda.queries import items_of, uncovered_guests, unfinished_reasons
+    from fallteam.core.models import utcnow
+    from fallteam.demo.operations import next_week_wednesday
+    from fallteam.extensions import db
+    from fallteam.mail.models import OutgoingMail
+    from fallteam.meetings.models import Meeting
+    from fallteam.meetings.operations import office_zone
+    from fallteam.teams.models import Team
+
+    output = app.test_cli_runner().invoke(args=["demo", "load"]).output
+    assert "Fallteam Teltow" in output
+    with app.app_context():
+        team = db.session.scalars(select(Team).where(Team.name == "Fallteam Teltow")).one()
+        assert [m.kind for m in team.members] == ["permanent"] * 6
+        upcoming = db.session.scalars(
+            select(Meeting)
+            .where(Meeting.team_id == team.id, Meeting.starts_dt > utcnow())
+            .order_by(Meeting.starts_dt)
+        ).all()
+        assert all(m.moderator_id and m.moderation_published for m in upcoming)
+        assert upcoming[-1].starts_dt.date() >= utcnow().date() + timedelta(days=175)
+        day = next_week_wednesday(utcnow().date())
+        session = next(m for m in upcoming if m.starts_dt.astimezone(office_zone()).date() == day)
+        assert session.moderator_id == find_user_by_username("mitglied").id
+        items = items_of(session)
+        assert len(items) == 3
+        with_guest = [i for i in items if i.guests]
+        assert len(with_guest) == 1 and uncovered_guests(with_guest[0])
+        assert with_guest[0].pseudonymised_confirmed and not unfinished_reasons(with_guest[0])
+        queued = db.session.scalars(
+            select(OutgoingMail).where(
+                OutgoingMail.meeting_id == session.id, OutgoingMail.kind == "invitation"
+            )
+        ).all()
+        assert queued and all(m.status == "pending" for m in queued)
+        assert session.invitation_sent_dt is not None
+    assert "0 Konten neu angelegt" in app.test_cli_runner().invoke(args=["demo", "load"]).output
