@@ -26,6 +26,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.crypto import runtime as crypto_runtime
     from fallteam.demo.cli import demo_cli
     from fallteam.home.blueprint import bp as home_bp
+    from fallteam.mail.blueprint import bp as mail_bp
+    from fallteam.mail.cli import mail_cli
+    from fallteam.meetings.blueprint import bp as meetings_bp
     from fallteam.teams.blueprint import bp as teams_bp
 
     settings = finish_settings(load_settings(config))
@@ -57,7 +60,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(teams_bp)
+    app.register_blueprint(mail_bp)
     app.register_blueprint(agenda_bp)
+    app.register_blueprint(meetings_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(mail_cli)
     return app

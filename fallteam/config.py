@@ -49,6 +49,9 @@ _ENVIRONMENT_SETTINGS: dict[str, type] = {
     "MAIL_USERNAME": str,
     "MAIL_PASSWORD": str,
     "MAIL_DEFAULT_SENDER": str,
+    "MAIL_TIMEOUT": int,
+    "MAIL_MAX_ATTEMPTS": int,
+    "FALLTEAM_BASE_URL": str,
     "RATELIMIT_STORAGE_URI": str,
     "SESSION_IDLE_MINUTES": int,
     "SESSION_MAX_HOURS": int,
@@ -71,6 +74,14 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         "MAIL_USERNAME": None,
         "MAIL_PASSWORD": None,
         "MAIL_DEFAULT_SENDER": "fallteam@localhost",
+        # Seconds one SMTP operation may take before the attempt counts as failed.
+        "MAIL_TIMEOUT": 30,
+        # Delivery attempts (pauses of 1, 2, 4 … minutes, at most 4 h: about 16 h in all)
+        # before a mail is marked failed.
+        "MAIL_MAX_ATTEMPTS": 12,
+        # Public address of the application (e.g. https://fallteam.example.org) for links in
+        # e-mails sent by ``flask mail send-pending``, where no request tells the host.
+        "FALLTEAM_BASE_URL": None,
         "RATELIMIT_STORAGE_URI": None,
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_MAX_HOURS": 10,

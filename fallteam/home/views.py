@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, session
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from fallteam import access
 from fallteam.auth.session import safe_next
@@ -13,8 +13,7 @@ from fallteam.core.i18n import LANGUAGE_SESSION_KEY
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.home.forms import LanguageForm
-from fallteam.meetings.operations import next_meetings_of
-from fallteam.teams.models import Team
+from fallteam.meetings.queries import meetings_visible_to
 
 
 def start():
@@ -22,9 +21,12 @@ def start():
     presentations they take part in now."""
     access.require("start.view")
     shared = cases_shared_with(current_user) if access.can("case.read_pseudonymised") else []
-    upcoming = next_meetings_of(current_user.id, after=utcnow()) if access.can("teams.view") else []
-    teams = {t.id: t for t in db.session.scalars(select(Team))} if upcoming else {}
-    return render_template("home/start.html", shared=shared, upcoming=upcoming, teams=teams)
+    next_meetings = (
+        meetings_visible_to(current_user, after=utcnow(), limit=5)
+        if access.can("meeting.view")
+        else []
+    )
+    return render_template("home/start.html", shared=shared, next_meetings=next_meetings)
 
 
 def set_language():

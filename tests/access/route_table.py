@@ -126,5 +126,21 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "agenda.download_document": {"GET": SESSION_PARTICIPANTS},
     "agenda.add_late_item": {"GET": MODERATOR, "POST": MODERATOR},
     # --- sessions: agenda, order, run view ---
+    "meetings.list_meetings": {"GET": only("fachkraft", "other_fachkraft", "member", "guest")},
+    "meetings.show_meeting": {"GET": SESSION_PARTICIPANTS},
+    "meetings.reorder_agenda": {"POST": MODERATOR},
+    "meetings.run_meeting": {"GET": MODERATOR},
+    "meetings.mark_attendance": {"POST": MODERATOR},
+    "meetings.toggle_clock": {"POST": MODERATOR},
+    "meetings.assign_writer": {"POST": MODERATOR},
+    "meetings.propose_writers": {"POST": MODERATOR},
+    "meetings.send_invitation": {"POST": MODERATOR},
+    # moving and cancelling: the session's moderator, or whoever manages the teams
+    "meetings.cancel_meeting": {"GET": only("member", "admin"), "POST": only("member", "admin")},
+    "meetings.move_meeting": {"GET": only("member", "admin"), "POST": only("member", "admin")},
     # --- mail and calendar feed ---
+    # the secret address is the key: valid for everyone, signed in or not
+    "mail.show_calendar_feed": {"GET": public()},
+    "mail.create_calendar_feed": {"POST": signed_in()},
+    "mail.revoke_calendar_feed": {"POST": signed_in()},
 }

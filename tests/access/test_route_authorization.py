@@ -38,7 +38,7 @@ def test_every_role_of_the_policy_is_a_principal_of_the_table(app):
         assert set(access.role_names()) == {r for roles in PRINCIPAL_ROLES.values() for r in roles}
 
 
-def _sample_values(target: uuid.UUID, case, team, session) -> dict:
+def _sample_values(target: uuid.UUID, case, team, session, feed_token: str) -> dict:
     team_id, team_members = team
     return {
         # agenda and session sample values
@@ -47,6 +47,7 @@ def _sample_values(target: uuid.UUID, case, team, session) -> dict:
         "guest_id": session.guest_ids[0],
         "document_id": session.document_id,
         # mail and calendar feed sample values
+        "token": feed_token,
         "team_id": team_id,
         "member_id": team_members[0],
         "user_id": target,
@@ -57,6 +58,18 @@ def _sample_values(target: uuid.UUID, case, team, session) -> dict:
         "participant_id": case.participant_ids[0],
         "consent_id": case.consent_id,
     }
+
+
+def _feed_token(app, user_id: uuid.UUID) -> str:
+    """A valid calendar feed token of ``user_id`` (the feed URL is a capability)."""
+    from fallteam.auth.models import User
+    from fallteam.extensions import db
+    from fallteam.mail.feeds import create_feed
+
+    with app.app_context():
+        token = create_feed(db.session.get(User, user_id))
+        db.session.commit()
+    return token
 
 
 def _classify(response) -> str:
@@ -105,7 +118,7 @@ def test_route_answers_as_the_table_says(
     if account is not None:
         sign_in(client, app, account)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = _sample_values(target.id, case, team, session)
+    values = _sample_values(target.id, case, team, session, _feed_token(app, target.id))
     if endpoint.startswith("cases."):
         values["member_id"] = case.member_ids[0]  # a family member, not a team member
     values = {k: v for k, v in values.items() if k in rule.arguments}

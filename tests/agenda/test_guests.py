@@ -3,6 +3,7 @@ accounts for outside persons, and what a guest sees, when."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import Meeting
 from fallteam.meetings.operations import session_day_end
-from tests.conftest import QUESTION, csrf_token, sign_in
+from tests.conftest import QUESTION, csrf_token, sign_in, submit_password
 
 JOBCENTER = [{"type": "institution", "value": "jobcenter"}]
 
@@ -90,23 +91,27 @@ def test_a_new_guest_asks_for_the_confirmation_again(
         db.session.rollback()
 
 
+def _invite_outside(client, item_id, **fields):
+    data = {
+        "o-name": "Frau Dr. Weidenbach",
+        "o-institution": "gesundheitsamt",
+        "o-email": "weidenbach@example.org",
+        "csrf_token": csrf_token(client),
+    }
+    data.update({f"o-{key}": value for key, value in fields.items()})
+    return client.post(f"/tagesordnung/{item_id}/gaeste/extern", data=data)
+
+
 def test_an_outside_person_gets_a_guest_account_that_ends_with_the_session_day(
     app, signed_in, create_account, create_case, create_team, create_session
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
     session = create_session(team_id, create_case(owner))
-    response = client.post(
-        f"/tagesordnung/{session.item_id}/gaeste/extern",
-        data={
-            "o-name": "Frau Dr. Weidenbach",
-            "o-institution": "gesundheitsamt",
-            "o-email": "weidenbach@example.org",
-            "csrf_token": csrf_token(client),
-        },
-    )
+    response = _invite_outside(client, session.item_id)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'data-testid="one-time-password"' in page
+    one_time = re.search(r'data-testid="one-time-password">([^<]+)<', page).group(1)
     with app.app_context():
         guest = db.session.scalars(
             select(AgendaGuest).where(AgendaGuest.item_id == session.item_id)
@@ -119,9 +124,13 @@ def test_an_outside_person_gets_a_guest_account_that_ends_with_the_session_day(
         assert not user.expired() and user.expired(session_day_end(meeting))
         # after the session day the account signs nobody in, even with the right password
         user.expires_dt = utcnow() - timedelta(seconds=1)
-        token = user.login_token
+        token, username = user.login_token, user.username
         db.session.commit()
         assert accounts.find_user_by_login_token(token) is None
+    refused = submit_password(app.test_client(), username, one_time)
+    assert refused.status_code == 200 and "/anmelden/zweiter-faktor" not in refused.headers.get(
+        "Location", ""
+    )
 
 
 def test_the_outside_guest_form_names_its_problems(
@@ -130,15 +139,7 @@ def test_the_outside_guest_form_names_its_problems(
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
     session = create_session(team_id, create_case(owner))
-    response = client.post(
-        f"/tagesordnung/{session.item_id}/gaeste/extern",
-        data={
-            "o-name": "",
-            "o-institution": "jobcenter",
-            "o-email": "kein-at",
-            "csrf_token": csrf_token(client),
-        },
-    )
+    response = _invite_outside(client, session.item_id, name="", email="kein-at")
     page = response.get_data(as_text=True)
     assert "Bitte ausfüllen." in page and "gültige E-Mail-Adresse" in page
 

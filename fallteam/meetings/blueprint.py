@@ -1,0 +1,41 @@
+"""URL rules of the session pages."""
+
+from flask import Blueprint
+
+from fallteam.meetings import views
+
+bp = Blueprint("meetings", __name__, url_prefix="/sitzungen")
+
+bp.add_url_rule("", "list_meetings", views.list_meetings)
+bp.add_url_rule("/<uuid:meeting_id>", "show_meeting", views.show_meeting)
+bp.add_url_rule(
+    "/<uuid:meeting_id>/reihenfolge", "reorder_agenda", views.reorder_agenda, methods=["POST"]
+)
+bp.add_url_rule("/<uuid:meeting_id>/ablauf", "run_meeting", views.run_meeting)
+bp.add_url_rule(
+    "/<uuid:meeting_id>/anwesenheit", "mark_attendance", views.mark_attendance, methods=["POST"]
+)
+bp.add_url_rule(
+    "/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/uhr",
+    "toggle_clock",
+    views.toggle_clock,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/schreibende",
+    "assign_writer",
+    views.assign_writer,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/<uuid:meeting_id>/schreibende", "propose_writers", views.propose_writers, methods=["POST"]
+)
+bp.add_url_rule(
+    "/<uuid:meeting_id>/einladung", "send_invitation", views.send_invitation, methods=["POST"]
+)
+bp.add_url_rule(
+    "/<uuid:meeting_id>/absagen", "cancel_meeting", views.cancel_meeting, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/<uuid:meeting_id>/verlegen", "move_meeting", views.move_meeting, methods=["GET", "POST"]
+)

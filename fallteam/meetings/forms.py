@@ -1,0 +1,76 @@
+"""Forms of the session pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from fallteam.core.forms import choices_from
+
+_REQUIRED = _l("Bitte ausfüllen.")
+
+#: what the clock button does
+CLOCK_ACTIONS = {"start": _l("Uhr starten"), "stop": _l("Uhr anhalten")}
+#: attendance as sent by the buttons
+PRESENCE = {"1": _l("anwesend"), "0": _l("abwesend")}
+
+
+class OrderForm(FlaskForm):
+    """The agenda's new order: every item id once (the operation checks the set)."""
+
+    # The choices are the item ids; the operation gives the German message for a wrong set.
+    order = SelectMultipleField(validate_choice=False)
+
+
+class AttendanceForm(FlaskForm):
+    """Present or absent: a team member, or a guest for their item (``item_id``)."""
+
+    user_id = HiddenField(validators=[DataRequired(_REQUIRED)])
+    present = SelectField(choices=choices_from(PRESENCE), validators=[InputRequired(_REQUIRED)])
+    item_id = HiddenField(validators=[Optional()])
+
+
+class ClockForm(FlaskForm):
+    """Start or stop an item's clock."""
+
+    action = SelectField(choices=choices_from(CLOCK_ACTIONS), validators=[InputRequired()])
+
+
+class WriterForm(FlaskForm):
+    """Who writes the item's case protocol (empty: nobody yet)."""
+
+    # Choices are the session's members without the presenter; the operation enforces the
+    # rules with German messages, so a forged value gets one too.
+    writer_id = SelectField(_l("Schreibt das Fallprotokoll"), validate_choice=False)
+    submit = SubmitField(_l("Zuteilen"))
+
+
+class CancelForm(FlaskForm):
+    """Cancel a session, with a reason."""
+
+    reason = TextAreaField(
+        _l("Grund der Absage"), validators=[DataRequired(_REQUIRED), Length(max=500)]
+    )
+    submit = SubmitField(_l("Sitzung absagen"))
+
+
+class MoveForm(FlaskForm):
+    """Move a session to another day and time (Europe/Berlin), with a reason."""
+
+    day = DateField(_l("Neues Datum"), validators=[DataRequired(_REQUIRED)])
+    start_time = TimeField(_l("Beginn"), validators=[DataRequired(_REQUIRED)])
+    reason = StringField(
+        _l("Grund der Verlegung"), validators=[DataRequired(_REQUIRED), Length(max=500)]
+    )
+    submit = SubmitField(_l("Sitzung verlegen"))

@@ -1,0 +1,377 @@
+"""Session pages: my sessions, the agenda as each participant may see it, its order, and the
+moderator's run view (attendance, clock, writers)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from fallteam import access
+from fallteam.agenda import operations as agenda
+from fallteam.agenda.models import METHOD_LABELS, AgendaItem
+from fallteam.agenda.queries import (
+    is_team_member_of,
+    items_of,
+    unfinished_reasons,
+    visible_items,
+)
+from fallteam.auth.models import User
+from fallteam.core.errors import render_error
+from fallteam.core.forms import ActionForm
+from fallteam.core.models import utcnow
+from fallteam.extensions import db
+from fallteam.mail import invitations
+from fallteam.mail.operations import MailKind, mails_for_meeting
+from fallteam.meetings import operations, queries
+from fallteam.meetings.forms import (
+    AttendanceForm,
+    CancelForm,
+    ClockForm,
+    MoveForm,
+    OrderForm,
+    WriterForm,
+)
+from fallteam.meetings.models import Meeting, MeetingStatus
+
+#: what the audit log notes for a case shown on the agenda and in the run view
+AGENDA_FIELDS = ("pseudonym", "method", "question")
+RUN_FIELDS = ("pseudonym", "method")
+#: the moderator's page names the mails of the session by these
+MAIL_KIND_LABELS = {
+    MailKind.INVITATION: _l("Einladung"),
+    MailKind.UPDATE: _l("Aktualisierung"),
+    MailKind.CANCELLATION: _l("Absage"),
+    MailKind.REMINDER: _l("Erinnerung"),
+    MailKind.MOVED: _l("Verschiebung"),
+    MailKind.PLAN: _l("Moderationsplan"),
+}
+
+
+def _load(meeting_id: uuid.UUID) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound()
+    return meeting
+
+
+def _item(meeting: Meeting, item_id: uuid.UUID | str | None) -> AgendaItem:
+    """The item of this session, or 404 (also for an item of another session)."""
+    try:
+        item = queries.item_of(meeting, uuid.UUID(str(item_id)))
+    except ValueError:
+        item = None
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def _user(user_id: str | None) -> User | None:
+    try:
+        return db.session.get(User, uuid.UUID(str(user_id))) if user_id else None
+    except ValueError:
+        return None
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json"
+
+
+def _agenda_url(meeting: Meeting) -> str:
+    return url_for("meetings.show_meeting", meeting_id=meeting.id) + "#tagesordnung"
+
+
+def _run_url(meeting: Meeting, anchor: str = "") -> str:
+    return url_for("meetings.run_meeting", meeting_id=meeting.id) + anchor
+
+
+def list_meetings():
+    """My sessions ("Meine Sitzungen"): of my teams, my presentations and my invitations."""
+    access.require("meeting.view")
+    rows = queries.meetings_visible_to(current_user, after=utcnow())
+    return render_template("meetings/list.html", rows=rows)
+
+
+def _orders(items: list[AgendaItem]) -> dict[uuid.UUID, tuple[list[str], list[str]]]:
+    """For each item the agenda's order after moving it up and after moving it down (empty
+    where it cannot move): the no-JS buttons send these."""
+    ids = [str(item.id) for item in items]
+    moves = {}
+    for i, item in enumerate(items):
+        up, down = list(ids), list(ids)
+        if i > 0:
+            up[i - 1], up[i] = up[i], up[i - 1]
+        if i < len(ids) - 1:
+            down[i], down[i + 1] = down[i + 1], down[i]
+        moves[item.id] = (up if i > 0 else [], down if i < len(ids) - 1 else [])
+    return moves
+
+
+def show_meeting(meeting_id: uuid.UUID):
+    """The agenda as the viewer may see it; for the moderator also time, order, invitation."""
+    meeting = _load(meeting_id)
+    access.require("meeting.view", meeting)
+    moderating = access.can("meeting.moderate", meeting)
+    items = items_of(meeting) if moderating else visible_items(meeting, current_user)
+    queries.record_agenda_read(items, "Tagesordnung der Sitzung", AGENDA_FIELDS)
+    team = queries.team_of(meeting)
+    users = queries.users_by_id([meeting.moderator_id] + [i.presenter_id for i in items])
+    return render_template(
+        "meetings/show.html",
+        meeting=meeting,
+        team=team,
+        items=items,
+        users=users,
+        methods=METHOD_LABELS,
+        moderating=moderating,
+        partial=not moderating and not is_team_member_of(current_user, meeting),
+        show_moderator=meeting.moderation_published or moderating,
+        cancelled=meeting.status == MeetingStatus.CANCELLED,
+        deadline=operations.registration_deadline(meeting, team),
+        session_minutes=queries.session_minutes(meeting),
+        planned_minutes=queries.planned_minutes(items),
+        unfinished={i.id: unfinished_reasons(i) for i in items} if moderating else {},
+        orders=_orders(items) if moderating else {},
+        mails=mails_for_meeting(meeting) if moderating else [],
+        mail_kinds=MAIL_KIND_LABELS,
+        action_form=ActionForm(),
+    )
+
+
+def reorder_agenda(meeting_id: uuid.UUID):
+    """Save the agenda's order: from the drag-and-drop list (JSON answer) or a move button
+    (redirect). An order that is not exactly this session's items changes nothing: 400 with
+    the German message for the script, a flashed message for the form."""
+    meeting = _load(meeting_id)
+    access.require("meeting.moderate", meeting)
+    form = OrderForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValueError()
+        ordered = operations.reorder_agenda(meeting, [uuid.UUID(v) for v in form.order.data or []])
+    except (ValueError, operations.MeetingError) as exc:
+        message = str(exc) if isinstance(exc, operations.MeetingError) else None
+        message = message or _("Die Reihenfolge ist ungültig; bitte laden Sie die Seite neu.")
+        if _wants_json():
+            return render_error(400, message)
+        flash(message, "error")
+        return redirect(_agenda_url(meeting))
+    message = _("Reihenfolge gespeichert.")
+    if _wants_json():
+        return {"ok": True, "message": message, "order": [str(item.id) for item in ordered]}
+    flash(message, "success")
+    return redirect(_agenda_url(meeting))
+
+
+def run_meeting(meeting_id: uuid.UUID):
+    """The moderator's view during the session: attendance, the items with their clocks and
+    writers, and the time used against the session's length."""
+    meeting = _load(meeting_id)
+    access.require("meeting.moderate", meeting)
+    if meeting.status == MeetingStatus.CANCELLED:
+        flash(_("Die Sitzung ist abgesagt und kann nicht durchgeführt werden."), "error")
+        return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
+    items = items_of(meeting)
+    queries.record_agenda_read(items, "Sitzungsablauf", RUN_FIELDS)
+    now = utcnow()
+    members = queries.members_on_session_day(meeting)
+    guest_ids = [g.user_id for item in items for g in item.guests]
+    users = queries.users_by_id(
+        [i.presenter_id for i in items] + [i.writer_id for i in items] + guest_ids
+    )
+    writers = queries.writer_candidates(meeting)
+    writer_forms = {}
+    for item in items:
+        form = WriterForm(prefix=f"w-{item.id}", data={"writer_id": str(item.writer_id or "")})
+        form.writer_id.choices = [("", _("– noch niemand –"))] + [
+            (str(u.id), u.display_name) for u in writers if u.id != item.presenter_id
+        ]
+        writer_forms[item.id] = form
+    return render_template(
+        "meetings/run.html",
+        meeting=meeting,
+        team=queries.team_of(meeting),
+        items=items,
+        users=users,
+        members=members,
+        attendance=queries.attendance_of(meeting),
+        methods=METHOD_LABELS,
+        running=queries.running_item(items),
+        clock={item.id: queries.clock_seconds(item, now) for item in items},
+        used_seconds=sum(queries.clock_seconds(item, now) for item in items),
+        session_minutes=queries.session_minutes(meeting),
+        planned_minutes=queries.planned_minutes(items),
+        now=now,
+        writer_forms=writer_forms,
+        action_form=ActionForm(),
+    )
+
+
+def _back(meeting: Meeting, anchor: str, error: Exception | str | None = None):
+    """Back to the run view (at ``anchor``), with the error message if there is one."""
+    if error is not None:
+        flash(str(error), "error")
+    return redirect(_run_url(meeting, anchor))
+
+
+def mark_attendance(meeting_id: uuid.UUID):
+    """Present or absent: a team member for the session, a guest for their item."""
+    meeting = _load(meeting_id)
+    access.require("meeting.moderate", meeting)
+    form = AttendanceForm()
+    if not form.validate_on_submit():
+        return _back(meeting, "#anwesenheit", _("Bitte eine Person und anwesend/abwesend angeben."))
+    item = _item(meeting, form.item_id.data) if form.item_id.data else None
+    person = _user(form.user_id.data)
+    if person is None:
+        raise NotFound()
+    present = form.present.data == "1"
+    anchor = f"#top-{item.id}" if item is not None else "#anwesenheit"
+    try:
+        if item is None:
+            operations.mark_attendance(meeting, person, present=present)
+        else:
+            operations.mark_guest_attendance(meeting, item, person, present=present)
+    except operations.MeetingError as exc:
+        return _back(meeting, anchor, exc)
+    return _back(meeting, anchor)
+
+
+def toggle_clock(meeting_id: uuid.UUID, item_id: uuid.UUID):
+    """Start (stopping any other) or stop an item's clock."""
+    meeting = _load(meeting_id)
+    access.require("meeting.moderate", meeting)
+    item = _item(meeting, item_id)
+    form = ClockForm()
+    anchor = f"#top-{item.id}"
+    if not form.validate_on_submit():
+        return _back(meeting, anchor, _("Bitte die Uhr starten oder anhalten."))
+    try:
+        if form.action.data == "start":
+            operations.start_clock(meeting, item, now=utcnow())
+        else:
+            operations.stop_clock(meeting, item, now=utcnow())
+    except operations.MeetingError as exc:
+        return _back(meeting, anchor, exc)
+    return _back(meeting, anchor)
+
+
+def assign_writer(meeting_id: uuid.UUID, item_id: uuid.UUID):
+    """Assign who writes the item's case protocol (never its presenter)."""
+    meeting = _load(meeting_id)
+    access.require("meeting.moderate", meeting)
+    item = _item(meeting, item_id)
+    form = WriterForm(prefix=f"w-{item.id}")
+    form.validate_on_submit()  # no field can be wrong here; the operation checks the person
+    writer = _user(form.writer_id.data)
+    anchor = f"#top-{item.id}"
+    if form.writer_id.data and writer is None:
+        return _back(meeting, anchor, _("Diese Person gibt es nicht."))
+    try:
+        operations.assign_writer(meeting, item, writer)
+    except operations.MeetingError as exc:
+        return _back(meeting, anchor, exc)
+    flash(_("Schreibende gespeichert."), "success")
+    return _back(meeting, anchor)
+
+
+def propose_writers(meeting_id: uuid.UUID):
+    """Fill the items without a writer by fair rotation among the members present."""
+    meeting = _load(meeting_id)
+    access.require("meeting.moderate", meeting)
+    try:
+        filled, left = operations.propose_writers(meeting)
+    except operations.MeetingError as exc:
+        return _back(meeting, "#tagesordnung", exc)
+    flash(_("Schreibende für %(n)d Tagesordnungspunkte vorgeschlagen.", n=filled), "success")
+    if left:
+        flash(
+            _(
+                "Für %(n)d Tagesordnungspunkte ist außer der vorstellenden Fachkraft niemand "
+                "da, der schreiben kann.",
+                n=left,
+            ),
+            "error",
+        )
+    return _back(meeting, "#tagesordnung")
+
+
+def send_invitation(meeting_id: uuid.UUID):
+    """The moderator invites (or, later, updates the invitation of) the session by e-mail."""
+    meeting = _load(meeting_id)
+    access.require("meeting.moderate", meeting)
+    try:
+        queued = invitations.send_invitation(meeting, now=utcnow())
+    except invitations.InvitationError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Einladung versandt: %(n)d E-Mails in der Warteschlange.", n=queued), "success")
+    return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id) + "#einladung")
+
+
+def _after_reschedule(meeting: Meeting):
+    if access.can("meeting.view", meeting):
+        return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
+    return redirect(url_for("teams.show_team", team_id=meeting.team_id))
+
+
+def cancel_meeting(meeting_id: uuid.UUID):
+    """Cancel a session with a reason; its registered cases move to the next session."""
+    meeting = _load(meeting_id)
+    access.require("meeting.reschedule", meeting)
+    if meeting.status == MeetingStatus.CANCELLED:
+        flash(_("Die Sitzung ist bereits abgesagt."), "error")
+        return _after_reschedule(meeting)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            target = agenda.cancel_session(meeting, reason=form.reason.data, now=utcnow())
+        except (agenda.AgendaError, operations.MeetingError) as exc:
+            form.reason.errors.append(str(exc))
+        else:
+            flash(
+                _("Die Sitzung ist abgesagt; alle Eingeladenen werden benachrichtigt."), "success"
+            )
+            if target is not None:
+                flash(
+                    _(
+                        "Die angemeldeten Fälle stehen jetzt auf der Tagesordnung der Sitzung "
+                        "am %(day)s.",
+                        day=agenda.local_text(target.starts_dt),
+                    ),
+                    "success",
+                )
+            return _after_reschedule(meeting)
+    return render_template(
+        "meetings/cancel.html",
+        meeting=meeting,
+        team=queries.team_of(meeting),
+        item_count=len(items_of(meeting)),
+        form=form,
+    )
+
+
+def move_meeting(meeting_id: uuid.UUID):
+    """Move a session to another day and time (Europe/Berlin), with a reason."""
+    meeting = _load(meeting_id)
+    access.require("meeting.reschedule", meeting)
+    local = meeting.starts_dt.astimezone(operations.office_zone())
+    form = MoveForm(data={"day": local.date(), "start_time": local.time().replace(tzinfo=None)})
+    if form.validate_on_submit():
+        starts = datetime.combine(form.day.data, form.start_time.data, operations.office_zone())
+        try:
+            agenda.move_session(meeting, starts=starts.astimezone(UTC), reason=form.reason.data)
+        except (agenda.AgendaError, operations.MeetingError) as exc:
+            form.day.errors.append(str(exc))
+        else:
+            flash(_("Die Sitzung ist verlegt; alle Eingeladenen werden benachrichtigt."), "success")
+            return _after_reschedule(meeting)
+    return render_template(
+        "meetings/move.html", meeting=meeting, team=queries.team_of(meeting), form=form
+    )
