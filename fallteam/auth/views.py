@@ -18,6 +18,7 @@ from fallteam.auth.forms import (
 )
 from fallteam.core.forms import ActionForm
 from fallteam.extensions import limiter
+from fallteam.mail.feeds import feed_of
 
 
 def _sign_in_limit() -> str:
@@ -173,6 +174,7 @@ def show_account():
         "auth/account.html",
         recovery_codes_left=operations.unused_recovery_codes(current_user),
         renew_form=ConfirmPasswordForm(),
+        feed=feed_of(current_user),
     )
 
 

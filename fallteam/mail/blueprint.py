@@ -16,5 +16,3 @@ bp.add_url_rule(
     views.revoke_calendar_feed,
     methods=["POST"],
 )
-# The account page (auth) shows whether a feed exists.
-bp.add_app_template_global(views.calendar_feed_of, "calendar_feed_of")

@@ -13,11 +13,6 @@ from fallteam.mail.calendar import feed_calendar
 from fallteam.mail.invitations import public_url
 
 
-def calendar_feed_of(user):
-    """For the account page: the user's feed (creation and last use), or None."""
-    return feeds.feed_of(user)
-
-
 def show_calendar_feed(token: str):
     """The feed a calendar application fetches (no sign-in: the secret URL is the key).
     Unknown, revoked and disabled ones all answer 404, alike."""
