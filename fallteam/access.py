@@ -131,8 +131,18 @@ object_rule("agenda.register")(_manages)
 
 @object_rule("meeting.moderate")
 def _moderates(user: Any, meeting: Any) -> bool:
-    # The moderator is not a stored role: whoever the plan assigns to this one session.
-    return meeting.moderator_id is not None and meeting.moderator_id == user.id
+    # The moderator is not a stored role: whoever the plan assigns to this one session, while
+    # they belong to its team, until the end of the session day.
+    from fallteam.agenda.queries import is_team_member_of
+    from fallteam.core.models import utcnow
+    from fallteam.meetings.operations import session_day_end
+
+    return (
+        meeting.moderator_id is not None
+        and meeting.moderator_id == user.id
+        and utcnow() < session_day_end(meeting)
+        and is_team_member_of(user, meeting)
+    )
 
 
 @object_rule("meeting.reschedule")

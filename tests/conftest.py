@@ -521,6 +521,8 @@ def create_session(app):
                 now=now,
             )
             guest_ids = []
+            # the presenter confirms presenting pseudonymised to guests no consent covers
+            item.pseudonymised_confirmed = bool(guests)
             for account in guests:
                 guest = AgendaGuest(item_id=item.id, user_id=account.id)
                 item.guests.append(guest)

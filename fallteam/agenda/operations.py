@@ -12,8 +12,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from fallteam import access
 from fallteam.agenda.models import AgendaDocument, AgendaGuest, AgendaItem, Method
-from fallteam.agenda.queries import is_team_member_of, items_of
+from fallteam.agenda.queries import guest_covered, is_team_member_of, items_of
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth import operations as accounts
@@ -224,6 +225,7 @@ def update_registration(
     record(AuditAction.UPDATE, item, case_pseudonym=item.case.pseudonym)
     if _opened_by_case_manager(item, actor):
         _grant_team(item, actor=actor, now=now)
+        open_pending_windows(item, now=now)
 
 
 def _participations_until(case: Case, until: datetime) -> list[CaseParticipant]:
@@ -276,7 +278,7 @@ def guest_candidates(item: AgendaItem) -> list[User]:
         and u.id not in invited
         and not u.expired()
         and not is_team_member_of(u, item.meeting)
-        and any(r in ("guest", "member", "fachkraft") for r in u.role_names)
+        and access.allowed(u, "agenda.view_item")
     ]
 
 
@@ -352,12 +354,27 @@ def remove_guest(item: AgendaItem, guest: AgendaGuest, *, now: datetime | None =
     )
 
 
+def _may_open(item: AgendaItem, guest: AgendaGuest) -> bool:
+    # SGB VIII § 65: a guest no consent covers sees the case only once the presenter has
+    # confirmed presenting it pseudonymised to them.
+    return item.pseudonymised_confirmed or guest_covered(item, db.session.get(User, guest.user_id))
+
+
+def open_pending_windows(item: AgendaItem, *, now: datetime) -> None:
+    """After the presenter's confirmation: open the windows of guests whose invitation has
+    gone out but who were waiting for it."""
+    if item.meeting.invitation_sent_dt is None:
+        return
+    for guest in item.guests:
+        open_guest_window(guest, now=now)
+
+
 def open_guest_window(guest: AgendaGuest, *, now: datetime) -> None:
     """The invitation goes out to a guest: from now until the end of the session day they
     see their item (pseudonymised unless a consent in force releases more)."""
-    if guest.invited_dt is not None:
-        return
     item = guest.item
+    if guest.invited_dt is not None or not _may_open(item, guest):
+        return
     guest.invited_dt = now
     grant_participation(
         item.case,
@@ -443,8 +460,18 @@ def cancel_session(meeting: Meeting, *, reason: str, now: datetime | None = None
     session (after that session's own items), their presenters are told, and everyone
     invited gets the calendar cancellation. Returns the session the items moved to."""
     now = now or utcnow()
+    if meeting.starts_dt <= now:
+        raise AgendaError("Eine Sitzung, die schon begonnen hat, kann nicht abgesagt werden.")
     items = items_of(meeting)
     target = next_session_after(meeting)
+    if target is not None:
+        registered = {i.case_id for i in items_of(target)}
+        twice = [i for i in items if i.case_id in registered]
+        if twice:
+            raise AgendaError(
+                f"{len(twice)} angemeldete(r) Fall/Fälle steht/stehen schon auf der folgenden "
+                "Sitzung. Bitte die doppelte Anmeldung zuerst zurückziehen lassen."
+            )
     if items and target is None:
         raise AgendaError(
             "Es gibt keine folgende Sitzung, in die die angemeldeten Fälle verschoben werden "
@@ -479,6 +506,8 @@ def move_session(meeting: Meeting, *, starts: datetime, reason: str, now: dateti
     now = now or utcnow()
     if meeting.status != MeetingStatus.PLANNED:
         raise AgendaError("Eine abgesagte Sitzung kann nicht verlegt werden.")
+    if meeting.starts_dt <= now:
+        raise AgendaError("Eine Sitzung, die schon begonnen hat, kann nicht verlegt werden.")
     if starts <= now:
         raise AgendaError("Der neue Termin liegt in der Vergangenheit.")
     old_end = meetings.session_day_end(meeting)

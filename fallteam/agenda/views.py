@@ -295,7 +295,14 @@ def add_late_item(meeting_id: uuid.UUID):
         case = db.session.scalar(
             select(Case).where(Case.pseudonym == form.pseudonym.data.strip().upper())
         )
-        if case is None:
+        if not operations.deadline_passed(meeting, utcnow()):
+            form.form_errors.append(
+                _(
+                    "Bis zum Anmeldeschluss meldet die fallführende Fachkraft ihren Fall selbst "
+                    "an; nachmelden kann die Moderation erst danach."
+                )
+            )
+        elif case is None:
             form.pseudonym.errors.append(_("Einen Fall mit diesem Pseudonym gibt es nicht."))
         else:
             try:

@@ -274,6 +274,19 @@ def transfer_case(case: Case, new_manager: User, *, actor: User) -> None:
         raise CaseError("Fallführend kann nur eine aktive Fachkraft sein.")
     previous = case.case_manager_id
     case.case_manager_id = new_manager.id
+    # The new case manager presents the case at its coming sessions.
+    from fallteam.agenda.models import AgendaItem
+    from fallteam.meetings.models import Meeting
+
+    db.session.execute(
+        update(AgendaItem)
+        .where(
+            AgendaItem.case_id == case.id,
+            AgendaItem.meeting_id.in_(select(Meeting.id).where(Meeting.starts_dt > utcnow())),
+        )
+        .values(presenter_id=new_manager.id)
+        .execution_options(synchronize_session="fetch")
+    )
     db.session.flush()
     record(
         AuditAction.UPDATE,

@@ -126,3 +126,54 @@ def test_a_session_cannot_be_moved_into_the_past(
         with pytest.raises(operations.AgendaError, match="Vergangenheit"):
             operations.move_session(meeting, starts=utcnow() - timedelta(hours=1), reason="x")
         db.session.rollback()
+
+
+def test_a_session_that_has_begun_can_be_neither_cancelled_nor_moved(
+    app, create_account, create_case, create_team, create_session
+):
+    team_id, _ = create_team([(create_account(["member"]), "permanent")])
+    past = (utcnow() - timedelta(days=10)).replace(microsecond=0)
+    session = create_session(team_id, create_case(create_account(["fachkraft"])))
+    with app.app_context():
+        meeting = db.session.get(Meeting, session.meeting_id)
+        meeting.starts_dt, meeting.ends_dt = past, past + timedelta(hours=3)
+        db.session.commit()
+        # reopening old windows and expired guest accounts is what this prevents
+        with pytest.raises(operations.AgendaError, match="schon begonnen"):
+            operations.cancel_session(meeting, reason="nachträglich")
+        with pytest.raises(operations.AgendaError, match="schon begonnen"):
+            operations.move_session(meeting, starts=utcnow() + timedelta(days=3), reason="x")
+        db.session.rollback()
+
+
+def test_cancelling_refuses_a_case_already_on_the_next_session(
+    app, create_account, create_case, create_team, create_session
+):
+    owner = create_account(["fachkraft"])
+    case = create_case(owner)
+    team_id, _ = create_team([(create_account(["member"]), "permanent")])
+    first = create_session(team_id, case)
+    create_session(team_id, case, starts=(utcnow() + timedelta(days=14)).replace(microsecond=0))
+    with app.app_context():
+        meeting = db.session.get(Meeting, first.meeting_id)
+        with pytest.raises(operations.AgendaError, match="schon auf der folgenden Sitzung"):
+            operations.cancel_session(meeting, reason="Krankheit")
+        db.session.rollback()
+        assert db.session.get(Meeting, first.meeting_id).status == "planned"
+
+
+def test_a_new_case_manager_presents_the_coming_items(
+    app, create_account, create_case, create_team, create_session
+):
+    from fallteam.cases import operations as cases
+
+    owner, successor = create_account(["fachkraft"]), create_account(["fachkraft"])
+    team_id, _ = create_team([(create_account(["member"]), "permanent")])
+    session = create_session(team_id, create_case(owner))
+    with app.app_context():
+        item = db.session.get(AgendaItem, session.item_id)
+        cases.transfer_case(
+            item.case, db.session.get(User, successor.id), actor=db.session.get(User, owner.id)
+        )
+        db.session.commit()
+        assert db.session.get(AgendaItem, session.item_id).presenter_id == successor.id

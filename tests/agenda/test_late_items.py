@@ -87,8 +87,22 @@ def test_only_the_moderator_of_this_session_adds_late_items(
 def test_a_late_item_names_an_unknown_pseudonym_and_a_missing_reason(app, signed_in, create_team):
     client, moderator = signed_in(["member"])
     team_id, _ = create_team([(moderator, "permanent")])
-    meeting_id = add_meeting(app, team_id, moderator_id=moderator.id)
+    soon = (utcnow() + timedelta(hours=6)).replace(microsecond=0)
+    meeting_id = add_meeting(app, team_id, soon, moderator_id=moderator.id)
     page = _late(client, meeting_id, pseudonym="FT-1999-9999").get_data(as_text=True)
     assert "Einen Fall mit diesem Pseudonym gibt es nicht." in page
     page = _late(client, meeting_id, pseudonym="FT-1999-9999", reason="").get_data(as_text=True)
     assert "Bitte ausfüllen." in page
+
+
+def test_before_the_deadline_the_moderator_cannot_add_someone_elses_case(
+    app, signed_in, create_account, create_case, create_team
+):
+    client, moderator = signed_in(["member"])
+    case = create_case(create_account(["fachkraft"]))
+    team_id, _ = create_team([(moderator, "permanent")])
+    meeting_id = add_meeting(app, team_id, moderator_id=moderator.id)
+    page = _late(client, meeting_id, pseudonym=case.pseudonym).get_data(as_text=True)
+    assert "nachmelden kann die Moderation erst danach" in page
+    with app.app_context():
+        assert db.session.scalars(select(AgendaItem)).all() == []

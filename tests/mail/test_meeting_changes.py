@@ -99,7 +99,11 @@ def test_a_guest_added_after_the_invitation_is_invited_at_once(
     with app.app_context():
         item = db.session.get(AgendaItem, scene.item_id)
         guest = agenda.add_guest(item, db.session.get(User, late.id))
-        assert guest.invited_dt is not None  # the window opened
+        # no consent covers the guest: the case opens to them once the presenter confirms
+        assert guest.invited_dt is None
+        item.pseudonymised_confirmed = True
+        agenda.open_pending_windows(item, now=utcnow())
+        assert guest.invited_dt is not None
         db.session.commit()
         send_pending()
     messages = smtp_server.to(address_of(late))

@@ -141,10 +141,8 @@ def test_a_team_member_sees_every_item_in_order_with_its_question(app, session_s
     assert f"Test {s.presenters[2].username}" in html  # the presenter's name
     assert "45 Minuten" in html and "Rathaus, Raum 2.14" in html
     assert "Anmeldeschluss" in html
-    with app.app_context():
-        case_ids = [db.session.get(AgendaItem, i).case_id for i in s.item_ids]
-    for case_id in case_ids:
-        assert f'href="/faelle/{case_id}"' in html
+    for item_id in s.item_ids:
+        assert f'href="/tagesordnung/{item_id}"' in html
     # what only the moderator sees
     assert 'data-testid="moderation"' not in html and "Fällige Wiedervorlagen" not in html
     assert "nach oben" not in html
@@ -230,6 +228,10 @@ def test_the_moderator_sees_time_unfinished_registrations_invitation_and_resubmi
     s = session_sample
     late_case = create_case(create_account(["fachkraft"]))
     register_item(app, late_case.id, s.meeting_id, question="", presentation="", minutes=120)
+    with app.app_context():
+        # the presenter has not yet confirmed the pseudonymised presentation to the guest
+        db.session.get(AgendaItem, s.item_ids[0]).pseudonymised_confirmed = False
+        db.session.commit()
     page = client_of(app, s.moderator).get(f"/sitzungen/{s.meeting_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200

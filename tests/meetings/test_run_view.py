@@ -384,3 +384,30 @@ def test_without_attendance_every_member_is_a_candidate(app, session_sample):
     member_ids = {m.id for m in s.members}
     assert set(assigned.values()) <= member_ids
     assert len(set(assigned.values())) == 3  # three items, spread over three people
+
+
+def test_moderation_ends_with_the_session_day_and_with_the_membership(
+    app, create_account, create_case, create_team, create_session
+):
+    from fallteam.teams.models import TeamMember
+    from tests.conftest import sign_in
+
+    moderator = create_account(["member"])
+    team_id, _ = create_team([(moderator, "permanent")])
+    session = create_session(
+        team_id, create_case(create_account(["fachkraft"])), moderator=moderator
+    )
+    client = app.test_client()
+    sign_in(client, app, moderator)
+    assert client.get(f"/sitzungen/{session.meeting_id}/ablauf").status_code == 200
+    with app.app_context():
+        db.session.execute(TeamMember.__table__.delete().where(TeamMember.user_id == moderator.id))
+        db.session.commit()
+    assert client.get(f"/sitzungen/{session.meeting_id}/ablauf").status_code == 403
+    with app.app_context():
+        db.session.add(TeamMember(team_id=team_id, user_id=moderator.id, kind="permanent"))
+        meeting = db.session.get(Meeting, session.meeting_id)
+        meeting.starts_dt = (utcnow() - timedelta(days=3)).replace(microsecond=0)
+        meeting.ends_dt = meeting.starts_dt + timedelta(hours=3)
+        db.session.commit()
+    assert client.get(f"/sitzungen/{session.meeting_id}/ablauf").status_code == 403
