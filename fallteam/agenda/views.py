@@ -39,17 +39,7 @@ from fallteam.teams.models import Team
 
 
 def _load_item(item_id: uuid.UUID) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id)
-    if item is None:
-        raise NotFound()
-    return item
-
-
-def _load_meeting(meeting_id: uuid.UUID) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound()
-    return meeting
+    return db.get_or_404(AgendaItem, item_id)
 
 
 def _part(item: AgendaItem, model, part_id: uuid.UUID):
@@ -288,7 +278,7 @@ def show_item(item_id: uuid.UUID):
 
 def add_late_item(meeting_id: uuid.UUID):
     """After the deadline, the moderator adds a case by its pseudonym, with a reason."""
-    meeting = _load_meeting(meeting_id)
+    meeting = db.get_or_404(Meeting, meeting_id)
     access.require("meeting.moderate", meeting)
     form = LateItemForm()
     if form.validate_on_submit():

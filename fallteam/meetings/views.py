@@ -54,10 +54,7 @@ MAIL_KIND_LABELS = {
 
 
 def _load(meeting_id: uuid.UUID) -> Meeting:
-    meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound()
-    return meeting
+    return db.get_or_404(Meeting, meeting_id)
 
 
 def _item(meeting: Meeting, item_id: uuid.UUID | str | None) -> AgendaItem:
