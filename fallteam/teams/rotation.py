@@ -58,7 +58,8 @@ The method is exact, not a greedy guess:
   (With realistic absences a year of weekly sessions takes a few milliseconds.)
 
 Protocol writers (:func:`propose_writers`) use the same evenness machinery within one session:
-never the presenter of the item, as even as the presenters allow, fewest prior writings first.
+never the presenter of the item, the moderator (who keeps the Teamprotokoll) only where nobody
+else could write, as even as that allows, fewest prior writings first.
 """
 
 from __future__ import annotations
@@ -203,15 +204,18 @@ def propose_writers(
     candidates: Sequence[str],
     *,
     prior_counts: Mapping[str, int] | None = None,
+    moderator: str | None = None,
 ) -> dict[str, str | None]:
     """A protocol writer for each agenda item of one session, by rotation.
 
     ``items`` are (agenda item key, presenter key) in agenda order; ``candidates`` the members
-    present who can write. Nobody writes the protocol of a case they present; the numbers of
-    protocols per person in the session are as even as the presenters allow (so nobody writes
-    twice while someone who could have written has written fewer); whoever has the fewest
-    ``prior_counts`` writes first; ties go by key. None only where nobody but the presenter is
-    there.
+    present who can write; ``moderator`` the session's moderator, who already keeps the
+    Teamprotokoll. Nobody writes the protocol of a case they present; the moderator writes
+    only an item that nobody else but its presenter could write. Among those who may write
+    an item, the numbers of protocols per person in the session are as even as the
+    presenters allow (so nobody writes twice while someone who could have written has
+    written fewer); whoever has the fewest ``prior_counts`` writes first; ties go by key.
+    None only where nobody but the presenter is there.
     """
     keys = sorted(candidates)
     if len(set(keys)) != len(keys):
@@ -220,7 +224,11 @@ def propose_writers(
     if len(set(item_keys)) != len(item_keys):
         raise ValueError("Tagesordnungspunkte sind doppelt angegeben.")
     prior = [(prior_counts or {}).get(key, 0) for key in keys]
-    avail = [tuple(i for i, key in enumerate(keys) if key != presenter) for _, presenter in items]
+    avail = []
+    for _, presenter in items:
+        allowed = tuple(i for i, key in enumerate(keys) if key != presenter)
+        others = tuple(i for i in allowed if keys[i] != moderator)
+        avail.append(others or allowed)
     flow = _Flow(avail, len(keys))
     taken = [0] * len(keys)
     result: dict[str, str | None] = {}
