@@ -210,7 +210,7 @@ def change_password():
         elif confirmation is Confirmation.WRONG:
             form.current_password.errors.append(_("Das bisherige Passwort stimmt nicht."))
         elif problems := passwords.password_problems(
-            form.new_password.data, user.username, user.display_name
+            form.new_password.data, user.username, user.display_name, user.email.split("@")[0]
         ):
             form.new_password.errors.extend(problems)
         else:
