@@ -24,6 +24,7 @@ class AuditAction(enum.StrEnum):
     RECOVERY_CODE_USED = "recovery_code_used"
     RECOVERY_CODES_ISSUED = "recovery_codes_issued"
     PASSWORD_CHANGE = "password_change"  # noqa: S105 (an action name)
+    PASSWORD_CONFIRMATION_FAILED = "password_confirmation_failed"  # noqa: S105 (an action name)
     ACCOUNT_CREATE = "account_create"
     ACCOUNT_UPDATE = "account_update"
     ACCOUNT_DEACTIVATE = "account_deactivate"

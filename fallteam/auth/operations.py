@@ -5,6 +5,7 @@ Every function flushes and never commits; the request lifecycle commits once.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -199,11 +200,19 @@ def record_failure(username: str, *, reason: str, user: User | None = None) -> N
     The audit event names the account when there is one, never the name that was typed
     (it may be a mistyped password).
     """
+    _count_failure(username, user, AuditAction.SIGN_IN_FAILED, {"reason": reason})
+
+
+def _count_failure(username: str, user: User | None, action: AuditAction, details: dict) -> bool:
+    """One failure towards the lockout of ``username``, audited as ``action``; whether it
+    was the one that locked the account."""
     db.session.add(SignInFailure(username=normalise_username(username), attempted_dt=utcnow()))
     db.session.flush()
-    _record_sign_in_failure(user, reason)
+    record(action, user, actor=user, outcome=Outcome.DENIED, details=details)
     if recent_failures(username) == current_app.config["SIGNIN_MAX_FAILURES"]:
         record(AuditAction.LOCKOUT, user, actor=user, outcome=Outcome.DENIED)
+        return True
+    return False
 
 
 def _record_sign_in_failure(user: User | None, reason: str) -> None:
@@ -214,6 +223,46 @@ def _record_sign_in_failure(user: User | None, reason: str) -> None:
         outcome=Outcome.DENIED,
         details={"reason": reason},
     )
+
+
+class Confirmation(enum.Enum):
+    """Outcome of re-entering the own password before a sensitive step."""
+
+    CONFIRMED = "confirmed"
+    WRONG = "wrong"
+    #: refused: the account is locked (the session goes on)
+    LOCKED = "locked"
+    #: this failure locked the account, and every session of the user has ended
+    LOCKED_OUT = "locked_out"
+
+
+def confirm_password(user: User, password: str, *, step: str) -> Confirmation:
+    """Check the password a signed-in user re-enters for ``step`` (e.g. ``password_change``).
+
+    Re-entering is guessing like a sign-in: a failure counts towards the same lockout and is
+    audited, and while the account is locked even the right password is refused. The failure
+    that locks the account also ends the user's sessions, so a session used for guessing is
+    gone; the owner signs in again once the lock lifts.
+    """
+    purge_old_failures()
+    # Held until the transaction ends, so parallel guesses are counted one after the other.
+    find_user_by_username(user.username, lock=True)
+    if is_locked(user.username):
+        record(
+            AuditAction.PASSWORD_CONFIRMATION_FAILED,
+            user,
+            actor=user,
+            outcome=Outcome.DENIED,
+            details={"step": step, "reason": "locked"},
+        )
+        return Confirmation.LOCKED
+    if passwords.verify_password(user.password_hash, password):
+        return Confirmation.CONFIRMED
+    details = {"step": step, "reason": "password"}
+    if _count_failure(user.username, user, AuditAction.PASSWORD_CONFIRMATION_FAILED, details):
+        end_all_sessions(user)
+        return Confirmation.LOCKED_OUT
+    return Confirmation.WRONG
 
 
 def check_password(username: str, password: str) -> SignInAttempt:

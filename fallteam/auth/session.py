@@ -91,6 +91,13 @@ def sign_out() -> None:
     _fresh_session()
 
 
+def leave_after_lockout() -> None:
+    """The lockout has already ended every session of the user: leave this one, too (without
+    a sign-out event; the lockout is recorded)."""
+    logout_user()
+    _fresh_session()
+
+
 def _fresh_session() -> None:
     # Nothing from before survives a change of identity, except the chosen language.
     language = session.get(LANGUAGE_SESSION_KEY)

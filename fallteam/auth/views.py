@@ -16,6 +16,7 @@ from fallteam.auth.forms import (
     SecondFactorForm,
     SignInForm,
 )
+from fallteam.auth.operations import Confirmation
 from fallteam.core.forms import ActionForm
 from fallteam.extensions import limiter
 from fallteam.mail.feeds import feed_of
@@ -178,18 +179,39 @@ def show_account():
     )
 
 
+def _locked_out():
+    """The failure that locked the account ended its sessions: back to the sign-in page."""
+    auth_session.leave_after_lockout()
+    flash(
+        _(
+            "Das Passwort wurde zu oft falsch eingegeben. Sie wurden abgemeldet; das Konto ist "
+            "für %(minutes)d Minuten gesperrt.",
+            minutes=current_app.config["SIGNIN_FAILURE_WINDOW_MINUTES"],
+        ),
+        "error",
+    )
+    return redirect(url_for("auth.sign_in"))
+
+
+@limiter.limit(_sign_in_limit, methods=["POST"])
 def change_password():
     """Replace the own password; every other session ends."""
     access.require("account.use")
     user = current_user._get_current_object()
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        problems = passwords.password_problems(
-            form.new_password.data, user.username, user.display_name
+        confirmation = operations.confirm_password(
+            user, form.current_password.data, step="password_change"
         )
-        if not passwords.verify_password(user.password_hash, form.current_password.data):
+        if confirmation is Confirmation.LOCKED_OUT:
+            return _locked_out()
+        if confirmation is Confirmation.LOCKED:
+            form.form_errors.append(_locked_message())
+        elif confirmation is Confirmation.WRONG:
             form.current_password.errors.append(_("Das bisherige Passwort stimmt nicht."))
-        elif problems:
+        elif problems := passwords.password_problems(
+            form.new_password.data, user.username, user.display_name, user.email.split("@")[0]
+        ):
             form.new_password.errors.extend(problems)
         else:
             operations.set_password(user, form.new_password.data, chosen_by_user=True)
@@ -199,17 +221,25 @@ def change_password():
     return render_template("auth/change_password.html", form=form)
 
 
+@limiter.limit(_sign_in_limit, methods=["POST"])
 def renew_recovery_codes():
     """New recovery codes after confirming the password; old unused ones stop working."""
     access.require("account.use")
     user = current_user._get_current_object()
     form = ConfirmPasswordForm()
-    if form.validate_on_submit() and passwords.verify_password(
-        user.password_hash, form.password.data
-    ):
+    if not form.validate_on_submit():
+        flash(_("Bitte geben Sie Ihr Passwort ein."), "error")
+        return redirect(url_for("auth.show_account"))
+    confirmation = operations.confirm_password(user, form.password.data, step="recovery_codes")
+    if confirmation is Confirmation.LOCKED_OUT:
+        return _locked_out()
+    if confirmation is Confirmation.CONFIRMED:
         codes = operations.issue_recovery_codes(user)
         return render_template(
             "auth/recovery_codes.html", codes=codes, next_url=url_for("auth.show_account")
         )
-    flash(_("Das Passwort stimmt nicht; es wurden keine neuen Codes erzeugt."), "error")
+    if confirmation is Confirmation.LOCKED:
+        flash(_locked_message(), "error")
+    else:
+        flash(_("Das Passwort stimmt nicht; es wurden keine neuen Codes erzeugt."), "error")
     return redirect(url_for("auth.show_account"))

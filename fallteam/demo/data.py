@@ -23,14 +23,14 @@ DEMO_USERS = (
         "Fr. Demir (ASD)",
         "fachkraft@example.org",
         ("fachkraft", "member"),
-        "Demo-Fachkraft-Passwort",
+        "Demo-Ahornblatt-Laterne",
     ),
     DemoUser(
         "mitglied",
         "Hr. Albers (Jugendarbeit)",
         "mitglied@example.org",
         ("member",),
-        "Demo-Mitglied-Passwort",
+        "Demo-Kiesweg-Mondlicht",
         "jugendarbeit",
     ),
     DemoUser(
@@ -38,26 +38,26 @@ DEMO_USERS = (
         "Fr. Okafor (Jobcenter)",
         "gast@example.org",
         ("guest",),
-        "Demo-Gast-Passwort",
+        "Demo-Birkenrinde-Posaune",
         "jobcenter",
     ),
     DemoUser(
-        "dsb", "Hr. Brandt (Datenschutz)", "dsb@example.org", ("dpo",), "Demo-Datenschutz-Passwort"
+        "dsb", "Hr. Brandt (Datenschutz)", "dsb@example.org", ("dpo",), "Demo-Regenjacke-Zimt"
     ),
-    DemoUser("admin", "Fr. Lindner (IT)", "admin@example.org", ("admin",), "Demo-Admin-Passwort"),
+    DemoUser("admin", "Fr. Lindner (IT)", "admin@example.org", ("admin",), "Demo-Holzbrücke-Nebel"),
     DemoUser(
         "yilmaz",
         "Hr. Yilmaz (ASD)",
         "yilmaz@example.org",
         ("fachkraft", "member"),
-        "Demo-Yilmaz-Passwort",
+        "Demo-Schilfrohr-Kompass",
     ),
     DemoUser(
         "schulte",
         "Fr. Schulte (Wirtschaftliche Jugendhilfe)",
         "schulte@example.org",
         ("member",),
-        "Demo-Schulte-Passwort",
+        "Demo-Quittengelee-Segel",
         "wirtschaftliche_jugendhilfe",
     ),
     DemoUser(
@@ -65,7 +65,7 @@ DEMO_USERS = (
         "Fr. Nowak (Pflegekinderdienst)",
         "nowak@example.org",
         ("member",),
-        "Demo-Nowak-Passwort",
+        "Demo-Pfefferminz-Anker",
         "pflegekinderdienst",
     ),
     DemoUser(
@@ -73,7 +73,7 @@ DEMO_USERS = (
         "Hr. Krüger (Eingliederungshilfe)",
         "krueger@example.org",
         ("member",),
-        "Demo-Krueger-Passwort",
+        "Demo-Uhrwerk-Kastanie",
         "eingliederungshilfe",
     ),
 )

@@ -375,7 +375,8 @@ def assign_writer(meeting: Meeting, item: AgendaItem, writer: User | None) -> No
 
 def propose_writers(meeting: Meeting) -> tuple[int, int]:
     """Fill the items without a writer by rotation: among the members marked present (all
-    members while nobody is marked), never the presenter, as even as possible within the
+    members while nobody is marked), never the presenter, the moderator (who keeps the
+    Teamprotokoll) only where nobody else could write, as even as possible within the
     session, whoever wrote fewest protocols in the team's earlier sessions first. Writers
     already assigned count as a turn taken. Returns (items filled, items left without a
     writer because nobody but their presenter is there)."""
@@ -397,6 +398,7 @@ def propose_writers(meeting: Meeting) -> tuple[int, int]:
         [(str(item.id), str(item.presenter_id)) for item in open_items],
         [str(u.id) for u in candidates],
         prior_counts=prior,
+        moderator=str(meeting.moderator_id) if meeting.moderator_id else None,
     )
     filled = 0
     for item in open_items:

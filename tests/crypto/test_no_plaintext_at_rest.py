@@ -50,7 +50,7 @@ def _scenario(app) -> list[str]:
         secrets = [u.totp_secret for u in db.session.scalars(select(User))]
         demo = db.session.scalars(select(User).where(User.username == "fachkraft")).one()
         account = Account(
-            demo.id, demo.username, "Demo-Fachkraft-Passwort", demo.totp_secret, demo.role_names
+            demo.id, demo.username, "Demo-Ahornblatt-Laterne", demo.totp_secret, demo.role_names
         )
     client = app.test_client()
     sign_in(client, app, account)
