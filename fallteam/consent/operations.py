@@ -41,6 +41,8 @@ def document_type(content: bytes) -> str | None:
 
 def check_document(content: bytes) -> str:
     """The document's type, or ``ConsentError`` with a German message."""
+    if not content:
+        raise DocumentError("Die Datei ist leer. Bitte das unterschriebene Dokument hochladen.")
     limit = current_app.config["CONSENT_DOCUMENT_MAX_BYTES"]
     if len(content) > limit:
         size = f"{limit // 1024} KB" if limit < 1024 * 1024 else f"{limit // (1024 * 1024)} MB"

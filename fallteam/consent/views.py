@@ -63,8 +63,9 @@ def _data(case, form: ConsentForm) -> operations.ConsentData:
         valid_until=form.valid_until.data,
         form=form.form.data,
         witness=form.witness.data,
-        document=content or None,
-        document_name=upload.filename if content else None,
+        # an empty file that was chosen is passed on, so the operation refuses it
+        document=content if upload else None,
+        document_name=upload.filename if upload else None,
     )
 
 
