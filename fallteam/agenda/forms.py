@@ -43,7 +43,8 @@ class ItemForm(BaseForm):
     include_resource_map = BooleanField(_l("Ressourcenkarte des Falls zeigen"), default=True)
     pseudonymised_confirmed = BooleanField(
         _l(
-            "Ich bestätige: Gästen, die keine Schweigepflichtsentbindung erfasst, stelle ich "
+            "Ich bestätige: Gästen, die von keiner Schweigepflichtsentbindung erfasst sind, stelle "
+            "ich "
             "den Fall nur pseudonymisiert vor (SGB VIII § 64 Abs. 2a, § 65)."
         )
     )

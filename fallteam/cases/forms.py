@@ -56,7 +56,7 @@ class MemberFields(SubForm):
     address = StringField(_l("Anschrift"), validators=[Optional(), Length(max=300)])
     in_household = BooleanField(_l("lebt im Haushalt"))
     deceased = BooleanField(_l("verstorben"))
-    is_index = BooleanField(_l("Kind, um das es geht"))
+    is_index = BooleanField(_l("Indexkind"))
 
     def is_empty(self) -> bool:
         """Nothing entered in this row."""

@@ -73,10 +73,10 @@ class ConsentForm(BaseForm):
     valid_until = DateField(_l("Gültig bis (leer: bis auf Widerruf)"), validators=[Optional()])
     form = RadioField(_l("Form"), choices=choices_from(FORM_LABELS), default="schriftlich")
     witness = StringField(
-        _l("Zeugin/Zeuge (bei mündlicher Einwilligung)"), validators=[Optional(), Length(max=200)]
+        _l("Zeugin/Zeuge (bei mündlicher Erklärung)"), validators=[Optional(), Length(max=200)]
     )
     document = FileField(_l("Unterschriebenes Dokument (PDF, PNG oder JPEG, höchstens 10 MB)"))
-    submit = SubmitField(_l("Einwilligung speichern"))
+    submit = SubmitField(_l("Schweigepflichtsentbindung speichern"))
 
     def validate_valid_until(self, field) -> None:
         if field.data and self.valid_from.data and field.data < self.valid_from.data:

@@ -51,7 +51,7 @@ class WriterForm(BaseForm):
 
     # Choices are the session's members without the presenter; the operation enforces the
     # rules with German messages, so a forged value gets one too.
-    writer_id = SelectField(_l("Schreibt das Fallprotokoll"), validate_choice=False)
+    writer_id = SelectField(_l("Protokollführung (Fallprotokoll)"), validate_choice=False)
     submit = SubmitField(_l("Zuteilen"))
 
 
