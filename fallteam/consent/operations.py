@@ -78,7 +78,9 @@ def _check(case: Case, data: ConsentData) -> None:
     if not data.recipients:
         raise ConsentError("Bitte mindestens eine Empfängerin oder einen Empfänger angeben.")
     if data.form == "muendlich_zeuge" and not (data.witness or "").strip():
-        raise ConsentError("Bei mündlicher Schweigepflichtsentbindung bitte die Zeugin/den Zeugen angeben.")
+        raise ConsentError(
+            "Bei mündlicher Schweigepflichtsentbindung bitte die Zeugin/den Zeugen angeben."
+        )
 
 
 def _apply(consent: Consent, data: ConsentData) -> None:
@@ -120,7 +122,9 @@ def correct_consent(case: Case, old: Consent, data: ConsentData, *, actor: User)
     Without a new upload the signed document of the old version is carried over.
     """
     if old.revoked_dt is not None:
-        raise ConsentError("Eine widerrufene Schweigepflichtsentbindung kann nicht korrigiert werden.")
+        raise ConsentError(
+            "Eine widerrufene Schweigepflichtsentbindung kann nicht korrigiert werden."
+        )
     _check(case, data)
     consent = Consent(case_id=case.id, recorded_by_id=actor.id, supersedes_id=old.id)
     if data.document is None and old.document is not None:

@@ -149,7 +149,10 @@ def revoke_consent(consent_id: uuid.UUID):
         except operations.ConsentError as exc:
             form.form_errors.append(str(exc))
         else:
-            flash(_("Widerruf erfasst; die Schweigepflichtsentbindung gilt ab sofort nicht mehr."), "success")
+            flash(
+                _("Widerruf erfasst; die Schweigepflichtsentbindung gilt ab sofort nicht mehr."),
+                "success",
+            )
             return redirect(url_for("cases.show_case", case_id=case.id) + "#einwilligungen")
     return render_template("consent/revoke.html", case=case, consent=consent, form=form)
 

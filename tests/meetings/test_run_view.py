@@ -257,7 +257,8 @@ def test_the_moderator_assigns_and_clears_a_writer(app, session_sample):
     assert item(app, s.item_ids[0]).writer_id == s.colleague.id
     assign(client, s, s.item_ids[0], None)
     assert item(app, s.item_ids[0]).writer_id is None
-    assert len(audit_events(app, s.moderator.id, "update", purpose="Protokollführung zugeteilt")) == 2
+    assigned = audit_events(app, s.moderator.id, "update", purpose="Protokollführung zugeteilt")
+    assert len(assigned) == 2
 
 
 def test_the_presenter_never_writes_the_protocol_of_her_case(app, session_sample):
