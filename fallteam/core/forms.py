@@ -52,7 +52,11 @@ INVISIBLE = _l(
     "Der Text enthält unsichtbare Zeichen (z. B. Leerzeichen ohne Breite oder weiche "
     "Trennstriche), oft aus kopiertem Text. Bitte geben Sie ihn neu ein."
 )
-DATE_RANGE = _l("Bitte ein Datum zwischen dem %(earliest)s und dem %(latest)s angeben.")
+DATE_RANGE = _l(
+    "Bitte ein Datum zwischen dem %(earliest)s und dem %(latest)s angeben.",
+    earliest=f"{EARLIEST_DATE:%d.%m.%Y}",
+    latest=f"{LATEST_DATE:%d.%m.%Y}",
+)
 
 
 def choices_from(mapping: Mapping) -> list[SelectChoice]:
@@ -77,13 +81,7 @@ def input_errors(field: Field) -> list[str]:
     if _is_date(field) and field.data is not None:
         day = field.data.date() if isinstance(field.data, datetime) else field.data
         if not EARLIEST_DATE <= day <= LATEST_DATE:
-            return [
-                str(DATE_RANGE)
-                % {
-                    "earliest": f"{EARLIEST_DATE:%d.%m.%Y}",
-                    "latest": f"{LATEST_DATE:%d.%m.%Y}",
-                }
-            ]
+            return [str(DATE_RANGE)]
     return []
 
 
