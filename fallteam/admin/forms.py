@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectMultipleField, StringField, SubmitField, widgets
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
 from fallteam import access
+from fallteam.core.forms import BaseForm
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
@@ -19,7 +19,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     """Name, address and roles of an account."""
 
     display_name = StringField(_l("Name"), validators=[DataRequired(_REQUIRED), Length(max=200)])

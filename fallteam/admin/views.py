@@ -103,7 +103,7 @@ def reset_second_factor(user_id: uuid.UUID):
     return _account_action(
         user_id,
         operations.reset_second_factor,
-        _("Zweiter Faktor zurückgesetzt; er wird bei der nächsten Anmeldung neu eingerichtet."),
+        _("Zweiter Faktor zurückgesetzt; er wird beim nächsten Einloggen neu eingerichtet."),
     )
 
 

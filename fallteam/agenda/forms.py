@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -19,13 +18,13 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from fallteam.agenda.models import METHOD_LABELS
 from fallteam.agenda.operations import MAX_ITEM_MINUTES
 from fallteam.auth.models import INSTITUTIONS
-from fallteam.core.forms import choices_from
+from fallteam.core.forms import BaseForm, choices_from
 
 _REQUIRED = _l("Bitte ausfüllen.")
 _MINUTES = _l("Bitte eine Dauer zwischen 5 und 180 Minuten angeben.")
 
 
-class ItemForm(FlaskForm):
+class ItemForm(BaseForm):
     """What the presenter says about the TOP."""
 
     method = SelectField(_l("Methode"), choices=choices_from(METHOD_LABELS))
@@ -44,7 +43,8 @@ class ItemForm(FlaskForm):
     include_resource_map = BooleanField(_l("Ressourcenkarte des Falls zeigen"), default=True)
     pseudonymised_confirmed = BooleanField(
         _l(
-            "Ich bestätige: Gästen, die keine Schweigepflichtsentbindung erfasst, stelle ich "
+            "Ich bestätige: Gästen, die von keiner Schweigepflichtsentbindung erfasst sind, stelle "
+            "ich "
             "den Fall nur pseudonymisiert vor (SGB VIII § 64 Abs. 2a, § 65)."
         )
     )
@@ -60,7 +60,7 @@ class RegistrationForm(ItemForm):
     submit = SubmitField(_l("Fall anmelden"))
 
 
-class LateItemForm(FlaskForm):
+class LateItemForm(BaseForm):
     """The moderator adds a case after the deadline (the presenter completes it)."""
 
     pseudonym = StringField(
@@ -80,14 +80,14 @@ class LateItemForm(FlaskForm):
     submit = SubmitField(_l("Fall nachmelden"))
 
 
-class GuestForm(FlaskForm):
+class GuestForm(BaseForm):
     """Invite a person with an account to one item."""
 
     user = SelectField(_l("Person"), validators=[DataRequired(_l("Bitte eine Person wählen."))])
     submit = SubmitField(_l("Einladen"))
 
 
-class OutsideGuestForm(FlaskForm):
+class OutsideGuestForm(BaseForm):
     """Invite an outside person: they get a guest account for this item."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_REQUIRED), Length(max=200)])
@@ -103,7 +103,7 @@ class OutsideGuestForm(FlaskForm):
     submit = SubmitField(_l("Gastzugang anlegen und einladen"))
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(BaseForm):
     """Attach a further document (PDF or image)."""
 
     document = FileField(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from fallteam.core.forms import BaseForm
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
 
-class SignInForm(FlaskForm):
+class SignInForm(BaseForm):
     """First step: name and password."""
 
     username = StringField(
@@ -26,7 +27,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField(_l("Weiter"))
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(BaseForm):
     """Second step: the six-digit code from the authenticator app."""
 
     code = StringField(
@@ -44,7 +45,7 @@ class SecondFactorForm(FlaskForm):
     submit = SubmitField(_l("Anmelden"))
 
 
-class RecoveryCodeForm(FlaskForm):
+class RecoveryCodeForm(BaseForm):
     """Second step without the phone: one recovery code."""
 
     code = StringField(
@@ -55,7 +56,7 @@ class RecoveryCodeForm(FlaskForm):
     submit = SubmitField(_l("Anmelden"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     """Replace the own password."""
 
     current_password = PasswordField(
@@ -79,7 +80,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Passwort ändern"))
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(BaseForm):
     """Confirm a sensitive action with the current password."""
 
     password = PasswordField(

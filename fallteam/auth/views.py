@@ -37,7 +37,7 @@ def _pending_or_restart():
     """The user halfway through signing in; ``None`` (with a note why) sends them back."""
     user = auth_session.pending_user()
     if user is None and not current_user.is_authenticated:
-        flash(_("Die Anmeldung ist abgelaufen. Bitte beginnen Sie erneut."), "info")
+        flash(_("Das Einloggen hat zu lange gedauert. Bitte beginnen Sie erneut."), "info")
     return user
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     SelectField,
     StringField,
@@ -29,7 +27,7 @@ from fallteam.cases.models import (
     ParticipantKind,
 )
 from fallteam.cases.operations import MemberData
-from fallteam.core.forms import choices_from
+from fallteam.core.forms import BaseForm, SubForm, choices_from
 
 _REQUIRED = _l("Bitte ausfüllen.")
 SEX_CHOICES = {"f": _l("weiblich"), "m": _l("männlich"), "d": _l("divers"), "u": _l("unbekannt")}
@@ -41,7 +39,7 @@ def not_in_future(form, field) -> None:
         raise ValidationError(_l("Das Datum liegt in der Zukunft."))
 
 
-class MemberFields(Form):
+class MemberFields(SubForm):
     """One family member (a sub-form: the outer form carries the CSRF token)."""
 
     role = SelectField(
@@ -58,7 +56,7 @@ class MemberFields(Form):
     address = StringField(_l("Anschrift"), validators=[Optional(), Length(max=300)])
     in_household = BooleanField(_l("lebt im Haushalt"))
     deceased = BooleanField(_l("verstorben"))
-    is_index = BooleanField(_l("Kind, um das es geht"))
+    is_index = BooleanField(_l("Indexkind"))
 
     def is_empty(self) -> bool:
         """Nothing entered in this row."""
@@ -91,7 +89,7 @@ class MemberFields(Form):
             raise ValidationError(_l("Bitte die Rolle in der Familie wählen."))
 
 
-class CaseFrameFields(FlaskForm):
+class CaseFrameFields(BaseForm):
     """Category, § 8a flag and file number."""
 
     category = SelectField(
@@ -127,7 +125,7 @@ class EditCaseForm(CaseFrameFields):
     submit = SubmitField(_l("Speichern"))
 
 
-class BackgroundForm(FlaskForm):
+class BackgroundForm(BaseForm):
     """The background, checked by the re-identification guard before the team sees it."""
 
     background = TextAreaField(
@@ -141,14 +139,14 @@ class BackgroundForm(FlaskForm):
     submit = SubmitField(_l("Hintergrund speichern"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(BaseForm):
     """Add or edit one family member."""
 
     member = FormField(MemberFields)
     submit = SubmitField(_l("Speichern"))
 
 
-class RelationForm(FlaskForm):
+class RelationForm(BaseForm):
     """A genogram line."""
 
     a = SelectField(_l("Person"), validators=[DataRequired(_REQUIRED)])
@@ -157,7 +155,7 @@ class RelationForm(FlaskForm):
     submit = SubmitField(_l("Beziehung eintragen"))
 
 
-class ResourceForm(FlaskForm):
+class ResourceForm(BaseForm):
     """A resource map entry."""
 
     label = StringField(_l("Wer oder was"), validators=[DataRequired(_REQUIRED), Length(max=200)])
@@ -166,7 +164,7 @@ class ResourceForm(FlaskForm):
     submit = SubmitField(_l("Eintragen"))
 
 
-class TransferForm(FlaskForm):
+class TransferForm(BaseForm):
     """Hand the Fallführung to another Fachkraft."""
 
     new_manager = SelectField(
@@ -175,7 +173,7 @@ class TransferForm(FlaskForm):
     submit = SubmitField(_l("Fallführung übertragen"))
 
 
-class ParticipantForm(FlaskForm):
+class ParticipantForm(BaseForm):
     """Let a team member or guest see the pseudonymised presentation for a while."""
 
     user = SelectField(_l("Person"), validators=[DataRequired(_REQUIRED)])

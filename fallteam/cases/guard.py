@@ -6,9 +6,14 @@ it with the case's decrypted identity data and returns every place that reveals 
 date or a street, with the role label to write instead. The guard only finds; what happens to
 a hit (warning, confirmation) is the caller's decision.
 
-All searching happens on a *folded* copy of the text: case-folded, umlauts spelt out (ä → ae,
-ß → ss), other accents dropped. That makes "Müller", "Mueller", "MÜLLER" and a decomposed
-"Mu\u0308ller" the same word; every match is mapped back to offsets in the text as written.
+All searching happens on a *folded* copy of the text: invisible characters (zero-width space,
+soft hyphen, joiners) removed, compatibility forms normalised (NFKC: fullwidth and mathematical
+letters, fullwidth digits), letters of other scripts that look like Latin letters replaced by
+them (the confusables skeleton of Unicode TR 39, from ``confusable-homoglyphs``: Cyrillic "а",
+Greek "Ι"), case-folded, umlauts spelt out (ä → ae, ß → ss), other accents dropped. That makes
+"Müller", "Mueller", "MÜLLER", a decomposed "Mu\u0308ller", "Mü\u200bller", "Ｍüller" and
+"Мüller" (Cyrillic М) the same word; every match is mapped back to offsets in the text as
+written. Names are also found spelt out letter by letter ("M ü l l e r", "S.a.b.i.n.e").
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+from confusable_homoglyphs.confusables import confusables_data
+
+from fallteam.core.text import is_invisible
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,46 @@ _PARTICLES = frozenset(
 # What may follow a name that stands as a whole word: genitive "Bens", "Ben's", "Max'".
 _GENITIVE = re.compile(rf"(?:s|['’]s?)?{_WORD_END}")
 
+# What may stand between the letters of a name spelt out letter by letter: "H o l l e r", "H.o.l",
+# "H-o-l", "H . o"; at most three such characters between two letters.
+_SPACER = r"[\s.\-_*·+/|]"
+_SPACERS = rf"{_SPACER}{{1,3}}"
+# A letter standing alone (not part of a word), as the letters of a spelt-out name do.
+_LONE_LETTER = rf"(?<!{_LETTER}){_LETTER}"
+# A spelt-out name is the whole spelt-out run: no lone letter before or after it ("a b e n d s"
+# holds no "B e n"); Python's look-behind needs fixed widths, hence one per spacer count.
+_SPACED_START = _WORD_START + "".join(rf"(?<!{_LONE_LETTER}{_SPACER * n})" for n in range(1, 4))
+# After it, at most a spelt-out genitive "s" (not part of the hit), then no further lone letter.
+_SPACED_END = rf"(?=(?:{_SPACERS}s)?(?!{_LETTER})(?!{_SPACERS}{_LETTER}(?!{_LETTER})))"
+
+
+def _skeleton_map() -> dict[str, str]:
+    """Letter of another script -> the Latin letter it looks like (Cyrillic "а" -> "a").
+
+    Only letters that are neither ASCII nor accented Latin letters are mapped: accents are
+    dropped by folding anyway, and "ä" must stay "ae". Digits are never mapped, so dates stay
+    dates.
+    """
+    mapping = {}
+    for char, glyphs in confusables_data.items():
+        if len(char) != 1 or char.isascii() or not unicodedata.category(char).startswith("L"):
+            continue
+        if unicodedata.normalize("NFD", char)[0].isascii():
+            continue
+        latin = [g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()]
+        latin = [c for c in latin if c.isalpha()]
+        if not latin:
+            continue
+        # The table maps capital I and small l alike to "l" (they look the same in most fonts);
+        # a capital (Greek "Ι") reads as "I".
+        if latin[0] == "l" and char.isupper():
+            latin[0] = "I"
+        mapping[char] = latin[0]
+    return mapping
+
+
+_SKELETON = _skeleton_map()
+
 # German month names and abbreviations, folded (März → maerz); longest first per month.
 _MONTHS = (
     "januar|jaenner|jan",
@@ -100,14 +149,26 @@ class _Folded:
         return self.starts[start], self.ends[end - 1]
 
 
+def _plain(char: str) -> str:
+    """One character without compatibility form or look-alike script: "Ｂ", "𝐁", "В" -> "b"."""
+    plain = []
+    for compatible in unicodedata.normalize("NFKC", char):
+        latin = _SKELETON.get(compatible) or _SKELETON.get(compatible.casefold(), compatible)
+        plain.append(latin.casefold())
+    return "".join(plain)
+
+
 def _fold(text: str) -> _Folded:
-    """Case-fold, spell out umlauts and drop other accents, keeping a map to the original."""
+    """Drop invisible characters, normalise look-alikes, case-fold, spell out umlauts and drop
+    other accents, keeping a map to the original."""
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     for index, char in enumerate(text):
+        if is_invisible(char):
+            continue  # "Brand\u200bhorst" is "Brandhorst"; a hit spans the character
         # Decomposing each character separately handles NFC and NFD input alike.
-        for part in unicodedata.normalize("NFD", char.casefold()):
+        for part in unicodedata.normalize("NFD", _plain(char)):
             if unicodedata.combining(part):
                 if part == "\u0308" and chars and chars[-1] in "aou":
                     part = "e"  # ü → ue, so "Müller" and "Mueller" meet
@@ -133,6 +194,17 @@ def _name_variants(name: str | None) -> set[str]:
     return {v for v in variants if _letters(v) >= _MIN_NAME and _fold(v).text not in _PARTICLES}
 
 
+def _spaced_pattern(name: str) -> re.Pattern[str]:
+    """The name spelt out letter by letter: "B r a n d h o r s t", "S.a.b.i.n.e"."""
+    letters = []
+    for char in unicodedata.normalize("NFC", name):
+        folded = _fold(char).text
+        if folded.isalpha():
+            # "ü" folds to "ue": spelt out as "ü" or as "u e"
+            letters.append(f"(?:{_SPACERS})?".join(re.escape(c) for c in folded))
+    return re.compile(_SPACED_START + _SPACERS.join(letters) + _SPACED_END)
+
+
 def _name_spans(folded: _Folded, text: str, name: str) -> Iterator[tuple[int, int]]:
     parts = [re.escape(part) for part in re.split(r"[-\s]+", _fold(name).text) if part]
     # Parts of a double name may be written with hyphen, space or nothing between them.
@@ -145,6 +217,8 @@ def _name_spans(folded: _Folded, text: str, name: str) -> Iterator[tuple[int, in
         # a capital: "Brandhorstfamilie", "BRANDHORSTS", but not "kleine" for a Frau Klein.
         if whole_word or (long_name and text[start].isupper()):
             yield start, end
+    for match in _spaced_pattern(name).finditer(folded.text):
+        yield folded.span(match.start(), match.end())
 
 
 def _date_pattern(date: datetime.date) -> re.Pattern[str]:

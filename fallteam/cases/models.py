@@ -29,8 +29,8 @@ class CaseCategory(enum.StrEnum):
 
 CATEGORY_LABELS = {
     CaseCategory.HZE: "Hilfen zur Erziehung",
-    CaseCategory.SGB2: "SGB II mit belasteten Kindern/Jugendlichen",
-    CaseCategory.EINGLIEDERUNG: "Eingliederungshilfe (SGB VIII/XII)",
+    CaseCategory.SGB2: "SGB II – Belastungsfaktoren vermutet",
+    CaseCategory.EINGLIEDERUNG: "Eingliederungshilfe (§ 35a SGB VIII / SGB IX)",
     CaseCategory.VORMUNDSCHAFT: "Vormundschaft/Pflegschaft",
     CaseCategory.SONSTIGE: "Sonstiger Fall",
 }

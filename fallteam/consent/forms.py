@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -27,7 +26,7 @@ from fallteam.consent.models import (
     FORM_LABELS,
     PURPOSE_LABELS,
 )
-from fallteam.core.forms import choices_from
+from fallteam.core.forms import BaseForm, choices_from
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
@@ -42,7 +41,7 @@ class CheckboxesField(SelectMultipleField):
 PARTICIPANT_KINDS = {"member": "alle Fallteam-Mitglieder", "guest": "alle fallbezogenen Gäste"}
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(BaseForm):
     """Who released whom to whom, for which purpose and data, from when until when."""
 
     grantor = SelectField(
@@ -74,10 +73,10 @@ class ConsentForm(FlaskForm):
     valid_until = DateField(_l("Gültig bis (leer: bis auf Widerruf)"), validators=[Optional()])
     form = RadioField(_l("Form"), choices=choices_from(FORM_LABELS), default="schriftlich")
     witness = StringField(
-        _l("Zeugin/Zeuge (bei mündlicher Einwilligung)"), validators=[Optional(), Length(max=200)]
+        _l("Zeugin/Zeuge (bei mündlicher Erklärung)"), validators=[Optional(), Length(max=200)]
     )
     document = FileField(_l("Unterschriebenes Dokument (PDF, PNG oder JPEG, höchstens 10 MB)"))
-    submit = SubmitField(_l("Einwilligung speichern"))
+    submit = SubmitField(_l("Schweigepflichtsentbindung speichern"))
 
     def validate_valid_until(self, field) -> None:
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
@@ -98,7 +97,7 @@ class ConsentForm(FlaskForm):
             )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(BaseForm):
     """A Widerruf: effective immediately."""
 
     revoked_on = DateField(

@@ -41,6 +41,8 @@ def document_type(content: bytes) -> str | None:
 
 def check_document(content: bytes) -> str:
     """The document's type, or ``ConsentError`` with a German message."""
+    if not content:
+        raise DocumentError("Die Datei ist leer. Bitte das unterschriebene Dokument hochladen.")
     limit = current_app.config["CONSENT_DOCUMENT_MAX_BYTES"]
     if len(content) > limit:
         size = f"{limit // 1024} KB" if limit < 1024 * 1024 else f"{limit // (1024 * 1024)} MB"
@@ -76,7 +78,9 @@ def _check(case: Case, data: ConsentData) -> None:
     if not data.recipients:
         raise ConsentError("Bitte mindestens eine Empfängerin oder einen Empfänger angeben.")
     if data.form == "muendlich_zeuge" and not (data.witness or "").strip():
-        raise ConsentError("Bei mündlicher Einwilligung bitte die Zeugin/den Zeugen angeben.")
+        raise ConsentError(
+            "Bei mündlicher Schweigepflichtsentbindung bitte die Zeugin/den Zeugen angeben."
+        )
 
 
 def _apply(consent: Consent, data: ConsentData) -> None:
@@ -118,7 +122,9 @@ def correct_consent(case: Case, old: Consent, data: ConsentData, *, actor: User)
     Without a new upload the signed document of the old version is carried over.
     """
     if old.revoked_dt is not None:
-        raise ConsentError("Eine widerrufene Einwilligung kann nicht korrigiert werden.")
+        raise ConsentError(
+            "Eine widerrufene Schweigepflichtsentbindung kann nicht korrigiert werden."
+        )
     _check(case, data)
     consent = Consent(case_id=case.id, recorded_by_id=actor.id, supersedes_id=old.id)
     if data.document is None and old.document is not None:
@@ -147,7 +153,7 @@ def revoke_consent(
 ) -> None:
     """Record a Widerruf: the consent releases nothing from this moment on."""
     if consent.revoked_dt is not None:
-        raise ConsentError("Diese Einwilligung ist bereits widerrufen.")
+        raise ConsentError("Diese Schweigepflichtsentbindung ist bereits widerrufen.")
     if revoked_on > utcnow().date():
         raise ConsentError("Ein Widerruf kann nicht in der Zukunft liegen.")
     consent.revoked_dt = utcnow()

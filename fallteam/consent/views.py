@@ -63,8 +63,9 @@ def _data(case, form: ConsentForm) -> operations.ConsentData:
         valid_until=form.valid_until.data,
         form=form.form.data,
         witness=form.witness.data,
-        document=content or None,
-        document_name=upload.filename if content else None,
+        # an empty file that was chosen is passed on, so the operation refuses it
+        document=content if upload else None,
+        document_name=upload.filename if upload else None,
     )
 
 
@@ -87,7 +88,7 @@ def record_consent(case_id: uuid.UUID):
     if form.validate_on_submit() and _save(
         case, form, lambda data: operations.record_consent(case, data, actor=current_user)
     ):
-        flash(_("Einwilligung gespeichert."), "success")
+        flash(_("Schweigepflichtsentbindung gespeichert."), "success")
         return redirect(url_for("cases.show_case", case_id=case.id) + "#einwilligungen")
     return render_template("consent/form.html", case=case, form=form, consent=None)
 
@@ -148,7 +149,10 @@ def revoke_consent(consent_id: uuid.UUID):
         except operations.ConsentError as exc:
             form.form_errors.append(str(exc))
         else:
-            flash(_("Widerruf erfasst; die Einwilligung gilt ab sofort nicht mehr."), "success")
+            flash(
+                _("Widerruf erfasst; die Schweigepflichtsentbindung gilt ab sofort nicht mehr."),
+                "success",
+            )
             return redirect(url_for("cases.show_case", case_id=case.id) + "#einwilligungen")
     return render_template("consent/revoke.html", case=case, consent=consent, form=form)
 

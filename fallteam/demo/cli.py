@@ -39,7 +39,10 @@ def load_demo() -> None:
         team = load_demo_team()
     click.echo(f"Demo-Daten: {len(created)} Konten neu angelegt.")
     if case is not None:
-        click.echo(f"Demo-Fall {case.pseudonym} mit Genogramm und zwei Einwilligungen angelegt.")
+        click.echo(
+            f"Demo-Fall {case.pseudonym} mit Genogramm und zwei "
+            "Schweigepflichtsentbindungen angelegt."
+        )
     if team is not None:
         click.echo(
             f"{team.name}: sechs ständige Mitglieder, Moderationsplan für sechs Monate "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField
 
+from fallteam.core.forms import BaseForm
 
-class LanguageForm(FlaskForm):
+
+class LanguageForm(BaseForm):
     """Choose the interface language (German or English)."""
 
     language = SelectField(_l("Sprache"), choices=[])

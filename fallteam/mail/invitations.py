@@ -114,7 +114,7 @@ def _body(user: User, *paragraphs: str | None, link: str | None = None) -> str:
         parts.append(_("In Fallteam: %(link)s", link=link))
     footer = _(
         "Diese Nachricht wurde von Fallteam automatisch erzeugt. Sie enthält bewusst keine "
-        "Falldaten; Tagesordnung und Unterlagen sehen Sie nur nach der Anmeldung in Fallteam."
+        "Falldaten; Tagesordnung und Unterlagen sehen Sie nur nach dem Einloggen in Fallteam."
     )
     parts += [_("Mit freundlichen Grüßen\nFallteam"), "-- \n" + footer]
     return "\n\n".join(parts) + "\n"

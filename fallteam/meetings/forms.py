@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from fallteam.core.forms import choices_from
+from fallteam.core.forms import BaseForm, choices_from
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
@@ -26,14 +25,14 @@ CLOCK_ACTIONS = {"start": _l("Uhr starten"), "stop": _l("Uhr anhalten")}
 PRESENCE = {"1": _l("anwesend"), "0": _l("abwesend")}
 
 
-class OrderForm(FlaskForm):
+class OrderForm(BaseForm):
     """The agenda's new order: every item id once (the operation checks the set)."""
 
     # The choices are the item ids; the operation gives the German message for a wrong set.
     order = SelectMultipleField(validate_choice=False)
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(BaseForm):
     """Present or absent: a team member, or a guest for their item (``item_id``)."""
 
     user_id = HiddenField(validators=[DataRequired(_REQUIRED)])
@@ -41,22 +40,22 @@ class AttendanceForm(FlaskForm):
     item_id = HiddenField(validators=[Optional()])
 
 
-class ClockForm(FlaskForm):
+class ClockForm(BaseForm):
     """Start or stop an item's clock."""
 
     action = SelectField(choices=choices_from(CLOCK_ACTIONS), validators=[InputRequired()])
 
 
-class WriterForm(FlaskForm):
+class WriterForm(BaseForm):
     """Who writes the item's case protocol (empty: nobody yet)."""
 
     # Choices are the session's members without the presenter; the operation enforces the
     # rules with German messages, so a forged value gets one too.
-    writer_id = SelectField(_l("Schreibt das Fallprotokoll"), validate_choice=False)
+    writer_id = SelectField(_l("Protokollführung (Fallprotokoll)"), validate_choice=False)
     submit = SubmitField(_l("Zuteilen"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BaseForm):
     """Cancel a session, with a reason."""
 
     reason = TextAreaField(
@@ -65,7 +64,7 @@ class CancelForm(FlaskForm):
     submit = SubmitField(_l("Sitzung absagen"))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(BaseForm):
     """Move a session to another day and time (Europe/Berlin), with a reason."""
 
     day = DateField(_l("Neues Datum"), validators=[DataRequired(_REQUIRED)])

@@ -368,7 +368,7 @@ def assign_writer(meeting: Meeting, item: AgendaItem, writer: User | None) -> No
     record(
         AuditAction.UPDATE,
         item,
-        purpose="Schreibende zugeteilt",
+        purpose="Protokollführung zugeteilt",
         details={"writer": str(writer.id) if writer is not None else None},
     )
 
@@ -410,7 +410,7 @@ def propose_writers(meeting: Meeting) -> tuple[int, int]:
     record(
         AuditAction.UPDATE,
         meeting,
-        purpose="Schreibende vorgeschlagen",
+        purpose="Protokollführung vorgeschlagen",
         details={"filled": filled, "candidates": len(candidates)},
     )
     return filled, len(open_items) - filled

@@ -274,7 +274,7 @@ def assign_writer(meeting_id: uuid.UUID, item_id: uuid.UUID):
         operations.assign_writer(meeting, item, writer)
     except operations.MeetingError as exc:
         return _back(meeting, anchor, exc)
-    flash(_("Schreibende gespeichert."), "success")
+    flash(_("Protokollführung gespeichert."), "success")
     return _back(meeting, anchor)
 
 
@@ -286,12 +286,12 @@ def propose_writers(meeting_id: uuid.UUID):
         filled, left = operations.propose_writers(meeting)
     except operations.MeetingError as exc:
         return _back(meeting, "#tagesordnung", exc)
-    flash(_("Schreibende für %(n)d Tagesordnungspunkte vorgeschlagen.", n=filled), "success")
+    flash(_("Protokollführung für %(n)d Tagesordnungspunkte vorgeschlagen.", n=filled), "success")
     if left:
         flash(
             _(
                 "Für %(n)d Tagesordnungspunkte ist außer der vorstellenden Fachkraft niemand "
-                "da, der schreiben kann.",
+                "da, das die Protokollführung übernehmen kann.",
                 n=left,
             ),
             "error",

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from fallteam.core.forms import choices_from
+from fallteam.core.forms import BaseForm, choices_from
 from fallteam.teams.models import MEMBER_KIND_LABELS, RHYTHM_LABELS, WEEKDAYS
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
 
-class TeamForm(FlaskForm):
+class TeamForm(BaseForm):
     """Name, place and rhythm of a Fallteam."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_REQUIRED), Length(max=120)])
@@ -40,7 +39,7 @@ class TeamForm(FlaskForm):
     submit = SubmitField(_l("Fallteam anlegen"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(BaseForm):
     """Add a member."""
 
     user = SelectField(_l("Person"), validators=[DataRequired(_REQUIRED)])
@@ -49,7 +48,7 @@ class MemberForm(FlaskForm):
     submit = SubmitField(_l("Aufnehmen"))
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(BaseForm):
     """Note an absence of a member."""
 
     user = SelectField(_l("Person"), validators=[DataRequired(_REQUIRED)])

@@ -145,7 +145,7 @@ def fill_in_case(page, case: RegisteredCase) -> None:
 def record_consent(page, case: RegisteredCase, tmp_path) -> None:
     """The mother releases her family's identity to all team members, signed PDF attached."""
     page.get_by_role("link", name="Zur Fallansicht").click()
-    page.get_by_role("link", name="Einwilligung erfassen").click()
+    page.get_by_role("link", name="Schweigepflichtsentbindung erfassen").click()
     expect(page).to_have_url(re.compile(rf"/faelle/{case.id}/einwilligungen/neu$"))
     mother = case.family[0]
     page.locator("#grantor").select_option(label=f"Mutter: {mother.first_name} {mother.last_name}")
@@ -155,10 +155,10 @@ def record_consent(page, case: RegisteredCase, tmp_path) -> None:
     document = tmp_path / "entbindung.pdf"
     document.write_bytes(PDF)
     page.locator("input[type=file][name=document]").set_input_files(document)
-    page.get_by_role("button", name="Einwilligung speichern").click()
+    page.get_by_role("button", name="Schweigepflichtsentbindung speichern").click()
 
     expect(page).to_have_url(re.compile(rf"/faelle/{case.id}#einwilligungen$"))
-    expect(page.get_by_role("status")).to_contain_text("Einwilligung gespeichert.")
+    expect(page.get_by_role("status")).to_contain_text("Schweigepflichtsentbindung gespeichert.")
     row = page.get_by_test_id("consents").locator("tbody tr")
     expect(row).to_have_count(1)
     expect(row.locator("td").nth(0)).to_have_text("in Kraft")

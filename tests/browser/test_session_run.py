@@ -239,8 +239,8 @@ def test_the_moderator_orders_the_agenda_and_runs_the_session(
     expect(row.locator("td").nth(1)).to_have_text("anwesend")
     expect(row.get_by_role("button", name="anwesend")).to_have_attribute("aria-pressed", "true")
 
-    page.get_by_role("button", name="Schreibende vorschlagen").click()
-    expect(page.get_by_role("status")).to_contain_text("Schreibende für 3 Tagesordnungspunkte")
+    page.get_by_role("button", name="Protokollführung vorschlagen").click()
+    expect(page.get_by_role("status")).to_contain_text("Protokollführung für 3 Tagesordnungspunkte")
 
     first = page.locator(f"#top-{scene.item_ids[0]}")
     page.get_by_role("button", name=f"Uhr für {a} starten").click()

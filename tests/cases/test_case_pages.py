@@ -207,6 +207,36 @@ def test_a_consent_with_a_wrong_upload_or_dates_is_refused_on_the_form(app, sign
     assert len(stored) == 1
 
 
+def test_an_empty_consent_document_is_refused_and_the_input_kept(app, signed_in, create_case):
+    client, owner = signed_in(["fachkraft"])
+    case = create_case(owner)
+    page = client.post(
+        f"/faelle/{case.id}/einwilligungen/neu",
+        data={
+            "grantor": str(case.member_ids[0]),
+            "grantor_capacity": "sorgeberechtigt",
+            "recipient_kinds": ["member"],
+            "purposes": ["fallberatung"],
+            "data_categories": ["identity"],
+            "valid_from": "2026-01-01",
+            "valid_until": "2027-06-30",
+            "form": "schriftlich",
+            "csrf_token": csrf_token(client),
+            "document": (io.BytesIO(b""), "entbindung.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Die Datei ist leer." in text
+    assert 'value="2027-06-30"' in text  # what was typed is still there
+    with app.app_context():
+        from fallteam.consent.models import Consent
+
+        stored = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
+    assert stored == []
+
+
 def test_only_the_owner_downloads_the_signed_document(app, signed_in, create_account, create_case):
     owner, owner_account = signed_in(["fachkraft"])
     guest, guest_account = signed_in(["guest"])

@@ -142,6 +142,51 @@ RULES = [
     ("Str. stored, Str written without dot", "Hauptstr 5", {(STREET, "Hauptstr 5")}),
     ("part of a street name is no street", "Ahorn, Marktplatz und Karl Marx", set()),
     ("a longer word beginning like the street is no street", "Hauptstrassenfest", set()),
+    # --- attacks: invisible characters, look-alikes, spaced-out letters ---
+    (
+        "a zero-width space inside a name does not hide it",
+        "Frau Brand\u200bhorst",
+        {(NAME, "Brand\u200bhorst")},
+    ),
+    ("a soft hyphen inside a name does not hide it", "Sa\u00adbine", {(NAME, "Sa\u00adbine")}),
+    (
+        "a word joiner inside a short name does not hide it",
+        "B\u2060en kam",
+        {(NAME, "B\u2060en")},
+    ),
+    (
+        "a name in fullwidth letters is flagged",
+        "Ｂｒａｎｄｈｏｒｓｔ",
+        {(NAME, "Ｂｒａｎｄｈｏｒｓｔ")},
+    ),
+    ("a name in mathematical letters is flagged", "𝐒𝐚𝐛𝐢𝐧𝐞", {(NAME, "𝐒𝐚𝐛𝐢𝐧𝐞")}),
+    (
+        "a name with Cyrillic look-alike letters is flagged",
+        "Frau Brаndhоrst",  # Cyrillic а and о
+        {(NAME, "Brаndhоrst")},
+    ),
+    ("a short name written in Cyrillic capitals is flagged", "ВЕN", {(NAME, "ВЕN")}),
+    ("a Greek look-alike letter does not hide a name", "Ιnes", {(NAME, "Ιnes")}),
+    (
+        "a name with spaced-out letters is flagged",
+        "Familie B r a n d h o r s t",
+        {(NAME, "B r a n d h o r s t")},
+    ),
+    ("a short name spaced out is flagged", "B e n kommt", {(NAME, "B e n")}),
+    ("a name spelt with dots between letters is flagged", "S.a.b.i.n.e", {(NAME, "S.a.b.i.n.e")}),
+    ("an umlaut name spaced out is flagged", "M ü l l e r", {(NAME, "M ü l l e r")}),
+    (
+        "a spaced name with a zero-width joiner is flagged",
+        "K r\u200d a f t",
+        {(NAME, "K r\u200d a f t")},
+    ),
+    (
+        "a birth date in fullwidth digits is flagged",
+        "geb. ３.４.２０１９",
+        {(BIRTH, "３.４.２０１９")},
+    ),
+    ("spaced letters inside a longer spaced word are no name", "a b e n d s", set()),
+    ("an abbreviation with spaced letters is no name", "z. B. e. V. u. a.", set()),
     # --- everything at once ---
     (
         "all kinds in one text",

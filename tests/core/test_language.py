@@ -38,5 +38,5 @@ def test_dates_are_shown_in_berlin_time(app, signed_in):
     before = berlin_hour()
     client, _ = signed_in(["member"])
     page = client.get("/konto").get_data(as_text=True)
-    assert "Letzte Anmeldung" in page
+    assert "Zuletzt eingeloggt" in page
     assert before in page or berlin_hour() in page

@@ -1,6 +1,6 @@
 """The agenda of a session as each participant may see it: the team sees every item, a guest
 only their own item and only inside their window, a presenter their own; the moderator also
-sees time, unfinished registrations, the invitation and the slot for due Wiedervorlagen.
+sees time, unfinished registrations and the invitation.
 Every case shown leaves a read in the audit log; refusals leave a refusal."""
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def test_a_team_member_sees_every_item_in_order_with_its_question(app, session_s
     for item_id in s.item_ids:
         assert f'href="/tagesordnung/{item_id}"' in html
     # what only the moderator sees
-    assert 'data-testid="moderation"' not in html and "Fällige Wiedervorlagen" not in html
+    assert 'data-testid="moderation"' not in html
     assert "nach oben" not in html
     # one read per case shown, no family data on the page
     reads = audit_events(app, s.colleague.id, "read", purpose="Tagesordnung der Sitzung")
@@ -248,8 +248,7 @@ def test_the_moderator_sees_time_unfinished_registrations_invitation_and_resubmi
     assert "pseudonymisierten Vorstellung" in flagged[s.pseudonyms[0]]
     assert "Die Fragestellung fehlt." in flagged[late_case.pseudonym]
     assert "Die Falldarstellung fehlt." in flagged[late_case.pseudonym]
-    assert "Fällige Wiedervorlagen" in html
-    assert "Wiedervorlagen folgen mit dem Protokoll-Modul." in html
+    assert "Wiedervorlagen" not in html  # no placeholder for what is not built yet
     assert f'href="/sitzungen/{s.meeting_id}/ablauf"' in html
     assert f'href="/sitzungen/{s.meeting_id}/nachmelden"' in html
     assert f'action="/sitzungen/{s.meeting_id}/einladung"' in html

@@ -63,7 +63,7 @@ def test_the_run_view_lists_members_items_writers_and_time(app, session_sample):
         assert f"Test {member.username}" in html.split('data-testid="attendance"')[1]
     items = html.split('data-testid="run-items"')[1]
     assert [p for p in s.pseudonyms if p in items] == s.pseudonyms
-    assert "Fallprotokoll folgt" in items and "Schreibende vorschlagen" in html
+    assert "folgt" not in items and "Protokollführung vorschlagen" in html
     assert "von 180 Minuten Sitzungszeit" in html and "geplant: 105 Minuten" in html
     assert 'src="/static/js/session_run.js"' in html and "<script>" not in html
     # the presenter of an item is not offered as its writer
@@ -257,7 +257,8 @@ def test_the_moderator_assigns_and_clears_a_writer(app, session_sample):
     assert item(app, s.item_ids[0]).writer_id == s.colleague.id
     assign(client, s, s.item_ids[0], None)
     assert item(app, s.item_ids[0]).writer_id is None
-    assert len(audit_events(app, s.moderator.id, "update", purpose="Schreibende zugeteilt")) == 2
+    assigned = audit_events(app, s.moderator.id, "update", purpose="Protokollführung zugeteilt")
+    assert len(assigned) == 2
 
 
 def test_the_presenter_never_writes_the_protocol_of_her_case(app, session_sample):
@@ -325,10 +326,10 @@ def test_proposed_writers_rotate_fairly_among_those_present(
     assert absent.id not in assigned.values(), "only those present write"
     counts = Counter(assigned.values())
     assert max(counts.values()) == 1  # 4 items, 5 present: nobody writes twice
-    assert "Schreibende für 4 Tagesordnungspunkte vorgeschlagen." in client.get(
+    assert "Protokollführung für 4 Tagesordnungspunkte vorgeschlagen." in client.get(
         run_url(s, "/ablauf")
     ).get_data(as_text=True)
-    (event,) = audit_events(app, s.moderator.id, "update", purpose="Schreibende vorgeschlagen")
+    (event,) = audit_events(app, s.moderator.id, "update", purpose="Protokollführung vorgeschlagen")
     assert event.object_id == str(s.meeting_id)
 
 
