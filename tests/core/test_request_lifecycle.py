@@ -13,7 +13,11 @@ from fallteam.extensions import db
 
 def test_a_failing_request_saves_nothing_and_shows_a_german_page(app, client):
     def failing_view():
-        record_failure("halbfertig")
+        record_failure("halbfertig", reason="password")
+        db.session.flush()  # the write reached the database before the error
+        assert db.session.scalar(
+            select(SignInFailure).where(SignInFailure.username == "halbfertig")
+        )
         raise RuntimeError("geheimes Detail aus dem Inneren")
 
     original = app.view_functions["home.check_health"]
