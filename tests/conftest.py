@@ -10,7 +10,8 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import pyotp
 import pytest
@@ -18,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from fallteam import create_app
@@ -118,6 +119,39 @@ def _settings_marker(request) -> Iterator[None]:
         yield
     finally:
         app.config.update(saved)
+
+
+@dataclass
+class Statements:
+    """The SQL statements sent to the database while counting (BEGIN and SAVEPOINT included)."""
+
+    sent: list[str] = field(default_factory=list, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.sent)
+
+
+@pytest.fixture
+def count_statements(app):
+    """``with count_statements() as sent: client.get(...)``; ``len(sent)`` is the number of
+    statements the block sent (an SQLAlchemy ``before_cursor_execute`` listener)."""
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counting() -> Iterator[Statements]:
+        statements = Statements()
+
+        def note(conn, cursor, statement, parameters, context, executemany) -> None:
+            statements.sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+
+    return counting
 
 
 @pytest.fixture
