@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from fallteam import access
 from fallteam.cases.models import Case, CaseParticipant
 from fallteam.consent.models import Consent, DataCategory, Purpose, RecipientType
 from fallteam.core.models import utcnow
+from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
 
 #: what the team sees of a case it takes part in
@@ -78,12 +79,11 @@ def active_participation(viewer: Any, case: Case, at: datetime | None = None):
     )
 
 
-def consents_in_force(case: Case, at: datetime | None = None) -> list[Consent]:
-    """The consents of ``case`` in force at ``at``: started, not ended, not revoked, and not
-    replaced by a correction made before ``at``."""
-    at = at or utcnow()
+def _in_force(versions: Iterable[Consent], at: datetime) -> list[Consent]:
+    """Of all versions of one case's consents, those in force at ``at``: started, not ended,
+    not revoked, and not replaced by a correction made before ``at``."""
+    versions = list(versions)
     day = at.date()
-    versions = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
     corrected = {c.supersedes_id for c in versions if c.supersedes_id and c.created_dt <= at}
     return [
         c
@@ -94,6 +94,29 @@ def consents_in_force(case: Case, at: datetime | None = None) -> list[Consent]:
         and (c.valid_until is None or day <= c.valid_until)
         and (c.revoked_dt is None or at < c.revoked_dt)
     ]
+
+
+def consents_in_force(case: Case, at: datetime | None = None) -> list[Consent]:
+    """The consents of ``case`` in force at ``at``: started, not ended, not revoked, and not
+    replaced by a correction made before ``at``."""
+    versions = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
+    return _in_force(versions, at or utcnow())
+
+
+def consents_in_force_for(
+    cases: Iterable[Case], at: datetime | None = None
+) -> dict[uuid.UUID, list[Consent]]:
+    """``consents_in_force`` for many cases with one query: case id -> consents in force.
+
+    For lists: pass the result on to ``visible_fields(..., in_force=...)``.
+    """
+    at = at or utcnow()
+    by_case: dict[uuid.UUID, list[Consent]] = {case.id: [] for case in cases}
+    if by_case:
+        versions = db.session.scalars(select(Consent).where(Consent.case_id.in_(list(by_case))))
+        for consent in versions:
+            by_case[consent.case_id].append(consent)
+    return {case_id: _in_force(versions, at) for case_id, versions in by_case.items()}
 
 
 def consent_state(consent: Consent, versions: Iterable[Consent], at: datetime | None = None) -> str:
@@ -137,9 +160,18 @@ def released_categories(
 
 
 def visible_fields(
-    viewer: Any, case: Case, at: datetime | None = None, purpose: str = Purpose.FALLBERATUNG
+    viewer: Any,
+    case: Case,
+    at: datetime | None = None,
+    purpose: str = Purpose.FALLBERATUNG,
+    *,
+    in_force: Iterable[Consent] | None = None,
 ) -> frozenset[str]:
-    """The fields of ``case`` that ``viewer`` may see at ``at`` for ``purpose``."""
+    """The fields of ``case`` that ``viewer`` may see at ``at`` for ``purpose``.
+
+    ``in_force``: the case's consents in force at ``at`` when the caller already loaded them
+    (``consents_in_force_for`` for a list of cases); otherwise they are read here.
+    """
     at = at or utcnow()
     if is_case_manager(viewer, case):
         return ALL_FIELDS
@@ -148,25 +180,49 @@ def visible_fields(
     participation = active_participation(viewer, case, at)
     if participation is None:
         return frozenset()
-    categories = released_categories(
-        viewer, consents_in_force(case, at), purpose, participation.kind
-    )
+    if in_force is None:
+        in_force = consents_in_force(case, at)
+    categories = released_categories(viewer, in_force, purpose, participation.kind)
     fields = set(PSEUDONYMISED_FIELDS)
     for category in categories:
         fields |= CATEGORY_FIELDS.get(category, frozenset())
     return frozenset(fields)
 
 
-def consents_ending_soon(cases: Iterable[Case], days: int = 30) -> list[Consent]:
-    """Consents in force whose end lies within ``days`` days (warning for the Fachkraft)."""
+def consents_ending_soon(case_manager: Any, days: int = 30) -> list[tuple[Consent, str]]:
+    """Consents in force of the cases ``case_manager`` manages whose end lies within ``days``
+    days, with the case's pseudonym, soonest first (warning for the Fachkraft). One query for
+    the candidates, one for their corrections, whatever the number of cases."""
     now = utcnow()
-    horizon = (now.date()).toordinal() + days
-    soon = []
-    for case in cases:
-        for consent in consents_in_force(case, now):
-            if consent.valid_until and consent.valid_until.toordinal() <= horizon:
-                soon.append(consent)
-    return sorted(soon, key=lambda c: c.valid_until)
+    today = now.date()
+    horizon = date.fromordinal(today.toordinal() + days)
+    conditions = (
+        Case.case_manager_id == case_manager.id,
+        Consent.valid_until.is_not(None),
+        Consent.valid_until >= today,
+        Consent.valid_until <= horizon,
+        Consent.valid_from <= today,
+        Consent.created_dt <= now,
+        or_(Consent.revoked_dt.is_(None), Consent.revoked_dt > now),
+    )
+    # the cases' data keys in one go, so loading the consents decrypts without a lookup each
+    prime_keys(
+        db.session, select(Consent.case_id).join(Case, Case.id == Consent.case_id).where(*conditions)
+    )
+    candidates = db.session.execute(
+        select(Consent, Case.pseudonym).join(Case, Case.id == Consent.case_id).where(*conditions)
+    ).all()
+    if not candidates:
+        return []
+    corrected = set(
+        db.session.scalars(
+            select(Consent.supersedes_id).where(
+                Consent.supersedes_id.in_([c.id for c, _ in candidates]), Consent.created_dt <= now
+            )
+        )
+    )
+    soon = [(c, pseudonym) for c, pseudonym in candidates if c.id not in corrected]
+    return sorted(soon, key=lambda pair: (pair[0].valid_until, pair[1]))
 
 
 def recipients_text(consent: Consent) -> str:
