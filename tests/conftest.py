@@ -171,37 +171,44 @@ class Account:
     roles: list[str]
 
 
+def make_account(
+    app: Flask,
+    roles: list[str] | None = None,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    second_factor: bool = True,
+    must_change_password: bool = False,
+    active: bool = True,
+) -> Account:
+    """A ready-to-use account in ``app``'s database (committed)."""
+    username = username or f"user-{secrets.token_hex(4)}"
+    password = password or f"Korrekt-Pferd-{secrets.token_hex(4)}"
+    with app.app_context():
+        user, _ = accounts.create_user(
+            username=username,
+            display_name=f"Test {username}",
+            email=f"{username}@example.org",
+            roles=list(roles or ["member"]),
+        )
+        accounts.set_password(user, password, chosen_by_user=not must_change_password)
+        secret = None
+        if second_factor:
+            secret = accounts.start_second_factor_setup(user)
+            user.totp_confirmed = True
+        user.active = active
+        db.session.commit()
+        return Account(user.id, user.username, password, secret, list(roles or ["member"]))
+
+
 @pytest.fixture
 def create_account(app):
     """Factory: ``create_account(roles=["fachkraft"])`` makes a ready-to-use account."""
     counter = iter(range(1, 10_000))
 
-    def make(
-        roles: list[str] | None = None,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        second_factor: bool = True,
-        must_change_password: bool = False,
-        active: bool = True,
-    ) -> Account:
+    def make(roles: list[str] | None = None, *, username: str | None = None, **kwargs) -> Account:
         username = username or f"user{next(counter)}-{secrets.token_hex(3)}"
-        password = password or f"Korrekt-Pferd-{secrets.token_hex(4)}"
-        with app.app_context():
-            user, _ = accounts.create_user(
-                username=username,
-                display_name=f"Test {username}",
-                email=f"{username}@example.org",
-                roles=list(roles or ["member"]),
-            )
-            accounts.set_password(user, password, chosen_by_user=not must_change_password)
-            secret = None
-            if second_factor:
-                secret = accounts.start_second_factor_setup(user)
-                user.totp_confirmed = True
-            user.active = active
-            db.session.commit()
-            return Account(user.id, user.username, password, secret, list(roles or ["member"]))
+        return make_account(app, roles, username=username, **kwargs)
 
     return make
 
