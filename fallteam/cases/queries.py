@@ -28,7 +28,7 @@ from fallteam.cases.models import (
 )
 from fallteam.cases.operations import age_on, role_labels
 from fallteam.consent.models import Consent
-from fallteam.consent.queries import consents_in_force_for, visible_fields
+from fallteam.consent.queries import consents_in_force_for, recipient_users, visible_fields
 from fallteam.core.models import utcnow
 from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
@@ -60,6 +60,8 @@ class CaseView:
     resource_map: str | None = None
     background: str | None = None
     consents: list[Consent] = field(default_factory=list)
+    #: the accounts the consents name (user id -> user)
+    recipients: dict = field(default_factory=dict)
 
     def shows(self, name: str) -> bool:
         """Whether the viewer may see this field."""
@@ -146,6 +148,7 @@ def present_case(case: Case, viewer: User) -> CaseView:
         view.background = _text(case.background)
     if "consents" in fields:
         view.consents = consent_history(case)
+        view.recipients = recipient_users(view.consents)
     record_case_read(case, "Fallführung" if view.is_full else "Fallberatung", fields)
     return view
 

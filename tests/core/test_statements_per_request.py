@@ -180,7 +180,7 @@ def add_items(app, meeting_id, presenter, guest, create_case, count: int) -> Non
                     question=QUESTION,
                     presentation="Die Mutter lebt mit den Kindern allein.",
                     expected_minutes=30,
-                    pseudonymised_confirmed=True,
+                    pseudonymised_confirmed=False,  # the moderator sees what is missing
                 ),
                 actor=db.session.get(User, presenter.id),
             )
@@ -199,9 +199,7 @@ def growing_session(app, create_account, create_case, create_team, create_sessio
     presenter = create_account(["fachkraft", "member"])
     guest = create_account(["guest"])
     team_id, _ = create_team([(a, "permanent") for a in (moderator, colleague, presenter)])
-    first = create_session(
-        team_id, create_case(presenter), moderator=moderator, guests=[guest]
-    )
+    first = create_session(team_id, create_case(presenter), moderator=moderator, guests=[guest])
     state = {"items": 1}
 
     def grow(size: int) -> None:
