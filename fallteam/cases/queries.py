@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
@@ -25,6 +25,7 @@ from fallteam.cases.models import (
     BackgroundStatus,
     Case,
     CaseParticipant,
+    FamilyMember,
 )
 from fallteam.cases.operations import age_on, role_labels
 from fallteam.consent.models import Consent
@@ -232,7 +233,13 @@ def case_list_page(
     loaded = {
         case.id: case
         for case in db.session.scalars(
-            select(Case).where(Case.id.in_(ids)).options(selectinload(Case.members))
+            select(Case)
+            .where(Case.id.in_(ids))
+            # only what the list shows: the other encrypted fields are not even decrypted
+            .options(
+                load_only(Case.pseudonym, Case.category, Case.child_protection),
+                selectinload(Case.members).load_only(FamilyMember.case_id, FamilyMember.last_name),
+            )
         )
     }
     cases = [loaded[i] for i in ids]
