@@ -51,6 +51,7 @@ lint: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/crypto_audit.py
+	$(BIN)/python bench/case_list.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -10,7 +10,8 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import pyotp
 import pytest
@@ -18,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from fallteam import create_app
@@ -120,6 +121,39 @@ def _settings_marker(request) -> Iterator[None]:
         app.config.update(saved)
 
 
+@dataclass
+class Statements:
+    """The SQL statements sent to the database while counting (BEGIN and SAVEPOINT included)."""
+
+    sent: list[str] = field(default_factory=list, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.sent)
+
+
+@pytest.fixture
+def count_statements(app):
+    """``with count_statements() as sent: client.get(...)``; ``len(sent)`` is the number of
+    statements the block sent (an SQLAlchemy ``before_cursor_execute`` listener)."""
+    with app.app_context():
+        engine = db.engine
+
+    @contextmanager
+    def counting() -> Iterator[Statements]:
+        statements = Statements()
+
+        def note(conn, cursor, statement, parameters, context, executemany) -> None:
+            statements.sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+
+    return counting
+
+
 @pytest.fixture
 def client(app) -> FlaskClient:
     """A test client without an application context held open between requests."""
@@ -137,37 +171,44 @@ class Account:
     roles: list[str]
 
 
+def make_account(
+    app: Flask,
+    roles: list[str] | None = None,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    second_factor: bool = True,
+    must_change_password: bool = False,
+    active: bool = True,
+) -> Account:
+    """A ready-to-use account in ``app``'s database (committed)."""
+    username = username or f"user-{secrets.token_hex(4)}"
+    password = password or f"Korrekt-Pferd-{secrets.token_hex(4)}"
+    with app.app_context():
+        user, _ = accounts.create_user(
+            username=username,
+            display_name=f"Test {username}",
+            email=f"{username}@example.org",
+            roles=list(roles or ["member"]),
+        )
+        accounts.set_password(user, password, chosen_by_user=not must_change_password)
+        secret = None
+        if second_factor:
+            secret = accounts.start_second_factor_setup(user)
+            user.totp_confirmed = True
+        user.active = active
+        db.session.commit()
+        return Account(user.id, user.username, password, secret, list(roles or ["member"]))
+
+
 @pytest.fixture
 def create_account(app):
     """Factory: ``create_account(roles=["fachkraft"])`` makes a ready-to-use account."""
     counter = iter(range(1, 10_000))
 
-    def make(
-        roles: list[str] | None = None,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        second_factor: bool = True,
-        must_change_password: bool = False,
-        active: bool = True,
-    ) -> Account:
+    def make(roles: list[str] | None = None, *, username: str | None = None, **kwargs) -> Account:
         username = username or f"user{next(counter)}-{secrets.token_hex(3)}"
-        password = password or f"Korrekt-Pferd-{secrets.token_hex(4)}"
-        with app.app_context():
-            user, _ = accounts.create_user(
-                username=username,
-                display_name=f"Test {username}",
-                email=f"{username}@example.org",
-                roles=list(roles or ["member"]),
-            )
-            accounts.set_password(user, password, chosen_by_user=not must_change_password)
-            secret = None
-            if second_factor:
-                secret = accounts.start_second_factor_setup(user)
-                user.totp_confirmed = True
-            user.active = active
-            db.session.commit()
-            return Account(user.id, user.username, password, secret, list(roles or ["member"]))
+        return make_account(app, roles, username=username, **kwargs)
 
     return make
 

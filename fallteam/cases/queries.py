@@ -6,7 +6,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import load_only, selectinload
 
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
@@ -24,11 +25,13 @@ from fallteam.cases.models import (
     BackgroundStatus,
     Case,
     CaseParticipant,
+    FamilyMember,
 )
 from fallteam.cases.operations import age_on, role_labels
 from fallteam.consent.models import Consent
-from fallteam.consent.queries import consents_in_force, visible_fields
+from fallteam.consent.queries import consents_in_force_for, recipient_users, visible_fields
 from fallteam.core.models import utcnow
+from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
 
 
@@ -58,6 +61,8 @@ class CaseView:
     resource_map: str | None = None
     background: str | None = None
     consents: list[Consent] = field(default_factory=list)
+    #: the accounts the consents name (user id -> user)
+    recipients: dict = field(default_factory=dict)
 
     def shows(self, name: str) -> bool:
         """Whether the viewer may see this field."""
@@ -144,6 +149,7 @@ def present_case(case: Case, viewer: User) -> CaseView:
         view.background = _text(case.background)
     if "consents" in fields:
         view.consents = consent_history(case)
+        view.recipients = recipient_users(view.consents)
     record_case_read(case, "Fallführung" if view.is_full else "Fallberatung", fields)
     return view
 
@@ -177,50 +183,100 @@ class CaseRow:
     consents_in_force: int
 
 
-def case_list_rows(cases: list[Case]) -> list[CaseRow]:
-    """Rows for the own-case list; reading the family names is recorded per case."""
-    rows = []
-    for case in cases:
-        names = sorted({m.last_name for m in case.members if isinstance(m.last_name, str)})
-        rows.append(CaseRow(case, ", ".join(names), len(consents_in_force(case))))
+#: how the own-case list can be sorted (URL value -> order); the id makes every order total
+CASE_LIST_SORTS = {
+    "pseudonym": (Case.pseudonym,),
+    "newest": (Case.created_dt.desc(), Case.pseudonym),
+    "category": (Case.category, Case.pseudonym),
+}
+CASE_LIST_PAGE_SIZE = 25
+
+
+@dataclass
+class CaseListPage:
+    """One page of the own-case list."""
+
+    rows: list[CaseRow]
+    page: int
+    pages: int
+    total: int
+
+
+def case_list_page(
+    user: User,
+    *,
+    category: str | None = None,
+    sort: str = "pseudonym",
+    page: int = 1,
+    per_page: int = CASE_LIST_PAGE_SIZE,
+) -> CaseListPage:
+    """One page of the cases ``user`` manages, in a constant number of queries (count, ids,
+    data keys, cases, family members, consents); records one read event naming the cases
+    shown."""
+    conditions = [Case.case_manager_id == user.id]
+    if category:
+        conditions.append(Case.category == category)
+    total = db.session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    order = CASE_LIST_SORTS.get(sort, CASE_LIST_SORTS["pseudonym"])
+    ids = list(
+        db.session.scalars(
+            select(Case.id)
+            .where(*conditions)
+            .order_by(*order, Case.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    prime_keys(db.session, ids)
+    loaded = {
+        case.id: case
+        for case in db.session.scalars(
+            select(Case)
+            .where(Case.id.in_(ids))
+            # only what the list shows: the other encrypted fields are not even decrypted
+            .options(
+                load_only(Case.pseudonym, Case.category, Case.child_protection),
+                selectinload(Case.members).load_only(FamilyMember.case_id, FamilyMember.last_name),
+            )
+        )
+    }
+    cases = [loaded[i] for i in ids]
+    in_force = consents_in_force_for(cases)
+    rows = [
+        CaseRow(
+            case,
+            ", ".join(sorted({m.last_name for m in case.members if isinstance(m.last_name, str)})),
+            len(in_force[case.id]),
+        )
+        for case in cases
+    ]
+    if rows:
         record(
             AuditAction.READ,
-            case,
-            case_pseudonym=case.pseudonym,
+            object_type="case_list",
             purpose="Fallliste",
-            details={"fields": ["member_names"]},
+            details={"cases": [str(case.id) for case in cases], "fields": ["member_names"]},
         )
-    return rows
-
-
-def cases_managed_by(user: User, *, category: str | None = None, sort: str = "pseudonym"):
-    """The cases ``user`` manages (fallführend), optionally of one category."""
-    query = select(Case).where(Case.case_manager_id == user.id)
-    if category:
-        query = query.where(Case.category == category)
-    order = {
-        "pseudonym": Case.pseudonym,
-        "newest": Case.created_dt.desc(),
-        "category": Case.category,
-    }.get(sort, Case.pseudonym)
-    return list(db.session.scalars(query.order_by(order)))
+    return CaseListPage(rows=rows, page=page, pages=pages, total=total)
 
 
 def cases_shared_with(user: User) -> list[Case]:
     """Cases whose presentation ``user`` may see now (as member or guest)."""
     now = utcnow()
-    return list(
-        db.session.scalars(
-            select(Case)
-            .join(CaseParticipant, CaseParticipant.case_id == Case.id)
-            .where(
-                CaseParticipant.user_id == user.id,
-                CaseParticipant.valid_from_dt <= now,
-                CaseParticipant.valid_until_dt > now,
-            )
-            .distinct()
-            .order_by(Case.pseudonym)
+    shared = (
+        select(CaseParticipant.case_id)
+        .where(
+            CaseParticipant.user_id == user.id,
+            CaseParticipant.valid_from_dt <= now,
+            CaseParticipant.valid_until_dt > now,
         )
+        .distinct()
+    )
+    prime_keys(db.session, shared)
+    return list(
+        db.session.scalars(select(Case).where(Case.id.in_(shared)).order_by(Case.pseudonym))
     )
 
 

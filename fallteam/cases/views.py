@@ -56,24 +56,23 @@ def _part_of(case: Case, model, item_id: uuid.UUID):
 
 
 def list_cases():
-    """The Fachkraft's own cases (with family names: she manages them), consents ending soon,
-    and the presentations she takes part in."""
+    """One page of the Fachkraft's own cases (with family names: she manages them), consents
+    ending soon, and the presentations she takes part in. The page records one read event."""
     access.require("case.register")
     category = request.args.get("kategorie") or None
+    if category not in CATEGORY_LABELS:
+        category = None
     sort = request.args.get("sortierung", "pseudonym")
-    own = queries.cases_managed_by(current_user)
+    if sort not in queries.CASE_LIST_SORTS:
+        sort = "pseudonym"
+    page = request.args.get("seite", 1, type=int) or 1
     return render_template(
         "cases/list.html",
-        rows=queries.case_list_rows(
-            queries.cases_managed_by(current_user, category=category, sort=sort)
-        ),
+        listing=queries.case_list_page(current_user, category=category, sort=sort, page=page),
         categories=CATEGORY_LABELS,
         category=category,
         sort=sort,
-        ending=[
-            (c, next(o for o in own if o.id == c.case_id).pseudonym)
-            for c in consents_ending_soon(own)
-        ],
+        ending=consents_ending_soon(current_user),
         shared=queries.cases_shared_with(current_user),
     )
 

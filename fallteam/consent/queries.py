@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from fallteam import access
 from fallteam.cases.models import Case, CaseParticipant
@@ -78,12 +78,11 @@ def active_participation(viewer: Any, case: Case, at: datetime | None = None):
     )
 
 
-def consents_in_force(case: Case, at: datetime | None = None) -> list[Consent]:
-    """The consents of ``case`` in force at ``at``: started, not ended, not revoked, and not
-    replaced by a correction made before ``at``."""
-    at = at or utcnow()
+def _in_force(versions: Iterable[Consent], at: datetime) -> list[Consent]:
+    """Of all versions of one case's consents, those in force at ``at``: started, not ended,
+    not revoked, and not replaced by a correction made before ``at``."""
+    versions = list(versions)
     day = at.date()
-    versions = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
     corrected = {c.supersedes_id for c in versions if c.supersedes_id and c.created_dt <= at}
     return [
         c
@@ -94,6 +93,29 @@ def consents_in_force(case: Case, at: datetime | None = None) -> list[Consent]:
         and (c.valid_until is None or day <= c.valid_until)
         and (c.revoked_dt is None or at < c.revoked_dt)
     ]
+
+
+def consents_in_force(case: Case, at: datetime | None = None) -> list[Consent]:
+    """The consents of ``case`` in force at ``at``: started, not ended, not revoked, and not
+    replaced by a correction made before ``at``."""
+    versions = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
+    return _in_force(versions, at or utcnow())
+
+
+def consents_in_force_for(
+    cases: Iterable[Case], at: datetime | None = None
+) -> dict[uuid.UUID, list[Consent]]:
+    """``consents_in_force`` for many cases with one query: case id -> consents in force.
+
+    For lists: pass the result on to ``visible_fields(..., in_force=...)``.
+    """
+    at = at or utcnow()
+    by_case: dict[uuid.UUID, list[Consent]] = {case.id: [] for case in cases}
+    if by_case:
+        versions = db.session.scalars(select(Consent).where(Consent.case_id.in_(list(by_case))))
+        for consent in versions:
+            by_case[consent.case_id].append(consent)
+    return {case_id: _in_force(versions, at) for case_id, versions in by_case.items()}
 
 
 def consent_state(consent: Consent, versions: Iterable[Consent], at: datetime | None = None) -> str:
@@ -137,9 +159,18 @@ def released_categories(
 
 
 def visible_fields(
-    viewer: Any, case: Case, at: datetime | None = None, purpose: str = Purpose.FALLBERATUNG
+    viewer: Any,
+    case: Case,
+    at: datetime | None = None,
+    purpose: str = Purpose.FALLBERATUNG,
+    *,
+    in_force: Iterable[Consent] | None = None,
 ) -> frozenset[str]:
-    """The fields of ``case`` that ``viewer`` may see at ``at`` for ``purpose``."""
+    """The fields of ``case`` that ``viewer`` may see at ``at`` for ``purpose``.
+
+    ``in_force``: the case's consents in force at ``at`` when the caller already loaded them
+    (``consents_in_force_for`` for a list of cases); otherwise they are read here.
+    """
     at = at or utcnow()
     if is_case_manager(viewer, case):
         return ALL_FIELDS
@@ -148,29 +179,67 @@ def visible_fields(
     participation = active_participation(viewer, case, at)
     if participation is None:
         return frozenset()
-    categories = released_categories(
-        viewer, consents_in_force(case, at), purpose, participation.kind
-    )
+    if in_force is None:
+        in_force = consents_in_force(case, at)
+    categories = released_categories(viewer, in_force, purpose, participation.kind)
     fields = set(PSEUDONYMISED_FIELDS)
     for category in categories:
         fields |= CATEGORY_FIELDS.get(category, frozenset())
     return frozenset(fields)
 
 
-def consents_ending_soon(cases: Iterable[Case], days: int = 30) -> list[Consent]:
-    """Consents in force whose end lies within ``days`` days (warning for the Fachkraft)."""
+def consents_ending_soon(case_manager: Any, days: int = 30) -> list[tuple[Any, str]]:
+    """Consents in force of the cases ``case_manager`` manages whose end lies within ``days``
+    days, as (consent facts: ``id``, ``case_id``, ``valid_until``; the case's pseudonym),
+    soonest first (warning for the Fachkraft). Two queries, whatever the number of cases;
+    nothing is decrypted."""
     now = utcnow()
-    horizon = (now.date()).toordinal() + days
-    soon = []
-    for case in cases:
-        for consent in consents_in_force(case, now):
-            if consent.valid_until and consent.valid_until.toordinal() <= horizon:
-                soon.append(consent)
-    return sorted(soon, key=lambda c: c.valid_until)
+    today = now.date()
+    horizon = date.fromordinal(today.toordinal() + days)
+    candidates = db.session.execute(
+        select(Consent.id, Consent.case_id, Consent.valid_until, Case.pseudonym)
+        .join(Case, Case.id == Consent.case_id)
+        .where(
+            Case.case_manager_id == case_manager.id,
+            Consent.valid_until.is_not(None),
+            Consent.valid_until >= today,
+            Consent.valid_until <= horizon,
+            Consent.valid_from <= today,
+            Consent.created_dt <= now,
+            or_(Consent.revoked_dt.is_(None), Consent.revoked_dt > now),
+        )
+    ).all()
+    if not candidates:
+        return []
+    corrected = set(
+        db.session.scalars(
+            select(Consent.supersedes_id).where(
+                Consent.supersedes_id.in_([c.id for c in candidates]), Consent.created_dt <= now
+            )
+        )
+    )
+    soon = [(c, c.pseudonym) for c in candidates if c.id not in corrected]
+    return sorted(soon, key=lambda pair: (pair[0].valid_until, pair[1]))
 
 
-def recipients_text(consent: Consent) -> str:
-    """The recipients in words, for the Fachkraft's consent table."""
+def recipient_users(consents: Iterable[Consent]) -> dict[uuid.UUID, Any]:
+    """The accounts the consents name, with one query (for ``recipients_text``)."""
+    from fallteam.auth.models import User
+
+    ids = {
+        _uuid(r.get("value"))
+        for consent in consents
+        for r in consent.recipients or []
+        if r.get("type") == RecipientType.USER
+    } - {None}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def recipients_text(consent: Consent, users: dict[uuid.UUID, Any] | None = None) -> str:
+    """The recipients in words, for the Fachkraft's consent table (``users``: the accounts
+    named, from ``recipient_users``, when a page shows many consents)."""
     from fallteam.auth.models import INSTITUTIONS, User
     from fallteam.consent.forms import PARTICIPANT_KINDS
 
@@ -178,7 +247,8 @@ def recipients_text(consent: Consent) -> str:
     for recipient in consent.recipients or []:
         kind, value = recipient.get("type"), recipient.get("value")
         if kind == RecipientType.USER:
-            user = db.session.get(User, _uuid(value))
+            user_id = _uuid(value)
+            user = users.get(user_id) if users is not None else db.session.get(User, user_id)
             parts.append(user.display_name if user else "?")
         elif kind == RecipientType.INSTITUTION:
             parts.append(INSTITUTIONS.get(value, value))

@@ -79,8 +79,19 @@ def meetings_visible_to(
         )
         .order_by(Meeting.starts_dt)
     ).all()
+    # The viewer's memberships once, not one lookup per session (is_team_member_of's rule).
+    memberships: dict[uuid.UUID, list[TeamMember]] = {}
+    for membership in db.session.scalars(select(TeamMember).where(TeamMember.user_id == user.id)):
+        memberships.setdefault(membership.team_id, []).append(membership)
+
+    def member_of(meeting: Meeting) -> bool:
+        day = meeting.starts_dt.astimezone(office_zone()).date()
+        return any(m.active_on(day) for m in memberships.get(meeting.team_id, []))
+
     shown = [
-        m for m in candidates if session_day_end(m) > after and may_see_meeting(user, m, after)
+        m
+        for m in candidates
+        if session_day_end(m) > after and (member_of(m) or may_see_meeting(user, m, after))
     ]
     if limit is not None:
         shown = shown[:limit]

@@ -18,7 +18,7 @@ from fallteam.agenda.models import METHOD_LABELS, AgendaItem
 from fallteam.agenda.queries import (
     is_team_member_of,
     items_of,
-    unfinished_reasons,
+    unfinished_reasons_for,
     visible_items,
 )
 from fallteam.auth.models import User
@@ -133,7 +133,7 @@ def show_meeting(meeting_id: uuid.UUID):
         deadline=operations.registration_deadline(meeting, team),
         session_minutes=queries.session_minutes(meeting),
         planned_minutes=queries.planned_minutes(items),
-        unfinished={i.id: unfinished_reasons(i) for i in items} if moderating else {},
+        unfinished=unfinished_reasons_for(items) if moderating else {},
         orders=_orders(items) if moderating else {},
         mails=mails_for_meeting(meeting) if moderating else [],
         mail_kinds=MAIL_KIND_LABELS,

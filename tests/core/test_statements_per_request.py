@@ -1,0 +1,230 @@
+"""A page costs the same number of SQL statements whether it shows 5 rows or 50: lists load
+what they show with a constant number of queries (no statement per case, consent, data key,
+item or team), so the cost of a request does not grow with the data.
+
+Each test builds the data for 5 rows, counts the statements of one request, grows the data to
+50 rows and counts again. The counts must be equal; the message lists the statements that
+were sent more often.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from fallteam.agenda import operations as agenda
+from fallteam.agenda.models import AgendaGuest, AgendaItem
+from fallteam.auth import operations as accounts
+from fallteam.auth.models import User
+from fallteam.cases.models import Case
+from fallteam.consent import operations as consents
+from fallteam.core.models import utcnow
+from fallteam.extensions import db
+from fallteam.meetings.models import Meeting
+from tests.conftest import PDF, QUESTION, sign_in
+
+SMALL, LARGE = 5, 50
+
+# The checkpoint every 1,000 audit events would add statements to one request only.
+pytestmark = pytest.mark.settings(AUDIT_CHECKPOINT_EVERY=10**9)
+
+
+def statements_of(count_statements, client, url):
+    """The statements one GET of ``url`` sends (after one request that warms up)."""
+    assert client.get(url).status_code == 200
+    with count_statements() as sent:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return sent
+
+
+def _shape(statement: str) -> str:
+    return re.sub(r"sa_savepoint_\d+", "sa_savepoint", re.sub(r"\s+", " ", statement))[:160]
+
+
+def assert_constant(small, large, page: str) -> None:
+    """``large`` (50 rows) sent no more statements than ``small`` (5 rows)."""
+    extra = Counter(map(_shape, large.sent)) - Counter(map(_shape, small.sent))
+    listing = "\n".join(f"{n} × {s}" for s, n in extra.most_common(8))
+    print(f"\n{page}: {len(small)} statements with {SMALL} rows, {len(large)} with {LARGE}")
+    assert len(large) == len(small), (
+        f"{page}: {len(small)} statements with {SMALL} rows, {len(large)} with {LARGE}; "
+        f"sent more often:\n{listing}"
+    )
+
+
+def client_of(app, account):
+    client = app.test_client()
+    sign_in(client, app, account)
+    return client
+
+
+def expiring_consent() -> dict:
+    """A consent for the Jobcenter that ends in ten days (so the list warns about it)."""
+    return {
+        "recipients": [{"type": "institution", "value": "jobcenter"}],
+        "valid_until": utcnow().date() + timedelta(days=10),
+    }
+
+
+# --- the case list and the start page ------------------------------------------------------
+
+
+def test_the_case_list_costs_the_same_for_5_and_50_cases(
+    app, create_account, create_case, count_statements
+):
+    owner = create_account(["fachkraft"])
+    colleague = create_account(["fachkraft"])
+    client = client_of(app, owner)
+    counts = {}
+    made = 0
+    for size in (SMALL, LARGE):
+        while made < size:
+            create_case(owner, consent=expiring_consent())
+            # and a presentation of a colleague's case she takes part in
+            create_case(colleague, participants=[(owner, "member")])
+            made += 1
+        counts[size] = statements_of(count_statements, client, "/faelle")
+    assert_constant(counts[SMALL], counts[LARGE], "/faelle")
+
+
+def test_the_start_page_costs_the_same_for_5_and_50_sessions_and_presentations(
+    app, create_account, create_case, create_team, create_session, count_statements
+):
+    viewer = create_account(["fachkraft", "member"])
+    presenter = create_account(["fachkraft"])
+    team_id, _ = create_team([(viewer, "permanent")])
+    client = client_of(app, viewer)
+    counts = {}
+    made = 0
+    for size in (SMALL, LARGE):
+        while made < size:
+            # a team of her own per session, and a case presented to her in it
+            other_team, _ = create_team([(viewer, "permanent")])
+            case = create_case(presenter, participants=[(viewer, "member")])
+            create_session(other_team if made % 2 else team_id, case)
+            made += 1
+        counts[size] = statements_of(count_statements, client, "/")
+    assert_constant(counts[SMALL], counts[LARGE], "/")
+
+
+# --- a case page ---------------------------------------------------------------------------
+
+
+def add_consents(app, case_id, count: int) -> None:
+    """``count`` more consents of the mother, each naming another person."""
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        owner = db.session.get(User, case.case_manager_id)
+        for _ in range(count):
+            recipient, _ = accounts.create_user(
+                username=f"empf-{utcnow().timestamp()}-{id(object())}",
+                display_name="Empfängerin",
+                email="empfaengerin@example.org",
+                roles=["member"],
+            )
+            db.session.flush()
+            consents.record_consent(
+                case,
+                consents.ConsentData(
+                    grantor=case.members[0],
+                    grantor_capacity="sorgeberechtigt",
+                    recipients=[{"type": "user", "value": str(recipient.id)}],
+                    purposes=["fallberatung"],
+                    data_categories=["identity"],
+                    valid_from=utcnow().date() - timedelta(days=1),
+                    valid_until=None,
+                    form="schriftlich",
+                    document=PDF,
+                    document_name="entbindung.pdf",
+                ),
+                actor=owner,
+            )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("viewer", ["owner", "participant"])
+def test_a_case_page_costs_the_same_for_5_and_50_consents(
+    app, create_account, create_case, count_statements, viewer
+):
+    owner = create_account(["fachkraft"])
+    member = create_account(["member"])
+    case = create_case(owner, participants=[(member, "member")])
+    client = client_of(app, owner if viewer == "owner" else member)
+    counts = {}
+    made = 0
+    for size in (SMALL, LARGE):
+        add_consents(app, case.id, size - made)
+        made = size
+        counts[size] = statements_of(count_statements, client, f"/faelle/{case.id}")
+    assert_constant(counts[SMALL], counts[LARGE], f"case page ({viewer})")
+
+
+# --- a session's agenda and run view -------------------------------------------------------
+
+
+def add_items(app, meeting_id, presenter, guest, create_case, count: int) -> None:
+    """``count`` more cases of ``presenter`` on the agenda, each with ``guest`` invited."""
+    for _ in range(count):
+        case_id = create_case(presenter).id
+        with app.app_context():
+            case = db.session.get(Case, case_id)
+            item = agenda.register_case_for_session(
+                case,
+                db.session.get(Meeting, meeting_id),
+                agenda.Registration(
+                    method="kollegiale_beratung",
+                    question=QUESTION,
+                    presentation="Die Mutter lebt mit den Kindern allein.",
+                    expected_minutes=30,
+                    pseudonymised_confirmed=False,  # the moderator sees what is missing
+                ),
+                actor=db.session.get(User, presenter.id),
+            )
+            guest_entry = AgendaGuest(item_id=item.id, user_id=guest.id)
+            item.guests.append(guest_entry)
+            db.session.flush()
+            agenda.open_guest_window(guest_entry, now=utcnow() - timedelta(minutes=1))
+            db.session.commit()
+
+
+@pytest.fixture
+def growing_session(app, create_account, create_case, create_team, create_session):
+    """A session of a team (moderator, colleague, presenter) whose agenda grows on demand."""
+    moderator = create_account(["member"])
+    colleague = create_account(["member"])
+    presenter = create_account(["fachkraft", "member"])
+    guest = create_account(["guest"])
+    team_id, _ = create_team([(a, "permanent") for a in (moderator, colleague, presenter)])
+    first = create_session(team_id, create_case(presenter), moderator=moderator, guests=[guest])
+    state = {"items": 1}
+
+    def grow(size: int) -> None:
+        add_items(app, first.meeting_id, presenter, guest, create_case, size - state["items"])
+        state["items"] = size
+
+    people = {"moderator": moderator, "colleague": colleague, "presenter": presenter}
+    return first.meeting_id, people, grow
+
+
+@pytest.mark.parametrize(
+    ("who", "tail"),
+    [("colleague", ""), ("moderator", ""), ("presenter", ""), ("moderator", "/ablauf")],
+    ids=["agenda-member", "agenda-moderator", "agenda-presenter", "run-view"],
+)
+def test_an_agenda_costs_the_same_for_5_and_50_items(
+    app, growing_session, count_statements, who, tail
+):
+    meeting_id, people, grow = growing_session
+    client = client_of(app, people[who])
+    url = f"/sitzungen/{meeting_id}{tail}"
+    counts = {}
+    for size in (SMALL, LARGE):
+        grow(size)
+        with app.app_context():
+            assert db.session.query(AgendaItem).filter_by(meeting_id=meeting_id).count() == size
+        counts[size] = statements_of(count_statements, client, url)
+    assert_constant(counts[SMALL], counts[LARGE], f"{url} ({who})")
