@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from fallteam.agenda.models import METHOD_LABELS
 from fallteam.agenda.operations import MAX_ITEM_MINUTES
-from fallteam.auth.models import INSTITUTIONS
+from fallteam.auth.institutions import institution_choices
 from fallteam.core.forms import choices_from
 
 _REQUIRED = _l("Bitte ausfüllen.")
@@ -91,7 +91,14 @@ class OutsideGuestForm(FlaskForm):
     """Invite an outside person: they get a guest account for this item."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_REQUIRED), Length(max=200)])
-    institution = SelectField(_l("Institution"), choices=choices_from(INSTITUTIONS))
+    institution = SelectField(
+        _l("Institution"), validators=[DataRequired(_l("Bitte eine Institution wählen."))]
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.institution.choices = [("", _l("– bitte wählen –"))] + institution_choices()
+
     email = EmailField(
         _l("E-Mail"),
         validators=[

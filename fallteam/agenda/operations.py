@@ -18,7 +18,7 @@ from fallteam.agenda.queries import guest_covered, is_team_member_of, items_of
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth import operations as accounts
-from fallteam.auth.models import INSTITUTIONS, User
+from fallteam.auth.models import Institution, User
 from fallteam.cases.guard import Hit, identity_hits
 from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.cases.operations import grant_participation, identity_of
@@ -310,13 +310,18 @@ def _add_guest(item: AgendaItem, user: User, *, now: datetime, account_for_item:
 
 
 def add_outside_guest(
-    item: AgendaItem, *, name: str, institution: str, email: str, now: datetime | None = None
+    item: AgendaItem,
+    *,
+    name: str,
+    institution: Institution | None,
+    email: str,
+    now: datetime | None = None,
 ) -> tuple[AgendaGuest, User, str]:
     """Invite an outside person (no account yet): they get a guest account for this item
     that ends with the session day. Returns the guest, the account and its one-time
     password (shown once to the presenter, who passes it on in person or by phone)."""
     now = now or utcnow()
-    if institution not in INSTITUTIONS:
+    if institution is None or not institution.active:
         raise AgendaError("Bitte eine Institution wählen.")
     if not name.strip():
         raise AgendaError("Bitte den Namen des Gastes angeben.")
@@ -325,8 +330,8 @@ def add_outside_guest(
         display_name=name,
         email=email,
         roles=["guest"],
+        institution=institution,
     )
-    user.institution = institution
     user.expires_dt = meetings.session_day_end(item.meeting)
     db.session.flush()
     guest = _add_guest(item, user, now=now, account_for_item=True)

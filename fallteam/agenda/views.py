@@ -26,7 +26,7 @@ from fallteam.agenda.forms import (
 from fallteam.agenda.models import METHOD_LABELS, AgendaDocument, AgendaGuest, AgendaItem
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
-from fallteam.auth.models import INSTITUTIONS, User
+from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case
 from fallteam.cases.queries import present_case, record_case_read
 from fallteam.cases.views import load_case
@@ -107,7 +107,7 @@ def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, 
     form = form or ItemForm(obj=item)
     guest_form = guest_form or GuestForm(prefix="g")
     guest_form.user.choices = [
-        (str(u.id), f"{u.display_name} ({INSTITUTIONS.get(u.institution, u.institution)})")
+        (str(u.id), f"{u.display_name} ({u.institution.name if u.institution else '–'})")
         for u in operations.guest_candidates(item)
     ]
     users = {g.user_id: db.session.get(User, g.user_id) for g in item.guests}
@@ -126,7 +126,6 @@ def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, 
         action_form=ActionForm(),
         users=users,
         uncovered=uncovered,
-        institutions=INSTITUTIONS,
         unfinished=queries.unfinished_reasons(item),
     )
 
@@ -174,7 +173,7 @@ def add_outside_guest(item_id: uuid.UUID):
             _, user, password = operations.add_outside_guest(
                 item,
                 name=form.name.data,
-                institution=form.institution.data,
+                institution=db.session.get(Institution, uuid.UUID(form.institution.data)),
                 email=form.email.data,
             )
         except operations.AgendaError as exc:

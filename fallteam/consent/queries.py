@@ -14,14 +14,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
 
 from fallteam import access
 from fallteam.cases.models import Case, CaseParticipant
+from fallteam.consent import rules
 from fallteam.consent.models import Consent, DataCategory, Purpose, RecipientType
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
@@ -39,7 +41,8 @@ PSEUDONYMISED_FIELDS = frozenset(
         "background",
     }
 )
-#: what each released data category adds
+#: what each released data category adds, for the case as a whole (released for everyone in
+#: the family: the resource map's names can name any of them)
 CATEGORY_FIELDS: dict[str, frozenset[str]] = {
     DataCategory.IDENTITY: frozenset({"member_names", "member_birth_dates", "resource_labels"}),
     DataCategory.ADDRESS: frozenset({"member_addresses"}),
@@ -47,9 +50,48 @@ CATEGORY_FIELDS: dict[str, frozenset[str]] = {
     DataCategory.SCHOOL: frozenset({"school"}),
     DataCategory.FINANCES: frozenset({"finances"}),
 }
+#: what each released data category adds for the one family member it is released for
+MEMBER_CATEGORY_FIELDS: dict[str, frozenset[str]] = {
+    DataCategory.IDENTITY: frozenset({"member_names", "member_birth_dates"}),
+    DataCategory.ADDRESS: frozenset({"member_addresses"}),
+    DataCategory.HEALTH: frozenset({"health"}),
+    DataCategory.SCHOOL: frozenset({"school"}),
+    DataCategory.FINANCES: frozenset({"finances"}),
+}
+ALL_MEMBER_FIELDS = frozenset().union(*MEMBER_CATEGORY_FIELDS.values())
 #: only the fallführende Fachkraft: the office's file number and the consent records
 OWNER_FIELDS = frozenset({"file_number", "consents", "participants", "background_held"})
 ALL_FIELDS = PSEUDONYMISED_FIELDS | OWNER_FIELDS | frozenset().union(*CATEGORY_FIELDS.values())
+
+
+class Visibility(frozenset):
+    """What one viewer may see of one case: the set itself holds the fields of the case as a
+    whole; ``of(member_id)`` the fields released for one family member (names, birth date,
+    address, health …). A member nobody released has none: they stay a role label."""
+
+    members: Mapping[uuid.UUID, frozenset[str]]
+
+    def __new__(cls, fields: Iterable[str] = (), members=None) -> Visibility:
+        self = super().__new__(cls, fields)
+        self.members = MappingProxyType(dict(members or {}))
+        return self
+
+    def of(self, member_id: uuid.UUID) -> frozenset[str]:
+        """The fields released to the viewer for one family member."""
+        return self.members.get(member_id, frozenset())
+
+    def released(self, category: str, member_id: uuid.UUID | None = None) -> bool:
+        """Whether ``category`` is released for that member (None: for the whole family)."""
+        fields = MEMBER_CATEGORY_FIELDS.get(category, frozenset())
+        if not fields:
+            return False
+        if member_id is None:
+            return fields <= self
+        return fields <= self.of(member_id)
+
+    def shown_anywhere(self, field: str) -> bool:
+        """Whether the field is shown for the case or for at least one family member."""
+        return field in self or any(field in f for f in self.members.values())
 
 
 def is_case_manager(viewer: Any, case: Case) -> bool:
@@ -82,8 +124,12 @@ def consents_in_force(case: Case, at: datetime | None = None) -> list[Consent]:
     """The consents of ``case`` in force at ``at``: started, not ended, not revoked, and not
     replaced by a correction made before ``at``."""
     at = at or utcnow()
-    day = at.date()
     versions = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
+    return _in_force(versions, at)
+
+
+def _in_force(versions: list[Consent], at: datetime) -> list[Consent]:
+    day = at.date()
     corrected = {c.supersedes_id for c in versions if c.supersedes_id and c.created_dt <= at}
     return [
         c
@@ -111,50 +157,113 @@ def consent_state(consent: Consent, versions: Iterable[Consent], at: datetime | 
 
 
 def names_viewer(consent: Consent, viewer: Any, participation_kind: str | None) -> bool:
-    """Whether the consent's recipients include the viewer, their institution or their kind."""
+    """Whether the consent's recipients include the viewer, their institution or their kind.
+    Institutions are compared by id: an account without an institution matches none."""
+    institution = getattr(viewer, "institution_id", None)
     for recipient in consent.recipients or []:
         kind, value = recipient.get("type"), recipient.get("value")
         if kind == RecipientType.USER and value == str(viewer.id):
             return True
-        if kind == RecipientType.INSTITUTION and value == viewer.institution:
+        if (
+            kind == RecipientType.INSTITUTION
+            and institution is not None
+            and value == str(institution)
+        ):
             return True
         if kind == RecipientType.PARTICIPANT_KIND and value == participation_kind:
             return True
     return False
 
 
+def _counting(
+    viewer: Any, consents: Iterable[Consent], purpose: str, participation_kind: str | None
+) -> list[Consent]:
+    return [
+        c
+        for c in consents
+        if rules.counts_for(c, purpose) and names_viewer(c, viewer, participation_kind)
+    ]
+
+
 def released_categories(
     viewer: Any, consents: Iterable[Consent], purpose: str, participation_kind: str | None
 ) -> frozenset[str]:
-    """The data categories the given consents release to ``viewer`` for ``purpose``."""
+    """The data categories the given consents release to ``viewer`` for an item of
+    ``purpose`` — for at least one person of the family."""
     released: set[str] = set()
-    for consent in consents:
-        if purpose in (consent.purposes or []) and names_viewer(
-            consent, viewer, participation_kind
-        ):
-            released.update(consent.data_categories or [])
+    for consent in _counting(viewer, consents, purpose, participation_kind):
+        released.update(consent.data_categories or [])
     return frozenset(released)
 
 
+def released_by_member(
+    viewer: Any,
+    case: Case,
+    consents: Iterable[Consent],
+    purpose: str,
+    participation_kind: str | None,
+) -> dict[uuid.UUID, frozenset[str]]:
+    """Family member id -> the data categories the consents release of that person."""
+    members = {m.id: m for m in case.members}
+    released: dict[uuid.UUID, set[str]] = {m: set() for m in members}
+    for consent in _counting(viewer, consents, purpose, participation_kind):
+        for person in rules.released_persons(consent, members):
+            released[person].update(consent.data_categories or [])
+    return {m: frozenset(c) for m, c in released.items()}
+
+
 def visible_fields(
-    viewer: Any, case: Case, at: datetime | None = None, purpose: str = Purpose.FALLBERATUNG
-) -> frozenset[str]:
-    """The fields of ``case`` that ``viewer`` may see at ``at`` for ``purpose``."""
+    viewer: Any,
+    case: Case,
+    at: datetime | None = None,
+    purpose: str = Purpose.FALLBERATUNG,
+    *,
+    consents: Iterable[Consent] | None = None,
+) -> Visibility:
+    """The fields of ``case`` that ``viewer`` may see at ``at`` for an item of ``purpose``,
+    for the case as a whole and per family member.
+
+    ``consents``: the case's consents in force at ``at`` when the caller has loaded them
+    already (a list computes this for many cases with one query, ``consents_in_force_for``).
+    """
     at = at or utcnow()
     if is_case_manager(viewer, case):
-        return ALL_FIELDS
-    if not access.allowed(viewer, "case.read_pseudonymised"):
-        return frozenset()
+        return Visibility(
+            ALL_FIELDS, dict.fromkeys((m.id for m in case.members), ALL_MEMBER_FIELDS)
+        )
+    if not (
+        access.allowed(viewer, "case.read_pseudonymised")
+        or access.allowed(viewer, "agenda.view_item")
+    ):
+        return Visibility()
     participation = active_participation(viewer, case, at)
     if participation is None:
-        return frozenset()
-    categories = released_categories(
-        viewer, consents_in_force(case, at), purpose, participation.kind
-    )
+        return Visibility()
+    if consents is None:
+        consents = consents_in_force(case, at)
+    by_member = released_by_member(viewer, case, consents, purpose, participation.kind)
+    members = {
+        member: frozenset().union(*(MEMBER_CATEGORY_FIELDS.get(c, frozenset()) for c in cats))
+        for member, cats in by_member.items()
+    }
+    whole_family = frozenset.intersection(*by_member.values()) if by_member else frozenset()
     fields = set(PSEUDONYMISED_FIELDS)
-    for category in categories:
+    for category in whole_family:
         fields |= CATEGORY_FIELDS.get(category, frozenset())
-    return frozenset(fields)
+    return Visibility(fields, members)
+
+
+def consents_in_force_for(cases: Iterable[Case], at: datetime | None = None) -> dict:
+    """Case id -> its consents in force at ``at``, for many cases with one query."""
+    at = at or utcnow()
+    cases = list(cases)
+    versions: dict[uuid.UUID, list[Consent]] = {c.id: [] for c in cases}
+    if cases:
+        for consent in db.session.scalars(
+            select(Consent).where(Consent.case_id.in_(list(versions)))
+        ):
+            versions[consent.case_id].append(consent)
+    return {case_id: _in_force(found, at) for case_id, found in versions.items()}
 
 
 def consents_ending_soon(cases: Iterable[Case], days: int = 30) -> list[Consent]:
@@ -171,7 +280,7 @@ def consents_ending_soon(cases: Iterable[Case], days: int = 30) -> list[Consent]
 
 def recipients_text(consent: Consent) -> str:
     """The recipients in words, for the Fachkraft's consent table."""
-    from fallteam.auth.models import INSTITUTIONS, User
+    from fallteam.auth.models import Institution, User
     from fallteam.consent.forms import PARTICIPANT_KINDS
 
     parts = []
@@ -181,7 +290,8 @@ def recipients_text(consent: Consent) -> str:
             user = db.session.get(User, _uuid(value))
             parts.append(user.display_name if user else "?")
         elif kind == RecipientType.INSTITUTION:
-            parts.append(INSTITUTIONS.get(value, value))
+            institution = db.session.get(Institution, _uuid(value))
+            parts.append(institution.name if institution else "?")
         else:
             parts.append(PARTICIPANT_KINDS.get(value, value))
     return ", ".join(parts)
@@ -207,9 +317,19 @@ def member_label(case: Case, member_id) -> str:
     return "?"
 
 
+def custody_text(case: Case, consent: Consent) -> str:
+    """ "sorgeberechtigt für Kind 1 (7 J.), Kind 2 (10 J.)", or "" without custody."""
+    from fallteam.cases.operations import role_labels
+
+    labels = dict(zip((m.id for m in case.members), role_labels(case.members), strict=True))
+    named = [labels.get(_uuid(v), "?") for v in consent.custody_for or []]
+    return f"sorgeberechtigt für {', '.join(named)}" if named else ""
+
+
 def consent_helpers() -> dict:
     """What the case page needs to describe consents."""
     return {
+        "custody_text": custody_text,
         "consent_state": consent_state,
         "recipients_text": recipients_text,
         "consent_labels": consent_labels,
