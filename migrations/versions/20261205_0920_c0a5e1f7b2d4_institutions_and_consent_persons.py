@@ -83,6 +83,10 @@ family_members = sa.table(
 )
 
 
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade():
     op.create_table(
         "institutions",
@@ -109,15 +113,23 @@ def upgrade():
     for name in SEEDED:
         row_for(name)
 
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("institution_id", sa.Uuid(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_users_institution_id"), ["institution_id"])
-        batch_op.create_foreign_key(
-            batch_op.f("fk_users_institution_id_institutions"),
+    if _sqlite():
+        # Rebuilding "users" (batch mode) is impossible once other tables' rows refer to it
+        # (foreign keys are enforced); SQLite adds a referencing column in place.
+        op.execute(
+            "ALTER TABLE users ADD COLUMN institution_id CHAR(32) "
+            "CONSTRAINT fk_users_institution_id_institutions REFERENCES institutions (id)"
+        )
+    else:
+        op.add_column("users", sa.Column("institution_id", sa.Uuid(), nullable=True))
+        op.create_foreign_key(
+            op.f("fk_users_institution_id_institutions"),
+            "users",
             "institutions",
             ["institution_id"],
             ["id"],
         )
+    op.create_index(op.f("ix_users_institution_id"), "users", ["institution_id"])
     guests = {
         r.user_id
         for r in bind.execute(sa.select(user_roles.c.user_id).where(user_roles.c.role == "guest"))
@@ -128,13 +140,11 @@ def upgrade():
             continue  # the old default was never a choice: a guest keeps none
         target = row_for(OLD_KEYS.get(key, key))
         bind.execute(users.update().where(users.c.id == user.id).values(institution_id=target))
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("institution")
-
-    with op.batch_alter_table("consents", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("custody_for", sa.JSON(), nullable=False, server_default="[]")
-        )
+    # a plain column: SQLite (3.35+) drops it in place, without rebuilding the table
+    op.drop_column("users", "institution")
+    op.add_column(
+        "consents", sa.Column("custody_for", sa.JSON(), nullable=False, server_default="[]")
+    )
     children: dict[uuid.UUID, list[str]] = {}
     for member in bind.execute(
         sa.select(family_members.c.id, family_members.c.case_id).where(
@@ -175,21 +185,19 @@ def downgrade():
         bind.execute(
             consents.update().where(consents.c.id == consent.id).values(recipients=recipients)
         )
-    with op.batch_alter_table("consents", schema=None) as batch_op:
-        batch_op.drop_column("custody_for")
-
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("institution", sa.String(length=40), nullable=False, server_default="asd")
-        )
+    op.drop_column("consents", "custody_for")
+    op.add_column(
+        "users",
+        sa.Column("institution", sa.String(length=40), nullable=False, server_default="asd"),
+    )
     for user in bind.execute(sa.select(users.c.id, users.c.institution_id)).all():
         if user.institution_id is not None:
             key = keys.get(names.get(user.institution_id, ""), "sonstige")
             bind.execute(users.update().where(users.c.id == user.id).values(institution=key))
+    op.drop_index(op.f("ix_users_institution_id"), "users")
+    # SQLite rebuilds the table to drop a referencing column (batch mode): possible while no
+    # other table's rows refer to an account, as on a fresh database
+    # (the column's foreign key goes with it)
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_users_institution_id_institutions"), type_="foreignkey"
-        )
-        batch_op.drop_index(batch_op.f("ix_users_institution_id"))
         batch_op.drop_column("institution_id")
     op.drop_table("institutions")
