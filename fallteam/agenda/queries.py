@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.cases.models import Case
-from fallteam.consent.models import DataCategory, Purpose
+from fallteam.consent.models import DataCategory
 from fallteam.consent.queries import active_participation, consents_in_force, released_categories
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
@@ -84,7 +84,7 @@ def guest_covered(item: AgendaItem, guest_user: Any, at: datetime | None = None)
     return all(
         DataCategory.IDENTITY
         in released_categories(
-            guest_user, consents_in_force(item.case, moment), Purpose.FALLBERATUNG, "guest"
+            guest_user, consents_in_force(item.case, moment), item.purpose, "guest"
         )
         for moment in moments
     )

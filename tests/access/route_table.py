@@ -90,7 +90,8 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "admin.reactivate_institution": {"POST": only("admin")},
     "cases.list_cases": {"GET": FACHKRAFT},
     "cases.register_case": {"GET": FACHKRAFT, "POST": FACHKRAFT},
-    "cases.show_case": {"GET": only("fachkraft", "member", "guest")},
+    # guests see the agenda item they are invited to, never the case page
+    "cases.show_case": {"GET": only("fachkraft", "member")},
     "cases.edit_case": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
     "cases.add_member": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
     "cases.edit_member": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
