@@ -77,38 +77,24 @@ class ConsentData:
 PARTICIPANT_KINDS = ("member", "guest")
 
 
-def may_receive(user: User | None) -> bool:
-    """Whether a consent can name ``user``: an active account that may see case content in
-    some capacity (team member, Fachkraft, guest); never the administration or the DPO."""
-    return (
-        user is not None
-        and user.active
-        and not user.expired()
-        and (
-            access.allowed(user, "case.read_pseudonymised")
-            or access.allowed(user, "agenda.view_item")
-        )
-    )
-
-
 def _check_recipients(case: Case, recipients: list[dict]) -> None:
     for recipient in recipients:
         kind, value = recipient.get("type"), str(recipient.get("value"))
         if kind == RecipientType.USER:
-            user = db.session.get(User, _uuid(value))
-            if not may_receive(user) or user.id == case.case_manager_id:
+            user = _get(User, value)
+            if not access.may_receive_case_content(user) or user.id == case.case_manager_id:
                 raise ConsentError("Diese Person kann nicht Empfängerin einer Einwilligung sein.")
         elif kind == RecipientType.INSTITUTION:
-            institution = db.session.get(Institution, _uuid(value))
+            institution = _get(Institution, value)
             if institution is None or not institution.active:
                 raise ConsentError("Bitte eine Institution aus der Liste wählen.")
         elif kind != RecipientType.PARTICIPANT_KIND or value not in PARTICIPANT_KINDS:
             raise ConsentError("Unbekannte Empfängerin oder unbekannter Empfänger.")
 
 
-def _uuid(value) -> uuid.UUID | None:
+def _get(model, value):
     try:
-        return uuid.UUID(str(value))
+        return db.session.get(model, uuid.UUID(str(value)))
     except ValueError:
         return None
 

@@ -49,7 +49,7 @@ def _consent_form(case, **kwargs) -> ConsentForm:
     form.recipient_users.choices = [
         (str(u.id), u.display_name)
         for u in queries.active_users()
-        if u.id != case.case_manager_id and operations.may_receive(u)
+        if u.id != case.case_manager_id and access.may_receive_case_content(u)
     ]
     form.recipient_institutions.choices = [(str(i.id), i.name) for i in active_institutions()]
     return form
