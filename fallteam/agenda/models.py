@@ -152,5 +152,11 @@ class AgendaDocument(UUIDPrimaryKey, CreatedTimestamp, Base):
     #: the file
     content: Mapped[bytes] = mapped_column(EncryptedBytes())
 
+    def neutral_name(self, pseudonym: str, number: int) -> str:
+        """The name shown to anyone but the case manager: the uploaded name can name the
+        family ("FT-2026-0042 – Unterlage 1 (PDF)")."""
+        kind = "PDF" if self.media_type == "application/pdf" else "Bild"
+        return f"{pseudonym} – Unterlage {number} ({kind})"
+
     def __repr__(self) -> str:
         return f"<AgendaDocument {self.id} of {self.item_id}>"

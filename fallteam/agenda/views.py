@@ -267,11 +267,12 @@ def download_document(item_id: uuid.UUID, document_id: uuid.UUID):
     )
     extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
     suffix = extension.get(document.media_type, "bin")
+    number = item.documents.index(document) + 1
     return send_file(
         BytesIO(document.content),
         mimetype=document.media_type,
         as_attachment=True,
-        download_name=f"{item.case.pseudonym}-Unterlage.{suffix}",
+        download_name=f"{item.case.pseudonym}-Unterlage-{number}.{suffix}",
     )
 
 
@@ -299,6 +300,10 @@ def show_item(item_id: uuid.UUID):
         item=item,
         view=view,
         notes=_released_notes(item, view),
+        documents=[
+            (d, d.filename if view.is_full else d.neutral_name(item.case.pseudonym, number))
+            for number, d in enumerate(item.documents, start=1)
+        ],
         meeting=item.meeting,
         team=db.session.get(Team, item.meeting.team_id),
         presenter=db.session.get(User, item.presenter_id),
