@@ -24,9 +24,7 @@ def test_an_uploaded_file_name_never_reaches_a_member_or_guest(
     team_id, _ = create_team([(member, "permanent")])
     session = create_session(team_id, case, guests=[guest])
     with app.app_context():
-        agenda.add_document(
-            db.session.get(AgendaItem, session.item_id), filename=NAME, content=PDF
-        )
+        agenda.add_document(db.session.get(AgendaItem, session.item_id), filename=NAME, content=PDF)
         db.session.commit()
     item_page = f"/tagesordnung/{session.item_id}"
     for account in (member, guest):
