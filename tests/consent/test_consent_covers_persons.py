@@ -4,6 +4,7 @@ nobody released stays a role label, in every list, the genogram and the resource
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -255,3 +256,10 @@ def test_the_consent_form_records_custody_for_chosen_children(app, signed_in, cr
 
         stored = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).one()
         assert stored.custody_for == [str(case.member_ids[2])]
+
+
+def test_the_case_manager_sees_for_whom_the_grantor_has_custody(app, signed_in, create_case):
+    client, owner = signed_in(["fachkraft"])
+    case = create_case(owner, consent={"recipients": MEMBERS, "custody_for": (2, 3)})
+    page = client.get(f"/faelle/{case.id}").get_data(as_text=True)
+    assert re.search(r"sorgeberechtigt für Kind 2 \(\d+ J\.\), Kind 1 \(\d+ J\.\)", page)
