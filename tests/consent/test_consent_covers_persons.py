@@ -263,3 +263,24 @@ def test_the_case_manager_sees_for_whom_the_grantor_has_custody(app, signed_in, 
     case = create_case(owner, consent={"recipients": MEMBERS, "custody_for": (2, 3)})
     page = client.get(f"/faelle/{case.id}").get_data(as_text=True)
     assert re.search(r"sorgeberechtigt für Kind 2 \(\d+ J\.\), Kind 1 \(\d+ J\.\)", page)
+
+
+def test_a_list_computes_it_with_consents_loaded_for_many_cases_at_once(
+    app, create_account, create_case
+):
+    from fallteam.consent.queries import consents_in_force_for
+
+    owner, member = create_account(["fachkraft"]), create_account(["member"])
+    with_consent = create_case(
+        owner, participants=[(member, "member")], consent={"recipients": MEMBERS}
+    )
+    without = create_case(owner, participants=[(member, "member")])
+    with app.app_context():
+        viewer = db.session.get(User, member.id)
+        cases = [db.session.get(Case, c.id) for c in (with_consent, without)]
+        loaded = consents_in_force_for(cases)
+        assert [len(loaded[c.id]) for c in cases] == [1, 0]
+        for case in cases:
+            preloaded = visible_fields(viewer, case, consents=loaded[case.id])
+            assert preloaded == visible_fields(viewer, case)
+            assert preloaded.members == visible_fields(viewer, case).members
