@@ -184,3 +184,32 @@ def test_an_institution_needs_a_name(signed_in, name):
         "/admin/institutionen", data={"neu-name": name, "csrf_token": csrf_token(admin)}
     ).get_data(as_text=True)
     assert "Bitte ausfüllen." in page or "Bitte den Namen" in page
+
+
+def test_the_admin_changes_an_accounts_institution(app, signed_in, create_account, institution_id):
+    member = create_account(["member"], institution=ASD)
+    admin, _ = signed_in(["admin"])
+    response = admin.post(
+        f"/admin/benutzer/{member.id}",
+        data={
+            "display_name": "Fr. Wechsel",
+            "email": "wechsel@example.org",
+            "roles": ["member"],
+            "institution_id": str(institution_id(JOBCENTER)),
+            "csrf_token": csrf_token(admin),
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, member.id).institution_id == institution_id(JOBCENTER)
+    refused = admin.post(
+        f"/admin/benutzer/{member.id}",
+        data={
+            "display_name": "Fr. Wechsel",
+            "email": "wechsel@example.org",
+            "roles": ["member"],
+            "institution_id": "",
+            "csrf_token": csrf_token(admin),
+        },
+    )
+    assert "Bitte die Institution wählen" in refused.get_data(as_text=True)
