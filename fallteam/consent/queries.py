@@ -5,9 +5,13 @@
 - the fallführende Fachkraft sees everything of her own case;
 - team members and guests taking part in the case's presentation see the pseudonymised view
   (pseudonym, category, role labels with ages, genogram structure, released background);
-- on top of that, a viewer sees a released category of identifying data only while a consent
-  in force names them, their institution or their kind of participation, for the purpose at
-  hand; an expired, revoked, superseded or not yet valid consent releases nothing;
+- on top of that, a viewer sees a released category of data only while a consent in force
+  names them, their institution (by id) or their kind of participation, for a purpose that
+  counts for the item at hand (``consent.rules``); an expired, revoked, superseded or not yet
+  valid consent releases nothing;
+- a consent releases persons, not the family: the grantor's own data and the children's the
+  grantor has custody for; a member nobody released stays a role label (per member:
+  ``Visibility.of``; the case as a whole only what is released for everyone);
 - anyone else — the DPO and administrators included — sees no case content at all.
 """
 
