@@ -68,7 +68,7 @@ class User(UUIDPrimaryKey, CreatedTimestamp, Base):
     last_sign_in_dt: Mapped[datetime | None]
 
     #: the institution, for display
-    institution: Mapped[Institution | None] = relationship(lazy="joined")
+    institution: Mapped[Institution | None] = relationship()
     #: role assignments (names from security/policy.toml)
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
