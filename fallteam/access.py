@@ -164,6 +164,36 @@ def _sees_item(user: Any, item: Any) -> bool:
     return may_see_item(user, item)
 
 
+# --- who may hold a relation (the person pickers offer these; the operations refuse others) --
+
+
+def _usable(user: Any) -> bool:
+    return user is not None and user.active and not user.expired()
+
+
+def may_be_team_member(user: Any) -> bool:
+    """A Fallteam member sees the team's pseudonymised cases: Fachkräfte and members, never
+    the administration, the DPO or a guest."""
+    return (
+        _usable(user) and allowed(user, "case.read_pseudonymised") and allowed(user, "meeting.view")
+    )
+
+
+def may_take_part_as(user: Any, kind: str) -> bool:
+    """Whether ``user`` can take part in a case's presentation as ``kind``: a "member" sees
+    the case page (never a guest-role account), a "guest" the agenda item."""
+    permission = {"member": "case.read_pseudonymised", "guest": "agenda.view_item"}.get(kind)
+    return permission is not None and _usable(user) and allowed(user, permission)
+
+
+def may_receive_case_content(user: Any) -> bool:
+    """Whether a consent can name ``user``: someone who may see case content in some
+    capacity; never the administration or the DPO."""
+    return _usable(user) and (
+        allowed(user, "case.read_pseudonymised") or allowed(user, "agenda.view_item")
+    )
+
+
 def policy() -> Policy:
     """The policy loaded at start."""
     return current_app.extensions["fallteam.policy"]

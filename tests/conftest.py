@@ -24,13 +24,20 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from fallteam import create_app
 from fallteam.auth import operations as accounts
-from fallteam.auth.models import User
+from fallteam.auth.models import Institution, User
 from fallteam.crypto.keyring import Keyring
 from fallteam.extensions import db, limiter
 
 POSTGRES_URL = os.environ.get("FALLTEAM_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 ROLES = ["fachkraft", "member", "guest", "dpo", "admin"]
+
+#: names of institutions the migration seeds (consents and accounts refer to them by id)
+ASD = "Allgemeiner Sozialer Dienst (ASD)"
+JOBCENTER = "Jobcenter/MAIA"
+GESUNDHEITSAMT = "Gesundheitsamt"
+EINGLIEDERUNGSHILFE = "Eingliederungshilfe (§ 35a SGB VIII / SGB IX)"
+KITA_FACHBERATUNG = "Kita-Fachberatung"
 
 
 def test_settings(instance_path, database_url: str) -> dict:
@@ -180,16 +187,24 @@ def make_account(
     second_factor: bool = True,
     must_change_password: bool = False,
     active: bool = True,
+    institution: str | None = None,
 ) -> Account:
     """A ready-to-use account in ``app``'s database (committed)."""
     username = username or f"user-{secrets.token_hex(4)}"
     password = password or f"Korrekt-Pferd-{secrets.token_hex(4)}"
     with app.app_context():
+        # a guest account must name its institution; tests that do not care get one that no
+        # consent of theirs names
+        if institution is None and "guest" in (roles or []):
+            institution = KITA_FACHBERATUNG
         user, _ = accounts.create_user(
             username=username,
             display_name=f"Test {username}",
             email=f"{username}@example.org",
             roles=list(roles or ["member"]),
+            institution=db.session.get(Institution, institution_id_of(institution))
+            if institution is not None
+            else None,
         )
         accounts.set_password(user, password, chosen_by_user=not must_change_password)
         secret = None
@@ -211,6 +226,26 @@ def create_account(app):
         return make_account(app, roles, username=username, **kwargs)
 
     return make
+
+
+def institution_id_of(name: str) -> uuid.UUID:
+    """The id of the institution with this name (inside an application context)."""
+    from sqlalchemy import select
+
+    from fallteam.auth.models import Institution
+
+    return db.session.scalars(select(Institution.id).where(Institution.name == name)).one()
+
+
+@pytest.fixture
+def institution_id(app):
+    """``institution_id(JOBCENTER)``: the id of a seeded institution."""
+
+    def find(name: str) -> uuid.UUID:
+        with app.app_context():
+            return institution_id_of(name)
+
+    return find
 
 
 def extract_csrf_token(html: str) -> str:
@@ -435,9 +470,12 @@ def create_case(app):
             ]
             consent_id = None
             if consent is not None:
+                # by default the mother consents for herself and, having custody, the children
+                grantor = case.members[consent.get("grantor", 0)]
                 data = consents.ConsentData(
-                    grantor=mother,
-                    grantor_capacity="sorgeberechtigt",
+                    grantor=grantor,
+                    grantor_capacity=consent.get("capacity", "sorgeberechtigt"),
+                    custody_for=[case.members[i] for i in consent.get("custody_for", (2, 3))],
                     recipients=consent.get("recipients", []),
                     purposes=consent.get("purposes", ["fallberatung"]),
                     data_categories=consent.get("categories", ["identity"]),

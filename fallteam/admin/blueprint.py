@@ -34,3 +34,23 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule("/policy", "show_policy", views.show_policy)
+bp.add_url_rule("/institutionen", "list_institutions", views.list_institutions)
+bp.add_url_rule("/institutionen", "add_institution", views.add_institution, methods=["POST"])
+bp.add_url_rule(
+    "/institutionen/<uuid:institution_id>",
+    "edit_institution",
+    views.edit_institution,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/institutionen/<uuid:institution_id>/deaktivieren",
+    "deactivate_institution",
+    views.deactivate_institution,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/institutionen/<uuid:institution_id>/aktivieren",
+    "reactivate_institution",
+    views.reactivate_institution,
+    methods=["POST"],
+)

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectMultipleField, StringField, SubmitField, widgets
+from wtforms import (
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    ValidationError,
+    widgets,
+)
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
 from fallteam import access
+from fallteam.auth.institutions import institution_choices
 from fallteam.core.forms import BaseForm
 
 _REQUIRED = _l("Bitte ausfüllen.")
+#: roles that see case content in some capacity: their accounts need an institution
+CONTENT_ROLES = frozenset({"fachkraft", "member", "guest"})
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -31,6 +42,7 @@ class UserForm(BaseForm):
             Length(max=254),
         ],
     )
+    institution_id = SelectField(_l("Institution"))
     roles = MultiCheckboxField(
         _l("Rollen"),
         validators=[DataRequired(_l("Bitte mindestens eine Rolle wählen."))],
@@ -40,6 +52,17 @@ class UserForm(BaseForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.roles.choices = [(r.name, r.label) for r in access.policy().roles.values()]
+        self.institution_id.choices = [("", _l("– keine (Administration, Datenschutz) –"))] + (
+            institution_choices()
+        )
+
+    def validate_institution_id(self, field) -> None:
+        # Whoever may see case content is matched against consents by institution: the
+        # administration chooses it; nobody belongs to the ASD by default.
+        if not field.data and set(self.roles.data or []) & CONTENT_ROLES:
+            raise ValidationError(
+                _l("Bitte die Institution wählen (Konten mit Zugang zu Fällen brauchen eine).")
+            )
 
 
 class NewUserForm(UserForm):
@@ -57,3 +80,10 @@ class NewUserForm(UserForm):
         ],
     )
     submit = SubmitField(_l("Konto anlegen"))
+
+
+class InstitutionForm(BaseForm):
+    """The name of an institution (a new one, or a new name)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    submit = SubmitField(_l("Speichern"))

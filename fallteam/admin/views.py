@@ -10,9 +10,9 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from fallteam import access
-from fallteam.admin.forms import NewUserForm, UserForm
-from fallteam.auth import operations
-from fallteam.auth.models import User
+from fallteam.admin.forms import InstitutionForm, NewUserForm, UserForm
+from fallteam.auth import institutions, operations
+from fallteam.auth.models import Institution, User
 from fallteam.core.forms import ActionForm
 from fallteam.extensions import db
 
@@ -22,6 +22,12 @@ def _load_user(user_id: uuid.UUID) -> User:
     if user is None:
         raise NotFound()
     return user
+
+
+def _institution(form) -> Institution | None:
+    """The institution chosen in the form (one of the offered ids, or none)."""
+    chosen = form.institution_id.data
+    return db.session.get(Institution, uuid.UUID(chosen)) if chosen else None
 
 
 def list_users():
@@ -43,6 +49,7 @@ def create_user():
                 display_name=form.display_name.data,
                 email=form.email.data,
                 roles=form.roles.data,
+                institution=_institution(form),
             )
         except operations.AccountError as exc:
             form.username.errors.append(str(exc))
@@ -63,6 +70,7 @@ def edit_user(user_id: uuid.UUID):
                 display_name=form.display_name.data,
                 email=form.email.data,
                 roles=form.roles.data,
+                institution=_institution(form),
             )
         except operations.AccountError as exc:
             form.roles.errors.append(str(exc))
@@ -119,3 +127,69 @@ def show_policy():
     """The roles x permissions matrix, as the application enforces it."""
     access.require("admin.policy.view")
     return render_template("admin/policy.html", policy=access.policy())
+
+
+def list_institutions():
+    """The one list of institutions accounts and consents refer to."""
+    access.require("admin.users.manage")
+    return _institutions_page(InstitutionForm(prefix="neu"))
+
+
+def _institutions_page(form: InstitutionForm):
+    return render_template(
+        "admin/institutions.html",
+        institutions=institutions.all_institutions(),
+        form=form,
+        action_form=ActionForm(),
+    )
+
+
+def add_institution():
+    """A new entry (e.g. a freier Träger by name)."""
+    access.require("admin.users.manage")
+    form = InstitutionForm(prefix="neu")
+    if form.validate_on_submit():
+        try:
+            institutions.add_institution(form.name.data)
+        except institutions.InstitutionError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash(_("Institution hinzugefügt."), "success")
+            return redirect(url_for("admin.list_institutions"))
+    return _institutions_page(form)
+
+
+def _load_institution(institution_id: uuid.UUID) -> Institution:
+    return db.get_or_404(Institution, institution_id)
+
+
+def edit_institution(institution_id: uuid.UUID):
+    """A new name; accounts and consents keep referring to the same entry."""
+    access.require("admin.users.manage")
+    institution = _load_institution(institution_id)
+    form = InstitutionForm(obj=institution)
+    if form.validate_on_submit():
+        try:
+            institutions.rename_institution(institution, form.name.data)
+        except institutions.InstitutionError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash(_("Name geändert."), "success")
+            return redirect(url_for("admin.list_institutions"))
+    return render_template("admin/institution_form.html", institution=institution, form=form)
+
+
+def deactivate_institution(institution_id: uuid.UUID):
+    """No longer offered for new accounts and consents."""
+    access.require("admin.users.manage")
+    institutions.set_institution_active(_load_institution(institution_id), False)
+    flash(_("Institution deaktiviert; sie wird nicht mehr zur Auswahl angeboten."), "success")
+    return redirect(url_for("admin.list_institutions"))
+
+
+def reactivate_institution(institution_id: uuid.UUID):
+    """Offered again."""
+    access.require("admin.users.manage")
+    institutions.set_institution_active(_load_institution(institution_id), True)
+    flash(_("Institution wieder aktiviert."), "success")
+    return redirect(url_for("admin.list_institutions"))

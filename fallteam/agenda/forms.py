@@ -15,9 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from fallteam.agenda.models import METHOD_LABELS
+from fallteam.agenda.models import ITEM_PURPOSE_LABELS, METHOD_LABELS
 from fallteam.agenda.operations import MAX_ITEM_MINUTES
-from fallteam.auth.models import INSTITUTIONS
+from fallteam.auth.institutions import institution_choices
 from fallteam.core.forms import BaseForm, choices_from
 
 _REQUIRED = _l("Bitte ausfüllen.")
@@ -28,6 +28,15 @@ class ItemForm(BaseForm):
     """What the presenter says about the TOP."""
 
     method = SelectField(_l("Methode"), choices=choices_from(METHOD_LABELS))
+    purpose = SelectField(
+        _l("Zweck der Vorstellung"),
+        choices=choices_from(ITEM_PURPOSE_LABELS),
+        default="fallberatung",
+        description=_l(
+            "Es zählen nur Schweigepflichtsentbindungen für diesen Zweck (bei § 8a auch "
+            "solche für die Fallberatung)."
+        ),
+    )
     expected_minutes = IntegerField(
         _l("Erwartete Dauer (Minuten)"),
         default=30,
@@ -39,6 +48,33 @@ class ItemForm(BaseForm):
     presentation = TextAreaField(
         _l("Falldarstellung (pseudonymisiert)"), validators=[Optional(), Length(max=10000)]
     )
+    health_note = TextAreaField(
+        _l("Gesundheit"),
+        validators=[Optional(), Length(max=4000)],
+        description=_l(
+            "Nur sichtbar, wem eine Schweigepflichtsentbindung „Gesundheit“ für "
+            "diese Person freigibt."
+        ),
+    )
+    health_member = SelectField(_l("betrifft"), choices=[], validate_choice=False)
+    school_note = TextAreaField(
+        _l("Schule/Kita"),
+        validators=[Optional(), Length(max=4000)],
+        description=_l(
+            "Nur sichtbar, wem eine Schweigepflichtsentbindung „Schule/Kita“ für "
+            "diese Person freigibt."
+        ),
+    )
+    school_member = SelectField(_l("betrifft"), choices=[], validate_choice=False)
+    finances_note = TextAreaField(
+        _l("Finanzen/Leistungsbezug"),
+        validators=[Optional(), Length(max=4000)],
+        description=_l(
+            "Nur sichtbar, wem eine Schweigepflichtsentbindung "
+            "„Finanzen/Leistungsbezug“ für diese Person freigibt."
+        ),
+    )
+    finances_member = SelectField(_l("betrifft"), choices=[], validate_choice=False)
     include_genogram = BooleanField(_l("Genogramm des Falls zeigen"), default=True)
     include_resource_map = BooleanField(_l("Ressourcenkarte des Falls zeigen"), default=True)
     pseudonymised_confirmed = BooleanField(
@@ -91,7 +127,14 @@ class OutsideGuestForm(BaseForm):
     """Invite an outside person: they get a guest account for this item."""
 
     name = StringField(_l("Name"), validators=[DataRequired(_REQUIRED), Length(max=200)])
-    institution = SelectField(_l("Institution"), choices=choices_from(INSTITUTIONS))
+    institution = SelectField(
+        _l("Institution"), validators=[DataRequired(_l("Bitte eine Institution wählen."))]
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.institution.choices = [("", _l("– bitte wählen –"))] + institution_choices()
+
     email = EmailField(
         _l("E-Mail"),
         validators=[

@@ -10,8 +10,9 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fallteam.cases.models import Case
+from fallteam.consent.models import Purpose
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
-from fallteam.crypto.types import EncryptedBytes, EncryptedText
+from fallteam.crypto.types import EncryptedBytes, EncryptedJSON, EncryptedText
 from fallteam.meetings.models import Meeting
 
 
@@ -29,6 +30,14 @@ METHOD_LABELS = {
     Method.CONSTELLATION: "Familienaufstellung",
     Method.PERSPECTIVE: "Perspektivwechsel",
     Method.ROLE_PLAY: "Rollenspiel",
+}
+
+
+#: purposes of an agenda item (which consent purposes count: ``consent.rules``)
+ITEM_PURPOSE_LABELS = {
+    Purpose.FALLBERATUNG: "Kollegiale Fallberatung",
+    Purpose.GEFAEHRDUNGSEINSCHAETZUNG: "Gefährdungseinschätzung nach § 8a SGB VIII",
+    Purpose.HILFEPLANUNG: "Vorbereitung der Hilfeplanung (§ 36 SGB VIII)",
 }
 
 
@@ -52,10 +61,17 @@ class AgendaItem(UUIDPrimaryKey, CreatedTimestamp, Base):
     registered_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     #: ``Method``
     method: Mapped[str] = mapped_column(String(30))
+    #: what the item is for (``ITEM_PURPOSE_LABELS``); decides which consents count for it
+    purpose: Mapped[str] = mapped_column(String(30), default=Purpose.FALLBERATUNG)
     #: the presenter's question to the team (passes the re-identification guard)
     question: Mapped[str | None] = mapped_column(EncryptedText())
     #: the presentation the team reads (passes the re-identification guard)
     presentation: Mapped[str | None] = mapped_column(EncryptedText())
+    #: free text that carries a data category, shown only to viewers to whom a consent
+    #: releases that category for the person it concerns (passes the guard):
+    #: [{"category": "health" | "school" | "finances", "member": member id | None (the whole
+    #: family), "text": str}]
+    category_notes: Mapped[list | None] = mapped_column(EncryptedJSON())
     #: expected minutes
     expected_minutes: Mapped[int] = mapped_column(default=30)
     #: place in the agreed order (0 first)
@@ -135,6 +151,12 @@ class AgendaDocument(UUIDPrimaryKey, CreatedTimestamp, Base):
     size: Mapped[int]
     #: the file
     content: Mapped[bytes] = mapped_column(EncryptedBytes())
+
+    def neutral_name(self, pseudonym: str, number: int) -> str:
+        """The name shown to anyone but the case manager: the uploaded name can name the
+        family ("FT-2026-0042 – Unterlage 1 (PDF)")."""
+        kind = "PDF" if self.media_type == "application/pdf" else "Bild"
+        return f"{pseudonym} – Unterlage {number} ({kind})"
 
     def __repr__(self) -> str:
         return f"<AgendaDocument {self.id} of {self.item_id}>"

@@ -7,21 +7,28 @@ Every function flushes and writes its audit event; none commits.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 
 from fallteam import access
-from fallteam.agenda.models import AgendaDocument, AgendaGuest, AgendaItem, Method
+from fallteam.agenda.models import (
+    ITEM_PURPOSE_LABELS,
+    AgendaDocument,
+    AgendaGuest,
+    AgendaItem,
+    Method,
+)
 from fallteam.agenda.queries import guest_covered, is_team_member_of, items_of
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth import operations as accounts
-from fallteam.auth.models import INSTITUTIONS, User
+from fallteam.auth.models import Institution, User
 from fallteam.cases.guard import Hit, identity_hits
 from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.cases.operations import grant_participation, identity_of
+from fallteam.consent.models import Purpose
 from fallteam.consent.operations import check_document
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
@@ -65,6 +72,14 @@ class Registration:
     include_genogram: bool = True
     include_resource_map: bool = True
     pseudonymised_confirmed: bool = False
+    #: ``ITEM_PURPOSE_LABELS``: which consents count for the item
+    purpose: str = Purpose.FALLBERATUNG
+    #: [{"category", "member" (id str or None: the whole family), "text"}]
+    category_notes: list[dict] = field(default_factory=list)
+
+
+#: data categories whose free text the presenter enters apart from the presentation
+NOTE_CATEGORIES = ("health", "school", "finances")
 
 
 def _team_of(meeting: Meeting) -> Team:
@@ -85,11 +100,19 @@ def deadline_passed(meeting: Meeting, now: datetime) -> bool:
 
 def _check_texts(case: Case, data: Registration) -> None:
     persons = identity_of(case)
-    for field in ("question", "presentation"):
-        text = (getattr(data, field) or "").strip()
+    texts = [(name, getattr(data, name)) for name in ("question", "presentation")]
+    texts += [(f"{n['category']}_note", n["text"]) for n in data.category_notes]
+    for name, text in texts:
+        text = (text or "").strip()
         hits = identity_hits(text, persons) if text else []
         if hits:
-            raise IdentityInText(field, hits)
+            raise IdentityInText(name, hits)
+    members = {str(m.id) for m in case.members}
+    for note in data.category_notes:
+        if note["category"] not in NOTE_CATEGORIES or (
+            note.get("member") is not None and note["member"] not in members
+        ):
+            raise AgendaError("Diese Angabe gehört zu keiner Person des Falls.")
 
 
 def _check(case: Case, meeting: Meeting, data: Registration, now: datetime) -> None:
@@ -99,6 +122,8 @@ def _check(case: Case, meeting: Meeting, data: Registration, now: datetime) -> N
         raise AgendaError("Diese Sitzung hat schon begonnen.")
     if data.method not in set(Method):
         raise AgendaError("Bitte eine Methode wählen.")
+    if data.purpose not in ITEM_PURPOSE_LABELS:
+        raise AgendaError("Bitte einen Zweck wählen.")
     if not 5 <= data.expected_minutes <= MAX_ITEM_MINUTES:
         raise AgendaError(f"Die Dauer liegt zwischen 5 und {MAX_ITEM_MINUTES} Minuten.")
     _check_texts(case, data)
@@ -106,12 +131,18 @@ def _check(case: Case, meeting: Meeting, data: Registration, now: datetime) -> N
 
 def _apply(item: AgendaItem, data: Registration) -> None:
     item.method = data.method
+    item.purpose = data.purpose
     item.question = data.question.strip() or None
     item.presentation = data.presentation.strip() or None
     item.expected_minutes = data.expected_minutes
     item.include_genogram = data.include_genogram
     item.include_resource_map = data.include_resource_map
     item.pseudonymised_confirmed = data.pseudonymised_confirmed
+    item.category_notes = [
+        {"category": n["category"], "member": n.get("member"), "text": n["text"].strip()}
+        for n in data.category_notes
+        if (n.get("text") or "").strip()
+    ] or None
 
 
 def _grant_team(item: AgendaItem, *, actor: User, now: datetime) -> None:
@@ -310,13 +341,18 @@ def _add_guest(item: AgendaItem, user: User, *, now: datetime, account_for_item:
 
 
 def add_outside_guest(
-    item: AgendaItem, *, name: str, institution: str, email: str, now: datetime | None = None
+    item: AgendaItem,
+    *,
+    name: str,
+    institution: Institution | None,
+    email: str,
+    now: datetime | None = None,
 ) -> tuple[AgendaGuest, User, str]:
     """Invite an outside person (no account yet): they get a guest account for this item
     that ends with the session day. Returns the guest, the account and its one-time
     password (shown once to the presenter, who passes it on in person or by phone)."""
     now = now or utcnow()
-    if institution not in INSTITUTIONS:
+    if institution is None or not institution.active:
         raise AgendaError("Bitte eine Institution wählen.")
     if not name.strip():
         raise AgendaError("Bitte den Namen des Gastes angeben.")
@@ -325,8 +361,8 @@ def add_outside_guest(
         display_name=name,
         email=email,
         roles=["guest"],
+        institution=institution,
     )
-    user.institution = institution
     user.expires_dt = meetings.session_day_end(item.meeting)
     db.session.flush()
     guest = _add_guest(item, user, now=now, account_for_item=True)

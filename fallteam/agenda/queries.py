@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.cases.models import Case, CaseParticipant
-from fallteam.consent.models import DataCategory, Purpose
+from fallteam.consent.models import DataCategory
 from fallteam.consent.queries import (
     active_participation,
     consents_in_force,
@@ -164,7 +164,7 @@ def guest_covered(
 
     return all(
         DataCategory.IDENTITY
-        in released_categories(guest_user, consents(moment), Purpose.FALLBERATUNG, "guest")
+        in released_categories(guest_user, consents(moment), item.purpose, "guest")
         for moment in moments
     )
 

@@ -26,10 +26,12 @@ from fallteam.agenda.forms import (
 from fallteam.agenda.models import METHOD_LABELS, AgendaDocument, AgendaGuest, AgendaItem
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
-from fallteam.auth.models import INSTITUTIONS, User
+from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case
+from fallteam.cases.operations import role_labels
 from fallteam.cases.queries import present_case, record_case_read
 from fallteam.cases.views import load_case
+from fallteam.consent.models import CATEGORY_LABELS
 from fallteam.core.forms import ActionForm
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
@@ -59,8 +61,36 @@ def _session_label(meeting: Meeting, team: Team) -> str:
     )
 
 
+def _category_notes(form: ItemForm) -> list[dict]:
+    return [
+        {
+            "category": category,
+            "member": getattr(form, f"{category}_member").data or None,
+            "text": getattr(form, f"{category}_note").data or "",
+        }
+        for category in operations.NOTE_CATEGORIES
+    ]
+
+
+def _item_form(case: Case, item: AgendaItem | None = None, form_class=ItemForm) -> ItemForm:
+    """The item form with the category notes filled in and the family's persons offered."""
+    form = form_class() if item is None else form_class(obj=item)
+    if item is not None and not form.is_submitted():
+        for note in item.category_notes or []:
+            getattr(form, f"{note['category']}_note").data = note["text"]
+            getattr(form, f"{note['category']}_member").data = note.get("member") or ""
+    persons = [("", _("die ganze Familie / mehrere Personen"))] + [
+        (str(m.id), label) for m, label in zip(case.members, role_labels(case.members), strict=True)
+    ]
+    for category in operations.NOTE_CATEGORIES:
+        getattr(form, f"{category}_member").choices = persons
+    return form
+
+
 def _registration(form: ItemForm) -> operations.Registration:
     return operations.Registration(
+        category_notes=_category_notes(form),
+        purpose=form.purpose.data,
         method=form.method.data,
         question=form.question.data or "",
         presentation=form.presentation.data or "",
@@ -83,7 +113,7 @@ def register_case(case_id: uuid.UUID):
     case = load_case(case_id)
     access.require("agenda.register", case)
     now = utcnow()
-    form = RegistrationForm()
+    form = _item_form(case, form_class=RegistrationForm)
     teams = {t.id: t for t in db.session.scalars(select(Team))}
     sessions = queries.sessions_open_for_registration(case.id, now=now)
     form.meeting.choices = [(str(m.id), _session_label(m, teams[m.team_id])) for m in sessions]
@@ -104,10 +134,10 @@ def register_case(case_id: uuid.UUID):
 def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, doc_form=None):
     # The page shows the question and presentation: a read of the case.
     record_case_read(item.case, "Anmeldung zur Sitzung", ["question", "presentation"])
-    form = form or ItemForm(obj=item)
+    form = form or _item_form(item.case, item)
     guest_form = guest_form or GuestForm(prefix="g")
     guest_form.user.choices = [
-        (str(u.id), f"{u.display_name} ({INSTITUTIONS.get(u.institution, u.institution)})")
+        (str(u.id), f"{u.display_name} ({u.institution.name if u.institution else '–'})")
         for u in operations.guest_candidates(item)
     ]
     users = {g.user_id: db.session.get(User, g.user_id) for g in item.guests}
@@ -126,7 +156,6 @@ def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, 
         action_form=ActionForm(),
         users=users,
         uncovered=uncovered,
-        institutions=INSTITUTIONS,
         unfinished=queries.unfinished_reasons(item),
     )
 
@@ -135,7 +164,7 @@ def edit_item(item_id: uuid.UUID):
     """The presenter completes or changes the registration until the session begins."""
     item = _load_item(item_id)
     access.require("agenda.register", item.case)
-    form = ItemForm(obj=item)
+    form = _item_form(item.case, item)
     if form.validate_on_submit():
         try:
             operations.update_registration(item, _registration(form), actor=current_user)
@@ -174,7 +203,7 @@ def add_outside_guest(item_id: uuid.UUID):
             _, user, password = operations.add_outside_guest(
                 item,
                 name=form.name.data,
-                institution=form.institution.data,
+                institution=db.session.get(Institution, uuid.UUID(form.institution.data)),
                 email=form.email.data,
             )
         except operations.AgendaError as exc:
@@ -238,11 +267,12 @@ def download_document(item_id: uuid.UUID, document_id: uuid.UUID):
     )
     extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
     suffix = extension.get(document.media_type, "bin")
+    number = item.documents.index(document) + 1
     return send_file(
         BytesIO(document.content),
         mimetype=document.media_type,
         as_attachment=True,
-        download_name=f"{item.case.pseudonym}-Unterlage.{suffix}",
+        download_name=f"{item.case.pseudonym}-Unterlage-{number}.{suffix}",
     )
 
 
@@ -264,16 +294,39 @@ def show_item(item_id: uuid.UUID):
     """One TOP as the viewer may see it: method, question, presentation, diagrams, documents."""
     item = _load_item(item_id)
     access.require("agenda.view_item", item)
-    view = present_case(item.case, current_user)
+    view = present_case(item.case, current_user, purpose=item.purpose)
     return render_template(
         "agenda/item.html",
         item=item,
         view=view,
+        notes=_released_notes(item, view),
+        documents=[
+            (d, d.filename if view.is_full else d.neutral_name(item.case.pseudonym, number))
+            for number, d in enumerate(item.documents, start=1)
+        ],
         meeting=item.meeting,
         team=db.session.get(Team, item.meeting.team_id),
         presenter=db.session.get(User, item.presenter_id),
         methods=METHOD_LABELS,
     )
+
+
+def _released_notes(item: AgendaItem, view) -> list[tuple[str, str, str]]:
+    """(category, person, text) of the notes released to the viewer for the person each
+    concerns (a note about the whole family: only where everyone is released)."""
+    labels = {str(m.id): m.label for m in view.members}
+    notes = []
+    for note in item.category_notes or []:
+        member = note.get("member")
+        if view.released(note["category"], uuid.UUID(member) if member else None):
+            notes.append(
+                (
+                    CATEGORY_LABELS.get(note["category"], note["category"]),
+                    labels.get(member, _("ganze Familie")),
+                    note["text"],
+                )
+            )
+    return notes
 
 
 def add_late_item(meeting_id: uuid.UUID):

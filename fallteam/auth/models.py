@@ -11,19 +11,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey, utcnow
 from fallteam.crypto.types import EncryptedText
 
-#: Institutions of staff and guests; consents name recipients by these.
-INSTITUTIONS = {
-    "asd": "Allgemeiner Sozialer Dienst (ASD)",
-    "jugendarbeit": "Jugendarbeit/Jugendsozialarbeit",
-    "wirtschaftliche_jugendhilfe": "Wirtschaftliche Jugendhilfe",
-    "eingliederungshilfe": "Eingliederungshilfe",
-    "jobcenter": "Jobcenter (MAIA)",
-    "gesundheitsamt": "Gesundheitsamt/Fachdienst Gesundheit",
-    "pflegekinderdienst": "Pflegekinderdienst",
-    "freier_traeger": "Freier Träger",
-    "schule_kita": "Schule/Kita",
-    "sonstige": "Sonstige",
-}
+
+class Institution(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """Where a person works: the ASD, a service of the Landkreis, a freier Träger. One list,
+    managed by the administration; every account and every consent recipient refers to an
+    entry by its id, so coverage never depends on spelling or on a default."""
+
+    __tablename__ = "institutions"
+    __audit_type__ = "institution"
+
+    #: the name shown everywhere, e.g. "Jobcenter/MAIA" or a freier Träger by name
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: deactivated entries are no longer offered; what refers to them keeps referring
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Institution {self.name}>"
 
 
 class User(UUIDPrimaryKey, CreatedTimestamp, Base):
@@ -38,8 +41,11 @@ class User(UUIDPrimaryKey, CreatedTimestamp, Base):
     display_name: Mapped[str] = mapped_column(String(200))
     #: work e-mail address (invitations, later)
     email: Mapped[str] = mapped_column(String(254))
-    #: the institution the person works for; consents can name it (``INSTITUTIONS``)
-    institution: Mapped[str] = mapped_column(String(40), default="asd")
+    #: the institution the person works for (consents can name it); None for accounts that
+    #: see no case content (administration, data protection)
+    institution_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("institutions.id"), index=True
+    )
     #: argon2id hash
     password_hash: Mapped[str] = mapped_column(String(255))
     #: set when an administrator chose the password; the user must replace it
@@ -61,6 +67,8 @@ class User(UUIDPrimaryKey, CreatedTimestamp, Base):
     #: last successful sign-in
     last_sign_in_dt: Mapped[datetime | None]
 
+    #: the institution, for display
+    institution: Mapped[Institution | None] = relationship()
     #: role assignments (names from security/policy.toml)
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

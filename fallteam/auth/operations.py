@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from fallteam.audit.models import AuditAction, Outcome
 from fallteam.audit.operations import record
 from fallteam.auth import passwords, totp
-from fallteam.auth.models import RecoveryCode, SignInFailure, User, UserRole
+from fallteam.auth.models import Institution, RecoveryCode, SignInFailure, User, UserRole
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 
@@ -59,12 +59,21 @@ def find_user_by_login_token(token: str) -> User | None:
 
 
 def create_user(
-    *, username: str, display_name: str, email: str, roles: list[str]
+    *,
+    username: str,
+    display_name: str,
+    email: str,
+    roles: list[str],
+    institution: Institution | None = None,
 ) -> tuple[User, str]:
-    """A new account and its one-time password, which the user must replace at first sign-in."""
+    """A new account and its one-time password, which the user must replace at first sign-in.
+
+    A guest account must name its institution: consents are matched by it, and no account
+    belongs to the ASD (or anywhere) by default."""
     username = normalise_username(username)
     if find_user_by_username(username) is not None:
         raise AccountError("Dieser Benutzername ist bereits vergeben.")
+    _check_institution(roles, institution)
     one_time = _one_time_password()
     user = User(
         username=username,
@@ -74,6 +83,7 @@ def create_user(
         must_change_password=True,
         login_token=_new_login_token(),
         password_changed_dt=utcnow(),
+        institution_id=institution.id if institution is not None else None,
     )
     user.roles = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.add(user)
@@ -86,14 +96,35 @@ def _one_time_password() -> str:
     return "-".join(secrets.token_hex(3) for _ in range(4))
 
 
-def update_user(user: User, *, display_name: str, email: str, roles: list[str]) -> None:
-    """Change name, address and roles; a change of roles ends the user's sessions.
+#: roles whose accounts must name their institution
+ROLES_NEEDING_INSTITUTION = frozenset({"guest"})
+
+
+def _check_institution(roles: list[str], institution: Institution | None) -> None:
+    if institution is None and ROLES_NEEDING_INSTITUTION & set(roles):
+        raise AccountError(
+            "Bitte die Institution wählen: Ein Gastkonto gehört zu keiner Institution, "
+            "solange sie nicht gewählt ist."
+        )
+
+
+def update_user(
+    user: User,
+    *,
+    display_name: str,
+    email: str,
+    roles: list[str],
+    institution: Institution | None,
+) -> None:
+    """Change name, address, institution and roles; a change of roles or institution ends the
+    user's sessions.
 
     The rules are checked before anything changes, so a refused change leaves no trace.
     """
     wanted, before = set(roles), user.role_names
     if "admin" in before and "admin" not in wanted:
         _keep_an_administrator(user)
+    _check_institution(roles, institution)
     changed = [
         name
         for name, new in (("display_name", display_name.strip()), ("email", email.strip()))
@@ -101,6 +132,11 @@ def update_user(user: User, *, display_name: str, email: str, roles: list[str]) 
     ]
     user.display_name = display_name.strip()
     user.email = email.strip()
+    new_institution = institution.id if institution is not None else None
+    if user.institution_id != new_institution:
+        user.institution_id = new_institution
+        end_all_sessions(user)
+        changed.append("institution")
     if wanted != set(before):
         user.roles = [r for r in user.roles if r.role in wanted] + [
             UserRole(role=r) for r in sorted(wanted - set(before))

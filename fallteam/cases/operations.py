@@ -308,6 +308,11 @@ def grant_participation(
     actor: User,
 ) -> CaseParticipant:
     """Let ``user`` see the case's presentation (pseudonymised) within the window."""
+    if not access.may_take_part_as(user, kind):
+        raise CaseError(
+            "Diese Person kann so nicht teilnehmen (Gäste nur als Gast, Administration und "
+            "Datenschutz gar nicht)."
+        )
     if valid_until <= valid_from:
         raise CaseError("Das Ende muss nach dem Beginn liegen.")
     participant = CaseParticipant(

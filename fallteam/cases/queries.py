@@ -28,8 +28,13 @@ from fallteam.cases.models import (
     FamilyMember,
 )
 from fallteam.cases.operations import age_on, role_labels
-from fallteam.consent.models import Consent
-from fallteam.consent.queries import consents_in_force_for, recipient_users, visible_fields
+from fallteam.consent.models import Consent, Purpose
+from fallteam.consent.queries import (
+    Visibility,
+    consents_in_force_for,
+    recipient_users,
+    visible_fields,
+)
 from fallteam.core.models import utcnow
 from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
@@ -54,7 +59,7 @@ class CaseView:
     """A case as one viewer may see it; fields they may not see are simply absent."""
 
     case: Case
-    fields: frozenset[str]
+    fields: Visibility
     category_label: str
     members: list[MemberView] = field(default_factory=list)
     genogram: str | None = None
@@ -65,8 +70,12 @@ class CaseView:
     recipients: dict = field(default_factory=dict)
 
     def shows(self, name: str) -> bool:
-        """Whether the viewer may see this field."""
-        return name in self.fields
+        """Whether the viewer may see this field (for the case, or for at least one person)."""
+        return self.fields.shown_anywhere(name)
+
+    def released(self, category: str, member_id: uuid.UUID | None = None) -> bool:
+        """Whether ``category`` is released for that person (None: the whole family)."""
+        return self.fields.released(category, member_id)
 
     @property
     def is_full(self) -> bool:
@@ -78,11 +87,14 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) else (str(value) if value is not None else None)
 
 
-def _members(case: Case, fields: frozenset[str]) -> list[MemberView]:
+def _members(case: Case, visibility: Visibility) -> list[MemberView]:
+    """Each family member with what was released of that very person: a member nobody
+    released stays a role label."""
     today = utcnow().date()
     views = []
     for member, label in zip(case.members, role_labels(case.members, today), strict=True):
         name = " ".join(p for p in (_text(member.first_name), _text(member.last_name)) if p)
+        fields = visibility.of(member.id)
         views.append(
             MemberView(
                 id=member.id,
@@ -135,9 +147,10 @@ def _resource_map(case: Case, fields: frozenset[str]) -> str:
     )
 
 
-def present_case(case: Case, viewer: User) -> CaseView:
-    """The case as ``viewer`` may see it now; records that they read it (and what)."""
-    fields = visible_fields(viewer, case)
+def present_case(case: Case, viewer: User, purpose: str = Purpose.FALLBERATUNG) -> CaseView:
+    """The case as ``viewer`` may see it now for an item of ``purpose``; records that they
+    read it (and what)."""
+    fields = visible_fields(viewer, case, purpose=purpose)
     view = CaseView(
         case=case, fields=fields, category_label=CATEGORY_LABELS.get(case.category, case.category)
     )
@@ -150,8 +163,16 @@ def present_case(case: Case, viewer: User) -> CaseView:
     if "consents" in fields:
         view.consents = consent_history(case)
         view.recipients = recipient_users(view.consents)
-    record_case_read(case, "Fallführung" if view.is_full else "Fallberatung", fields)
+    record_case_read(case, "Fallführung" if view.is_full else "Fallberatung", _read_fields(fields))
     return view
+
+
+def _read_fields(visibility: Visibility) -> set[str]:
+    """What was shown, for the audit log: the case's fields and, per person, "member:<id>:…"."""
+    shown = set(visibility)
+    for member, fields in visibility.members.items():
+        shown.update(f"{field}:{member}" for field in fields)
+    return shown
 
 
 def record_case_read(case: Case, purpose: str, fields=("all",)) -> None:

@@ -153,9 +153,7 @@ def _edit_page(case: Case, **forms):
         (str(u.id), u.display_name) for u in queries.case_managers() if u.id != case.case_manager_id
     ]
     participant = forms.get("participant") or ParticipantForm(prefix="pt")
-    participant.user.choices = [
-        (str(u.id), u.display_name) for u in queries.active_users() if u.id != case.case_manager_id
-    ]
+    participant.user.choices = _participant_choices(case)
     return render_template(
         "cases/edit.html",
         case=case,
@@ -279,12 +277,22 @@ def transfer_case(case_id: uuid.UUID):
     return redirect(url_for("cases.edit_case", case_id=case.id))
 
 
+def _participant_choices(case: Case) -> list[tuple[str, str]]:
+    """People who can take part in the presentation in some capacity (not the owner)."""
+    return [
+        (str(u.id), u.display_name)
+        for u in queries.active_users()
+        if u.id != case.case_manager_id
+        and (access.may_take_part_as(u, "member") or access.may_take_part_as(u, "guest"))
+    ]
+
+
 def add_participant(case_id: uuid.UUID):
     """Let a member or guest see the pseudonymised presentation for a while."""
     case = load_case(case_id)
     access.require("case.edit", case)
     form = ParticipantForm(prefix="pt")
-    form.user.choices = [(str(u.id), u.display_name) for u in queries.active_users()]
+    form.user.choices = _participant_choices(case)
     if form.validate_on_submit():
         try:
             operations.grant_participation(

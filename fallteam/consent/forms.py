@@ -18,7 +18,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from fallteam.auth.models import INSTITUTIONS
 from fallteam.cases.forms import not_in_future
 from fallteam.consent.models import (
     CAPACITY_LABELS,
@@ -50,10 +49,12 @@ class ConsentForm(BaseForm):
     grantor_capacity = SelectField(
         _l("in der Eigenschaft als"), choices=choices_from(CAPACITY_LABELS)
     )
-    recipient_users = CheckboxesField(_l("Namentlich benannte Personen"), choices=[])
-    recipient_institutions = CheckboxesField(
-        _l("Institutionen"), choices=choices_from(INSTITUTIONS)
+    custody_for = CheckboxesField(
+        _l("sorgeberechtigt für … (die Schweigepflichtsentbindung gilt auch für diese Kinder)"),
+        choices=[],
     )
+    recipient_users = CheckboxesField(_l("Namentlich benannte Personen"), choices=[])
+    recipient_institutions = CheckboxesField(_l("Institutionen"), choices=[])
     recipient_kinds = CheckboxesField(
         _l("Teilnehmendengruppen"), choices=choices_from(PARTICIPANT_KINDS)
     )

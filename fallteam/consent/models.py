@@ -103,7 +103,10 @@ class Consent(UUIDPrimaryKey, CreatedTimestamp, Base):
     grantor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("family_members.id"))
     #: ``GrantorCapacity``
     grantor_capacity: Mapped[str] = mapped_column(String(30))
-    #: [{"type": RecipientType, "value": user id | institution | participant kind}]
+    #: "sorgeberechtigt für …": ids (str) of the case's children whose data the grantor
+    #: releases as custodial parent or guardian; the grantor's own data are always released
+    custody_for: Mapped[list] = mapped_column(JSON, default=list)
+    #: [{"type": RecipientType, "value": user id | institution id | participant kind}]
     recipients: Mapped[list] = mapped_column(JSON)
     #: [Purpose]
     purposes: Mapped[list] = mapped_column(JSON)

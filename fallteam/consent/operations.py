@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
 
+from fallteam import access
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
-from fallteam.auth.models import User
+from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case, FamilyMember
-from fallteam.consent.models import Consent
+from fallteam.consent import rules
+from fallteam.consent.models import Consent, RecipientType
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 
@@ -68,6 +71,36 @@ class ConsentData:
     witness: str | None = None
     document: bytes | None = None
     document_name: str | None = None
+    #: "sorgeberechtigt für …": the children whose data the grantor releases too
+    custody_for: list[FamilyMember] = field(default_factory=list)
+
+
+#: participant kinds a consent can name
+PARTICIPANT_KINDS = ("member", "guest")
+
+
+def _check_recipients(case: Case, recipients: list[dict]) -> None:
+    for recipient in recipients:
+        kind, value = recipient.get("type"), str(recipient.get("value"))
+        if kind == RecipientType.USER:
+            user = _get(User, value)
+            if not access.may_receive_case_content(user) or user.id == case.case_manager_id:
+                raise ConsentError(
+                    "Diese Person kann nicht Empfängerin einer Schweigepflichtsentbindung sein."
+                )
+        elif kind == RecipientType.INSTITUTION:
+            institution = _get(Institution, value)
+            if institution is None or not institution.active:
+                raise ConsentError("Bitte eine Institution aus der Liste wählen.")
+        elif kind != RecipientType.PARTICIPANT_KIND or value not in PARTICIPANT_KINDS:
+            raise ConsentError("Unbekannte Empfängerin oder unbekannter Empfänger.")
+
+
+def _get(model, value):
+    try:
+        return db.session.get(model, uuid.UUID(str(value)))
+    except ValueError:
+        return None
 
 
 def _check(case: Case, data: ConsentData) -> None:
@@ -77,6 +110,14 @@ def _check(case: Case, data: ConsentData) -> None:
         raise ConsentError("Das Ende der Gültigkeit liegt vor ihrem Beginn.")
     if not data.recipients:
         raise ConsentError("Bitte mindestens eine Empfängerin oder einen Empfänger angeben.")
+    _check_recipients(case, data.recipients)
+    problem = rules.own_consent_problem(
+        data.grantor, data.grantor_capacity, data.valid_from
+    ) or rules.custody_problem(
+        data.grantor, data.grantor_capacity, data.custody_for, data.valid_from
+    )
+    if problem:
+        raise ConsentError(problem)
     if data.form == "muendlich_zeuge" and not (data.witness or "").strip():
         raise ConsentError(
             "Bei mündlicher Schweigepflichtsentbindung bitte die Zeugin/den Zeugen angeben."
@@ -86,6 +127,7 @@ def _check(case: Case, data: ConsentData) -> None:
 def _apply(consent: Consent, data: ConsentData) -> None:
     consent.grantor_id = data.grantor.id
     consent.grantor_capacity = data.grantor_capacity
+    consent.custody_for = [str(child.id) for child in data.custody_for]
     consent.recipients = data.recipients
     consent.purposes = data.purposes
     consent.data_categories = data.data_categories

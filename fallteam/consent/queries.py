@@ -5,23 +5,29 @@
 - the fallführende Fachkraft sees everything of her own case;
 - team members and guests taking part in the case's presentation see the pseudonymised view
   (pseudonym, category, role labels with ages, genogram structure, released background);
-- on top of that, a viewer sees a released category of identifying data only while a consent
-  in force names them, their institution or their kind of participation, for the purpose at
-  hand; an expired, revoked, superseded or not yet valid consent releases nothing;
+- on top of that, a viewer sees a released category of data only while a consent in force
+  names them, their institution (by id) or their kind of participation, for a purpose that
+  counts for the item at hand (``consent.rules``); an expired, revoked, superseded or not yet
+  valid consent releases nothing;
+- a consent releases persons, not the family: the grantor's own data and the children's the
+  grantor has custody for; a member nobody released stays a role label (per member:
+  ``Visibility.of``; the case as a whole only what is released for everyone);
 - anyone else — the DPO and administrators included — sees no case content at all.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import or_, select
 
 from fallteam import access
 from fallteam.cases.models import Case, CaseParticipant
+from fallteam.consent import rules
 from fallteam.consent.models import Consent, DataCategory, Purpose, RecipientType
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
@@ -39,7 +45,8 @@ PSEUDONYMISED_FIELDS = frozenset(
         "background",
     }
 )
-#: what each released data category adds
+#: what each released data category adds, for the case as a whole (released for everyone in
+#: the family: the resource map's names can name any of them)
 CATEGORY_FIELDS: dict[str, frozenset[str]] = {
     DataCategory.IDENTITY: frozenset({"member_names", "member_birth_dates", "resource_labels"}),
     DataCategory.ADDRESS: frozenset({"member_addresses"}),
@@ -47,9 +54,48 @@ CATEGORY_FIELDS: dict[str, frozenset[str]] = {
     DataCategory.SCHOOL: frozenset({"school"}),
     DataCategory.FINANCES: frozenset({"finances"}),
 }
+#: what each released data category adds for the one family member it is released for
+MEMBER_CATEGORY_FIELDS: dict[str, frozenset[str]] = {
+    DataCategory.IDENTITY: frozenset({"member_names", "member_birth_dates"}),
+    DataCategory.ADDRESS: frozenset({"member_addresses"}),
+    DataCategory.HEALTH: frozenset({"health"}),
+    DataCategory.SCHOOL: frozenset({"school"}),
+    DataCategory.FINANCES: frozenset({"finances"}),
+}
+ALL_MEMBER_FIELDS = frozenset().union(*MEMBER_CATEGORY_FIELDS.values())
 #: only the fallführende Fachkraft: the office's file number and the consent records
 OWNER_FIELDS = frozenset({"file_number", "consents", "participants", "background_held"})
 ALL_FIELDS = PSEUDONYMISED_FIELDS | OWNER_FIELDS | frozenset().union(*CATEGORY_FIELDS.values())
+
+
+class Visibility(frozenset):
+    """What one viewer may see of one case: the set itself holds the fields of the case as a
+    whole; ``of(member_id)`` the fields released for one family member (names, birth date,
+    address, health …). A member nobody released has none: they stay a role label."""
+
+    members: Mapping[uuid.UUID, frozenset[str]]
+
+    def __new__(cls, fields: Iterable[str] = (), members=None) -> Visibility:
+        self = super().__new__(cls, fields)
+        self.members = MappingProxyType(dict(members or {}))
+        return self
+
+    def of(self, member_id: uuid.UUID) -> frozenset[str]:
+        """The fields released to the viewer for one family member."""
+        return self.members.get(member_id, frozenset())
+
+    def released(self, category: str, member_id: uuid.UUID | None = None) -> bool:
+        """Whether ``category`` is released for that member (None: for the whole family)."""
+        fields = MEMBER_CATEGORY_FIELDS.get(category, frozenset())
+        if not fields:
+            return False
+        if member_id is None:
+            return fields <= self
+        return fields <= self.of(member_id)
+
+    def shown_anywhere(self, field: str) -> bool:
+        """Whether the field is shown for the case or for at least one family member."""
+        return field in self or any(field in f for f in self.members.values())
 
 
 def is_case_manager(viewer: Any, case: Case) -> bool:
@@ -78,9 +124,16 @@ def active_participation(viewer: Any, case: Case, at: datetime | None = None):
     )
 
 
+def consents_in_force(case: Case, at: datetime | None = None) -> list[Consent]:
+    """The consents of ``case`` in force at ``at``: started, not ended, not revoked, and not
+    replaced by a correction made before ``at``."""
+    at = at or utcnow()
+    versions = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
+    return _in_force(versions, at)
+
+
 def _in_force(versions: Iterable[Consent], at: datetime) -> list[Consent]:
-    """Of all versions of one case's consents, those in force at ``at``: started, not ended,
-    not revoked, and not replaced by a correction made before ``at``."""
+    """Of all versions of one case's consents, those in force at ``at``."""
     versions = list(versions)
     day = at.date()
     corrected = {c.supersedes_id for c in versions if c.supersedes_id and c.created_dt <= at}
@@ -95,19 +148,12 @@ def _in_force(versions: Iterable[Consent], at: datetime) -> list[Consent]:
     ]
 
 
-def consents_in_force(case: Case, at: datetime | None = None) -> list[Consent]:
-    """The consents of ``case`` in force at ``at``: started, not ended, not revoked, and not
-    replaced by a correction made before ``at``."""
-    versions = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
-    return _in_force(versions, at or utcnow())
-
-
 def consents_in_force_for(
     cases: Iterable[Case], at: datetime | None = None
 ) -> dict[uuid.UUID, list[Consent]]:
     """``consents_in_force`` for many cases with one query: case id -> consents in force.
 
-    For lists: pass the result on to ``visible_fields(..., in_force=...)``.
+    For lists: pass the result on to ``visible_fields(..., consents=...)``.
     """
     at = at or utcnow()
     by_case: dict[uuid.UUID, list[Consent]] = {case.id: [] for case in cases}
@@ -133,29 +179,59 @@ def consent_state(consent: Consent, versions: Iterable[Consent], at: datetime | 
 
 
 def names_viewer(consent: Consent, viewer: Any, participation_kind: str | None) -> bool:
-    """Whether the consent's recipients include the viewer, their institution or their kind."""
+    """Whether the consent's recipients include the viewer, their institution or their kind.
+    Institutions are compared by id: an account without an institution matches none."""
+    institution = getattr(viewer, "institution_id", None)
     for recipient in consent.recipients or []:
         kind, value = recipient.get("type"), recipient.get("value")
         if kind == RecipientType.USER and value == str(viewer.id):
             return True
-        if kind == RecipientType.INSTITUTION and value == viewer.institution:
+        if (
+            kind == RecipientType.INSTITUTION
+            and institution is not None
+            and value == str(institution)
+        ):
             return True
         if kind == RecipientType.PARTICIPANT_KIND and value == participation_kind:
             return True
     return False
 
 
+def _counting(
+    viewer: Any, consents: Iterable[Consent], purpose: str, participation_kind: str | None
+) -> list[Consent]:
+    return [
+        c
+        for c in consents
+        if rules.counts_for(c, purpose) and names_viewer(c, viewer, participation_kind)
+    ]
+
+
 def released_categories(
     viewer: Any, consents: Iterable[Consent], purpose: str, participation_kind: str | None
 ) -> frozenset[str]:
-    """The data categories the given consents release to ``viewer`` for ``purpose``."""
+    """The data categories the given consents release to ``viewer`` for an item of
+    ``purpose`` — for at least one person of the family."""
     released: set[str] = set()
-    for consent in consents:
-        if purpose in (consent.purposes or []) and names_viewer(
-            consent, viewer, participation_kind
-        ):
-            released.update(consent.data_categories or [])
+    for consent in _counting(viewer, consents, purpose, participation_kind):
+        released.update(consent.data_categories or [])
     return frozenset(released)
+
+
+def released_by_member(
+    viewer: Any,
+    case: Case,
+    consents: Iterable[Consent],
+    purpose: str,
+    participation_kind: str | None,
+) -> dict[uuid.UUID, frozenset[str]]:
+    """Family member id -> the data categories the consents release of that person."""
+    members = {m.id: m for m in case.members}
+    released: dict[uuid.UUID, set[str]] = {m: set() for m in members}
+    for consent in _counting(viewer, consents, purpose, participation_kind):
+        for person in rules.released_persons(consent, members):
+            released[person].update(consent.data_categories or [])
+    return {m: frozenset(c) for m, c in released.items()}
 
 
 def visible_fields(
@@ -164,28 +240,39 @@ def visible_fields(
     at: datetime | None = None,
     purpose: str = Purpose.FALLBERATUNG,
     *,
-    in_force: Iterable[Consent] | None = None,
-) -> frozenset[str]:
-    """The fields of ``case`` that ``viewer`` may see at ``at`` for ``purpose``.
+    consents: Iterable[Consent] | None = None,
+) -> Visibility:
+    """The fields of ``case`` that ``viewer`` may see at ``at`` for an item of ``purpose``,
+    for the case as a whole and per family member.
 
-    ``in_force``: the case's consents in force at ``at`` when the caller already loaded them
-    (``consents_in_force_for`` for a list of cases); otherwise they are read here.
+    ``consents``: the case's consents in force at ``at`` when the caller has loaded them
+    already (a list computes this for many cases with one query, ``consents_in_force_for``).
     """
     at = at or utcnow()
     if is_case_manager(viewer, case):
-        return ALL_FIELDS
-    if not access.allowed(viewer, "case.read_pseudonymised"):
-        return frozenset()
+        return Visibility(
+            ALL_FIELDS, dict.fromkeys((m.id for m in case.members), ALL_MEMBER_FIELDS)
+        )
+    if not (
+        access.allowed(viewer, "case.read_pseudonymised")
+        or access.allowed(viewer, "agenda.view_item")
+    ):
+        return Visibility()
     participation = active_participation(viewer, case, at)
     if participation is None:
-        return frozenset()
-    if in_force is None:
-        in_force = consents_in_force(case, at)
-    categories = released_categories(viewer, in_force, purpose, participation.kind)
+        return Visibility()
+    if consents is None:
+        consents = consents_in_force(case, at)
+    by_member = released_by_member(viewer, case, consents, purpose, participation.kind)
+    members = {
+        member: frozenset().union(*(MEMBER_CATEGORY_FIELDS.get(c, frozenset()) for c in cats))
+        for member, cats in by_member.items()
+    }
+    whole_family = frozenset.intersection(*by_member.values()) if by_member else frozenset()
     fields = set(PSEUDONYMISED_FIELDS)
-    for category in categories:
+    for category in whole_family:
         fields |= CATEGORY_FIELDS.get(category, frozenset())
-    return frozenset(fields)
+    return Visibility(fields, members)
 
 
 def consents_ending_soon(case_manager: Any, days: int = 30) -> list[tuple[Any, str]]:
@@ -240,7 +327,7 @@ def recipient_users(consents: Iterable[Consent]) -> dict[uuid.UUID, Any]:
 def recipients_text(consent: Consent, users: dict[uuid.UUID, Any] | None = None) -> str:
     """The recipients in words, for the Fachkraft's consent table (``users``: the accounts
     named, from ``recipient_users``, when a page shows many consents)."""
-    from fallteam.auth.models import INSTITUTIONS, User
+    from fallteam.auth.models import Institution, User
     from fallteam.consent.forms import PARTICIPANT_KINDS
 
     parts = []
@@ -251,7 +338,8 @@ def recipients_text(consent: Consent, users: dict[uuid.UUID, Any] | None = None)
             user = users.get(user_id) if users is not None else db.session.get(User, user_id)
             parts.append(user.display_name if user else "?")
         elif kind == RecipientType.INSTITUTION:
-            parts.append(INSTITUTIONS.get(value, value))
+            institution = db.session.get(Institution, _uuid(value))
+            parts.append(institution.name if institution else "?")
         else:
             parts.append(PARTICIPANT_KINDS.get(value, value))
     return ", ".join(parts)
@@ -277,9 +365,19 @@ def member_label(case: Case, member_id) -> str:
     return "?"
 
 
+def custody_text(case: Case, consent: Consent) -> str:
+    """ "sorgeberechtigt für Kind 1 (7 J.), Kind 2 (10 J.)", or "" without custody."""
+    from fallteam.cases.operations import role_labels
+
+    labels = dict(zip((m.id for m in case.members), role_labels(case.members), strict=True))
+    named = [labels.get(_uuid(v), "?") for v in consent.custody_for or []]
+    return f"sorgeberechtigt für {', '.join(named)}" if named else ""
+
+
 def consent_helpers() -> dict:
     """What the case page needs to describe consents."""
     return {
+        "custody_text": custody_text,
         "consent_state": consent_state,
         "recipients_text": recipients_text,
         "consent_labels": consent_labels,

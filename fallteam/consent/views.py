@@ -13,9 +13,10 @@ from werkzeug.exceptions import NotFound
 from fallteam import access
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
+from fallteam.auth.institutions import active_institutions
 from fallteam.auth.models import User
 from fallteam.cases import queries
-from fallteam.cases.models import FamilyMember
+from fallteam.cases.models import CHILD_ROLES, FamilyMember
 from fallteam.cases.operations import role_labels
 from fallteam.cases.views import load_case
 from fallteam.consent import operations
@@ -40,9 +41,17 @@ def _consent_form(case, **kwargs) -> ConsentForm:
         (str(m.id), f"{label}: {m.first_name or ''} {m.last_name or ''}".strip())
         for m, label in zip(case.members, labels, strict=True)
     ]
-    form.recipient_users.choices = [
-        (str(u.id), u.display_name) for u in queries.active_users() if u.id != case.case_manager_id
+    form.custody_for.choices = [
+        (str(m.id), label)
+        for m, label in zip(case.members, labels, strict=True)
+        if m.role in CHILD_ROLES
     ]
+    form.recipient_users.choices = [
+        (str(u.id), u.display_name)
+        for u in queries.active_users()
+        if u.id != case.case_manager_id and access.may_receive_case_content(u)
+    ]
+    form.recipient_institutions.choices = [(str(i.id), i.name) for i in active_institutions()]
     return form
 
 
@@ -53,9 +62,11 @@ def _data(case, form: ConsentForm) -> operations.ConsentData:
         with upload.stream:  # the upload's temporary file is not needed after reading
             content = upload.read()
     grantor = db.session.get(FamilyMember, uuid.UUID(form.grantor.data))
+    children = {str(m.id): m for m in case.members}
     return operations.ConsentData(
         grantor=grantor,
         grantor_capacity=form.grantor_capacity.data,
+        custody_for=[children[v] for v in form.custody_for.data if v in children],
         recipients=form.recipients(),
         purposes=form.purposes.data,
         data_categories=form.data_categories.data,
@@ -117,6 +128,7 @@ def _prefill(consent: Consent) -> dict:
     return {
         "grantor": str(consent.grantor_id),
         "grantor_capacity": consent.grantor_capacity,
+        "custody_for": list(consent.custody_for or []),
         "recipient_users": by_type["user"],
         "recipient_institutions": by_type["institution"],
         "recipient_kinds": by_type["participant_kind"],

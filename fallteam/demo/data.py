@@ -14,7 +14,9 @@ class DemoUser:
     email: str
     roles: tuple[str, ...]
     password: str
-    institution: str = "asd"
+    #: name of a seeded institution (None: administration and data protection, who see no
+    #: case content)
+    institution: str | None = "Allgemeiner Sozialer Dienst (ASD)"
 
 
 DEMO_USERS = (
@@ -31,7 +33,7 @@ DEMO_USERS = (
         "mitglied@example.org",
         ("member",),
         "Demo-Kiesweg-Mondlicht",
-        "jugendarbeit",
+        "Jugendarbeit",
     ),
     DemoUser(
         "gast",
@@ -39,12 +41,19 @@ DEMO_USERS = (
         "gast@example.org",
         ("guest",),
         "Demo-Birkenrinde-Posaune",
-        "jobcenter",
+        "Jobcenter/MAIA",
     ),
     DemoUser(
-        "dsb", "Hr. Brandt (Datenschutz)", "dsb@example.org", ("dpo",), "Demo-Regenjacke-Zimt"
+        "dsb",
+        "Hr. Brandt (Datenschutz)",
+        "dsb@example.org",
+        ("dpo",),
+        "Demo-Regenjacke-Zimt",
+        None,
     ),
-    DemoUser("admin", "Fr. Lindner (IT)", "admin@example.org", ("admin",), "Demo-Holzbrücke-Nebel"),
+    DemoUser(
+        "admin", "Fr. Lindner (IT)", "admin@example.org", ("admin",), "Demo-Holzbrücke-Nebel", None
+    ),
     DemoUser(
         "yilmaz",
         "Hr. Yilmaz (ASD)",
@@ -58,7 +67,7 @@ DEMO_USERS = (
         "schulte@example.org",
         ("member",),
         "Demo-Quittengelee-Segel",
-        "wirtschaftliche_jugendhilfe",
+        "Wirtschaftliche Jugendhilfe",
     ),
     DemoUser(
         "nowak",
@@ -66,7 +75,7 @@ DEMO_USERS = (
         "nowak@example.org",
         ("member",),
         "Demo-Pfefferminz-Anker",
-        "pflegekinderdienst",
+        "Pflegekinderdienst",
     ),
     DemoUser(
         "krueger",
@@ -74,7 +83,7 @@ DEMO_USERS = (
         "krueger@example.org",
         ("member",),
         "Demo-Uhrwerk-Kastanie",
-        "eingliederungshilfe",
+        "Eingliederungshilfe (§ 35a SGB VIII / SGB IX)",
     ),
 )
 

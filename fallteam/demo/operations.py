@@ -9,7 +9,7 @@ from sqlalchemy import select
 from fallteam.agenda import operations as agenda
 from fallteam.agenda.models import Method
 from fallteam.auth import operations as accounts
-from fallteam.auth.models import User
+from fallteam.auth.models import Institution, User
 from fallteam.cases import operations as cases
 from fallteam.cases.models import Case
 from fallteam.consent import operations as consents
@@ -43,13 +43,20 @@ def load_demo_users() -> list[User]:
             display_name=demo.display_name,
             email=demo.email,
             roles=list(demo.roles),
+            institution=_institution(demo.institution),
         )
-        user.institution = demo.institution
         accounts.set_password(user, demo.password, chosen_by_user=True)
         accounts.start_second_factor_setup(user)
         user.totp_confirmed = True
         created.append(user)
     return created
+
+
+def _institution(name: str | None) -> Institution | None:
+    """A seeded institution by its name (the demo knows the names it was seeded with)."""
+    if name is None:
+        return None
+    return db.session.scalars(select(Institution).where(Institution.name == name)).one()
 
 
 def _members(family) -> list[cases.MemberData]:
@@ -103,6 +110,7 @@ def load_demo_case() -> Case | None:
     in_force = consents.ConsentData(
         grantor=mother,
         grantor_capacity="sorgeberechtigt",
+        custody_for=[mia, paul],
         recipients=[{"type": "participant_kind", "value": "member"}]
         + ([{"type": "user", "value": str(member.id)}] if member else []),
         purposes=["fallberatung"],
@@ -117,7 +125,8 @@ def load_demo_case() -> Case | None:
     jobcenter = consents.ConsentData(
         grantor=mother,
         grantor_capacity="sorgeberechtigt",
-        recipients=[{"type": "institution", "value": "jobcenter"}],
+        custody_for=[mia, paul],
+        recipients=[{"type": "institution", "value": str(_institution("Jobcenter/MAIA").id)}],
         purposes=["fallberatung"],
         data_categories=["identity", "address", "finances"],
         valid_from=now.date() - timedelta(days=60),

@@ -6,6 +6,7 @@ from datetime import date, time
 
 from sqlalchemy import select
 
+from fallteam import access
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
@@ -51,6 +52,11 @@ def create_team(
 
 def add_member(team: Team, user: User, *, kind: str, until: date | None = None) -> TeamMember:
     """Make ``user`` a member; temporary memberships need an end date."""
+    if not access.may_be_team_member(user):
+        raise TeamError(
+            "Diese Person kann nicht Mitglied eines Fallteams sein (nur Fachkräfte und "
+            "Fallteam-Mitglieder, keine Gäste, Administration oder Datenschutz)."
+        )
     if kind == MemberKind.TEMPORARY and until is None:
         raise TeamError("Zeitweilige Mitglieder brauchen ein Enddatum.")
     if any(m.user_id == user.id for m in team.members):

@@ -72,6 +72,11 @@ def create_team():
     return render_template("teams/form.html", form=form)
 
 
+def _member_choices() -> list[tuple[str, str]]:
+    """People who may be members of a Fallteam (no guests, administration or DPO)."""
+    return [(str(u.id), u.display_name) for u in active_users() if access.may_be_team_member(u)]
+
+
 def show_team(team_id: uuid.UUID, member_form=None, absence_form=None):
     """The team: members, absences, the next sessions with their moderators."""
     team = _load(team_id)
@@ -79,7 +84,7 @@ def show_team(team_id: uuid.UUID, member_form=None, absence_form=None):
     users = {u.id: u for u in active_users()}
     member_form = member_form or MemberForm(prefix="m")
     absence_form = absence_form or AbsenceForm(prefix="a")
-    member_form.user.choices = [(str(u.id), u.display_name) for u in users.values()]
+    member_form.user.choices = _member_choices()
     absence_form.user.choices = [
         (str(m.user_id), users[m.user_id].display_name) for m in team.members if m.user_id in users
     ]
@@ -107,7 +112,7 @@ def add_member(team_id: uuid.UUID):
     team = _load(team_id)
     access.require("teams.manage")
     form = MemberForm(prefix="m")
-    form.user.choices = [(str(u.id), u.display_name) for u in active_users()]
+    form.user.choices = _member_choices()
     if form.validate_on_submit():
         try:
             operations.add_member(

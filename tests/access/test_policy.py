@@ -29,12 +29,17 @@ def test_a_role_gets_only_what_it_is_granted():
     assert policy.permissions_of(["guest"]) == {
         "start.view",
         "account.use",
-        "case.read_pseudonymised",
         "meeting.view",
         "agenda.view_item",
     }
     assert policy.permissions_of([]) == frozenset()
     assert policy.permissions_of(["no-such-role"]) == frozenset()
+
+
+def test_guests_never_reach_the_case_page_whatever_else_they_hold():
+    policy = Policy.load()
+    for other in policy.roles:
+        assert "case.read_pseudonymised" not in policy.permissions_of(["guest", other])
 
 
 def test_members_and_guests_never_see_real_identities():

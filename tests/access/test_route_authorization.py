@@ -9,7 +9,7 @@ from flask import url_for
 
 from fallteam import access
 from tests.access.route_table import EXPECTED, FORBIDDEN, OK, PRINCIPAL_ROLES, SIGN_IN
-from tests.conftest import sign_in
+from tests.conftest import GESUNDHEITSAMT, sign_in
 from tests.core.test_security_headers import assert_security_headers
 
 CASES = [
@@ -38,7 +38,9 @@ def test_every_role_of_the_policy_is_a_principal_of_the_table(app):
         assert set(access.role_names()) == {r for roles in PRINCIPAL_ROLES.values() for r in roles}
 
 
-def _sample_values(target: uuid.UUID, case, team, session, feed_token: str) -> dict:
+def _sample_values(
+    target: uuid.UUID, case, team, session, feed_token: str, institution: uuid.UUID
+) -> dict:
     team_id, team_members = team
     return {
         # agenda and session sample values
@@ -57,6 +59,7 @@ def _sample_values(target: uuid.UUID, case, team, session, feed_token: str) -> d
         "resource_id": case.resource_id,
         "participant_id": case.participant_ids[0],
         "consent_id": case.consent_id,
+        "institution_id": institution,
     }
 
 
@@ -95,6 +98,7 @@ def test_route_answers_as_the_table_says(
     create_case,
     create_team,
     create_session,
+    institution_id,
     endpoint,
     method,
     principal,
@@ -118,7 +122,9 @@ def test_route_answers_as_the_table_says(
     if account is not None:
         sign_in(client, app, account)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = _sample_values(target.id, case, team, session, _feed_token(app, target.id))
+    values = _sample_values(
+        target.id, case, team, session, _feed_token(app, target.id), institution_id(GESUNDHEITSAMT)
+    )
     if endpoint.startswith("cases."):
         values["member_id"] = case.member_ids[0]  # a family member, not a team member
     values = {k: v for k, v in values.items() if k in rule.arguments}

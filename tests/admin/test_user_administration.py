@@ -6,10 +6,12 @@ import re
 
 from fallteam.auth.models import User
 from fallteam.extensions import db
-from tests.conftest import Account, csrf_token, sign_in, submit_password
+from tests.conftest import ASD, Account, csrf_token, sign_in, submit_password
 
 
-def test_a_new_account_gets_a_one_time_password_that_must_be_replaced(app, signed_in):
+def test_a_new_account_gets_a_one_time_password_that_must_be_replaced(
+    app, signed_in, institution_id
+):
     admin, _ = signed_in(["admin"])
     response = admin.post(
         "/admin/benutzer/neu",
@@ -18,6 +20,7 @@ def test_a_new_account_gets_a_one_time_password_that_must_be_replaced(app, signe
             "display_name": "Fr. Neu",
             "email": "neu@example.org",
             "roles": ["fachkraft", "member"],
+            "institution_id": str(institution_id(ASD)),
             "csrf_token": csrf_token(admin),
         },
     )
@@ -28,6 +31,7 @@ def test_a_new_account_gets_a_one_time_password_that_must_be_replaced(app, signe
     with app.app_context():
         user = db.session.scalar(db.select(User).where(User.username == "neue.kollegin"))
         assert user.role_names == ["fachkraft", "member"]
+        assert user.institution.name == ASD
         assert user.must_change_password and not user.totp_confirmed
         account = Account(user.id, user.username, one_time, None, user.role_names)
     client = app.test_client()
@@ -35,7 +39,7 @@ def test_a_new_account_gets_a_one_time_password_that_must_be_replaced(app, signe
     assert first.headers["Location"].endswith("/anmelden/zweiter-faktor/einrichten")
 
 
-def test_a_taken_user_name_is_refused_on_the_form(app, signed_in, create_account):
+def test_a_taken_user_name_is_refused_on_the_form(app, signed_in, create_account, institution_id):
     existing = create_account(["member"])
     admin, _ = signed_in(["admin"])
     response = admin.post(
@@ -45,6 +49,7 @@ def test_a_taken_user_name_is_refused_on_the_form(app, signed_in, create_account
             "display_name": "Doppelt",
             "email": "d@example.org",
             "roles": ["member"],
+            "institution_id": str(institution_id(ASD)),
             "csrf_token": csrf_token(admin),
         },
     )
@@ -72,7 +77,7 @@ def test_an_administrator_cannot_deactivate_their_own_account(app, signed_in):
         assert db.session.get(User, account.id).active
 
 
-def test_the_last_administrator_keeps_the_role(app, signed_in):
+def test_the_last_administrator_keeps_the_role(app, signed_in, institution_id):
     admin, account = signed_in(["admin"])
     with app.app_context():
         others = db.session.scalars(db.select(User).where(User.id != account.id)).all()
@@ -85,6 +90,7 @@ def test_the_last_administrator_keeps_the_role(app, signed_in):
             "display_name": "Ich",
             "email": "ich@example.org",
             "roles": ["member"],
+            "institution_id": str(institution_id(ASD)),
             "csrf_token": csrf_token(admin),
         },
     )

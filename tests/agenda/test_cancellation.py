@@ -12,7 +12,7 @@ from sqlalchemy import select
 from fallteam.agenda import operations
 from fallteam.agenda.models import AgendaItem
 from fallteam.agenda.queries import items_of
-from fallteam.auth.models import User
+from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case, CaseParticipant
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
@@ -20,7 +20,7 @@ from fallteam.mail.models import OutgoingMail
 from fallteam.meetings.models import Meeting
 from fallteam.meetings.operations import session_day_end
 from tests.agenda.helpers import add_meeting
-from tests.conftest import sign_in
+from tests.conftest import KITA_FACHBERATUNG, institution_id_of, sign_in
 
 
 def test_cancelling_moves_the_items_after_the_next_sessions_own_and_tells_the_presenters(
@@ -99,7 +99,10 @@ def test_moving_a_session_carries_the_windows_and_outside_accounts_to_the_new_da
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
         _, outside, _ = operations.add_outside_guest(
-            item, name="Hr. Feld", institution="schule_kita", email="feld@example.org"
+            item,
+            name="Hr. Feld",
+            institution=db.session.get(Institution, institution_id_of(KITA_FACHBERATUNG)),
+            email="feld@example.org",
         )
         meeting = item.meeting
         new_start = meeting.starts_dt + timedelta(days=2)

@@ -18,28 +18,32 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import Meeting
 from fallteam.meetings.operations import session_day_end
-from tests.conftest import QUESTION, csrf_token, sign_in, submit_password
-
-JOBCENTER = [{"type": "institution", "value": "jobcenter"}]
+from tests.conftest import (
+    EINGLIEDERUNGSHILFE,
+    GESUNDHEITSAMT,
+    JOBCENTER,
+    KITA_FACHBERATUNG,
+    QUESTION,
+    csrf_token,
+    sign_in,
+    submit_password,
+)
 
 
 def _guest(create_account, app, institution: str):
-    account = create_account(["guest"])
-    with app.app_context():
-        db.session.get(User, account.id).institution = institution
-        db.session.commit()
-    return account
+    return create_account(["guest"], institution=institution)
 
 
 def test_a_guest_no_consent_covers_is_flagged_and_the_presenter_must_confirm(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_session, institution_id
 ):
     client, owner = signed_in(["fachkraft"])
-    case = create_case(owner, consent={"recipients": JOBCENTER})
+    jobcenter = [{"type": "institution", "value": str(institution_id(JOBCENTER))}]
+    case = create_case(owner, consent={"recipients": jobcenter})
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
     session = create_session(team_id, case)
-    covered = _guest(create_account, app, "jobcenter")
-    uncovered = _guest(create_account, app, "eingliederungshilfe")
+    covered = _guest(create_account, app, JOBCENTER)
+    uncovered = _guest(create_account, app, EINGLIEDERUNGSHILFE)
     edit = f"/tagesordnung/{session.item_id}/bearbeiten"
     for guest in (covered, uncovered):
         response = client.post(
@@ -85,7 +89,7 @@ def test_a_new_guest_asks_for_the_confirmation_again(
         item = db.session.get(AgendaItem, session.item_id)
         item.pseudonymised_confirmed = True
         operations.add_guest(
-            item, db.session.get(User, _guest(create_account, app, "schule_kita").id)
+            item, db.session.get(User, _guest(create_account, app, KITA_FACHBERATUNG).id)
         )
         assert not item.pseudonymised_confirmed
         db.session.rollback()
@@ -94,7 +98,7 @@ def test_a_new_guest_asks_for_the_confirmation_again(
 def _invite_outside(client, item_id, **fields):
     data = {
         "o-name": "Frau Dr. Weidenbach",
-        "o-institution": "gesundheitsamt",
+        "o-institution": str(fields.pop("institution_id")),
         "o-email": "weidenbach@example.org",
         "csrf_token": csrf_token(client),
     }
@@ -103,12 +107,14 @@ def _invite_outside(client, item_id, **fields):
 
 
 def test_an_outside_person_gets_a_guest_account_that_ends_with_the_session_day(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_session, institution_id
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
     session = create_session(team_id, create_case(owner))
-    response = _invite_outside(client, session.item_id)
+    response = _invite_outside(
+        client, session.item_id, institution_id=institution_id(GESUNDHEITSAMT)
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'data-testid="one-time-password"' in page
     one_time = re.search(r'data-testid="one-time-password">([^<]+)<', page).group(1)
@@ -119,7 +125,7 @@ def test_an_outside_person_gets_a_guest_account_that_ends_with_the_session_day(
         user = db.session.get(User, guest.user_id)
         meeting = db.session.get(Meeting, session.meeting_id)
         assert guest.account_for_item and user.role_names == ["guest"]
-        assert user.institution == "gesundheitsamt"
+        assert user.institution.name == GESUNDHEITSAMT
         assert user.expires_dt == session_day_end(meeting)
         assert not user.expired() and user.expired(session_day_end(meeting))
         # after the session day the account signs nobody in, even with the right password
@@ -134,12 +140,18 @@ def test_an_outside_person_gets_a_guest_account_that_ends_with_the_session_day(
 
 
 def test_the_outside_guest_form_names_its_problems(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_session, institution_id
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
     session = create_session(team_id, create_case(owner))
-    response = _invite_outside(client, session.item_id, name="", email="kein-at")
+    response = _invite_outside(
+        client,
+        session.item_id,
+        name="",
+        email="kein-at",
+        institution_id=institution_id(GESUNDHEITSAMT),
+    )
     page = response.get_data(as_text=True)
     assert "Bitte ausfüllen." in page and "gültige E-Mail-Adresse" in page
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from fallteam.audit.models import AuditAction, AuditEvent
 from fallteam.extensions import db
-from tests.conftest import csrf_token, submit_password
+from tests.conftest import KITA_FACHBERATUNG, csrf_token, submit_password
 
 
 def _events(app, action: AuditAction | None = None) -> list[AuditEvent]:
@@ -62,15 +62,16 @@ def test_a_refusal_is_recorded_although_the_request_rolls_back(app, signed_in):
     assert refusal.details == '{"endpoint":"admin.list_users","method":"GET"}'
 
 
-def test_admin_changes_are_recorded(app, signed_in, create_account):
+def test_admin_changes_are_recorded(app, signed_in, create_account, institution_id):
     admin, admin_account = signed_in(["admin"])
-    target = create_account(["member"])
+    target = create_account(["member"], institution=KITA_FACHBERATUNG)
     admin.post(
         f"/admin/benutzer/{target.id}",
         data={
             "display_name": "Neuer Name",
             "email": "neu@example.org",
             "roles": ["member", "guest"],
+            "institution_id": str(institution_id(KITA_FACHBERATUNG)),
             "csrf_token": csrf_token(admin),
         },
     )

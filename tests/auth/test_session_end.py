@@ -7,7 +7,7 @@ import time
 import pytest
 
 from fallteam.auth import session as auth_session
-from tests.conftest import csrf_token, sign_in, submit_password
+from tests.conftest import KITA_FACHBERATUNG, csrf_token, sign_in, submit_password
 
 COOKIE = "fallteam_session"
 
@@ -82,8 +82,8 @@ def test_deactivation_ends_every_session_of_that_user(app, signed_in):
         sign_in(retry, app, account)
 
 
-def test_a_role_change_ends_the_sessions_of_that_user(app, signed_in):
-    victim, account = signed_in(["member"])
+def test_a_role_change_ends_the_sessions_of_that_user(app, signed_in, institution_id):
+    victim, account = signed_in(["member"], institution=KITA_FACHBERATUNG)
     admin, _ = signed_in(["admin"])
     response = admin.post(
         f"/admin/benutzer/{account.id}",
@@ -91,6 +91,7 @@ def test_a_role_change_ends_the_sessions_of_that_user(app, signed_in):
             "display_name": "Umbenannt",
             "email": "neu@example.org",
             "roles": ["guest"],
+            "institution_id": str(institution_id(KITA_FACHBERATUNG)),
             "csrf_token": csrf_token(admin),
         },
     )

@@ -26,8 +26,15 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from fallteam.auth import operations as accounts
+from fallteam.auth.models import Institution
 from fallteam.extensions import db
-from tests.conftest import Account, fresh_totp_code, make_app
+from tests.conftest import (
+    KITA_FACHBERATUNG,
+    Account,
+    fresh_totp_code,
+    institution_id_of,
+    make_app,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -116,6 +123,10 @@ def make_account(live_app) -> Callable[..., Account]:
                 display_name=f"Test {username}",
                 email=f"{username}@example.invalid",
                 roles=roles,
+                # a guest account must name its institution
+                institution=db.session.get(Institution, institution_id_of(KITA_FACHBERATUNG))
+                if "guest" in roles
+                else None,
             )
             # Chosen by the user: otherwise the first page after sign-in would be the
             # compulsory password change, which these tests are not about.

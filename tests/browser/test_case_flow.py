@@ -18,6 +18,7 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from tests.browser.conftest import sign_in
 from tests.conftest import PDF, family_of_four
+from tests.conftest import sign_in as sign_in_client
 
 try:
     from playwright.sync_api import expect
@@ -206,25 +207,34 @@ def test_fachkraft_registers_case_with_genogram_and_consent(
     save_screenshot(page, doc_screenshots_dir / "case-owner.png", full_page=True)
 
 
-def test_guest_without_consent_sees_the_case_pseudonymised(
+def test_a_participant_no_consent_covers_sees_the_case_pseudonymised_a_guest_not_at_all(
     page, open_page, live_app, make_account, tmp_path, doc_screenshots_dir
 ):
     owner = make_account(["fachkraft"])
-    guest = make_account(["guest"])
+    guest = make_account(["member"])
+    outside_guest = make_account(["guest"])
     # The consent the owner records releases the family's identity to team members, not to
-    # guests: the guest must see no more than without any consent.
+    # guests: someone taking part as a guest must see no more than without any consent.
     case = owner_makes_case(page, live_app, owner, tmp_path, "Brennecke")
     with live_app.app_context():
         now = utcnow()
-        cases.grant_participation(
-            db.session.get(Case, case.id),
-            db.session.get(User, guest.id),
-            kind="guest",
-            valid_from=now - timedelta(hours=1),
-            valid_until=now + timedelta(days=1),
-            actor=db.session.get(User, owner.id),
-        )
+        for account in (guest, outside_guest):
+            cases.grant_participation(
+                db.session.get(Case, case.id),
+                db.session.get(User, account.id),
+                kind="guest",
+                valid_from=now - timedelta(hours=1),
+                valid_until=now + timedelta(days=1),
+                actor=db.session.get(User, owner.id),
+            )
         db.session.commit()
+
+    # a guest-role account sees agenda items it is invited to, never the case page
+    refused = live_app.test_client()
+    sign_in_client(refused, live_app, outside_guest)
+    response = refused.get(f"/faelle/{case.id}")
+    assert response.status_code == 403
+    assert case.family[0].last_name not in response.get_data(as_text=True)
 
     guest_page = open_page()
     sign_in(guest_page, live_app, guest)

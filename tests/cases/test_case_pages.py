@@ -79,12 +79,12 @@ def test_a_possible_duplicate_is_named_without_saying_whose(app, signed_in):
     assert confirmed.status_code == 302
 
 
-def test_the_owner_sees_the_family_a_guest_only_role_labels(
+def test_the_owner_sees_the_family_a_member_only_role_labels(
     app, signed_in, create_account, create_case
 ):
     owner, owner_account = signed_in(["fachkraft"])
-    guest, guest_account = signed_in(["guest"])
-    case = create_case(owner_account, participants=[(guest_account, "guest")])
+    guest, guest_account = signed_in(["member"])  # a team member without consent
+    case = create_case(owner_account, participants=[(guest_account, "member")])
     full = owner.get(f"/faelle/{case.id}").get_data(as_text=True)
     for name in NAMES:
         assert name in full

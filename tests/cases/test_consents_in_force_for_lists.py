@@ -88,9 +88,11 @@ def test_the_batch_answer_equals_the_answer_per_case(
         )
         viewer = db.session.get(User, member.id)
         shared = cases[0]
-        assert visible_fields(viewer, shared, in_force=batch[shared.id]) == visible_fields(
+        assert visible_fields(viewer, shared, consents=batch[shared.id]) == visible_fields(
             viewer, shared
         )
-        assert "member_names" in visible_fields(viewer, shared, in_force=batch[shared.id])
+        assert visible_fields(viewer, shared, consents=batch[shared.id]).shown_anywhere(
+            "member_names"
+        )
         # what the caller passes is what counts: no consent passed, nothing released
-        assert "member_names" not in visible_fields(viewer, shared, in_force=[])
+        assert not visible_fields(viewer, shared, consents=[]).shown_anywhere("member_names")

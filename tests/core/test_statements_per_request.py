@@ -24,7 +24,7 @@ from fallteam.consent import operations as consents
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import Meeting
-from tests.conftest import PDF, QUESTION, sign_in
+from tests.conftest import JOBCENTER, PDF, QUESTION, sign_in
 
 SMALL, LARGE = 5, 50
 
@@ -62,10 +62,10 @@ def client_of(app, account):
     return client
 
 
-def expiring_consent() -> dict:
+def expiring_consent(jobcenter_id) -> dict:
     """A consent for the Jobcenter that ends in ten days (so the list warns about it)."""
     return {
-        "recipients": [{"type": "institution", "value": "jobcenter"}],
+        "recipients": [{"type": "institution", "value": str(jobcenter_id)}],
         "valid_until": utcnow().date() + timedelta(days=10),
     }
 
@@ -74,8 +74,9 @@ def expiring_consent() -> dict:
 
 
 def test_the_case_list_costs_the_same_for_5_and_50_cases(
-    app, create_account, create_case, count_statements
+    app, create_account, create_case, count_statements, institution_id
 ):
+    jobcenter = institution_id(JOBCENTER)
     owner = create_account(["fachkraft"])
     colleague = create_account(["fachkraft"])
     client = client_of(app, owner)
@@ -83,7 +84,7 @@ def test_the_case_list_costs_the_same_for_5_and_50_cases(
     made = 0
     for size in (SMALL, LARGE):
         while made < size:
-            create_case(owner, consent=expiring_consent())
+            create_case(owner, consent=expiring_consent(jobcenter))
             # and a presentation of a colleague's case she takes part in
             create_case(colleague, participants=[(owner, "member")])
             made += 1

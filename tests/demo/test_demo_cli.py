@@ -53,7 +53,11 @@ def test_the_demo_case_shows_the_guest_only_pseudonym_and_role_labels(app):
         versions = db.session.scalars(select(Consent).where(Consent.case_id == case.id)).all()
         assert sorted(consent_state(c, versions) for c in versions) == ["in Kraft", "widerrufen"]
         assert visible_fields(find_user_by_username("gast"), case) == PSEUDONYMISED_FIELDS
-        assert "member_names" in visible_fields(find_user_by_username("mitglied"), case)
+        seen = visible_fields(find_user_by_username("mitglied"), case)
+        mother, father, first, second = case.members
+        # the mother released herself and the children; the father stays "Vater"
+        assert all("member_names" in seen.of(m.id) for m in (mother, first, second))
+        assert seen.of(father.id) == frozenset()
         assert visible_fields(find_user_by_username("dsb"), case) == frozenset()
 
 
