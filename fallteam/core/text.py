@@ -20,8 +20,9 @@ def is_invisible(char: str) -> bool:
 
 
 def is_control(char: str) -> bool:
-    """Whether a character is a control character (NUL, CR, LF, TAB, ESC, DEL, C1 ...)."""
-    return unicodedata.category(char) == "Cc"
+    """Whether a character is a control character (NUL, CR, LF, TAB, ESC, DEL, C1 ...) or a
+    line or paragraph separator (U+2028, U+2029), which break lines like LF."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
 def invisible_characters(text: str) -> list[str]:
@@ -30,7 +31,7 @@ def invisible_characters(text: str) -> list[str]:
 
 
 def control_characters(text: str, *, multiline: bool = False) -> list[str]:
-    """The control characters in text ("U+0000" ...), each once; line breaks (LF, CR LF) and
-    tabs are allowed in multi-line text."""
-    allowed = "\n\r\t" if multiline else ""
+    """The control characters in text ("U+0000" ...), each once; line breaks (LF, CR LF, the
+    line and paragraph separators) and tabs are allowed in multi-line text."""
+    allowed = "\n\r\t\u2028\u2029" if multiline else ""
     return sorted({f"U+{ord(c):04X}" for c in text if is_control(c) and c not in allowed})

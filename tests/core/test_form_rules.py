@@ -29,7 +29,15 @@ SINGLE_LINE = "Bitte keine Steuerzeichen (wie Zeilenumbrüche) in dieses Feld ei
 MULTI_LINE = "Der Text enthält Steuerzeichen (z. B. Nullzeichen). Bitte entfernen Sie sie."
 INVISIBLE = "Der Text enthält unsichtbare Zeichen"
 DATE_RANGE = "Bitte ein Datum zwischen dem 01.01.1900 und dem 31.12.2100 angeben."
-CONTROLS = {"NUL": "\x00", "CR": "\r", "LF": "\n", "CRLF": "\r\n", "ESC": "\x1b"}
+CONTROLS = {
+    "NUL": "\x00",
+    "CR": "\r",
+    "LF": "\n",
+    "CRLF": "\r\n",
+    "ESC": "\x1b",
+    "LINE SEPARATOR": "\u2028",
+    "PARAGRAPH SEPARATOR": "\u2029",
+}
 
 
 def _cases_of(app, account) -> list[Case]:
