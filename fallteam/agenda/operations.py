@@ -23,8 +23,8 @@ from fallteam.cases.guard import Hit, identity_hits
 from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.cases.operations import grant_participation, identity_of
 from fallteam.consent.operations import check_document
-from fallteam.core.text import safe_file_name
 from fallteam.core.models import utcnow
+from fallteam.core.text import safe_file_name
 from fallteam.extensions import db
 from fallteam.meetings import operations as meetings
 from fallteam.meetings.models import Meeting, MeetingStatus
