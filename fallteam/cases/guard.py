@@ -13,7 +13,13 @@ them (the confusables skeleton of Unicode TR 39, from ``confusable-homoglyphs``:
 Greek "Ι"), case-folded, umlauts spelt out (ä → ae, ß → ss), other accents dropped. That makes
 "Müller", "Mueller", "MÜLLER", a decomposed "Mu\u0308ller", "Mü\u200bller", "Ｍüller" and
 "Мüller" (Cyrillic М) the same word; every match is mapped back to offsets in the text as
-written. Names are also found spelt out letter by letter ("M ü l l e r", "S.a.b.i.n.e").
+written. Marks that show nothing on their own (variation selectors, enclosing circles) are
+dropped too. Names are matched where letters that look alike in many fonts count as one (l, I,
+ı, Cyrillic ӏ, Roman numeral Ⅰ, and the digits and signs 1, |, 0 used for l and o:
+"HoIIerbach", "Ho11erbach", "H0llerbach"); dates and streets keep their digits. Names are also
+found spelt out letter by letter ("M ü l l e r", "S.a.b.i.n.e"; a long name anywhere in a
+spelt-out run, "H,o,l,l,e,r,b,a,c,h") and, when long, broken once between letters
+("Holler-bach", "Holler bach").
 """
 
 from __future__ import annotations
