@@ -123,6 +123,14 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
             "Havel",
             "Brandenburg",
         ],
+        # Words of the office a guesser tries first (lower or mixed case).
+        "PASSWORD_OFFICE_WORDS": [
+            "Fallteam",
+            "Jugendamt",
+            "Jugendhilfe",
+            "Landkreis",
+            "Kreisverwaltung",
+        ],
         "RECOVERY_CODE_COUNT": 10,
         # Audit checkpoints are signed every N events and at least hourly while events come.
         "AUDIT_CHECKPOINT_EVERY": 1000,

@@ -31,6 +31,7 @@ from fallteam.cases.operations import grant_participation, identity_of
 from fallteam.consent.models import Purpose
 from fallteam.consent.operations import check_document
 from fallteam.core.models import utcnow
+from fallteam.core.text import safe_file_name
 from fallteam.extensions import db
 from fallteam.meetings import operations as meetings
 from fallteam.meetings.models import Meeting, MeetingStatus
@@ -431,7 +432,7 @@ def add_document(item: AgendaItem, *, filename: str, content: bytes) -> AgendaDo
     document = AgendaDocument(
         item_id=item.id,
         case_id=item.case_id,
-        filename=(filename or "dokument").rsplit("/", 1)[-1][:200],
+        filename=safe_file_name(filename),
         media_type=media_type,
         size=len(content),
         content=content,

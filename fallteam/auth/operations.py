@@ -213,21 +213,42 @@ def _failure_window_start():
     return utcnow() - timedelta(minutes=minutes)
 
 
-def recent_failures(username: str) -> int:
-    """Failed attempts for this sign-in name within the window."""
+def _failures(key: str) -> int:
+    """Failures counted under ``key`` (a normalised sign-in name or a confirmation key)
+    within the window."""
     return db.session.scalar(
         select(func.count())
         .select_from(SignInFailure)
-        .where(
-            SignInFailure.username == normalise_username(username),
-            SignInFailure.attempted_dt >= _failure_window_start(),
-        )
+        .where(SignInFailure.username == key, SignInFailure.attempted_dt >= _failure_window_start())
     )
+
+
+def recent_failures(username: str) -> int:
+    """Failed attempts for this sign-in name within the window."""
+    return _failures(normalise_username(username))
 
 
 def is_locked(username: str) -> bool:
     """Whether this sign-in name has used up its attempts for now."""
     return recent_failures(username) >= current_app.config["SIGNIN_MAX_FAILURES"]
+
+
+def _confirmation_key(user: User) -> str:
+    """The key the password confirmation failures of ``user`` are counted under. Upper case:
+    typed sign-in names are lower-cased, so no sign-in attempt can count here."""
+    return f"CONFIRMATION {user.id}"
+
+
+def _add_failure(key: str) -> bool:
+    """One failure under ``key``; whether it was the one that reached the limit."""
+    db.session.add(SignInFailure(username=key, attempted_dt=utcnow()))
+    db.session.flush()
+    return _failures(key) == current_app.config["SIGNIN_MAX_FAILURES"]
+
+
+def _record_denied(action: AuditAction, user: User | None, details: dict | None = None) -> None:
+    """Audit a refused attempt (sign-in, confirmation, lockout) of ``user`` as its actor."""
+    record(action, user, actor=user, outcome=Outcome.DENIED, details=details)
 
 
 def record_failure(username: str, *, reason: str, user: User | None = None) -> None:
@@ -236,29 +257,9 @@ def record_failure(username: str, *, reason: str, user: User | None = None) -> N
     The audit event names the account when there is one, never the name that was typed
     (it may be a mistyped password).
     """
-    _count_failure(username, user, AuditAction.SIGN_IN_FAILED, {"reason": reason})
-
-
-def _count_failure(username: str, user: User | None, action: AuditAction, details: dict) -> bool:
-    """One failure towards the lockout of ``username``, audited as ``action``; whether it
-    was the one that locked the account."""
-    db.session.add(SignInFailure(username=normalise_username(username), attempted_dt=utcnow()))
-    db.session.flush()
-    record(action, user, actor=user, outcome=Outcome.DENIED, details=details)
-    if recent_failures(username) == current_app.config["SIGNIN_MAX_FAILURES"]:
-        record(AuditAction.LOCKOUT, user, actor=user, outcome=Outcome.DENIED)
-        return True
-    return False
-
-
-def _record_sign_in_failure(user: User | None, reason: str) -> None:
-    record(
-        AuditAction.SIGN_IN_FAILED,
-        user,
-        actor=user,
-        outcome=Outcome.DENIED,
-        details={"reason": reason},
-    )
+    _record_denied(AuditAction.SIGN_IN_FAILED, user, {"reason": reason})
+    if _add_failure(normalise_username(username)):
+        _record_denied(AuditAction.LOCKOUT, user)
 
 
 class Confirmation(enum.Enum):
@@ -266,36 +267,39 @@ class Confirmation(enum.Enum):
 
     CONFIRMED = "confirmed"
     WRONG = "wrong"
-    #: refused: the account is locked (the session goes on)
+    #: refused: the confirmation step is locked (the session goes on)
     LOCKED = "locked"
-    #: this failure locked the account, and every session of the user has ended
+    #: this failure locked the confirmation step, and every session of the user has ended
     LOCKED_OUT = "locked_out"
 
 
 def confirm_password(user: User, password: str, *, step: str) -> Confirmation:
     """Check the password a signed-in user re-enters for ``step`` (e.g. ``password_change``).
 
-    Re-entering is guessing like a sign-in: a failure counts towards the same lockout and is
-    audited, and while the account is locked even the right password is refused. The failure
-    that locks the account also ends the user's sessions, so a session used for guessing is
-    gone; the owner signs in again once the lock lifts.
+    Re-entering is guessing like a sign-in: a failure is audited and counts towards the
+    sign-in lockout of the name. The confirmation failures are also counted for the user on
+    their own, and only they lock this step: while it is locked even the right password is
+    refused, and the failure that locks it ends the user's sessions, so a session used for
+    guessing is gone. Failed sign-ins by others (anyone can type the name) neither lock this
+    step nor end the owner's sessions.
     """
     purge_old_failures()
     # Held until the transaction ends, so parallel guesses are counted one after the other.
     find_user_by_username(user.username, lock=True)
-    if is_locked(user.username):
-        record(
-            AuditAction.PASSWORD_CONFIRMATION_FAILED,
-            user,
-            actor=user,
-            outcome=Outcome.DENIED,
-            details={"step": step, "reason": "locked"},
-        )
+    key = _confirmation_key(user)
+    if _failures(key) >= current_app.config["SIGNIN_MAX_FAILURES"]:
+        details = {"step": step, "reason": "locked"}
+        _record_denied(AuditAction.PASSWORD_CONFIRMATION_FAILED, user, details)
         return Confirmation.LOCKED
     if passwords.verify_password(user.password_hash, password):
         return Confirmation.CONFIRMED
     details = {"step": step, "reason": "password"}
-    if _count_failure(user.username, user, AuditAction.PASSWORD_CONFIRMATION_FAILED, details):
+    _record_denied(AuditAction.PASSWORD_CONFIRMATION_FAILED, user, details)
+    sign_in_locked = _add_failure(user.username)
+    step_locked = _add_failure(key)
+    if sign_in_locked or step_locked:
+        _record_denied(AuditAction.LOCKOUT, user)
+    if step_locked:
         end_all_sessions(user)
         return Confirmation.LOCKED_OUT
     return Confirmation.WRONG
@@ -307,7 +311,7 @@ def check_password(username: str, password: str) -> SignInAttempt:
     purge_old_failures()
     user = find_user_by_username(username, lock=True)
     if is_locked(username):
-        _record_sign_in_failure(user, "locked")
+        _record_denied(AuditAction.SIGN_IN_FAILED, user, {"reason": "locked"})
         return SignInAttempt(user=None, locked=True)
     usable = user is not None and user.is_active
     if passwords.verify_password(user.password_hash if usable else None, password) and usable:

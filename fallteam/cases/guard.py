@@ -13,7 +13,13 @@ them (the confusables skeleton of Unicode TR 39, from ``confusable-homoglyphs``:
 Greek "Ι"), case-folded, umlauts spelt out (ä → ae, ß → ss), other accents dropped. That makes
 "Müller", "Mueller", "MÜLLER", a decomposed "Mu\u0308ller", "Mü\u200bller", "Ｍüller" and
 "Мüller" (Cyrillic М) the same word; every match is mapped back to offsets in the text as
-written. Names are also found spelt out letter by letter ("M ü l l e r", "S.a.b.i.n.e").
+written. Marks that show nothing on their own (variation selectors, enclosing circles) are
+dropped too. Names are matched where letters that look alike in many fonts count as one (l, I,
+ı, Cyrillic ӏ, Roman numeral Ⅰ, and the digits and signs 1, |, 0 used for l and o:
+"HoIIerbach", "Ho11erbach", "H0llerbach"); dates and streets keep their digits. Names are also
+found spelt out letter by letter ("M ü l l e r", "S.a.b.i.n.e"; a long name anywhere in a
+spelt-out run, "H,o,l,l,e,r,b,a,c,h") and, when long, broken once between letters
+("Holler-bach", "Holler bach").
 """
 
 from __future__ import annotations
@@ -112,6 +118,31 @@ def _skeleton_map() -> dict[str, str]:
 
 _SKELETON = _skeleton_map()
 
+# Latin letters with a stroke or a slash, which no decomposition reduces to their base letter,
+# and small capitals ("ʜᴏʟʟᴇʀ"): the letter they are read as.
+_STROKED = {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƀ": "b", "ɨ": "i", "ꝋ": "o"}
+
+
+def _small_capitals() -> dict[str, str]:
+    mapping = {}
+    for code in (*range(0x0250, 0x02B0), *range(0x1D00, 0x1D2C), *range(0xA730, 0xA780)):
+        name = unicodedata.name(chr(code), "")
+        prefix = "LATIN LETTER SMALL CAPITAL "
+        if name.startswith(prefix) and len(name) == len(prefix) + 1:
+            mapping[chr(code)] = name[-1].lower()
+    return mapping
+
+
+_STROKED.update(_small_capitals())
+
+# Names are matched in two more folds, where letters that look alike in many fonts are one
+# letter (the TR 39 skeleton maps them together; case folding has made capital I an i): l, I,
+# i, dotless ı, Cyrillic ӏ and І, Roman numeral Ⅰ; the second fold also reads the digits and
+# signs used for them as letters ("Ho11erbach", "Ho||erbach", "H0llerbach"). Dates and streets
+# keep their digits.
+_ALIKE_LETTERS = str.maketrans({"i": "l", "ı": "l"})
+_ALIKE_SIGNS = str.maketrans({"i": "l", "ı": "l", "1": "l", "|": "l", "0": "o"})
+
 # German month names and abbreviations, folded (März → maerz); longest first per month.
 _MONTHS = (
     "januar|jaenner|jan",
@@ -148,19 +179,26 @@ class _Folded:
     def span(self, start: int, end: int) -> tuple[int, int]:
         return self.starts[start], self.ends[end - 1]
 
+    def translate(self, table: dict[int, str]) -> _Folded:
+        """The same text with single characters replaced (the offsets stay valid)."""
+        return _Folded(self.text.translate(table), self.starts, self.ends)
+
 
 def _plain(char: str) -> str:
     """One character without compatibility form or look-alike script: "Ｂ", "𝐁", "В" -> "b"."""
     plain = []
-    for compatible in unicodedata.normalize("NFKC", char):
+    # A look-alike as such first: NFKC turns the lunate sigma "ϲ" (a "c") into a sigma.
+    for compatible in char if char in _SKELETON else unicodedata.normalize("NFKC", char):
         latin = _SKELETON.get(compatible) or _SKELETON.get(compatible.casefold(), compatible)
-        plain.append(latin.casefold())
+        latin = latin.casefold()
+        plain.append(_STROKED.get(latin, latin))
     return "".join(plain)
 
 
 def _fold(text: str) -> _Folded:
     """Drop invisible characters, normalise look-alikes, case-fold, spell out umlauts and drop
-    other accents, keeping a map to the original."""
+    other accents and every other mark (variation selectors, enclosing circles), keeping a map
+    to the original."""
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -169,7 +207,7 @@ def _fold(text: str) -> _Folded:
             continue  # "Brand\u200bhorst" is "Brandhorst"; a hit spans the character
         # Decomposing each character separately handles NFC and NFD input alike.
         for part in unicodedata.normalize("NFD", _plain(char)):
-            if unicodedata.combining(part):
+            if unicodedata.combining(part) or unicodedata.category(part) in ("Mn", "Me"):
                 if part == "\u0308" and chars and chars[-1] in "aou":
                     part = "e"  # ü → ue, so "Müller" and "Mueller" meet
                 else:
@@ -194,39 +232,66 @@ def _name_variants(name: str | None) -> set[str]:
     return {v for v in variants if _letters(v) >= _MIN_NAME and _fold(v).text not in _PARTICLES}
 
 
+def _name_key(name: str) -> str:
+    """The name folded as names are matched: look-alike letters made one."""
+    return _fold(name).text.translate(_ALIKE_LETTERS)
+
+
 def _spaced_pattern(name: str) -> re.Pattern[str]:
-    """The name spelt out letter by letter: "B r a n d h o r s t", "S.a.b.i.n.e"."""
+    """The name spelt out letter by letter: "B r a n d h o r s t", "S.a.b.i.n.e".
+
+    A short name is only the whole spelt-out run ("a b e n d s" holds no "B e n"); a long one
+    is found anywhere in a run ("K a t r i n H o l l e r b a c h u n d"), with any spaces or
+    punctuation between its letters ("H,o,l,l,e,r").
+    """
+    long_name = _letters(name) >= _MIN_COMPOUND_NAME
+    inside, between = (r"[\W_]*", r"[\W_]+") if long_name else (f"(?:{_SPACERS})?", _SPACERS)
     letters = []
     for char in unicodedata.normalize("NFC", name):
-        folded = _fold(char).text
+        folded = _name_key(char)
         if folded.isalpha():
             # "ü" folds to "ue": spelt out as "ü" or as "u e"
-            letters.append(f"(?:{_SPACERS})?".join(re.escape(c) for c in folded))
-    return re.compile(_SPACED_START + _SPACERS.join(letters) + _SPACED_END)
+            letters.append(inside.join(re.escape(c) for c in folded))
+    if long_name:
+        return re.compile(between.join(letters))
+    return re.compile(_SPACED_START + between.join(letters) + _SPACED_END)
 
 
-def _name_spans(folded: _Folded, text: str, name: str) -> Iterator[tuple[int, int]]:
-    parts = [re.escape(part) for part in re.split(r"[-\s]+", _fold(name).text) if part]
-    # Parts of a double name may be written with hyphen, space or nothing between them.
-    pattern = re.compile(_WORD_START + r"[-\s]*".join(parts))
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """The name as written, parts of a double name with hyphen, space or nothing between them;
+    a long name also broken once between any two letters ("Holler-bach", "Holler bach")."""
     long_name = _letters(name) >= _MIN_COMPOUND_NAME
-    for match in pattern.finditer(folded.text):
-        start, end = folded.span(match.start(), match.end())
-        whole_word = _GENITIVE.match(folded.text, match.end()) is not None
-        # Inside a longer word, a long name counts only where written as names are written, with
-        # a capital: "Brandhorstfamilie", "BRANDHORSTS", but not "kleine" for a Frau Klein.
-        if whole_word or (long_name and text[start].isupper()):
-            yield start, end
-    for match in _spaced_pattern(name).finditer(folded.text):
-        yield folded.span(match.start(), match.end())
+    inside = r"[-.\s·]?" if long_name else ""
+    parts = [
+        inside.join(re.escape(char) for char in part)
+        for part in re.split(r"[-\s]+", _name_key(name))
+        if part
+    ]
+    return re.compile(_WORD_START + r"[-\s]*".join(parts))
+
+
+def _name_spans(folds: Sequence[_Folded], text: str, name: str) -> Iterator[tuple[int, int]]:
+    pattern, spaced = _name_pattern(name), _spaced_pattern(name)
+    long_name = _letters(name) >= _MIN_COMPOUND_NAME
+    for folded in folds:
+        for match in pattern.finditer(folded.text):
+            start, end = folded.span(match.start(), match.end())
+            whole_word = _GENITIVE.match(folded.text, match.end()) is not None
+            # Inside a longer word, a long name counts only where written as names are written,
+            # with a capital: "Brandhorstfamilie", "BRANDHORSTS", but not "kleine" for a Frau
+            # Klein.
+            if whole_word or (long_name and text[start].isupper()):
+                yield start, end
+        for match in spaced.finditer(folded.text):
+            yield folded.span(match.start(), match.end())
 
 
 def _date_pattern(date: datetime.date) -> re.Pattern[str]:
-    """The date in the usual German spellings: 3.4.2019, 03.04.19, 3. Apr. 2019, 2019-04-03."""
+    """The date in the usual spellings: 3.4.2019, 03.04.19, 4/3/2019, 3. Apr. 2019, 2019-04-03."""
     day = rf"0?{date.day}" if date.day < 10 else str(date.day)
     month = rf"0?{date.month}" if date.month < 10 else str(date.month)
     year = rf"(?:{date.year}|{date.year % 100:02d})"
-    numeric = rf"{day}\.\s*{month}\.\s*{year}"
+    numeric = rf"{day}\s*([./-])\s*{month}\s*\1\s*{year}"  # 3.4.2019, 3/4/2019, 03-04-2019
     written = rf"{day}\.?\s*(?:{_MONTHS[date.month - 1]}){_WORD_END}\.?\s*{year}"
     iso = rf"{date.year}-{month}-{day}"
     # No digit on either side, so 13.04.2019 or 3.4.2019 inside 3.4.20190 is another date.
@@ -258,6 +323,7 @@ def _street_pattern(street: str) -> re.Pattern[str]:
 
 def _candidates(text: str, persons: Sequence[PersonIdentity]) -> Iterator[Hit]:
     folded = _fold(text)
+    name_folds = (folded.translate(_ALIKE_LETTERS), folded.translate(_ALIKE_SIGNS))
 
     def hit(start: int, end: int, kind: str, person: PersonIdentity) -> Hit:
         return Hit(start, end, text[start:end], kind, person.role_label)
@@ -265,7 +331,7 @@ def _candidates(text: str, persons: Sequence[PersonIdentity]) -> Iterator[Hit]:
     for person in persons:
         for name in (person.first_name, person.last_name):
             for variant in _name_variants(name):
-                for start, end in _name_spans(folded, text, variant):
+                for start, end in _name_spans(name_folds, text, variant):
                     yield hit(start, end, "name", person)
         if person.birth_date is not None:
             for match in _date_pattern(person.birth_date).finditer(folded.text):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from fallteam import access
 from fallteam.audit.models import AuditAction
@@ -16,6 +17,7 @@ from fallteam.cases.models import Case, FamilyMember
 from fallteam.consent import rules
 from fallteam.consent.models import Consent, RecipientType
 from fallteam.core.models import utcnow
+from fallteam.core.text import safe_file_name
 from fallteam.extensions import db
 
 #: accepted document types, recognised by their first bytes (never by name or header)
@@ -45,7 +47,7 @@ def document_type(content: bytes) -> str | None:
 def check_document(content: bytes) -> str:
     """The document's type, or ``ConsentError`` with a German message."""
     if not content:
-        raise DocumentError("Die Datei ist leer. Bitte das unterschriebene Dokument hochladen.")
+        raise DocumentError(_("Die Datei ist leer."))
     limit = current_app.config["CONSENT_DOCUMENT_MAX_BYTES"]
     if len(content) > limit:
         size = f"{limit // 1024} KB" if limit < 1024 * 1024 else f"{limit // (1024 * 1024)} MB"
@@ -136,9 +138,13 @@ def _apply(consent: Consent, data: ConsentData) -> None:
     consent.form = data.form
     consent.witness = (data.witness or "").strip() or None
     if data.document is not None:
+        if not data.document:
+            raise DocumentError(
+                _("Die Datei ist leer. Bitte das unterschriebene Dokument hochladen.")
+            )
         consent.document_type = check_document(data.document)
         consent.document = data.document
-        consent.document_name = data.document_name or "Dokument"
+        consent.document_name = safe_file_name(data.document_name)
 
 
 def record_consent(case: Case, data: ConsentData, *, actor: User) -> Consent:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
 from fallteam.audit.models import AuditAction, Outcome
 from fallteam.audit.operations import record
+from fallteam.core.lifecycle import rollback_quietly
 from fallteam.extensions import db
 
 #: status -> (title, explanation) shown to people; never the exception text
@@ -100,20 +101,21 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
-        db.session.rollback()  # nothing of a failed request is kept (the page may query)
+        rollback_quietly()  # nothing of a failed request is kept (the page may query)
         return render_error(exc.code if exc.code in MESSAGES else 500)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        # The error may have left the transaction broken (a failed flush, an aborted
-        # PostgreSQL transaction); the page loads the signed-in user, so roll back first.
-        db.session.rollback()
         try:
+            # The error may have left the transaction broken (a failed flush, an aborted
+            # PostgreSQL transaction); the page loads the signed-in user, so roll back first.
+            # The rollback itself fails when the connection is lost.
+            db.session.rollback()
             return render_error(InternalServerError.code)
         except Exception:
             # Still a German answer, through the after-request hooks (security headers).
             app.logger.exception("the error page failed on %s %s", request.method, request.path)
-            db.session.rollback()
+            rollback_quietly()
             title, text = MESSAGES[500]
             return f"{title}: {text}", 500, {"Content-Type": "text/plain; charset=utf-8"}

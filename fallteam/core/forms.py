@@ -112,18 +112,22 @@ class _InputRulesMeta(DefaultMeta):
         return super().render_field(field, render_kw)
 
 
-class BaseForm(FlaskForm):
-    """The base of every form of the application (CSRF, shared input rules)."""
-
-    class Meta(_InputRulesMeta):
-        pass
+class _InputRules:
+    """Mixin of both base forms: the shared rules run after every field's own validators."""
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         return _apply_input_rules(self) and valid
 
 
-class SubForm(Form):
+class BaseForm(_InputRules, FlaskForm):
+    """The base of every form of the application (CSRF, shared input rules)."""
+
+    class Meta(_InputRulesMeta):
+        pass
+
+
+class SubForm(_InputRules, Form):
     """The base of a form inside another form (``FormField``): no CSRF token of its own,
     the same input rules and translated messages as :class:`BaseForm`."""
 
@@ -132,10 +136,6 @@ class SubForm(Form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)
             return flask_wtf_translations
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        return _apply_input_rules(self) and valid
 
 
 class ActionForm(BaseForm):

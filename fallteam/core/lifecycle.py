@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fallteam.audit.operations import new_request_id
@@ -28,19 +28,28 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def rollback_quietly() -> None:
+    """Roll back, and only log when even that fails (a lost connection): the error page and
+    its headers must still be sent; the session is discarded at the end of the request."""
+    try:
+        db.session.rollback()
+    except Exception:
+        current_app.logger.exception("rolling back failed")
+
+
 def commit_or_rollback(response: Response) -> Response:
     """Commit the request's unit of work once if it succeeded, roll it back otherwise."""
     if response.status_code < 400:
         db.session.commit()
     else:
-        db.session.rollback()
+        rollback_quietly()
     return response
 
 
 def rollback_on_error(exc: BaseException | None) -> None:
     """An exception that escaped everything still leaves the database as it was."""
     if exc is not None:
-        db.session.rollback()
+        rollback_quietly()
 
 
 def assign_request_id() -> None:

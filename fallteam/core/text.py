@@ -8,20 +8,47 @@ from __future__ import annotations
 
 import unicodedata
 
-# Invisible letters and marks that are not "format" characters by category but render as
-# nothing: Hangul fillers, the braille blank, the combining grapheme joiner.
-_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+# Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt; the standard
+# library has no access to it): characters that render as nothing. Beside format characters
+# these are the combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian and
+# other variation selectors, tag characters and unassigned ignorable code points.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+# Not default-ignorable but just as blank: the braille pattern without dots.
+_INVISIBLE_EXTRA = frozenset("\u2800")
 
 
 def is_invisible(char: str) -> bool:
     """Whether a character shows nothing: format characters (zero-width space and joiners,
-    soft hyphen, direction marks, byte order mark) and invisible fillers."""
-    return unicodedata.category(char) == "Cf" or char in _INVISIBLE_EXTRA
+    soft hyphen, direction marks and overrides, byte order mark), every other
+    default-ignorable character (variation selectors, fillers, tags) and the braille blank."""
+    if unicodedata.category(char) == "Cf" or char in _INVISIBLE_EXTRA:
+        return True
+    code = ord(char)
+    return any(low <= code <= high for low, high in _DEFAULT_IGNORABLE)
 
 
 def is_control(char: str) -> bool:
-    """Whether a character is a control character (NUL, CR, LF, TAB, ESC, DEL, C1 ...)."""
-    return unicodedata.category(char) == "Cc"
+    """Whether a character is a control character (NUL, CR, LF, TAB, ESC, DEL, C1 ...) or a
+    line or paragraph separator (U+2028, U+2029), which break lines like LF."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
 def invisible_characters(text: str) -> list[str]:
@@ -30,7 +57,31 @@ def invisible_characters(text: str) -> list[str]:
 
 
 def control_characters(text: str, *, multiline: bool = False) -> list[str]:
-    """The control characters in text ("U+0000" ...), each once; line breaks (LF, CR LF) and
-    tabs are allowed in multi-line text."""
-    allowed = "\n\r\t" if multiline else ""
+    """The control characters in text ("U+0000" ...), each once; line breaks (LF, CR LF, the
+    line and paragraph separators) and tabs are allowed in multi-line text."""
+    allowed = "\n\r\t\u2028\u2029" if multiline else ""
     return sorted({f"U+{ord(c):04X}" for c in text if is_control(c) and c not in allowed})
+
+
+#: characters Windows or a shell would read as part of a path or a command
+_UNSAFE_IN_FILE_NAMES = frozenset('<>:"|?*')
+_MAX_FILE_NAME = 200
+_MAX_EXTENSION = 10
+
+
+def safe_file_name(name: str | None, default: str = "Dokument") -> str:
+    """An uploaded file's name as it may be stored and shown: the base name only (no folders),
+    without control, line-break, direction-override and invisible characters, with characters
+    that mean something to file systems replaced by "_", at most 200 characters (the extension
+    kept); ``default`` if nothing is left."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = "".join(c for c in name if not (is_control(c) or is_invisible(c)))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join("_" if c in _UNSAFE_IN_FILE_NAMES else c for c in name)
+    name = " ".join(name.split()).strip(" .")
+    stem, dot, extension = name.rpartition(".")
+    if not (dot and stem and extension.isalnum() and len(extension) <= _MAX_EXTENSION):
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    stem = stem[: _MAX_FILE_NAME - len(suffix)].rstrip(" .")
+    return f"{stem}{suffix}" if stem else default

@@ -250,3 +250,50 @@ def test_an_upload_that_is_no_pdf_or_image_is_refused(
     assert "Bitte ein PDF oder ein Bild" in response.get_data(as_text=True)
     with app.app_context():
         assert len(db.session.get(AgendaItem, session.item_id).documents) == 1
+
+
+def _upload(client, item_id, content, name):
+    import io
+
+    return client.post(
+        f"/tagesordnung/{item_id}/unterlagen",
+        data={"d-document": (io.BytesIO(content), name), "csrf_token": csrf_token(client)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_empty_agenda_document_is_refused_with_a_neutral_message(
+    app, signed_in, create_account, create_case, create_team, create_session
+):
+    client, owner = signed_in(["fachkraft"])
+    team_id, _ = create_team([(create_account(["member"]), "permanent")])
+    session = create_session(team_id, create_case(owner))
+    text = _upload(client, session.item_id, b"", "bericht.pdf").get_data(as_text=True)
+    assert "Die Datei ist leer." in text
+    assert "unterschriebene" not in text  # that hint is for a consent document only
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("Bericht\u202efdp.exe", "Berichtfdp.exe"),  # right-to-left override: "Berichtexe.pdf"
+        ("Bericht\u2066\u2069\u200b.pdf", "Bericht.pdf"),
+        ("Bericht\x00.pdf", "Bericht.pdf"),
+        ("\u202e\x00", "Dokument"),
+        ("B" * 300 + ".pdf", "B" * 196 + ".pdf"),
+    ],
+    ids=["RLO", "isolates", "NUL", "nothing left", "too long"],
+)
+def test_the_stored_name_of_an_agenda_document_is_safe(
+    app, signed_in, create_account, create_case, create_team, create_session, name, stored
+):
+    from tests.conftest import PDF
+
+    client, owner = signed_in(["fachkraft"])
+    team_id, _ = create_team([(create_account(["member"]), "permanent")])
+    session = create_session(team_id, create_case(owner))
+    assert _upload(client, session.item_id, PDF, name).status_code == 302
+    with app.app_context():
+        documents = db.session.get(AgendaItem, session.item_id).documents
+        assert len(documents) == 2
+        assert stored in {document.filename for document in documents}

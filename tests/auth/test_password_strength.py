@@ -69,9 +69,46 @@ def test_the_place_names_are_configurable(app):
 
 
 def test_the_user_names_count_as_known_words(app):
+    """Written in digits for letters, the name is not in the password as such; only the
+    estimator, which has the user's names as known words, recognises it."""
     with app.test_request_context():
-        problems = password_problems("Krüger1985Krüger", "mkrueger", "Martina Krüger")
+        (problem,) = password_problems("M@rt1n@_2024", "mkrueger", "Martina Krüger")
+    assert GUESSABLE in problem
+    assert "Es enthält Ihren Namen oder Benutzernamen." in problem
+
+
+@pytest.mark.parametrize("password", ["Krueger-1985!!", "Kruger-1985!!", "KRUEGER1985!!"])
+def test_the_own_name_written_without_umlaut_is_refused(app, password):
+    with app.test_request_context():
+        problems = password_problems(password, "mkrueger", "Martina Krüger")
     assert any("Namen" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("BadBelzig2024!", "Ortsnamen"),
+        ("Grosskreutz2024!", "Ortsnamen"),
+        ("Jugendamt-Teltow", "Arbeitsumfeld"),
+        ("Fallteam!Teltow1", "Arbeitsumfeld"),
+        ("Potsdam2026!!Potsdam", "Ortsnamen"),
+        ("Teltow-Krueger-2024", "Namen"),
+    ],
+)
+def test_known_words_put_together_are_refused(app, password, reason):
+    """Place names written without their space or ß, and passwords that are nothing but
+    place, office and own names with digits and signs between them."""
+    with app.test_request_context():
+        problems = password_problems(password, "mkrueger", "Martina Krüger")
+    assert problems
+    assert reason in problems[0]
+
+
+@pytest.mark.settings(PASSWORD_OFFICE_WORDS=["Familienzentrum"])
+def test_the_office_words_are_configurable(app):
+    with app.test_request_context():
+        assert any("Arbeitsumfeld" in p for p in password_problems("Familienzentrum-2024!"))
+        assert password_problems("Fallteam-Wolke-sieben-Laterne") == []
 
 
 def test_the_messages_are_german(app):

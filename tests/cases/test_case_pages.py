@@ -237,6 +237,40 @@ def test_an_empty_consent_document_is_refused_and_the_input_kept(app, signed_in,
     assert stored == []
 
 
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("Entbindung\u202efdp.exe", "Entbindungfdp.exe"),
+        ("Ent\x00bindung.pdf", "Entbindung.pdf"),
+    ],
+    ids=["RLO", "NUL"],
+)
+def test_the_stored_name_of_a_consent_document_is_safe(app, signed_in, create_case, name, stored):
+    client, owner = signed_in(["fachkraft"])
+    case = create_case(owner)
+    page = client.post(
+        f"/faelle/{case.id}/einwilligungen/neu",
+        data={
+            "grantor": str(case.member_ids[0]),
+            "grantor_capacity": "sorgeberechtigt",
+            "recipient_kinds": ["member"],
+            "purposes": ["fallberatung"],
+            "data_categories": ["identity"],
+            "valid_from": "2026-01-01",
+            "form": "schriftlich",
+            "csrf_token": csrf_token(client),
+            "document": (io.BytesIO(PDF), name),
+        },
+        content_type="multipart/form-data",
+    )
+    assert page.status_code == 302
+    with app.app_context():
+        from fallteam.consent.models import Consent
+
+        (consent,) = db.session.scalars(select(Consent).where(Consent.case_id == case.id))
+        assert consent.document_name == stored
+
+
 def test_only_the_owner_downloads_the_signed_document(app, signed_in, create_account, create_case):
     owner, owner_account = signed_in(["fachkraft"])
     guest, guest_account = signed_in(["guest"])

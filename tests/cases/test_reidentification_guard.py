@@ -27,6 +27,7 @@ FAMILY = [
     PersonIdentity("Onkel", "Kai", "von Bergen"),
     PersonIdentity("Cousin", "Tim"),
     PersonIdentity("Cousine", "Jo"),
+    PersonIdentity("Patin", "Katrin", "Hollerbach", date(1985, 3, 4)),
 ]
 
 NAME, BIRTH, STREET = "name", "birth_date", "street"
@@ -187,6 +188,86 @@ RULES = [
     ),
     ("spaced letters inside a longer spaced word are no name", "a b e n d s", set()),
     ("an abbreviation with spaced letters is no name", "z. B. e. V. u. a.", set()),
+    # --- attacks: letters and digits that look like l, I and o ---
+    ("a capital I for small l does not hide a name", "Frau HoIIerbach", {(NAME, "HoIIerbach")}),
+    (
+        "Cyrillic palochka and shha do not hide a name",
+        "Frau Ho\u04cf\u04cferbac\u04ba",
+        {(NAME, "Ho\u04cf\u04cferbac\u04ba")},
+    ),
+    (
+        "a Ukrainian I does not hide a name",
+        "Ho\u0406\u0406erbach",
+        {(NAME, "Ho\u0406\u0406erbach")},
+    ),
+    (
+        "a Roman numeral one does not hide a name",
+        "Ho\u2160\u2160erbach",
+        {(NAME, "Ho\u2160\u2160erbach")},
+    ),
+    ("a dotless i does not hide a name", "Ho\u0131\u0131erbach", {(NAME, "Ho\u0131\u0131erbach")}),
+    ("a dotless i in a first name does not hide it", "Katr\u0131n kam", {(NAME, "Katr\u0131n")}),
+    ("vertical bars for l do not hide a name", "Ho||erbach", {(NAME, "Ho||erbach")}),
+    ("the digit one for l does not hide a name", "Ho11erbach", {(NAME, "Ho11erbach")}),
+    ("the digit zero for o does not hide a name", "H0llerbach", {(NAME, "H0llerbach")}),
+    ("a house number is no name", "Zimmer 101, Ahornweg 17", {(STREET, "Ahornweg 17")}),
+    # --- attacks: invisible marks ---
+    (
+        "a variation selector does not hide a name",
+        "Holl\ufe0ferbach",
+        {(NAME, "Holl\ufe0ferbach")},
+    ),
+    (
+        "a supplementary variation selector does not hide a name",
+        "Holl\U000e0100erbach",
+        {(NAME, "Holl\U000e0100erbach")},
+    ),
+    (
+        "a Mongolian variation selector does not hide a name",
+        "Holl\u180berbach",
+        {(NAME, "Holl\u180berbach")},
+    ),
+    (
+        "a Khmer inherent vowel does not hide a name",
+        "Holl\u17b4erbach",
+        {(NAME, "Holl\u17b4erbach")},
+    ),
+    (
+        "a combining enclosing circle does not hide a name",
+        "Holl\u20dderbach",
+        {(NAME, "Holl\u20dderbach")},
+    ),
+    # --- attacks: names spelt out or broken ---
+    (
+        "first and last name spelt out in one run are both flagged",
+        "K a t r i n H o l l e r b a c h kam",
+        {(NAME, "K a t r i n"), (NAME, "H o l l e r b a c h")},
+    ),
+    (
+        "a lone letter before a spelt-out long name does not hide it",
+        "x H o l l e r b a c h",
+        {(NAME, "H o l l e r b a c h")},
+    ),
+    (
+        "a spelt-out word after a spelt-out long name does not hide it",
+        "H o l l e r b a c h u n d",
+        {(NAME, "H o l l e r b a c h")},
+    ),
+    (
+        "a long name spelt out with commas is flagged",
+        "H,o,l,l,e,r,b,a,c,h",
+        {(NAME, "H,o,l,l,e,r,b,a,c,h")},
+    ),
+    (
+        "a long name spelt out with four spaces is flagged",
+        "H    o    l    l    e    r    b    a    c    h",
+        {(NAME, "H    o    l    l    e    r    b    a    c    h")},
+    ),
+    ("a long name broken by a hyphen is flagged", "Frau Holler-bach kam", {(NAME, "Holler-bach")}),
+    ("a long name broken by a dot is flagged", "Frau Holler.bach kam", {(NAME, "Holler.bach")}),
+    ("a long name broken by a space is flagged", "Frau Holler bach kam", {(NAME, "Holler bach")}),
+    ("a birth date with hyphens is flagged", "geb. 04-03-1985", {(BIRTH, "04-03-1985")}),
+    ("a birth date with slashes is flagged", "geb. 4/3/1985", {(BIRTH, "4/3/1985")}),
     # --- everything at once ---
     (
         "all kinds in one text",

@@ -29,7 +29,15 @@ SINGLE_LINE = "Bitte keine Steuerzeichen (wie Zeilenumbrüche) in dieses Feld ei
 MULTI_LINE = "Der Text enthält Steuerzeichen (z. B. Nullzeichen). Bitte entfernen Sie sie."
 INVISIBLE = "Der Text enthält unsichtbare Zeichen"
 DATE_RANGE = "Bitte ein Datum zwischen dem 01.01.1900 und dem 31.12.2100 angeben."
-CONTROLS = {"NUL": "\x00", "CR": "\r", "LF": "\n", "CRLF": "\r\n", "ESC": "\x1b"}
+CONTROLS = {
+    "NUL": "\x00",
+    "CR": "\r",
+    "LF": "\n",
+    "CRLF": "\r\n",
+    "ESC": "\x1b",
+    "LINE SEPARATOR": "\u2028",
+    "PARAGRAPH SEPARATOR": "\u2029",
+}
 
 
 def _cases_of(app, account) -> list[Case]:
@@ -83,9 +91,23 @@ def test_a_team_name_refuses_control_characters(app, signed_in, char):
         assert db.session.scalars(select(Team)).all() == []
 
 
-def test_invisible_characters_are_refused_in_a_single_line_field(app, signed_in):
+@pytest.mark.parametrize(
+    "char",
+    ["\u200b", "\ufe0f", "\U000e0100", "\u180b", "\u17b4", "\U000e0041", "\u3164", "\u2800"],
+    ids=[
+        "zero-width space",
+        "variation selector 16",
+        "variation selector 17",
+        "Mongolian free variation selector",
+        "Khmer inherent vowel",
+        "tag letter",
+        "Hangul filler",
+        "braille blank",
+    ],
+)
+def test_invisible_characters_are_refused_in_a_single_line_field(app, signed_in, char):
     client, account = signed_in(["fachkraft"])
-    page = _registration(client, **{"members-0-last_name": "Ober\u200bholz"})
+    page = _registration(client, **{"members-0-last_name": f"Ober{char}holz"})
     assert INVISIBLE in page.get_data(as_text=True)
     assert _cases_of(app, account) == []
 
@@ -267,3 +289,34 @@ def test_every_form_of_the_application_follows_the_shared_rules():
         if not issubclass(cls, BaseForm | SubForm)
     ]
     assert outside == []
+
+
+# --- uploaded file names ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("Bericht.pdf", "Bericht.pdf"),
+        ("Hilfeplan März 2026.pdf", "Hilfeplan März 2026.pdf"),
+        ("Bericht\u202efdp.exe", "Berichtfdp.exe"),
+        ("Bericht\u2066x\u2069\u200e.pdf", "Berichtx.pdf"),
+        ("Bericht\x00.pdf", "Bericht.pdf"),
+        ("Bericht\r\nX-Header: 1.pdf", "BerichtX-Header_ 1.pdf"),
+        ("Bericht\u2028neu.pdf", "Berichtneu.pdf"),
+        ("Bericht\ufe0f\U000e0041.pdf", "Bericht.pdf"),
+        ("C:\\Users\\ich\\Bericht.pdf", "Bericht.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ('a<b>c"d|e?f*.pdf', "a_b_c_d_e_f_.pdf"),
+        ("  ..Bericht.pdf. ", "Bericht.pdf"),
+        ("\u202e\x00", "Dokument"),
+        ("", "Dokument"),
+        (None, "Dokument"),
+        ("B" * 300 + ".pdf", "B" * 196 + ".pdf"),
+        ("Bericht." + "x" * 300, ("Bericht." + "x" * 300)[:200]),
+    ],
+)
+def test_an_uploaded_file_name_is_stored_without_hidden_or_unsafe_characters(name, stored):
+    from fallteam.core.text import safe_file_name
+
+    assert safe_file_name(name) == stored

@@ -103,3 +103,23 @@ def test_when_even_the_error_page_fails_the_answer_is_german_and_has_the_headers
         as_text=True
     )
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_when_rolling_back_fails_too_the_answer_is_german_and_has_the_headers(
+    app, client, monkeypatch
+):
+    """A lost database connection: the view fails, and so does every rollback."""
+
+    def failing_view():
+        raise RuntimeError("Verbindung verloren")
+
+    def failing_rollback():
+        raise RuntimeError("Rollback unmöglich")
+
+    monkeypatch.setitem(app.view_functions, "home.check_health", failing_view)
+    monkeypatch.setattr(db.session, "rollback", failing_rollback)
+    response = client.get("/healthz", headers={"Accept": "text/html"})
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Interner Fehler" in text and "Rollback" not in text
+    assert response.headers["X-Frame-Options"] == "DENY"
