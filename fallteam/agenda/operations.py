@@ -303,6 +303,7 @@ def _add_guest(item: AgendaItem, user: User, *, now: datetime, account_for_item:
         case_pseudonym=item.case.pseudonym,
         details={"user": str(user.id), "account_for_item": account_for_item},
     )
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.mail import invitations
 
     invitations.invite_guest(guest, now=now)
@@ -489,6 +490,7 @@ def cancel_session(meeting: Meeting, *, reason: str, now: datetime | None = None
             purpose="Angemeldete Fälle verschoben",
             details={"items": len(items), "to": str(target.id)},
         )
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.mail import invitations
 
     invitations.notify_meeting_cancelled(meeting)
@@ -520,6 +522,7 @@ def move_session(meeting: Meeting, *, starts: datetime, reason: str, now: dateti
             if guest.account_for_item:
                 db.session.get(User, guest.user_id).expires_dt = new_end
     db.session.flush()
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.mail import invitations
 
     invitations.notify_meeting_changed(meeting)

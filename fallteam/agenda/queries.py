@@ -93,6 +93,7 @@ def guest_covered(item: AgendaItem, guest_user: Any, at: datetime | None = None)
 def uncovered_guests(item: AgendaItem, at: datetime | None = None) -> list[AgendaGuest]:
     """The item's guests no consent in force covers: they see the pseudonymised presentation
     only, and the presenter must confirm that."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.auth.models import User
 
     return [g for g in item.guests if not guest_covered(item, db.session.get(User, g.user_id), at)]

@@ -171,6 +171,7 @@ def consents_ending_soon(cases: Iterable[Case], days: int = 30) -> list[Consent]
 
 def recipients_text(consent: Consent) -> str:
     """The recipients in words, for the Fachkraft's consent table."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.auth.models import INSTITUTIONS, User
     from fallteam.consent.forms import PARTICIPANT_KINDS
 
@@ -189,6 +190,7 @@ def recipients_text(consent: Consent) -> str:
 
 def consent_labels(consent: Consent) -> str:
     """Purposes and released data categories in words."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.consent.models import CATEGORY_LABELS, PURPOSE_LABELS
 
     purposes = ", ".join(PURPOSE_LABELS.get(p, p) for p in consent.purposes or [])
@@ -198,6 +200,7 @@ def consent_labels(consent: Consent) -> str:
 
 def member_label(case: Case, member_id) -> str:
     """The role label and name of a family member of the case (owner's view)."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.cases.operations import role_labels
 
     for member, label in zip(case.members, role_labels(case.members), strict=True):

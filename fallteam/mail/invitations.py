@@ -271,6 +271,7 @@ def send_invitation(meeting: Meeting, *, now: datetime) -> int:
     entry with a higher SEQUENCE for those already invited, an invitation for newcomers, a
     cancellation for those no longer taking part. Returns the number of mails queued.
     """
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.agenda.operations import open_guest_window  # the agenda imports this module
 
     if meeting.status != MeetingStatus.PLANNED:
@@ -336,6 +337,7 @@ def invite_guest(guest: AgendaGuest, *, now: datetime) -> OutgoingMail | None:
     """A guest added after the session's invitation went out: open their window and invite
     them. Nothing happens before the invitation (it will include them) or for a cancelled
     session; someone already invited to the session gets no second mail."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.agenda.operations import open_guest_window  # the agenda imports this module
 
     item = db.session.get(AgendaItem, guest.item_id)

@@ -180,6 +180,7 @@ def publish_moderation(team: Team, *, now: datetime) -> int:
         purpose="Moderationsplan veröffentlicht",
         details={"meetings": len(meetings)},
     )
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.mail.invitations import notify_plan_published  # mail imports this module
 
     notify_plan_published(team, meetings)
@@ -240,6 +241,7 @@ def _require_item_of(meeting: Meeting, item: AgendaItem) -> None:
 def reorder_agenda(meeting: Meeting, item_ids: Sequence[uuid.UUID]) -> list[AgendaItem]:
     """Put the agenda in the order of ``item_ids``, which must name every item of the session
     exactly once; returns the items in their new order."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.agenda.queries import items_of
 
     _require_planned(meeting)
@@ -265,6 +267,7 @@ def reorder_agenda(meeting: Meeting, item_ids: Sequence[uuid.UUID]) -> list[Agen
 
 def mark_attendance(meeting: Meeting, user: User, *, present: bool) -> MeetingAttendance:
     """Note whether a member of the session's team is there."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.agenda.queries import is_team_member_of
 
     _require_planned(meeting)
@@ -319,6 +322,7 @@ def _stop(item: AgendaItem, now: datetime) -> None:
 def start_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
     """Start the item's clock; a clock running on another item of the session stops (one item
     is discussed at a time). Starting a running clock changes nothing."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.agenda.queries import items_of
 
     _require_planned(meeting)
@@ -346,6 +350,7 @@ def stop_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
 
 
 def _check_writer(meeting: Meeting, item: AgendaItem, writer: User) -> None:
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.agenda.queries import is_team_member_of
 
     if writer.id == item.presenter_id:
@@ -379,6 +384,7 @@ def propose_writers(meeting: Meeting) -> tuple[int, int]:
     session, whoever wrote fewest protocols in the team's earlier sessions first. Writers
     already assigned count as a turn taken. Returns (items filled, items left without a
     writer because nobody but their presenter is there)."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.agenda.queries import items_of
     from fallteam.meetings import queries
 
