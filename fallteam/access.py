@@ -135,9 +135,9 @@ def _moderates(user: Any, meeting: Any) -> bool:
     # The moderator is not a stored role: whoever the plan assigns to this one session, while
     # they belong to its team, until the end of the session day.
     # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.agenda.queries import is_team_member_of
     from fallteam.core.models import utcnow
-    from fallteam.meetings.operations import session_day_end
+    from fallteam.meetings.operations.schedule import session_day_end
+    from fallteam.meetings.queries.agenda import is_team_member_of
 
     return (
         meeting.moderator_id is not None
@@ -155,7 +155,7 @@ def _reschedules(user: Any, meeting: Any) -> bool:
 @object_rule("meeting.view")
 def _attends(user: Any, meeting: Any) -> bool:
     # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.agenda.queries import may_see_meeting
+    from fallteam.meetings.queries.agenda import may_see_meeting
 
     return may_see_meeting(user, meeting)
 
@@ -163,7 +163,7 @@ def _attends(user: Any, meeting: Any) -> bool:
 @object_rule("agenda.view_item")
 def _sees_item(user: Any, item: Any) -> bool:
     # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.agenda.queries import may_see_item
+    from fallteam.meetings.queries.agenda import may_see_item
 
     return may_see_item(user, item)
 

@@ -276,8 +276,7 @@ def transfer_case(case: Case, new_manager: User, *, actor: User) -> None:
     case.case_manager_id = new_manager.id
     # The new case manager presents the case at its coming sessions.
     # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.agenda.models import AgendaItem
-    from fallteam.meetings.models import Meeting
+    from fallteam.meetings.models import AgendaItem, Meeting
 
     db.session.execute(
         update(AgendaItem)

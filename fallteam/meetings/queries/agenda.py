@@ -8,14 +8,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.cases.models import Case
 from fallteam.consent.models import DataCategory, Purpose
 from fallteam.consent.queries import active_participation, consents_in_force, released_categories
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting, MeetingStatus
-from fallteam.meetings.operations import office_zone, registration_deadline, session_day_end
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.operations.schedule import (
+    office_zone,
+    registration_deadline,
+    session_day_end,
+)
 from fallteam.teams.models import Team, TeamMember
 
 

@@ -13,8 +13,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from fallteam import access
-from fallteam.agenda.models import AgendaDocument, AgendaGuest, AgendaItem, Method
-from fallteam.agenda.queries import guest_covered, is_team_member_of, items_of
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth import operations as accounts
@@ -25,8 +23,16 @@ from fallteam.cases.operations import grant_participation, identity_of
 from fallteam.consent.operations import check_document
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings import operations as meetings
-from fallteam.meetings.models import Meeting, MeetingStatus
+from fallteam.meetings.models import (
+    AgendaDocument,
+    AgendaGuest,
+    AgendaItem,
+    Meeting,
+    MeetingStatus,
+    Method,
+)
+from fallteam.meetings.operations import schedule as meetings
+from fallteam.meetings.queries.agenda import guest_covered, is_team_member_of, items_of
 from fallteam.teams.models import WEEKDAYS, Team, TeamMember
 
 #: the longest a single item may be planned for

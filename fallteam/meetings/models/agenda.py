@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from fallteam.cases.models import Case
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
 from fallteam.crypto.types import EncryptedBytes, EncryptedText
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models.meeting import Meeting
 
 
 class Method(enum.StrEnum):
