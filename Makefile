@@ -48,6 +48,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check fallteam tests bench
+	$(BIN)/lint-imports
 
 bench: install-dev
 	$(BIN)/python bench/crypto_audit.py

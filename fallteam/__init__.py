@@ -12,10 +12,12 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; refuse to start (``ConfigurationError``) when settings are missing."""
+    # why: ``import fallteam`` (the Flask plugin commands, the key CLI) must not load every
+    # domain; the application's modules are loaded when an application is built.
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam import access, extensions
     from fallteam import models as _all_models  # noqa: F401  (every table known to the metadata)
     from fallteam.admin.blueprint import bp as admin_bp
-    from fallteam.agenda.blueprint import bp as agenda_bp
     from fallteam.audit.cli import audit_cli
     from fallteam.auth import session as auth_session
     from fallteam.auth.blueprint import bp as auth_bp
@@ -28,7 +30,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.home.blueprint import bp as home_bp
     from fallteam.mail.blueprint import bp as mail_bp
     from fallteam.mail.cli import mail_cli
-    from fallteam.meetings.blueprint import bp as meetings_bp
+    from fallteam.meetings.blueprint.agenda import bp as agenda_bp
+    from fallteam.meetings.blueprint.meeting import bp as meetings_bp
     from fallteam.teams.blueprint import bp as teams_bp
 
     settings = finish_settings(load_settings(config))

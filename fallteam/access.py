@@ -113,6 +113,7 @@ def _manages(user: Any, case: Any) -> bool:
 
 @object_rule("case.read_pseudonymised")
 def _takes_part(user: Any, case: Any) -> bool:
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.consent.queries import active_participation
 
     return _manages(user, case) or active_participation(user, case) is not None
@@ -133,9 +134,10 @@ object_rule("agenda.register")(_manages)
 def _moderates(user: Any, meeting: Any) -> bool:
     # The moderator is not a stored role: whoever the plan assigns to this one session, while
     # they belong to its team, until the end of the session day.
-    from fallteam.agenda.queries import is_team_member_of
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.core.models import utcnow
-    from fallteam.meetings.operations import session_day_end
+    from fallteam.meetings.operations.schedule import session_day_end
+    from fallteam.meetings.queries.agenda import is_team_member_of
 
     return (
         meeting.moderator_id is not None
@@ -152,14 +154,16 @@ def _reschedules(user: Any, meeting: Any) -> bool:
 
 @object_rule("meeting.view")
 def _attends(user: Any, meeting: Any) -> bool:
-    from fallteam.agenda.queries import may_see_meeting
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.queries.agenda import may_see_meeting
 
     return may_see_meeting(user, meeting)
 
 
 @object_rule("agenda.view_item")
 def _sees_item(user: Any, item: Any) -> bool:
-    from fallteam.agenda.queries import may_see_item
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.queries.agenda import may_see_item
 
     return may_see_item(user, item)
 

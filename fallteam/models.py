@@ -1,7 +1,6 @@
 """Every domain's models, imported in one place so the metadata (Alembic, the schema test)
 knows all tables, including those of domains without pages yet."""
 
-from fallteam.agenda import models as agenda_models  # noqa: F401
 from fallteam.audit import models as audit_models  # noqa: F401
 from fallteam.auth import models as auth_models  # noqa: F401
 from fallteam.cases import models as cases_models  # noqa: F401

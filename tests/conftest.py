@@ -558,11 +558,10 @@ def create_session(app):
     """
     from datetime import timedelta
 
-    from fallteam.agenda import operations as agenda
-    from fallteam.agenda.models import AgendaGuest
     from fallteam.cases.models import Case
     from fallteam.core.models import utcnow
-    from fallteam.meetings.models import Meeting
+    from fallteam.meetings.models import AgendaGuest, Meeting
+    from fallteam.meetings.operations import agenda
 
     def make(
         team_id: uuid.UUID,

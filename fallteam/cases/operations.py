@@ -275,8 +275,8 @@ def transfer_case(case: Case, new_manager: User, *, actor: User) -> None:
     previous = case.case_manager_id
     case.case_manager_id = new_manager.id
     # The new case manager presents the case at its coming sessions.
-    from fallteam.agenda.models import AgendaItem
-    from fallteam.meetings.models import Meeting
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.models import AgendaItem, Meeting
 
     db.session.execute(
         update(AgendaItem)

@@ -303,6 +303,7 @@ def cases_shared_with(user: User) -> list[Case]:
 
 def case_managers() -> list[User]:
     """Active accounts that may manage cases."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam import access
 
     users = db.session.scalars(select(User).where(User.active).order_by(User.display_name))

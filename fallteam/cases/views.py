@@ -11,7 +11,6 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from fallteam import access
-from fallteam.agenda import queries as agenda_queries
 from fallteam.auth.models import User
 from fallteam.cases import operations, queries
 from fallteam.cases.forms import (
@@ -38,6 +37,7 @@ from fallteam.cases.models import (
 from fallteam.consent.queries import consent_helpers, consents_ending_soon
 from fallteam.core.forms import ActionForm
 from fallteam.extensions import db
+from fallteam.meetings.queries import agenda as agenda_queries
 
 
 def load_case(case_id: uuid.UUID) -> Case:

@@ -311,6 +311,7 @@ def consents_ending_soon(case_manager: Any, days: int = 30) -> list[tuple[Any, s
 
 def recipient_users(consents: Iterable[Consent]) -> dict[uuid.UUID, Any]:
     """The accounts the consents name, with one query (for ``recipients_text``)."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.auth.models import User
 
     ids = {
@@ -327,6 +328,7 @@ def recipient_users(consents: Iterable[Consent]) -> dict[uuid.UUID, Any]:
 def recipients_text(consent: Consent, users: dict[uuid.UUID, Any] | None = None) -> str:
     """The recipients in words, for the Fachkraft's consent table (``users``: the accounts
     named, from ``recipient_users``, when a page shows many consents)."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.auth.models import Institution, User
     from fallteam.consent.forms import PARTICIPANT_KINDS
 
@@ -347,6 +349,7 @@ def recipients_text(consent: Consent, users: dict[uuid.UUID, Any] | None = None)
 
 def consent_labels(consent: Consent) -> str:
     """Purposes and released data categories in words."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.consent.models import CATEGORY_LABELS, PURPOSE_LABELS
 
     purposes = ", ".join(PURPOSE_LABELS.get(p, p) for p in consent.purposes or [])
@@ -356,6 +359,7 @@ def consent_labels(consent: Consent) -> str:
 
 def member_label(case: Case, member_id) -> str:
     """The role label and name of a family member of the case (owner's view)."""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.cases.operations import role_labels
 
     for member, label in zip(case.members, role_labels(case.members), strict=True):

@@ -58,6 +58,7 @@ def keys_status(ctx: click.Context, offline: bool) -> None:
             raise click.ClickException(str(exc)) from None
         _print_ring(ring)
         return
+    # why: `flask keys` is found without loading the app (it creates what the app needs).
     from fallteam.crypto import operations
     from fallteam.crypto.runtime import current_keyring
 
@@ -76,6 +77,7 @@ def _print_ring(ring: Keyring) -> None:
 
 def _batches(step, label: str) -> int:
     """Run ``step`` (one batch, flushed) in its own transaction until it finds no more work."""
+    # why: `flask keys` is found without loading the app (it creates what the app needs).
     from fallteam.core.lifecycle import unit_of_work
 
     total = 0
@@ -95,6 +97,7 @@ def _batches(step, label: str) -> int:
 def rotate_kek(batch_size: int, resume: bool) -> None:
     """New KEK version; rewrap every data key under it. Data rows are not touched; the old
     version keeps working until retired. Online: safe while the application runs."""
+    # why: `flask keys` is found without loading the app (it creates what the app needs).
     from fallteam.core.lifecycle import unit_of_work
     from fallteam.crypto import operations
 
@@ -113,6 +116,7 @@ def rotate_kek(batch_size: int, resume: bool) -> None:
 @with_appcontext
 def retire_kek(version: int) -> None:
     """Remove an old KEK version from the ring once no data key uses it."""
+    # why: `flask keys` is found without loading the app (it creates what the app needs).
     from fallteam.crypto import operations
     from fallteam.crypto.runtime import current_keyring, replace_keyring
 
@@ -144,6 +148,7 @@ def reencrypt(batch_size: int) -> None:
     A run either finishes a round that was stopped (crash, Ctrl+C) or starts a new one; within
     a round every value is re-encrypted exactly once, and concurrent edits are never
     overwritten."""
+    # why: `flask keys` is found without loading the app (it creates what the app needs).
     from fallteam.core.lifecycle import unit_of_work
     from fallteam.crypto import operations
 

@@ -6,8 +6,6 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import Method
 from fallteam.auth import operations as accounts
 from fallteam.auth.models import Institution, User
 from fallteam.cases import operations as cases
@@ -27,7 +25,9 @@ from fallteam.demo.data import (
 )
 from fallteam.extensions import db
 from fallteam.mail import invitations
-from fallteam.meetings import operations as meetings
+from fallteam.meetings.models import Method
+from fallteam.meetings.operations import agenda
+from fallteam.meetings.operations import schedule as meetings
 from fallteam.teams import operations as teams
 from fallteam.teams.models import MemberKind, Rhythm, Team
 

@@ -13,7 +13,7 @@ from fallteam.core.i18n import LANGUAGE_SESSION_KEY
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.home.forms import LanguageForm
-from fallteam.meetings.queries import meetings_visible_to
+from fallteam.meetings.queries.meeting import meetings_visible_to
 
 
 def start():

@@ -15,12 +15,11 @@ from flask import current_app
 from icalendar import Calendar, Event, vCalAddress
 from sqlalchemy import func, select
 
-from fallteam.agenda.models import AgendaItem
 from fallteam.auth.models import User
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting, MeetingStatus
-from fallteam.meetings.operations import office_zone
+from fallteam.meetings.models import AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.operations.schedule import office_zone
 from fallteam.teams.models import Team
 
 PRODID = "-//Fallteam//Fallteam Einladungen//DE"

@@ -16,16 +16,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from fallteam.agenda.models import AgendaGuest, AgendaItem
-from fallteam.agenda.queries import guest_window_open
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail.models import CalendarFeed
-from fallteam.meetings.models import Meeting
-from fallteam.meetings.operations import office_zone
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
+from fallteam.meetings.operations.schedule import office_zone
+from fallteam.meetings.queries.agenda import guest_window_open
 from fallteam.teams.models import TeamMember
 
 #: what a token from ``secrets.token_urlsafe(32)`` can look like

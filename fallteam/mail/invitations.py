@@ -22,8 +22,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from fallteam.agenda.models import AgendaGuest, AgendaItem
-from fallteam.agenda.queries import unfinished_reasons
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
@@ -38,8 +36,9 @@ from fallteam.mail.calendar import (
 )
 from fallteam.mail.models import MeetingInvitee, OutgoingMail
 from fallteam.mail.operations import MailKind, queue_mail
-from fallteam.meetings.models import Meeting, MeetingStatus
-from fallteam.meetings.operations import office_zone
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.operations.schedule import office_zone
+from fallteam.meetings.queries.agenda import unfinished_reasons
 from fallteam.teams.models import Team, TeamMember
 
 
@@ -271,7 +270,10 @@ def send_invitation(meeting: Meeting, *, now: datetime) -> int:
     entry with a higher SEQUENCE for those already invited, an invitation for newcomers, a
     cancellation for those no longer taking part. Returns the number of mails queued.
     """
-    from fallteam.agenda.operations import open_guest_window  # the agenda imports this module
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.operations.agenda import (
+        open_guest_window,  # the agenda imports this module
+    )
 
     if meeting.status != MeetingStatus.PLANNED:
         raise InvitationError("Zu einer abgesagten Sitzung kann nicht eingeladen werden.")
@@ -336,7 +338,10 @@ def invite_guest(guest: AgendaGuest, *, now: datetime) -> OutgoingMail | None:
     """A guest added after the session's invitation went out: open their window and invite
     them. Nothing happens before the invitation (it will include them) or for a cancelled
     session; someone already invited to the session gets no second mail."""
-    from fallteam.agenda.operations import open_guest_window  # the agenda imports this module
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.operations.agenda import (
+        open_guest_window,  # the agenda imports this module
+    )
 
     item = db.session.get(AgendaItem, guest.item_id)
     # By id, not ``item.meeting``: an item just carried over may still hold the old session.

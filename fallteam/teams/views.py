@@ -16,7 +16,7 @@ from fallteam.cases.queries import active_users
 from fallteam.core.forms import ActionForm
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings import operations as meetings
+from fallteam.meetings.operations import schedule as meetings
 from fallteam.teams import operations
 from fallteam.teams.forms import AbsenceForm, MemberForm, TeamForm
 from fallteam.teams.models import (

@@ -9,16 +9,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from fallteam.agenda import operations
-from fallteam.agenda.models import AgendaItem
-from fallteam.agenda.queries import items_of
 from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case, CaseParticipant
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail.models import OutgoingMail
-from fallteam.meetings.models import Meeting
-from fallteam.meetings.operations import session_day_end
+from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.operations import agenda as operations
+from fallteam.meetings.operations.schedule import session_day_end
+from fallteam.meetings.queries.agenda import items_of
 from tests.agenda.helpers import add_meeting
 from tests.conftest import KITA_FACHBERATUNG, institution_id_of, sign_in
 

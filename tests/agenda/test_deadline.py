@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fallteam.agenda import operations
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.extensions import db
 from fallteam.meetings.models import Meeting
+from fallteam.meetings.operations import agenda as operations
 from fallteam.teams.models import Team
 from tests.agenda.helpers import add_meeting
 

@@ -8,16 +8,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from fallteam.agenda import operations
-from fallteam.agenda.models import AgendaGuest, AgendaItem
-from fallteam.agenda.queries import unfinished_reasons
 from fallteam.auth import operations as accounts
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
-from fallteam.meetings.operations import session_day_end
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
+from fallteam.meetings.operations import agenda as operations
+from fallteam.meetings.operations.schedule import session_day_end
+from fallteam.meetings.queries.agenda import unfinished_reasons
 from tests.conftest import (
     EINGLIEDERUNGSHILFE,
     GESUNDHEITSAMT,

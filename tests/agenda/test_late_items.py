@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from fallteam.agenda.models import AgendaItem
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem
 from tests.agenda.helpers import add_meeting
 from tests.conftest import QUESTION, csrf_token, sign_in
 

@@ -7,14 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from fallteam.agenda import operations
-from fallteam.agenda.models import AgendaItem
 from fallteam.auth.models import User
 from fallteam.cases.models import Case, CaseParticipant
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
-from fallteam.meetings.operations import session_day_end
+from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.operations import agenda as operations
+from fallteam.meetings.operations.schedule import session_day_end
 from tests.agenda.helpers import add_meeting
 from tests.conftest import QUESTION, csrf_token, sign_in
 

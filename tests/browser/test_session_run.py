@@ -12,14 +12,13 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.auth.models import User
 from fallteam.cases import operations as cases
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
-from fallteam.meetings.operations import office_zone
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
+from fallteam.meetings.operations import agenda
+from fallteam.meetings.operations.schedule import office_zone
 from fallteam.teams import operations as teams
 from tests.browser.conftest import sign_in
 from tests.browser.test_case_flow import save_screenshot

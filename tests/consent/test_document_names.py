@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import AgendaItem
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.operations import agenda
 from tests.conftest import PDF, sign_in
 from tests.consent.test_guest_categories import walk
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import AgendaItem
 from fallteam.auth.models import User
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.operations import agenda
 from tests.conftest import JOBCENTER, PRESENTATION, QUESTION, csrf_token, sign_in
 
 HEALTH = "Die Mutter ist seit einem Jahr in ärztlicher Behandlung"

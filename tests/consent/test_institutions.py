@@ -8,12 +8,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from fallteam.agenda.models import AgendaItem
-from fallteam.agenda.queries import guest_covered
 from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case
 from fallteam.consent.queries import visible_fields
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.queries.agenda import guest_covered
 from tests.conftest import ASD, GESUNDHEITSAMT, JOBCENTER, csrf_token
 
 

@@ -11,8 +11,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.auth.models import User
 from fallteam.cases import operations as cases
 from fallteam.cases.models import Case, CaseParticipant
@@ -20,6 +18,8 @@ from fallteam.consent import operations as consents
 from fallteam.consent.models import Consent
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaGuest, AgendaItem
+from fallteam.meetings.operations import agenda
 from fallteam.teams import operations as teams
 from fallteam.teams.models import Team, TeamMember
 from tests.conftest import csrf_token

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from fallteam.agenda.models import AgendaItem
-from fallteam.agenda.queries import guest_covered
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.consent import rules
 from fallteam.consent.queries import visible_fields
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.queries.agenda import guest_covered
 from tests.conftest import JOBCENTER, QUESTION, csrf_token, sign_in
 
 FB, GEF, HP = "fallberatung", "gefaehrdungseinschaetzung", "hilfeplanung"

@@ -15,10 +15,9 @@ from sqlalchemy import select
 from wtforms import Form
 
 import fallteam
-from fallteam.agenda.models import AgendaItem
 from fallteam.cases.models import Case, CaseParticipant, FamilyMember
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models import AgendaItem, Meeting
 from fallteam.teams.models import Team
 from tests.cases.test_case_pages import _registration
 from tests.conftest import QUESTION, csrf_token

@@ -15,15 +15,14 @@ from datetime import timedelta
 
 import pytest
 
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.auth import operations as accounts
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.consent import operations as consents
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
+from fallteam.meetings.operations import agenda
 from tests.conftest import JOBCENTER, PDF, QUESTION, sign_in
 
 SMALL, LARGE = 5, 50

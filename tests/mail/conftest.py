@@ -16,8 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
-from fallteam.agenda.models import AgendaItem
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem
 from tests.conftest import PRESENTATION, QUESTION, family_of_four
 
 

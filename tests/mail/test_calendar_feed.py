@@ -102,7 +102,7 @@ def test_another_users_token_shows_only_that_users_sessions(
 
 
 def test_a_guest_sees_the_session_only_within_the_invitation_window(app, scene):
-    from fallteam.agenda.models import AgendaGuest
+    from fallteam.meetings.models import AgendaGuest
 
     _, token = _subscribe(app, scene.guest)
     assert _events(_feed(app, token)) == []  # not invited yet

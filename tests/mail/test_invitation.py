@@ -7,14 +7,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from fallteam.agenda.models import AgendaGuest
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail import invitations
 from fallteam.mail.calendar import event_uid
 from fallteam.mail.models import MeetingInvitee, OutgoingMail
 from fallteam.mail.operations import send_pending
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models import AgendaGuest, Meeting
 from tests.mail.conftest import (
     address_of,
     assert_no_case_data,
@@ -160,8 +159,8 @@ def test_the_moderator_invites_from_the_session_page_and_the_mail_links_to_it(
 
 
 def test_sending_again_withdraws_the_entry_of_a_guest_no_longer_invited(app, scene, smtp_server):
-    from fallteam.agenda import operations as agenda
-    from fallteam.agenda.models import AgendaItem
+    from fallteam.meetings.models import AgendaItem
+    from fallteam.meetings.operations import agenda
 
     _invite(app, scene)
     with app.app_context():

@@ -63,7 +63,7 @@ def test_a_request_that_queues_mail_does_not_wait_for_the_server(
 ):
     from datetime import date
 
-    from fallteam.meetings import operations as meetings
+    from fallteam.meetings.operations import schedule as meetings
     from fallteam.teams.models import Team
 
     admin, member = create_account(["admin"]), create_account(["member"])

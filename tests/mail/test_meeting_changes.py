@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from fallteam.agenda import operations as agenda
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail import invitations
 from fallteam.mail.calendar import event_uid
 from fallteam.mail.operations import send_pending
 from fallteam.meetings.models import Meeting
+from fallteam.meetings.operations import agenda
 from tests.agenda.helpers import add_meeting
 from tests.mail.conftest import address_of, assert_no_case_data, calendar_of, decoded_text
 
@@ -91,8 +91,8 @@ def test_nothing_is_sent_for_changes_before_the_invitation(app, scene, smtp_serv
 def test_a_guest_added_after_the_invitation_is_invited_at_once(
     app, scene, smtp_server, create_account
 ):
-    from fallteam.agenda.models import AgendaItem
     from fallteam.auth.models import User
+    from fallteam.meetings.models import AgendaItem
 
     _invite_and_send(app, scene)
     late = create_account(["guest"])

@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import AgendaItem
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.core.models import utcnow
@@ -19,7 +17,8 @@ from fallteam.extensions import db
 from fallteam.mail.invitations import queue_due_reminders
 from fallteam.mail.models import OutgoingMail
 from fallteam.mail.operations import send_pending
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.operations import agenda
 from tests.conftest import PRESENTATION
 from tests.mail.conftest import address_of, assert_no_case_data, decoded_text
 

@@ -9,9 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from fallteam.agenda.models import AgendaItem
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models import AgendaItem, Meeting
 from tests.conftest import csrf_token
 from tests.meetings.test_agenda_page import (
     agenda_pseudonyms,

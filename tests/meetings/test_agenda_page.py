@@ -13,14 +13,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.audit.models import AuditEvent
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
+from fallteam.meetings.operations import agenda
 from tests.conftest import QUESTION, Account, sign_in
 
 QUESTIONS = [

@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from fallteam.agenda.models import AgendaItem
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail.models import MailStatus, OutgoingMail
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models import AgendaItem, Meeting
 from tests.agenda.helpers import add_meeting
 from tests.conftest import csrf_token
 from tests.meetings.test_agenda_page import build_session, client_of

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from fallteam.auth.models import User
 from fallteam.extensions import db
-from fallteam.meetings import operations as meetings
 from fallteam.meetings.models import Meeting
+from fallteam.meetings.operations import schedule as meetings
 from fallteam.teams import operations as teams
 from fallteam.teams.operations import TeamError
 

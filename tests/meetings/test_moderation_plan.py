@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 
 from fallteam.auth.models import User
 from fallteam.extensions import db
-from fallteam.meetings import operations as meetings
+from fallteam.meetings.operations import schedule as meetings
 from fallteam.teams import operations as teams
 
 NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)

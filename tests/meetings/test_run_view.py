@@ -10,10 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting, MeetingAttendance
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingAttendance
 from tests.conftest import csrf_token
 from tests.meetings.test_agenda_page import (
     audit_events,

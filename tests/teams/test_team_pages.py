@@ -78,7 +78,7 @@ def test_members_see_their_next_sessions_and_when_they_moderate(app, signed_in, 
     from datetime import timedelta
 
     from fallteam.core.models import utcnow
-    from fallteam.meetings import operations as meetings
+    from fallteam.meetings.operations import schedule as meetings
     from fallteam.teams.models import Team
 
     client, account = signed_in(["member"])

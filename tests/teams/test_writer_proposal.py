@@ -10,12 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import AgendaItem
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.operations import agenda
 from fallteam.teams.rotation import propose_writers
 from tests.conftest import csrf_token, sign_in
 

@@ -13,14 +13,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from fallteam import access
-from fallteam.agenda.models import (
-    ITEM_PURPOSE_LABELS,
-    AgendaDocument,
-    AgendaGuest,
-    AgendaItem,
-    Method,
-)
-from fallteam.agenda.queries import guest_covered, is_team_member_of, items_of
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth import operations as accounts
@@ -33,8 +25,17 @@ from fallteam.consent.operations import check_document
 from fallteam.core.models import utcnow
 from fallteam.core.text import safe_file_name
 from fallteam.extensions import db
-from fallteam.meetings import operations as meetings
-from fallteam.meetings.models import Meeting, MeetingStatus
+from fallteam.meetings.models import (
+    ITEM_PURPOSE_LABELS,
+    AgendaDocument,
+    AgendaGuest,
+    AgendaItem,
+    Meeting,
+    MeetingStatus,
+    Method,
+)
+from fallteam.meetings.operations import schedule as meetings
+from fallteam.meetings.queries.agenda import guest_covered, is_team_member_of, items_of
 from fallteam.teams.models import WEEKDAYS, Team, TeamMember
 
 #: the longest a single item may be planned for
@@ -335,6 +336,7 @@ def _add_guest(item: AgendaItem, user: User, *, now: datetime, account_for_item:
         case_pseudonym=item.case.pseudonym,
         details={"user": str(user.id), "account_for_item": account_for_item},
     )
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.mail import invitations
 
     invitations.invite_guest(guest, now=now)
@@ -526,6 +528,7 @@ def cancel_session(meeting: Meeting, *, reason: str, now: datetime | None = None
             purpose="Angemeldete Fälle verschoben",
             details={"items": len(items), "to": str(target.id)},
         )
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.mail import invitations
 
     invitations.notify_meeting_cancelled(meeting)
@@ -557,6 +560,7 @@ def move_session(meeting: Meeting, *, starts: datetime, reason: str, now: dateti
             if guest.account_for_item:
                 db.session.get(User, guest.user_id).expires_dt = new_end
     db.session.flush()
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.mail import invitations
 
     invitations.notify_meeting_changed(meeting)

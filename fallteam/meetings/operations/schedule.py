@@ -11,12 +11,17 @@ from flask import current_app
 from sqlalchemy import select
 
 from fallteam import access
-from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting, MeetingAttendance, MeetingStatus
+from fallteam.meetings.models import (
+    AgendaGuest,
+    AgendaItem,
+    Meeting,
+    MeetingAttendance,
+    MeetingStatus,
+)
 from fallteam.teams import rotation
 from fallteam.teams.models import Rhythm, Team
 from fallteam.teams.operations import absences_of, permanent_members
@@ -180,6 +185,7 @@ def publish_moderation(team: Team, *, now: datetime) -> int:
         purpose="Moderationsplan veröffentlicht",
         details={"meetings": len(meetings)},
     )
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.mail.invitations import notify_plan_published  # mail imports this module
 
     notify_plan_published(team, meetings)
@@ -240,7 +246,8 @@ def _require_item_of(meeting: Meeting, item: AgendaItem) -> None:
 def reorder_agenda(meeting: Meeting, item_ids: Sequence[uuid.UUID]) -> list[AgendaItem]:
     """Put the agenda in the order of ``item_ids``, which must name every item of the session
     exactly once; returns the items in their new order."""
-    from fallteam.agenda.queries import items_of
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.queries.agenda import items_of
 
     _require_planned(meeting)
     items = {item.id: item for item in items_of(meeting)}
@@ -265,7 +272,8 @@ def reorder_agenda(meeting: Meeting, item_ids: Sequence[uuid.UUID]) -> list[Agen
 
 def mark_attendance(meeting: Meeting, user: User, *, present: bool) -> MeetingAttendance:
     """Note whether a member of the session's team is there."""
-    from fallteam.agenda.queries import is_team_member_of
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.queries.agenda import is_team_member_of
 
     _require_planned(meeting)
     if not is_team_member_of(user, meeting):
@@ -319,7 +327,8 @@ def _stop(item: AgendaItem, now: datetime) -> None:
 def start_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
     """Start the item's clock; a clock running on another item of the session stops (one item
     is discussed at a time). Starting a running clock changes nothing."""
-    from fallteam.agenda.queries import items_of
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.queries.agenda import items_of
 
     _require_planned(meeting)
     _require_item_of(meeting, item)
@@ -346,7 +355,8 @@ def stop_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
 
 
 def _check_writer(meeting: Meeting, item: AgendaItem, writer: User) -> None:
-    from fallteam.agenda.queries import is_team_member_of
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.queries.agenda import is_team_member_of
 
     if writer.id == item.presenter_id:
         raise MeetingError(
@@ -380,8 +390,9 @@ def propose_writers(meeting: Meeting) -> tuple[int, int]:
     session, whoever wrote fewest protocols in the team's earlier sessions first. Writers
     already assigned count as a turn taken. Returns (items filled, items left without a
     writer because nobody but their presenter is there)."""
-    from fallteam.agenda.queries import items_of
-    from fallteam.meetings import queries
+    # why: import cycle between the session modules (removed by issue 9 §2)
+    from fallteam.meetings.queries import meeting as queries
+    from fallteam.meetings.queries.agenda import items_of
 
     _require_planned(meeting)
     members = queries.writer_candidates(meeting)

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from fallteam.agenda import views
+from fallteam.meetings.views import agenda as views
 
 bp = Blueprint("agenda", __name__)
 

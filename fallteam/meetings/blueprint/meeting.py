@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from fallteam.meetings import views
+from fallteam.meetings.views import meeting as views
 
 bp = Blueprint("meetings", __name__, url_prefix="/sitzungen")
 

@@ -14,16 +14,6 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from fallteam import access
-from fallteam.agenda import operations, queries
-from fallteam.agenda.forms import (
-    DocumentForm,
-    GuestForm,
-    ItemForm,
-    LateItemForm,
-    OutsideGuestForm,
-    RegistrationForm,
-)
-from fallteam.agenda.models import METHOD_LABELS, AgendaDocument, AgendaGuest, AgendaItem
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import Institution, User
@@ -35,8 +25,18 @@ from fallteam.consent.models import CATEGORY_LABELS
 from fallteam.core.forms import ActionForm
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting
-from fallteam.meetings.operations import registration_deadline
+from fallteam.meetings.forms.agenda import (
+    DocumentForm,
+    GuestForm,
+    ItemForm,
+    LateItemForm,
+    OutsideGuestForm,
+    RegistrationForm,
+)
+from fallteam.meetings.models import METHOD_LABELS, AgendaDocument, AgendaGuest, AgendaItem, Meeting
+from fallteam.meetings.operations import agenda as operations
+from fallteam.meetings.operations.schedule import registration_deadline
+from fallteam.meetings.queries import agenda as queries
 from fallteam.teams.models import Team
 
 
@@ -128,7 +128,7 @@ def register_case(case_id: uuid.UUID):
         else:
             flash(_("Fall angemeldet. Sie können jetzt Gäste einladen und Unterlagen anhängen."))
             return redirect(url_for("agenda.edit_item", item_id=item.id))
-    return render_template("agenda/register.html", case=case, form=form, sessions=sessions)
+    return render_template("meetings/register.html", case=case, form=form, sessions=sessions)
 
 
 def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, doc_form=None):
@@ -144,7 +144,7 @@ def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, 
     uncovered = {g.id for g in queries.uncovered_guests(item)}
     meeting = item.meeting
     return render_template(
-        "agenda/edit.html",
+        "meetings/edit.html",
         item=item,
         meeting=meeting,
         team=db.session.get(Team, meeting.team_id),
@@ -210,7 +210,7 @@ def add_outside_guest(item_id: uuid.UUID):
             form.name.errors.append(str(exc))
         else:
             return render_template(
-                "agenda/guest_account.html", item=item, user=user, password=password
+                "meetings/guest_account.html", item=item, user=user, password=password
             )
     return _edit_page(item, outside_form=form)
 
@@ -296,7 +296,7 @@ def show_item(item_id: uuid.UUID):
     access.require("agenda.view_item", item)
     view = present_case(item.case, current_user, purpose=item.purpose)
     return render_template(
-        "agenda/item.html",
+        "meetings/item.html",
         item=item,
         view=view,
         notes=_released_notes(item, view),
@@ -369,4 +369,4 @@ def add_late_item(meeting_id: uuid.UUID):
                     "success",
                 )
                 return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
-    return render_template("agenda/late_item.html", meeting=meeting, form=form)
+    return render_template("meetings/late_item.html", meeting=meeting, form=form)

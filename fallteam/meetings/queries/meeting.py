@@ -15,15 +15,20 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from fallteam import access
-from fallteam.agenda.models import AgendaGuest, AgendaItem
-from fallteam.agenda.queries import may_see_meeting
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.cases.queries import record_case_read
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting, MeetingAttendance, MeetingStatus
-from fallteam.meetings.operations import office_zone, session_day_end
+from fallteam.meetings.models import (
+    AgendaGuest,
+    AgendaItem,
+    Meeting,
+    MeetingAttendance,
+    MeetingStatus,
+)
+from fallteam.meetings.operations.schedule import office_zone, session_day_end
+from fallteam.meetings.queries.agenda import may_see_meeting
 from fallteam.teams.models import Team, TeamMember
 
 

@@ -13,7 +13,7 @@ from fallteam.cases.models import Case
 from fallteam.consent.models import Purpose
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
 from fallteam.crypto.types import EncryptedBytes, EncryptedJSON, EncryptedText
-from fallteam.meetings.models import Meeting
+from fallteam.meetings.models.meeting import Meeting
 
 
 class Method(enum.StrEnum):

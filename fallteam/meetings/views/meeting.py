@@ -13,14 +13,6 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from fallteam import access
-from fallteam.agenda import operations as agenda
-from fallteam.agenda.models import METHOD_LABELS, AgendaItem
-from fallteam.agenda.queries import (
-    is_team_member_of,
-    items_of,
-    unfinished_reasons_for,
-    visible_items,
-)
 from fallteam.auth.models import User
 from fallteam.core.errors import render_error
 from fallteam.core.forms import ActionForm
@@ -28,8 +20,7 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail import invitations
 from fallteam.mail.operations import MailKind, mails_for_meeting
-from fallteam.meetings import operations, queries
-from fallteam.meetings.forms import (
+from fallteam.meetings.forms.meeting import (
     AttendanceForm,
     CancelForm,
     ClockForm,
@@ -37,7 +28,16 @@ from fallteam.meetings.forms import (
     OrderForm,
     WriterForm,
 )
-from fallteam.meetings.models import Meeting, MeetingStatus
+from fallteam.meetings.models import METHOD_LABELS, AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.operations import agenda
+from fallteam.meetings.operations import schedule as operations
+from fallteam.meetings.queries import meeting as queries
+from fallteam.meetings.queries.agenda import (
+    is_team_member_of,
+    items_of,
+    unfinished_reasons_for,
+    visible_items,
+)
 
 #: what the audit log notes for a case shown on the agenda and in the run view
 AGENDA_FIELDS = ("pseudonym", "method", "question")

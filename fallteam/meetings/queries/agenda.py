@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from fallteam.agenda.models import AgendaGuest, AgendaItem
 from fallteam.cases.models import Case, CaseParticipant
 from fallteam.consent.models import DataCategory
 from fallteam.consent.queries import (
@@ -22,8 +21,12 @@ from fallteam.consent.queries import (
 from fallteam.core.models import utcnow
 from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting, MeetingStatus
-from fallteam.meetings.operations import office_zone, registration_deadline, session_day_end
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.operations.schedule import (
+    office_zone,
+    registration_deadline,
+    session_day_end,
+)
 from fallteam.teams.models import Team, TeamMember
 
 
@@ -179,6 +182,7 @@ def uncovered_guests(
     """The item's guests no consent in force covers: they see the pseudonymised presentation
     only, and the presenter must confirm that. (``in_force``, ``users``: loaded for a whole
     agenda by ``unfinished_reasons_for``.)"""
+    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam.auth.models import User
 
     def user_of(guest: AgendaGuest):

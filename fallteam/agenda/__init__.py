@@ -1,1 +1,0 @@
-"""Agenda items (TOPs): cases registered for a session, their guests and documents."""

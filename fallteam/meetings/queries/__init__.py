@@ -1,0 +1,1 @@
+"""The Sitzung domain's queries."""
