@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from fallteam import access
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
@@ -25,11 +26,12 @@ from fallteam.cases.models import (
     Case,
     CaseParticipant,
 )
-from fallteam.cases.operations import age_on, role_labels
+from fallteam.cases.rules import age_on, role_labels
 from fallteam.consent.models import Consent
 from fallteam.consent.queries import consents_in_force, visible_fields
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem, Meeting
 
 
 @dataclass
@@ -226,9 +228,6 @@ def cases_shared_with(user: User) -> list[Case]:
 
 def case_managers() -> list[User]:
     """Active accounts that may manage cases."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam import access
-
     users = db.session.scalars(select(User).where(User.active).order_by(User.display_name))
     return [u for u in users if access.allowed(u, "case.register")]
 
@@ -236,3 +235,16 @@ def case_managers() -> list[User]:
 def active_users() -> list[User]:
     """All active accounts, by name (for recipients and participants)."""
     return list(db.session.scalars(select(User).where(User.active).order_by(User.display_name)))
+
+
+def registrations_of(case: Case) -> list[AgendaItem]:
+    """The case's registrations for sessions from today on, earliest first."""
+    today_start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        db.session.scalars(
+            select(AgendaItem)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(AgendaItem.case_id == case.id, Meeting.starts_dt >= today_start)
+            .order_by(Meeting.starts_dt)
+        )
+    )

@@ -37,7 +37,6 @@ from fallteam.cases.models import (
 from fallteam.consent.queries import consent_helpers, consents_ending_soon
 from fallteam.core.forms import ActionForm
 from fallteam.extensions import db
-from fallteam.meetings.queries import agenda as agenda_queries
 
 
 def load_case(case_id: uuid.UUID) -> Case:
@@ -104,7 +103,7 @@ def show_case(case_id: uuid.UUID):
     case = load_case(case_id)
     access.require("case.read_pseudonymised", case)
     registrations = (
-        agenda_queries.registrations_of(case) if access.can("agenda.register", case) else []
+        queries.registrations_of(case) if access.can("agenda.register", case) else []
     )
     return render_template(
         "cases/show.html",

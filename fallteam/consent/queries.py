@@ -21,8 +21,19 @@ from typing import Any
 from sqlalchemy import select
 
 from fallteam import access
-from fallteam.cases.models import Case, CaseParticipant
-from fallteam.consent.models import Consent, DataCategory, Purpose, RecipientType
+from fallteam.access import active_participation
+from fallteam.auth.models import INSTITUTIONS, User
+from fallteam.cases.models import Case
+from fallteam.cases.rules import role_labels
+from fallteam.consent.models import (
+    CATEGORY_LABELS,
+    PURPOSE_LABELS,
+    Consent,
+    DataCategory,
+    Purpose,
+    RecipientType,
+)
+from fallteam.consent.rules import PARTICIPANT_KINDS
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 
@@ -58,23 +69,6 @@ def is_case_manager(viewer: Any, case: Case) -> bool:
         getattr(viewer, "is_authenticated", False)
         and case.case_manager_id == viewer.id
         and access.allowed(viewer, "case.register")
-    )
-
-
-def active_participation(viewer: Any, case: Case, at: datetime | None = None):
-    """The viewer's participation in the case's presentation at ``at``, if any."""
-    if not getattr(viewer, "is_authenticated", False):
-        return None
-    at = at or utcnow()
-    return db.session.scalar(
-        select(CaseParticipant)
-        .where(
-            CaseParticipant.case_id == case.id,
-            CaseParticipant.user_id == viewer.id,
-            CaseParticipant.valid_from_dt <= at,
-            CaseParticipant.valid_until_dt > at,
-        )
-        .order_by(CaseParticipant.valid_until_dt.desc())
     )
 
 
@@ -171,10 +165,6 @@ def consents_ending_soon(cases: Iterable[Case], days: int = 30) -> list[Consent]
 
 def recipients_text(consent: Consent) -> str:
     """The recipients in words, for the Fachkraft's consent table."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.auth.models import INSTITUTIONS, User
-    from fallteam.consent.forms import PARTICIPANT_KINDS
-
     parts = []
     for recipient in consent.recipients or []:
         kind, value = recipient.get("type"), recipient.get("value")
@@ -190,9 +180,6 @@ def recipients_text(consent: Consent) -> str:
 
 def consent_labels(consent: Consent) -> str:
     """Purposes and released data categories in words."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.consent.models import CATEGORY_LABELS, PURPOSE_LABELS
-
     purposes = ", ".join(PURPOSE_LABELS.get(p, p) for p in consent.purposes or [])
     categories = ", ".join(CATEGORY_LABELS.get(c, c) for c in consent.data_categories or [])
     return f"{purposes} — {categories}"
@@ -200,9 +187,6 @@ def consent_labels(consent: Consent) -> str:
 
 def member_label(case: Case, member_id) -> str:
     """The role label and name of a family member of the case (owner's view)."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.cases.operations import role_labels
-
     for member, label in zip(case.members, role_labels(case.members), strict=True):
         if member.id == member_id:
             name = " ".join(p for p in (member.first_name, member.last_name) if isinstance(p, str))

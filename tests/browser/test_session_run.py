@@ -17,8 +17,8 @@ from fallteam.cases import operations as cases
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
-from fallteam.meetings.operations import agenda
-from fallteam.meetings.operations.schedule import office_zone
+from fallteam.meetings.operations import agenda, windows
+from fallteam.meetings.rules import office_zone
 from fallteam.teams import operations as teams
 from tests.browser.conftest import sign_in
 from tests.browser.test_case_flow import save_screenshot
@@ -140,7 +140,7 @@ def make_scene(live_app, make_account) -> Scene:
                 file_number=f"AZ-51-{uuid.uuid4().hex[:6]}",
                 members=family,
             )
-            item = agenda.register_case_for_session(
+            item = agenda.register_case_for_meeting(
                 case,
                 meeting,
                 agenda.Registration(
@@ -158,7 +158,7 @@ def make_scene(live_app, make_account) -> Scene:
         guest = AgendaGuest(item_id=first.id, user_id=people["guest"].id)
         first.guests.append(guest)
         db.session.flush()
-        agenda.open_guest_window(guest, now=utcnow() - timedelta(minutes=1))
+        windows.open_guest_window(guest, now=utcnow() - timedelta(minutes=1))
         db.session.commit()
         return Scene(
             meeting.id,

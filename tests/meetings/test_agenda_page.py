@@ -49,7 +49,7 @@ def register_item(app, case_id, meeting_id, *, question=QUESTIONS[1], minutes=30
     """Put a case on the agenda the way its case manager does (before the deadline)."""
     with app.app_context():
         case = db.session.get(Case, case_id)
-        item = agenda.register_case_for_session(
+        item = agenda.register_case_for_meeting(
             case,
             db.session.get(Meeting, meeting_id),
             agenda.Registration(

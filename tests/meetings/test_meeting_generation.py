@@ -38,7 +38,7 @@ def _team(rhythm="weekly", **overrides):
 def test_weekly_sessions_fall_on_the_team_weekday(app):
     with app.app_context():
         team = _team()
-        days = list(meetings.session_days(team, date(2027, 1, 1), date(2027, 1, 31)))
+        days = list(meetings.meeting_days(team, date(2027, 1, 1), date(2027, 1, 31)))
     assert days == [date(2027, 1, 6), date(2027, 1, 13), date(2027, 1, 20), date(2027, 1, 27)]
     assert {d.weekday() for d in days} == {2}
 
@@ -46,7 +46,7 @@ def test_weekly_sessions_fall_on_the_team_weekday(app):
 def test_fortnightly_sessions_alternate_weeks_from_the_anchor(app):
     with app.app_context():
         team = _team("fortnightly")
-        days = list(meetings.session_days(team, date(2027, 1, 10), date(2027, 2, 28)))
+        days = list(meetings.meeting_days(team, date(2027, 1, 10), date(2027, 2, 28)))
     assert days == [date(2027, 1, 20), date(2027, 2, 3), date(2027, 2, 17)]
 
 

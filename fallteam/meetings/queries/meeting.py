@@ -27,8 +27,7 @@ from fallteam.meetings.models import (
     MeetingAttendance,
     MeetingStatus,
 )
-from fallteam.meetings.operations.schedule import office_zone, session_day_end
-from fallteam.meetings.queries.agenda import may_see_meeting
+from fallteam.meetings.rules import meeting_day, meeting_day_end
 from fallteam.teams.models import Team, TeamMember
 
 
@@ -85,7 +84,9 @@ def meetings_visible_to(
         .order_by(Meeting.starts_dt)
     ).all()
     shown = [
-        m for m in candidates if session_day_end(m) > after and may_see_meeting(user, m, after)
+        m
+        for m in candidates
+        if meeting_day_end(m) > after and access.may_see_meeting(user, m, after)
     ]
     if limit is not None:
         shown = shown[:limit]
@@ -124,7 +125,7 @@ def record_agenda_read(items: Iterable[AgendaItem], purpose: str, fields: Sequen
         record_case_read(item.case, purpose, fields)
 
 
-def session_minutes(meeting: Meeting) -> int:
+def meeting_minutes(meeting: Meeting) -> int:
     """The planned length of the session in minutes."""
     return int((meeting.ends_dt - meeting.starts_dt).total_seconds() // 60)
 
@@ -160,9 +161,9 @@ def team_of(meeting: Meeting) -> Team:
     return db.session.get(Team, meeting.team_id)
 
 
-def members_on_session_day(meeting: Meeting) -> list[User]:
+def members_on_meeting_day(meeting: Meeting) -> list[User]:
     """The team's members whose membership holds on the session day, by name."""
-    day = meeting.starts_dt.astimezone(office_zone()).date()
+    day = meeting_day(meeting)
     memberships = db.session.scalars(
         select(TeamMember).where(TeamMember.team_id == meeting.team_id)
     ).all()
@@ -173,7 +174,7 @@ def members_on_session_day(meeting: Meeting) -> list[User]:
 
 def writer_candidates(meeting: Meeting) -> list[User]:
     """Members of the session day who may write a case protocol."""
-    return [u for u in members_on_session_day(meeting) if access.allowed(u, "protocol.write")]
+    return [u for u in members_on_meeting_day(meeting) if access.allowed(u, "protocol.write")]
 
 
 def attendance_of(meeting: Meeting) -> dict[uuid.UUID, bool]:

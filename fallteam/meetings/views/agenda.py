@@ -32,9 +32,10 @@ from fallteam.meetings.forms.agenda import (
     RegistrationForm,
 )
 from fallteam.meetings.models import METHOD_LABELS, AgendaDocument, AgendaGuest, AgendaItem, Meeting
+from fallteam.meetings.operations import MeetingError
 from fallteam.meetings.operations import agenda as operations
-from fallteam.meetings.operations.schedule import registration_deadline
 from fallteam.meetings.queries import agenda as queries
+from fallteam.meetings.rules import registration_deadline
 from fallteam.teams.models import Team
 
 
@@ -49,7 +50,7 @@ def _part(item: AgendaItem, model, part_id: uuid.UUID):
     return part
 
 
-def _session_label(meeting: Meeting, team: Team) -> str:
+def _meeting_label(meeting: Meeting, team: Team) -> str:
     deadline = registration_deadline(meeting, team)
     return _(
         "%(team)s – %(when)s (Anmeldeschluss %(deadline)s)",
@@ -71,7 +72,7 @@ def _registration(form: ItemForm) -> operations.Registration:
     )
 
 
-def _put_error(form: ItemForm, exc: operations.AgendaError) -> None:
+def _put_error(form: ItemForm, exc: MeetingError) -> None:
     if isinstance(exc, operations.IdentityInText):
         getattr(form, exc.field).errors.append(str(exc))
     else:
@@ -85,20 +86,20 @@ def register_case(case_id: uuid.UUID):
     now = utcnow()
     form = RegistrationForm()
     teams = {t.id: t for t in db.session.scalars(select(Team))}
-    sessions = queries.sessions_open_for_registration(case.id, now=now)
-    form.meeting.choices = [(str(m.id), _session_label(m, teams[m.team_id])) for m in sessions]
+    meetings = queries.meetings_open_for_registration(case.id, now=now)
+    form.meeting.choices = [(str(m.id), _meeting_label(m, teams[m.team_id])) for m in meetings]
     if form.validate_on_submit():
         meeting = db.session.get(Meeting, uuid.UUID(form.meeting.data))
         try:
-            item = operations.register_case_for_session(
+            item = operations.register_case_for_meeting(
                 case, meeting, _registration(form), actor=current_user, now=now
             )
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             _put_error(form, exc)
         else:
             flash(_("Fall angemeldet. Sie können jetzt Gäste einladen und Unterlagen anhängen."))
             return redirect(url_for("agenda.edit_item", item_id=item.id))
-    return render_template("meetings/register.html", case=case, form=form, sessions=sessions)
+    return render_template("meetings/register.html", case=case, form=form, meetings=meetings)
 
 
 def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, doc_form=None):
@@ -139,7 +140,7 @@ def edit_item(item_id: uuid.UUID):
     if form.validate_on_submit():
         try:
             operations.update_registration(item, _registration(form), actor=current_user)
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             _put_error(form, exc)
         else:
             flash(_("Anmeldung gespeichert."), "success")
@@ -156,7 +157,7 @@ def add_guest(item_id: uuid.UUID):
     if form.validate_on_submit():
         try:
             operations.add_guest(item, db.session.get(User, uuid.UUID(form.user.data)))
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             form.user.errors.append(str(exc))
         else:
             flash(_("Gast eingeladen."), "success")
@@ -177,7 +178,7 @@ def add_outside_guest(item_id: uuid.UUID):
                 institution=form.institution.data,
                 email=form.email.data,
             )
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             form.name.errors.append(str(exc))
         else:
             return render_template(
@@ -206,7 +207,7 @@ def add_document(item_id: uuid.UUID):
             content = upload.read()
         try:
             operations.add_document(item, filename=upload.filename, content=content)
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             form.document.errors.append(str(exc))
         except ValueError as exc:  # size or type (ConsentError from the shared check)
             form.document.errors.append(str(exc))
@@ -253,7 +254,7 @@ def withdraw_item(item_id: uuid.UUID):
     case_id = item.case_id
     try:
         operations.withdraw_registration(item)
-    except operations.AgendaError as exc:
+    except MeetingError as exc:
         flash(str(exc), "error")
         return redirect(url_for("agenda.edit_item", item_id=item.id))
     flash(_("Anmeldung zurückgezogen."), "success")
@@ -296,7 +297,7 @@ def add_late_item(meeting_id: uuid.UUID):
             form.pseudonym.errors.append(_("Einen Fall mit diesem Pseudonym gibt es nicht."))
         else:
             try:
-                operations.register_case_for_session(
+                operations.register_case_for_meeting(
                     case,
                     meeting,
                     operations.Registration(
@@ -308,7 +309,7 @@ def add_late_item(meeting_id: uuid.UUID):
                     actor=current_user,
                     late_reason=form.reason.data,
                 )
-            except operations.AgendaError as exc:
+            except MeetingError as exc:
                 form.form_errors.append(str(exc))
             else:
                 flash(

@@ -18,7 +18,6 @@ from fallteam.core.errors import render_error
 from fallteam.core.forms import ActionForm
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.mail import invitations
 from fallteam.mail.operations import MailKind, mails_for_meeting
 from fallteam.meetings.forms.meeting import (
     AttendanceForm,
@@ -29,15 +28,14 @@ from fallteam.meetings.forms.meeting import (
     WriterForm,
 )
 from fallteam.meetings.models import METHOD_LABELS, AgendaItem, Meeting, MeetingStatus
-from fallteam.meetings.operations import agenda
-from fallteam.meetings.operations import schedule as operations
+from fallteam.meetings.operations import MeetingError, invitations, run, schedule
 from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import (
-    is_team_member_of,
     items_of,
     unfinished_reasons,
     visible_items,
 )
+from fallteam.meetings.rules import local_text, office_zone, registration_deadline
 
 #: what the audit log notes for a case shown on the agenda and in the run view
 AGENDA_FIELDS = ("pseudonym", "method", "question")
@@ -127,11 +125,11 @@ def show_meeting(meeting_id: uuid.UUID):
         users=users,
         methods=METHOD_LABELS,
         moderating=moderating,
-        partial=not moderating and not is_team_member_of(current_user, meeting),
+        partial=not moderating and not access.team_member_of(current_user, meeting),
         show_moderator=meeting.moderation_published or moderating,
         cancelled=meeting.status == MeetingStatus.CANCELLED,
-        deadline=operations.registration_deadline(meeting, team),
-        session_minutes=queries.session_minutes(meeting),
+        deadline=registration_deadline(meeting, team),
+        meeting_minutes=queries.meeting_minutes(meeting),
         planned_minutes=queries.planned_minutes(items),
         unfinished={i.id: unfinished_reasons(i) for i in items} if moderating else {},
         orders=_orders(items) if moderating else {},
@@ -151,9 +149,9 @@ def reorder_agenda(meeting_id: uuid.UUID):
     try:
         if not form.validate_on_submit():
             raise ValueError()
-        ordered = operations.reorder_agenda(meeting, [uuid.UUID(v) for v in form.order.data or []])
-    except (ValueError, operations.MeetingError) as exc:
-        message = str(exc) if isinstance(exc, operations.MeetingError) else None
+        ordered = run.reorder_agenda(meeting, [uuid.UUID(v) for v in form.order.data or []])
+    except (ValueError, MeetingError) as exc:
+        message = str(exc) if isinstance(exc, MeetingError) else None
         message = message or _("Die Reihenfolge ist ungültig; bitte laden Sie die Seite neu.")
         if _wants_json():
             return render_error(400, message)
@@ -177,7 +175,7 @@ def run_meeting(meeting_id: uuid.UUID):
     items = items_of(meeting)
     queries.record_agenda_read(items, "Sitzungsablauf", RUN_FIELDS)
     now = utcnow()
-    members = queries.members_on_session_day(meeting)
+    members = queries.members_on_meeting_day(meeting)
     guest_ids = [g.user_id for item in items for g in item.guests]
     users = queries.users_by_id(
         [i.presenter_id for i in items] + [i.writer_id for i in items] + guest_ids
@@ -202,7 +200,7 @@ def run_meeting(meeting_id: uuid.UUID):
         running=queries.running_item(items),
         clock={item.id: queries.clock_seconds(item, now) for item in items},
         used_seconds=sum(queries.clock_seconds(item, now) for item in items),
-        session_minutes=queries.session_minutes(meeting),
+        meeting_minutes=queries.meeting_minutes(meeting),
         planned_minutes=queries.planned_minutes(items),
         now=now,
         writer_forms=writer_forms,
@@ -232,10 +230,10 @@ def mark_attendance(meeting_id: uuid.UUID):
     anchor = f"#top-{item.id}" if item is not None else "#anwesenheit"
     try:
         if item is None:
-            operations.mark_attendance(meeting, person, present=present)
+            run.mark_attendance(meeting, person, present=present)
         else:
-            operations.mark_guest_attendance(meeting, item, person, present=present)
-    except operations.MeetingError as exc:
+            run.mark_guest_attendance(meeting, item, person, present=present)
+    except MeetingError as exc:
         return _back(meeting, anchor, exc)
     return _back(meeting, anchor)
 
@@ -251,10 +249,10 @@ def toggle_clock(meeting_id: uuid.UUID, item_id: uuid.UUID):
         return _back(meeting, anchor, _("Bitte die Uhr starten oder anhalten."))
     try:
         if form.action.data == "start":
-            operations.start_clock(meeting, item, now=utcnow())
+            run.start_clock(meeting, item, now=utcnow())
         else:
-            operations.stop_clock(meeting, item, now=utcnow())
-    except operations.MeetingError as exc:
+            run.stop_clock(meeting, item, now=utcnow())
+    except MeetingError as exc:
         return _back(meeting, anchor, exc)
     return _back(meeting, anchor)
 
@@ -271,8 +269,8 @@ def assign_writer(meeting_id: uuid.UUID, item_id: uuid.UUID):
     if form.writer_id.data and writer is None:
         return _back(meeting, anchor, _("Diese Person gibt es nicht."))
     try:
-        operations.assign_writer(meeting, item, writer)
-    except operations.MeetingError as exc:
+        run.assign_writer(meeting, item, writer)
+    except MeetingError as exc:
         return _back(meeting, anchor, exc)
     flash(_("Schreibende gespeichert."), "success")
     return _back(meeting, anchor)
@@ -283,8 +281,8 @@ def propose_writers(meeting_id: uuid.UUID):
     meeting = _load(meeting_id)
     access.require("meeting.moderate", meeting)
     try:
-        filled, left = operations.propose_writers(meeting)
-    except operations.MeetingError as exc:
+        filled, left = run.propose_writers(meeting)
+    except MeetingError as exc:
         return _back(meeting, "#tagesordnung", exc)
     flash(_("Schreibende für %(n)d Tagesordnungspunkte vorgeschlagen.", n=filled), "success")
     if left:
@@ -305,7 +303,7 @@ def send_invitation(meeting_id: uuid.UUID):
     access.require("meeting.moderate", meeting)
     try:
         queued = invitations.send_invitation(meeting, now=utcnow())
-    except invitations.InvitationError as exc:
+    except MeetingError as exc:
         flash(str(exc), "error")
     else:
         flash(_("Einladung versandt: %(n)d E-Mails in der Warteschlange.", n=queued), "success")
@@ -328,8 +326,8 @@ def cancel_meeting(meeting_id: uuid.UUID):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            target = agenda.cancel_session(meeting, reason=form.reason.data, now=utcnow())
-        except (agenda.AgendaError, operations.MeetingError) as exc:
+            target = schedule.cancel_meeting(meeting, reason=form.reason.data, now=utcnow())
+        except MeetingError as exc:
             form.reason.errors.append(str(exc))
         else:
             flash(
@@ -340,7 +338,7 @@ def cancel_meeting(meeting_id: uuid.UUID):
                     _(
                         "Die angemeldeten Fälle stehen jetzt auf der Tagesordnung der Sitzung "
                         "am %(day)s.",
-                        day=agenda.local_text(target.starts_dt),
+                        day=local_text(target.starts_dt),
                     ),
                     "success",
                 )
@@ -358,13 +356,13 @@ def move_meeting(meeting_id: uuid.UUID):
     """Move a session to another day and time (Europe/Berlin), with a reason."""
     meeting = _load(meeting_id)
     access.require("meeting.reschedule", meeting)
-    local = meeting.starts_dt.astimezone(operations.office_zone())
+    local = meeting.starts_dt.astimezone(office_zone())
     form = MoveForm(data={"day": local.date(), "start_time": local.time().replace(tzinfo=None)})
     if form.validate_on_submit():
-        starts = datetime.combine(form.day.data, form.start_time.data, operations.office_zone())
+        starts = datetime.combine(form.day.data, form.start_time.data, office_zone())
         try:
-            agenda.move_session(meeting, starts=starts.astimezone(UTC), reason=form.reason.data)
-        except (agenda.AgendaError, operations.MeetingError) as exc:
+            schedule.move_meeting(meeting, starts=starts.astimezone(UTC), reason=form.reason.data)
+        except MeetingError as exc:
             form.day.errors.append(str(exc))
         else:
             flash(_("Die Sitzung ist verlegt; alle Eingeladenen werden benachrichtigt."), "success")
