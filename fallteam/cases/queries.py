@@ -25,6 +25,7 @@ from fallteam.cases.models import (
     BackgroundStatus,
     Case,
     CaseParticipant,
+    FamilyMember,
 )
 from fallteam.cases.rules import age_on, role_labels
 from fallteam.consent.models import Consent
@@ -146,12 +147,25 @@ def present_case(case: Case, viewer: User) -> CaseView:
         view.background = _text(case.background)
     if "consents" in fields:
         view.consents = consent_history(case)
-    record_case_read(case, "Fallführung" if view.is_full else "Fallberatung", fields)
+    record_read(
+        viewer,
+        case,
+        "case.read_pseudonymised",
+        purpose="Fallführung" if view.is_full else "Fallberatung",
+        fields=fields,
+    )
     return view
 
 
-def record_case_read(case: Case, purpose: str, fields=("all",)) -> None:
-    """Note in the audit log that decrypted content of ``case`` was shown, and which."""
+def record_read(
+    viewer: User, case: Case, permission: str, *, purpose: str, fields=("all",), on=None
+) -> None:
+    """The one point where reading a case's content is recorded: the query that loads the
+    content for ``viewer`` calls it, after checking ``permission`` (on ``on``, the case by
+    default). Views never record reads themselves."""
+    target = case if on is None else on
+    if not access.allowed(viewer, permission, target):
+        raise access.AccessRefused(permission, target)
     record(
         AuditAction.READ,
         case,
@@ -159,6 +173,47 @@ def record_case_read(case: Case, purpose: str, fields=("all",)) -> None:
         purpose=purpose,
         details={"fields": sorted(fields)},
     )
+
+
+def case_for_editing(case: Case, viewer: User) -> dict[str, str]:
+    """The case manager's edit page: the members' role labels by id (the page shows the
+    whole case); records the read."""
+    record_read(viewer, case, "case.edit", purpose="Fallbearbeitung")
+    return {
+        str(m.id): label for m, label in zip(case.members, role_labels(case.members), strict=True)
+    }
+
+
+def member_for_editing(case: Case, member: FamilyMember, viewer: User) -> dict:
+    """One person's data for the edit form; records the read."""
+    record_read(viewer, case, "case.edit", purpose="Fallbearbeitung", fields=["member"])
+    return {
+        "role": member.role,
+        "sex": member.sex,
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "birth_date": member.born,
+        "address": member.address,
+        "deceased": member.fact("deceased"),
+        "in_household": member.fact("in_household"),
+        "is_index": member.fact("is_index"),
+    }
+
+
+def family_for_consent(case: Case, viewer: User) -> list[tuple[str, str]]:
+    """The family members by label and name, for choosing who grants a consent; records the
+    read."""
+    record_read(
+        viewer,
+        case,
+        "consent.record",
+        purpose="Schweigepflichtsentbindung",
+        fields=["member_names"],
+    )
+    return [
+        (str(m.id), f"{label}: {m.first_name or ''} {m.last_name or ''}".strip())
+        for m, label in zip(case.members, role_labels(case.members), strict=True)
+    ]
 
 
 def consent_history(case: Case) -> list[Consent]:

@@ -7,12 +7,12 @@ import uuid
 
 from flask import redirect, render_template, url_for
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
 from fallteam import access
 from fallteam.auth.models import User
 from fallteam.cases.queries import active_users
 from fallteam.core.forms import ActionForm
+from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.teams import operations
@@ -29,10 +29,7 @@ from fallteam.teams.queries import upcoming_meetings
 
 
 def _load(team_id: uuid.UUID) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None:
-        raise NotFound()
-    return team
+    return get_or_404(Team, team_id)
 
 
 def list_teams():
@@ -123,9 +120,7 @@ def remove_member(team_id: uuid.UUID, member_id: uuid.UUID):
     """End a membership."""
     team = _load(team_id)
     access.require("teams.manage")
-    member = db.session.get(TeamMember, member_id)
-    if member is None or member.team_id != team.id:
-        raise NotFound()
+    member = part_or_404(team, TeamMember, member_id, via="team_id")
     operations.remove_member(team, member)
     return redirect(url_for("teams.show_team", team_id=team.id))
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from fallteam import access
 from fallteam.auth.models import User
+from fallteam.cases.queries import record_read
 from fallteam.consent.models import DataCategory, Purpose
 from fallteam.consent.queries import consents_in_force, released_categories
 from fallteam.core.models import utcnow
@@ -60,6 +61,19 @@ def unfinished_reasons(item: AgendaItem, at: datetime | None = None) -> list[str
             "pseudonymisierten Vorstellung."
         )
     return reasons
+
+
+def item_for_editing(item: AgendaItem, viewer: Any) -> AgendaItem:
+    """The registration for its presenter's edit page (question and presentation): records
+    the read."""
+    record_read(
+        viewer,
+        item.case,
+        "agenda.register",
+        purpose="Anmeldung zur Sitzung",
+        fields=["question", "presentation"],
+    )
+    return item
 
 
 def items_presented_by(user_id: uuid.UUID, *, after: datetime) -> list[AgendaItem]:

@@ -1,7 +1,7 @@
 """Reading sessions: which sessions a person sees, the agenda's times, attendance and writers.
 
-Nothing here changes data; reading case content (pseudonym, method, question) is recorded per
-case with :func:`record_agenda_read`.
+Nothing here changes data; the agenda and run view record reading case content (pseudonym,
+method, question) per case where they load it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from fallteam import access
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
-from fallteam.cases.queries import record_case_read
+from fallteam.cases.queries import record_read
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import (
@@ -27,6 +27,7 @@ from fallteam.meetings.models import (
     MeetingAttendance,
     MeetingStatus,
 )
+from fallteam.meetings.queries.agenda import items_of, visible_items
 from fallteam.meetings.rules import meeting_day, meeting_day_end
 from fallteam.teams.models import Team, TeamMember
 
@@ -119,10 +120,42 @@ def _rows(meetings: Sequence[Meeting], user: Any) -> list[MeetingRow]:
     ]
 
 
-def record_agenda_read(items: Iterable[AgendaItem], purpose: str, fields: Sequence[str]) -> None:
-    """Note in the audit log, once per case, that the agenda showed these fields of it."""
+#: what the audit log notes for a case shown on the agenda and in the run view
+AGENDA_FIELDS = ("pseudonym", "method", "question")
+RUN_FIELDS = ("pseudonym", "method")
+
+
+def agenda_for(meeting: Meeting, viewer: Any, *, moderating: bool) -> list[AgendaItem]:
+    """The agenda as ``viewer`` may see it (the moderator: every item; others: the items
+    they may see); records, once per case, that it showed their pseudonym, method and
+    question."""
+    items = items_of(meeting) if moderating else visible_items(meeting, viewer)
+    permission = "meeting.moderate" if moderating else "meeting.view"
     for item in items:
-        record_case_read(item.case, purpose, fields)
+        record_read(
+            viewer,
+            item.case,
+            permission,
+            on=meeting,
+            purpose="Tagesordnung der Sitzung",
+            fields=AGENDA_FIELDS,
+        )
+    return items
+
+
+def run_agenda(meeting: Meeting, viewer: Any) -> list[AgendaItem]:
+    """Every item of the session for the moderator's run view; records the read per case."""
+    items = items_of(meeting)
+    for item in items:
+        record_read(
+            viewer,
+            item.case,
+            "meeting.moderate",
+            on=meeting,
+            purpose="Sitzungsablauf",
+            fields=RUN_FIELDS,
+        )
+    return items
 
 
 def meeting_minutes(meeting: Meeting) -> int:
@@ -203,9 +236,3 @@ def protocols_written_before(meeting: Meeting) -> dict[str, int]:
         .group_by(AgendaItem.writer_id)
     ).all()
     return {str(writer): count for writer, count in rows}
-
-
-def item_of(meeting: Meeting, item_id: uuid.UUID) -> AgendaItem | None:
-    """The agenda item ``item_id`` if it belongs to ``meeting``."""
-    item = db.session.get(AgendaItem, item_id)
-    return item if item is not None and item.meeting_id == meeting.id else None

@@ -4,23 +4,20 @@ documents, confirmation), read an item, and the moderator's late item."""
 from __future__ import annotations
 
 import uuid
-from io import BytesIO
 
-from flask import flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
 from fallteam import access
-from fallteam.audit.models import AuditAction
-from fallteam.audit.operations import record
 from fallteam.auth.models import INSTITUTIONS, User
 from fallteam.cases.models import Case
-from fallteam.cases.queries import present_case, record_case_read
-from fallteam.cases.views import load_case
+from fallteam.cases.queries import present_case
+from fallteam.core.downloads import send_document
 from fallteam.core.forms import ActionForm
+from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.forms.agenda import (
@@ -37,17 +34,6 @@ from fallteam.meetings.operations import agenda as operations
 from fallteam.meetings.queries import agenda as queries
 from fallteam.meetings.rules import registration_deadline
 from fallteam.teams.models import Team
-
-
-def _load_item(item_id: uuid.UUID) -> AgendaItem:
-    return db.get_or_404(AgendaItem, item_id)
-
-
-def _part(item: AgendaItem, model, part_id: uuid.UUID):
-    part = db.session.get(model, part_id)
-    if part is None or part.item_id != item.id:
-        raise NotFound()
-    return part
 
 
 def _meeting_label(meeting: Meeting, team: Team) -> str:
@@ -81,7 +67,7 @@ def _put_error(form: ItemForm, exc: MeetingError) -> None:
 
 def register_case(case_id: uuid.UUID):
     """The fallführende Fachkraft registers her case for a session (before its deadline)."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("agenda.register", case)
     now = utcnow()
     form = RegistrationForm()
@@ -103,8 +89,8 @@ def register_case(case_id: uuid.UUID):
 
 
 def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, doc_form=None):
-    # The page shows the question and presentation: a read of the case.
-    record_case_read(item.case, "Anmeldung zur Sitzung", ["question", "presentation"])
+    # The page shows the question and presentation: a read of the case (recorded there).
+    queries.item_for_editing(item, current_user)
     form = form or ItemForm(obj=item)
     guest_form = guest_form or GuestForm(prefix="g")
     guest_form.user.choices = [
@@ -134,7 +120,7 @@ def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, 
 
 def edit_item(item_id: uuid.UUID):
     """The presenter completes or changes the registration until the session begins."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     form = ItemForm(obj=item)
     if form.validate_on_submit():
@@ -150,7 +136,7 @@ def edit_item(item_id: uuid.UUID):
 
 def add_guest(item_id: uuid.UUID):
     """Invite a person with an account to this item."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     form = GuestForm(prefix="g")
     form.user.choices = [(str(u.id), u.display_name) for u in operations.guest_candidates(item)]
@@ -167,7 +153,7 @@ def add_guest(item_id: uuid.UUID):
 
 def add_outside_guest(item_id: uuid.UUID):
     """Invite an outside person; shows their one-time password once."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     form = OutsideGuestForm(prefix="o")
     if form.validate_on_submit():
@@ -189,16 +175,16 @@ def add_outside_guest(item_id: uuid.UUID):
 
 def remove_guest(item_id: uuid.UUID, guest_id: uuid.UUID):
     """Withdraw a guest's invitation."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
-    operations.remove_guest(item, _part(item, AgendaGuest, guest_id))
+    operations.remove_guest(item, part_or_404(item, AgendaGuest, guest_id, via="item_id"))
     flash(_("Einladung zurückgenommen."), "success")
     return redirect(url_for("agenda.edit_item", item_id=item.id) + "#gaeste")
 
 
 def add_document(item_id: uuid.UUID):
     """Attach a further document."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     form = DocumentForm(prefix="d")
     if form.validate_on_submit():
@@ -219,37 +205,31 @@ def add_document(item_id: uuid.UUID):
 
 def remove_document(item_id: uuid.UUID, document_id: uuid.UUID):
     """Remove an attached document."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
-    operations.remove_document(item, _part(item, AgendaDocument, document_id))
+    operations.remove_document(item, part_or_404(item, AgendaDocument, document_id, via="item_id"))
     flash(_("Unterlage entfernt."), "success")
     return redirect(url_for("agenda.edit_item", item_id=item.id) + "#unterlagen")
 
 
 def download_document(item_id: uuid.UUID, document_id: uuid.UUID):
     """An attached document, to whoever may see the item (an audited export)."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.view_item", item)
-    document = _part(item, AgendaDocument, document_id)
-    record(
-        AuditAction.EXPORT,
+    document = part_or_404(item, AgendaDocument, document_id, via="item_id")
+    return send_document(
         document,
+        content=document.content,
+        media_type=document.media_type,
+        name=f"{item.case.pseudonym}-Unterlage",
         case_pseudonym=item.case.pseudonym,
         purpose="Unterlage zur Sitzung",
-    )
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-    suffix = extension.get(document.media_type, "bin")
-    return send_file(
-        BytesIO(document.content),
-        mimetype=document.media_type,
-        as_attachment=True,
-        download_name=f"{item.case.pseudonym}-Unterlage.{suffix}",
     )
 
 
 def withdraw_item(item_id: uuid.UUID):
     """Take the case off the agenda."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     case_id = item.case_id
     try:
@@ -263,7 +243,7 @@ def withdraw_item(item_id: uuid.UUID):
 
 def show_item(item_id: uuid.UUID):
     """One TOP as the viewer may see it: method, question, presentation, diagrams, documents."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.view_item", item)
     view = present_case(item.case, current_user)
     return render_template(
@@ -279,7 +259,7 @@ def show_item(item_id: uuid.UUID):
 
 def add_late_item(meeting_id: uuid.UUID):
     """After the deadline, the moderator adds a case by its pseudonym, with a reason."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = get_or_404(Meeting, meeting_id)
     access.require("meeting.moderate", meeting)
     form = LateItemForm()
     if form.validate_on_submit():

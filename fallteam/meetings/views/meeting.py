@@ -16,6 +16,7 @@ from fallteam import access
 from fallteam.auth.models import User
 from fallteam.core.errors import render_error
 from fallteam.core.forms import ActionForm
+from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail.operations import MailKind, mails_for_meeting
@@ -33,13 +34,9 @@ from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import (
     items_of,
     unfinished_reasons,
-    visible_items,
 )
 from fallteam.meetings.rules import local_text, office_zone, registration_deadline
 
-#: what the audit log notes for a case shown on the agenda and in the run view
-AGENDA_FIELDS = ("pseudonym", "method", "question")
-RUN_FIELDS = ("pseudonym", "method")
 #: the moderator's page names the mails of the session by these
 MAIL_KIND_LABELS = {
     MailKind.INVITATION: _l("Einladung"),
@@ -52,18 +49,12 @@ MAIL_KIND_LABELS = {
 
 
 def _load(meeting_id: uuid.UUID) -> Meeting:
-    return db.get_or_404(Meeting, meeting_id)
+    return get_or_404(Meeting, meeting_id)
 
 
 def _item(meeting: Meeting, item_id: uuid.UUID | str | None) -> AgendaItem:
     """The item of this session, or 404 (also for an item of another session)."""
-    try:
-        item = queries.item_of(meeting, uuid.UUID(str(item_id)))
-    except ValueError:
-        item = None
-    if item is None:
-        raise NotFound()
-    return item
+    return part_or_404(meeting, AgendaItem, item_id, via="meeting_id")
 
 
 def _user(user_id: str | None) -> User | None:
@@ -113,8 +104,7 @@ def show_meeting(meeting_id: uuid.UUID):
     meeting = _load(meeting_id)
     access.require("meeting.view", meeting)
     moderating = access.can("meeting.moderate", meeting)
-    items = items_of(meeting) if moderating else visible_items(meeting, current_user)
-    queries.record_agenda_read(items, "Tagesordnung der Sitzung", AGENDA_FIELDS)
+    items = queries.agenda_for(meeting, current_user, moderating=moderating)
     team = queries.team_of(meeting)
     users = queries.users_by_id([meeting.moderator_id] + [i.presenter_id for i in items])
     return render_template(
@@ -172,8 +162,7 @@ def run_meeting(meeting_id: uuid.UUID):
     if meeting.status == MeetingStatus.CANCELLED:
         flash(_("Die Sitzung ist abgesagt und kann nicht durchgeführt werden."), "error")
         return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
-    items = items_of(meeting)
-    queries.record_agenda_read(items, "Sitzungsablauf", RUN_FIELDS)
+    items = queries.run_agenda(meeting, current_user)
     now = utcnow()
     members = queries.members_on_meeting_day(meeting)
     guest_ids = [g.user_id for item in items for g in item.guests]

@@ -10,8 +10,8 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 
 from fallteam import access
+from fallteam.core.loaders import get_or_404
 from fallteam.core.models import utcnow
-from fallteam.extensions import db
 from fallteam.meetings.operations import schedule
 from fallteam.teams.models import Team
 
@@ -25,7 +25,7 @@ def _team_page(team: Team):
 
 def generate_meetings(team_id: uuid.UUID):
     """Create the sessions of the next three months from the rhythm."""
-    team = db.get_or_404(Team, team_id)
+    team = get_or_404(Team, team_id)
     access.require("teams.manage")
     today = utcnow().date()
     created = schedule.generate_meetings(team, start=today, until=today + HORIZON)
@@ -35,7 +35,7 @@ def generate_meetings(team_id: uuid.UUID):
 
 def plan_moderation(team_id: uuid.UUID):
     """Propose moderators for the unpublished sessions, by fair rotation."""
-    team = db.get_or_404(Team, team_id)
+    team = get_or_404(Team, team_id)
     access.require("teams.manage")
     problems = schedule.plan_moderation(team, now=utcnow())
     for problem in problems:
@@ -47,7 +47,7 @@ def plan_moderation(team_id: uuid.UUID):
 
 def publish_moderation(team_id: uuid.UUID):
     """Publish the moderation plan to the team."""
-    team = db.get_or_404(Team, team_id)
+    team = get_or_404(Team, team_id)
     access.require("teams.manage")
     count = schedule.publish_moderation(team, now=utcnow())
     flash(_("Moderationsplan für %(n)d Sitzungen veröffentlicht.", n=count), "success")
