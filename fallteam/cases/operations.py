@@ -27,6 +27,7 @@ from fallteam.cases.rules import role_labels
 from fallteam.core.models import utcnow
 from fallteam.crypto.blind_index import blind_index
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem, Meeting
 
 PSEUDONYM_PREFIX = "FT"
 
@@ -275,9 +276,6 @@ def transfer_case(case: Case, new_manager: User, *, actor: User) -> None:
     previous = case.case_manager_id
     case.case_manager_id = new_manager.id
     # The new case manager presents the case at its coming sessions.
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.meetings.models import AgendaItem, Meeting
-
     db.session.execute(
         update(AgendaItem)
         .where(
