@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -33,6 +33,7 @@ from fallteam.consent.queries import consents_in_force, visible_fields
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.rules import meeting_day_end
 
 
 @dataclass
@@ -290,6 +291,23 @@ def case_managers() -> list[User]:
 def active_users() -> list[User]:
     """All active accounts, by name (for recipients and participants)."""
     return list(db.session.scalars(select(User).where(User.active).order_by(User.display_name)))
+
+
+def item_presenting(case: Case, viewer: User) -> AgendaItem | None:
+    """The agenda item through which ``viewer`` (not the case manager) sees the case now:
+    the item of a session whose day has not ended that they may see, if any. There the
+    presenter's switches (genogram, resource map) decide what is shown."""
+    now = utcnow()
+    items = db.session.scalars(
+        select(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.case_id == case.id, Meeting.ends_dt > now - timedelta(days=1))
+        .order_by(Meeting.starts_dt)
+    )
+    return next(
+        (i for i in items if meeting_day_end(i.meeting) > now and access.may_see_item(viewer, i)),
+        None,
+    )
 
 
 def registrations_of(case: Case) -> list[AgendaItem]:

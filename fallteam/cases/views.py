@@ -87,6 +87,12 @@ def show_case(case_id: uuid.UUID):
     """The case as this viewer may see it (the read is audited)."""
     case = get_or_404(Case, case_id)
     access.require("case.read_pseudonymised", case)
+    if case.case_manager_id != current_user.id:
+        # Team members and guests see the case as its agenda item presents it (with the
+        # presenter's switches for genogram and resource map).
+        item = queries.item_presenting(case, current_user)
+        if item is not None:
+            return redirect(url_for("agenda.show_item", item_id=item.id))
     registrations = queries.registrations_of(case) if access.can("agenda.register", case) else []
     return render_template(
         "cases/show.html",

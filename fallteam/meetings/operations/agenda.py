@@ -188,12 +188,16 @@ def update_registration(
 
 
 def withdraw_registration(item: AgendaItem, *, now: datetime | None = None) -> None:
-    """Take a case off the agenda before the session; the participations it opened end."""
+    """Take a case off the agenda before the session; the participations it opened end, and
+    so do the accounts made for its outside guests."""
     now = now or utcnow()
     meeting = item.meeting
     if meeting.starts_dt <= now:
         raise MeetingError("Die Sitzung hat begonnen; der Punkt bleibt auf der Tagesordnung.")
     windows.end_windows(item.case, meeting_day_end(meeting), now=now)
+    for guest in item.guests:
+        if guest.account_for_item:
+            db.session.get(User, guest.user_id).expires_dt = now
     case = item.case
     db.session.delete(item)
     db.session.flush()

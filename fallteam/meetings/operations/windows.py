@@ -4,7 +4,7 @@ and moving end or move these windows."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -12,11 +12,13 @@ from fallteam import access
 from fallteam.auth.models import User
 from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.cases.operations import grant_participation
+from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
-from fallteam.meetings.queries.agenda import guest_covered
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.queries.agenda import guest_covered, items_of
 from fallteam.meetings.rules import meeting_day_end
-from fallteam.teams.models import TeamMember
+from fallteam.teams.models import Team, TeamMember
+from fallteam.teams.operations import member_added, member_removed
 
 
 def participations_until(case: Case, until: datetime) -> list[CaseParticipant]:
@@ -117,3 +119,62 @@ def open_guest_window(guest: AgendaGuest, *, now: datetime, meeting: Meeting | N
         valid_until=meeting_day_end(meeting),
         actor=db.session.get(User, item.presenter_id),
     )
+
+
+# --- the team changes ----------------------------------------------------------------------
+
+
+def _coming_items(team: Team, now: datetime) -> list[AgendaItem]:
+    """The items of the team's planned sessions whose day has not ended."""
+    meetings = db.session.scalars(
+        select(Meeting).where(
+            Meeting.team_id == team.id,
+            Meeting.status == MeetingStatus.PLANNED,
+            Meeting.ends_dt > now - timedelta(days=1),
+        )
+    ).all()
+    return [item for m in meetings if meeting_day_end(m) > now for item in items_of(m)]
+
+
+def _opened_to_team(item: AgendaItem) -> bool:
+    # An item the case manager registered is open to the team; a moderator's late item only
+    # once the case manager completed it (then the team's windows exist).
+    if item.late_reason is None:
+        return True
+    until = meeting_day_end(item.meeting)
+    return any(p.kind == ParticipantKind.MEMBER for p in participations_until(item.case, until))
+
+
+@member_added.connect
+def open_windows_of_newcomer(team: Team, *, user: User, now: datetime | None = None) -> None:
+    """Someone joins the team: they see the cases registered for its coming sessions, like
+    the members who were there at the registration."""
+    now = now or utcnow()
+    for item in _coming_items(team, now):
+        until = meeting_day_end(item.meeting)
+        if (
+            user.id == item.case.case_manager_id
+            or not _opened_to_team(item)
+            or not access.team_member_of(user, item.meeting)
+            or _sees_until(item.case, user, until)
+        ):
+            continue
+        grant_participation(
+            item.case,
+            user,
+            kind=ParticipantKind.MEMBER,
+            valid_from=now,
+            valid_until=until,
+            actor=db.session.get(User, item.presenter_id),
+        )
+
+
+@member_removed.connect
+def end_windows_of_leaver(team: Team, *, user_id, now: datetime | None = None) -> None:
+    """A membership ends: the windows the team's sessions opened for that person end now."""
+    now = now or utcnow()
+    for item in _coming_items(team, now):
+        for participation in participations_until(item.case, meeting_day_end(item.meeting)):
+            if participation.user_id == user_id and participation.kind == ParticipantKind.MEMBER:
+                participation.valid_until_dt = max(now, participation.valid_from_dt)
+    db.session.flush()

@@ -32,7 +32,7 @@ from fallteam.meetings.models import METHOD_LABELS, AgendaDocument, AgendaGuest,
 from fallteam.meetings.operations import MeetingError
 from fallteam.meetings.operations import agenda as operations
 from fallteam.meetings.queries import agenda as queries
-from fallteam.meetings.rules import registration_deadline
+from fallteam.meetings.rules import meeting_day, registration_deadline
 from fallteam.teams.models import Team
 
 
@@ -168,7 +168,11 @@ def add_outside_guest(item_id: uuid.UUID):
             form.name.errors.append(str(exc))
         else:
             return render_template(
-                "meetings/guest_account.html", item=item, user=user, password=password
+                "meetings/guest_account.html",
+                item=item,
+                user=user,
+                password=password,
+                day=meeting_day(item.meeting),
             )
     return _edit_page(item, outside_form=form)
 
