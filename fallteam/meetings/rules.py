@@ -20,6 +20,7 @@ MAX_ITEM_MINUTES = 180
 
 __all__ = [
     "MAX_ITEM_MINUTES",
+    "before_meeting_day",
     "day_start",
     "local_day",
     "guest_window_open",
@@ -81,6 +82,11 @@ def meeting_days(team: Team, start: date, until: date) -> Iterator[date]:
     while day <= until:
         yield day
         day += timedelta(days=step)
+
+
+def before_meeting_day(meeting: Meeting, at: datetime | None = None) -> bool:
+    """Whether the session's day has not begun yet (it is run only on its day)."""
+    return (at or utcnow()) < meeting_day_start(meeting)
 
 
 def guest_window_open(guest: AgendaGuest, meeting: Meeting, at: datetime | None = None) -> bool:

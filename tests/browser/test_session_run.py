@@ -18,7 +18,7 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
 from fallteam.meetings.operations import agenda, windows
-from fallteam.meetings.rules import office_zone
+from fallteam.meetings.rules import day_start, local_day, office_zone
 from fallteam.teams import operations as teams
 from tests.browser.conftest import sign_in
 from tests.browser.test_case_flow import save_screenshot
@@ -224,6 +224,14 @@ def test_the_moderator_orders_the_agenda_and_runs_the_session(
         "Geplante Zeit: 135 von 180 Minuten."
     )
     save_screenshot(page, doc_screenshots_dir / "agenda-moderator.png", full_page=True)
+
+    # The session day has come (a session is run only on its day): today, 09:00.
+    with live_app.app_context():
+        meeting = db.session.get(Meeting, scene.meeting_id)
+        meeting.starts_dt = day_start(local_day(utcnow())) + timedelta(hours=9)
+        meeting.ends_dt = meeting.starts_dt + timedelta(hours=3)
+        db.session.commit()
+    page.reload()
 
     # The run view: attendance, writers, the clock.
     page.get_by_role("link", name="Sitzung durchführen").click()

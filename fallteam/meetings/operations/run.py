@@ -24,12 +24,21 @@ from fallteam.meetings.models import (
 from fallteam.meetings.operations import MeetingError
 from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import items_of
+from fallteam.meetings.rules import before_meeting_day, local_day
 from fallteam.teams import rotation
 
 
 def _require_planned(meeting: Meeting) -> None:
     if meeting.status == MeetingStatus.CANCELLED:
         raise MeetingError("Die Sitzung ist abgesagt und kann nicht durchgeführt werden.")
+
+
+def _require_meeting_day(meeting: Meeting, now: datetime) -> None:
+    if before_meeting_day(meeting, now):
+        raise MeetingError(
+            f"Die Sitzung wird erst am Sitzungstag ({local_day(meeting.starts_dt):%d.%m.%Y}) "
+            "durchgeführt; die Uhr läuft erst dann."
+        )
 
 
 def _require_item_of(meeting: Meeting, item: AgendaItem) -> None:
@@ -116,6 +125,7 @@ def start_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
     """Start the item's clock; a clock running on another item of the session stops (one item
     is discussed at a time). Starting a running clock changes nothing."""
     _require_planned(meeting)
+    _require_meeting_day(meeting, now)
     _require_item_of(meeting, item)
     if item.clock_started_dt is not None:
         return
@@ -131,6 +141,7 @@ def start_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
 def stop_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
     """Stop the item's clock and add the time to what it has used."""
     _require_planned(meeting)
+    _require_meeting_day(meeting, now)
     _require_item_of(meeting, item)
     if item.clock_started_dt is None:
         return

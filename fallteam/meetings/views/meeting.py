@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,7 +36,13 @@ from fallteam.meetings.queries.agenda import (
     items_of,
     unfinished_reasons,
 )
-from fallteam.meetings.rules import local_text, office_zone, registration_deadline
+from fallteam.meetings.rules import (
+    before_meeting_day,
+    local_text,
+    meeting_day,
+    office_zone,
+    registration_deadline,
+)
 
 #: the moderator's page names the mails of the session by these
 MAIL_KIND_LABELS = {
@@ -161,6 +168,15 @@ def run_meeting(meeting_id: uuid.UUID):
     access.require("meeting.moderate", meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         flash(_("Die Sitzung ist abgesagt und kann nicht durchgeführt werden."), "error")
+        return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
+    if before_meeting_day(meeting):
+        flash(
+            _(
+                "Der Sitzungsablauf öffnet erst am Sitzungstag (%(day)s).",
+                day=format_date(meeting_day(meeting), "dd.MM.yyyy"),
+            ),
+            "error",
+        )
         return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
     items = queries.run_agenda(meeting, current_user)
     now = utcnow()
