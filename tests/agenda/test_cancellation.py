@@ -37,10 +37,10 @@ def test_cancelling_moves_the_items_after_the_next_sessions_own_and_tells_the_pr
     )
     with app.app_context():
         meeting = db.session.get(Meeting, cancelled.meeting_id)
-        target = schedule.cancel_meeting(meeting, reason="Personalversammlung")
+        target = schedule.cancel_meeting(meeting, reason="staff")
         db.session.commit()
         assert target.id == already_there.meeting_id
-        assert (meeting.status, meeting.change_reason) == ("cancelled", "Personalversammlung")
+        assert (meeting.status, meeting.change_reason) == ("cancelled", "staff")
         moved = db.session.get(AgendaItem, cancelled.item_id)
         assert moved.meeting_id == target.id and moved.moved_from_id == meeting.id
         assert [i.id for i in items_of(target)] == [already_there.item_id, cancelled.item_id]
@@ -75,7 +75,7 @@ def test_a_session_with_cases_cannot_be_cancelled_without_a_next_one(
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
         with pytest.raises(MeetingError, match="keine folgende Sitzung"):
-            schedule.cancel_meeting(meeting, reason="Krankheit")
+            schedule.cancel_meeting(meeting, reason="illness")
         db.session.rollback()
         assert db.session.get(Meeting, session.meeting_id).status == "planned"
 
@@ -103,7 +103,7 @@ def test_moving_a_session_carries_the_windows_and_outside_accounts_to_the_new_da
         )
         meeting = item.meeting
         new_start = meeting.starts_dt + timedelta(days=2)
-        schedule.move_meeting(meeting, starts=new_start, reason="Raum belegt")
+        schedule.move_meeting(meeting, starts=new_start, reason="room")
         db.session.commit()
         assert meeting.starts_dt == new_start
         new_end = meeting_day_end(meeting)
@@ -124,7 +124,7 @@ def test_a_session_cannot_be_moved_into_the_past(
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
         with pytest.raises(MeetingError, match="Vergangenheit"):
-            schedule.move_meeting(meeting, starts=utcnow() - timedelta(hours=1), reason="x")
+            schedule.move_meeting(meeting, starts=utcnow() - timedelta(hours=1), reason="other")
         db.session.rollback()
 
 
@@ -140,9 +140,9 @@ def test_a_session_that_has_begun_can_be_neither_cancelled_nor_moved(
         db.session.commit()
         # reopening old windows and expired guest accounts is what this prevents
         with pytest.raises(MeetingError, match="schon begonnen"):
-            schedule.cancel_meeting(meeting, reason="nachträglich")
+            schedule.cancel_meeting(meeting, reason="other")
         with pytest.raises(MeetingError, match="schon begonnen"):
-            schedule.move_meeting(meeting, starts=utcnow() + timedelta(days=3), reason="x")
+            schedule.move_meeting(meeting, starts=utcnow() + timedelta(days=3), reason="other")
         db.session.rollback()
 
 
@@ -157,7 +157,7 @@ def test_cancelling_refuses_a_case_already_on_the_next_session(
     with app.app_context():
         meeting = db.session.get(Meeting, first.meeting_id)
         with pytest.raises(MeetingError, match="schon auf der folgenden Sitzung"):
-            schedule.cancel_meeting(meeting, reason="Krankheit")
+            schedule.cancel_meeting(meeting, reason="illness")
         db.session.rollback()
         assert db.session.get(Meeting, first.meeting_id).status == "planned"
 

@@ -81,7 +81,7 @@ def test_a_cancellation_needs_a_reason(app):
         )
         with pytest.raises(meetings.MeetingError, match="Grund"):
             meetings.cancel_meeting(meeting, reason="  ")
-        meetings.cancel_meeting(meeting, reason="Betriebsausflug")
+        meetings.cancel_meeting(meeting, reason="staff")
         assert meeting.status == "cancelled"
 
 
@@ -109,7 +109,7 @@ def test_a_move_keeps_the_length_and_needs_a_reason(app):
         new_start = datetime(2027, 1, 7, 13, 0, tzinfo=UTC)
         with pytest.raises(meetings.MeetingError, match="Grund"):
             meetings.move_meeting(meeting, starts=new_start, reason="")
-        meetings.move_meeting(meeting, starts=new_start, reason="Raum belegt")
+        meetings.move_meeting(meeting, starts=new_start, reason="room")
         assert meeting.starts_dt == new_start
         assert (meeting.ends_dt - meeting.starts_dt).total_seconds() == 180 * 60
 

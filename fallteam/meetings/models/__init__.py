@@ -7,9 +7,17 @@ from fallteam.meetings.models.agenda import (
     AgendaItem,
     Method,
 )
-from fallteam.meetings.models.meeting import Meeting, MeetingAttendance, MeetingStatus
+from fallteam.meetings.models.meeting import (
+    CHANGE_REASON_LABELS,
+    ChangeReason,
+    Meeting,
+    MeetingAttendance,
+    MeetingStatus,
+)
 
 __all__ = [
+    "CHANGE_REASON_LABELS",
+    "ChangeReason",
     "METHOD_LABELS",
     "AgendaDocument",
     "AgendaGuest",

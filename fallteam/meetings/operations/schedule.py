@@ -15,6 +15,7 @@ from fallteam.extensions import db
 from fallteam.mail import invitations as mail
 from fallteam.meetings.models import (
     AgendaItem,
+    ChangeReason,
     Meeting,
     MeetingStatus,
 )
@@ -181,8 +182,8 @@ def cancel_meeting(meeting: Meeting, *, reason: str, now: datetime | None = None
     session (after that session's own items), their presenters are told, and everyone
     invited gets the calendar cancellation. Returns the session the items moved to."""
     now = now or utcnow()
-    if not reason.strip():
-        raise MeetingError("Bitte einen Grund für die Absage angeben.")
+    if reason not in set(ChangeReason):
+        raise MeetingError("Bitte einen Grund für die Absage aus der Liste wählen.")
     if meeting.starts_dt <= now:
         raise MeetingError("Eine Sitzung, die schon begonnen hat, kann nicht abgesagt werden.")
     items = items_of(meeting)
@@ -201,7 +202,7 @@ def cancel_meeting(meeting: Meeting, *, reason: str, now: datetime | None = None
             "können. Bitte zuerst weitere Sitzungen anlegen."
         )
     meeting.status = MeetingStatus.CANCELLED
-    meeting.change_reason = reason.strip()
+    meeting.change_reason = reason
     db.session.flush()
     record(AuditAction.UPDATE, meeting, purpose="Sitzung abgesagt")
     if items:
@@ -228,8 +229,8 @@ def move_meeting(meeting: Meeting, *, starts: datetime, reason: str, now: dateti
     """Move a session to another time (same length). The windows of the people who see its
     items follow the new session day; invitees get a calendar update with the same UID."""
     now = now or utcnow()
-    if not reason.strip():
-        raise MeetingError("Bitte einen Grund für die Verlegung angeben.")
+    if reason not in set(ChangeReason):
+        raise MeetingError("Bitte einen Grund für die Verlegung aus der Liste wählen.")
     if meeting.status != MeetingStatus.PLANNED:
         raise MeetingError("Eine abgesagte Sitzung kann nicht verlegt werden.")
     if meeting.starts_dt <= now:
@@ -239,7 +240,7 @@ def move_meeting(meeting: Meeting, *, starts: datetime, reason: str, now: dateti
     old_end = meeting_day_end(meeting)
     length = meeting.ends_dt - meeting.starts_dt
     meeting.starts_dt, meeting.ends_dt = starts, starts + length
-    meeting.change_reason = reason.strip()
+    meeting.change_reason = reason
     db.session.flush()
     record(AuditAction.UPDATE, meeting, purpose="Sitzung verlegt")
     new_end = meeting_day_end(meeting)

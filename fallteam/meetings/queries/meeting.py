@@ -21,6 +21,7 @@ from fallteam.cases.queries import record_read
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import (
+    CHANGE_REASON_LABELS,
     AgendaGuest,
     AgendaItem,
     Meeting,
@@ -41,11 +42,20 @@ class MeetingRow:
     item_count: int
     #: the viewer moderates it (and the plan is published)
     moderating: bool
+    #: the viewer belongs to its team (only the team reads why it was cancelled)
+    member: bool = False
 
     @property
     def cancelled(self) -> bool:
-        """Whether the session was cancelled (its reason is ``meeting.change_reason``)."""
+        """Whether the session was cancelled."""
         return self.meeting.status == MeetingStatus.CANCELLED
+
+    @property
+    def reason(self) -> str | None:
+        """Why it was cancelled or moved, for the team's members only (never for guests)."""
+        if not self.member or not self.meeting.change_reason:
+            return None
+        return CHANGE_REASON_LABELS.get(self.meeting.change_reason)
 
 
 def meetings_visible_to(
@@ -115,6 +125,7 @@ def _rows(meetings: Sequence[Meeting], user: Any) -> list[MeetingRow]:
             team=teams[m.team_id],
             item_count=counts.get(m.id, 0),
             moderating=m.moderation_published and m.moderator_id == user.id,
+            member=access.team_member_of(user, m),
         )
         for m in meetings
     ]

@@ -29,7 +29,13 @@ from fallteam.meetings.forms.meeting import (
     OrderForm,
     WriterForm,
 )
-from fallteam.meetings.models import METHOD_LABELS, AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.models import (
+    CHANGE_REASON_LABELS,
+    METHOD_LABELS,
+    AgendaItem,
+    Meeting,
+    MeetingStatus,
+)
 from fallteam.meetings.operations import MeetingError, invitations, run, schedule
 from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import (
@@ -125,6 +131,7 @@ def show_meeting(meeting_id: uuid.UUID):
         partial=not moderating and not access.team_member_of(current_user, meeting),
         show_moderator=meeting.moderation_published or moderating,
         cancelled=meeting.status == MeetingStatus.CANCELLED,
+        reason_labels=CHANGE_REASON_LABELS,
         deadline=registration_deadline(meeting, team),
         meeting_minutes=queries.meeting_minutes(meeting),
         planned_minutes=queries.planned_minutes(items),
