@@ -1,8 +1,8 @@
 """The one place that answers "may this user do X (to this object)?".
 
-Static permissions come from ``security/policy.toml``; relationship rules (fallführend,
-invited, moderator, assigned writer) are registered here as later domains need them. Views
-call ``require``; templates call ``can``. Neither checks a role by name.
+Static permissions come from ``security/policy.toml``; the relationship rules (fallführend,
+team member, invited guest, moderator) live here too and read only models and the domains'
+pure rules. Views call ``require``; templates call ``can``. Neither checks a role by name.
 """
 
 from __future__ import annotations
@@ -10,14 +10,22 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
 
-from fallteam.extensions import login_manager
+from fallteam.cases.models import Case, CaseParticipant
+from fallteam.core.models import utcnow
+from fallteam.extensions import db, login_manager
+from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.rules import guest_window_open, meeting_day, meeting_day_end
+from fallteam.teams.models import TeamMember
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "security" / "policy.toml"
 
@@ -103,8 +111,108 @@ def object_rule(permission: str) -> Callable[[ObjectRule], ObjectRule]:
     return register
 
 
-# --- relationship rules --------------------------------------------------------------------
-# Imported late: the domains import this module.
+# --- relationship predicates ---------------------------------------------------------------
+# Who stands in which relation to a case, a team, a session or an agenda item. They read only
+# models; views ask ``require``/``can``, operations and queries may ask these directly.
+
+
+def active_participation(user: Any, case: Case, at: datetime | None = None):
+    """The user's participation in the case's presentation at ``at``, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    at = at or utcnow()
+    return db.session.scalar(
+        select(CaseParticipant)
+        .where(
+            CaseParticipant.case_id == case.id,
+            CaseParticipant.user_id == user.id,
+            CaseParticipant.valid_from_dt <= at,
+            CaseParticipant.valid_until_dt > at,
+        )
+        .order_by(CaseParticipant.valid_until_dt.desc())
+    )
+
+
+def team_member_of(user: Any, meeting: Meeting) -> bool:
+    """Whether ``user`` belongs to the session's team on the session day."""
+    membership = db.session.scalar(
+        select(TeamMember).where(
+            TeamMember.team_id == meeting.team_id, TeamMember.user_id == user.id
+        )
+    )
+    return membership is not None and membership.active_on(meeting_day(meeting))
+
+
+def agenda_of(meeting: Meeting) -> list[AgendaItem]:
+    """The agenda of ``meeting`` in the agreed order, with each item's case and guests (a
+    constant number of queries however long the agenda)."""
+    return list(
+        db.session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.meeting_id == meeting.id)
+            .order_by(AgendaItem.position, AgendaItem.created_dt)
+            .options(selectinload(AgendaItem.case), selectinload(AgendaItem.guests))
+        )
+    )
+
+
+def may_see_item(
+    user: Any,
+    item: AgendaItem,
+    at: datetime | None = None,
+    *,
+    participates: Callable[[], bool] | None = None,
+    member: Callable[[], bool] | None = None,
+) -> bool:
+    """The presenting case manager; team members of the session once the presentation is
+    opened to them (a late item the moderator added opens only when the case manager
+    completes it); the item's own guests within their window.
+
+    ``participates``/``member``: the two facts that need the database, when a caller has
+    read them for a whole agenda at once; they are asked only when needed."""
+    if item.case.case_manager_id == user.id:
+        return True
+    if participates is None:
+        participates = lambda: active_participation(user, item.case, at) is not None  # noqa: E731
+    if member is None:
+        member = lambda: team_member_of(user, item.meeting)  # noqa: E731
+    if not participates():
+        return False
+    if member():
+        return True
+    guest = next((g for g in item.guests if g.user_id == user.id), None)
+    return guest is not None and guest_window_open(guest, item.meeting, at)
+
+
+def may_see_meeting(user: Any, meeting: Meeting, at: datetime | None = None) -> bool:
+    """Team members, presenters of an item, and guests of an item within their window."""
+    if team_member_of(user, meeting):
+        return True
+    items = agenda_of(meeting)
+    if not items or not getattr(user, "is_authenticated", False):
+        return False
+    at = at or utcnow()
+    # the user's participations in all the agenda's cases at once, not one lookup per item
+    participating = set(
+        db.session.scalars(
+            select(CaseParticipant.case_id).where(
+                CaseParticipant.user_id == user.id,
+                CaseParticipant.case_id.in_({item.case_id for item in items}),
+                CaseParticipant.valid_from_dt <= at,
+                CaseParticipant.valid_until_dt > at,
+            )
+        )
+    )
+    return any(
+        may_see_item(
+            user,
+            item,
+            at,
+            participates=lambda item=item: item.case_id in participating,
+            member=lambda: False,
+        )
+        for item in items
+    )
 
 
 def _manages(user: Any, case: Any) -> bool:
@@ -113,9 +221,6 @@ def _manages(user: Any, case: Any) -> bool:
 
 @object_rule("case.read_pseudonymised")
 def _takes_part(user: Any, case: Any) -> bool:
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.consent.queries import active_participation
-
     return _manages(user, case) or active_participation(user, case) is not None
 
 
@@ -134,16 +239,11 @@ object_rule("agenda.register")(_manages)
 def _moderates(user: Any, meeting: Any) -> bool:
     # The moderator is not a stored role: whoever the plan assigns to this one session, while
     # they belong to its team, until the end of the session day.
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.core.models import utcnow
-    from fallteam.meetings.operations.schedule import session_day_end
-    from fallteam.meetings.queries.agenda import is_team_member_of
-
     return (
         meeting.moderator_id is not None
         and meeting.moderator_id == user.id
-        and utcnow() < session_day_end(meeting)
-        and is_team_member_of(user, meeting)
+        and utcnow() < meeting_day_end(meeting)
+        and team_member_of(user, meeting)
     )
 
 
@@ -154,17 +254,11 @@ def _reschedules(user: Any, meeting: Any) -> bool:
 
 @object_rule("meeting.view")
 def _attends(user: Any, meeting: Any) -> bool:
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.meetings.queries.agenda import may_see_meeting
-
     return may_see_meeting(user, meeting)
 
 
 @object_rule("agenda.view_item")
 def _sees_item(user: Any, item: Any) -> bool:
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.meetings.queries.agenda import may_see_item
-
     return may_see_item(user, item)
 
 

@@ -561,7 +561,7 @@ def create_session(app):
     from fallteam.cases.models import Case
     from fallteam.core.models import utcnow
     from fallteam.meetings.models import AgendaGuest, Meeting
-    from fallteam.meetings.operations import agenda
+    from fallteam.meetings.operations import agenda, windows
 
     def make(
         team_id: uuid.UUID,
@@ -586,7 +586,7 @@ def create_session(app):
             db.session.add(meeting)
             db.session.flush()
             case_row = db.session.get(Case, case.id)
-            item = agenda.register_case_for_session(
+            item = agenda.register_case_for_meeting(
                 case_row,
                 meeting,
                 agenda.Registration(
@@ -606,7 +606,7 @@ def create_session(app):
                 item.guests.append(guest)
                 db.session.flush()
                 if invited:
-                    agenda.open_guest_window(guest, now=now - timedelta(minutes=1))
+                    windows.open_guest_window(guest, now=now - timedelta(minutes=1))
                 guest_ids.append(guest.id)
             document = agenda.add_document(item, filename="ressourcen.pdf", content=PDF)
             db.session.commit()

@@ -15,7 +15,6 @@ from fallteam.audit.operations import record
 from fallteam.auth.models import User
 from fallteam.cases.guard import Hit, PersonIdentity, identity_hits
 from fallteam.cases.models import (
-    CHILD_ROLES,
     BackgroundStatus,
     Case,
     CaseParticipant,
@@ -24,9 +23,11 @@ from fallteam.cases.models import (
     PseudonymCounter,
     ResourceEntry,
 )
+from fallteam.cases.rules import role_labels
 from fallteam.core.models import utcnow
 from fallteam.crypto.blind_index import blind_index
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem, Meeting
 
 PSEUDONYM_PREFIX = "FT"
 
@@ -275,9 +276,6 @@ def transfer_case(case: Case, new_manager: User, *, actor: User) -> None:
     previous = case.case_manager_id
     case.case_manager_id = new_manager.id
     # The new case manager presents the case at its coming sessions.
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.meetings.models import AgendaItem, Meeting
-
     db.session.execute(
         update(AgendaItem)
         .where(
@@ -346,33 +344,3 @@ def end_participation(case: Case, participant: CaseParticipant) -> None:
         case_pseudonym=case.pseudonym,
         details={"ended": True},
     )
-
-
-def role_labels(members: list[FamilyMember], on: date | None = None) -> list[str]:
-    """Labels the team sees instead of names: "Mutter", "Kind 1 (7 J.)", "Großmutter 2".
-
-    People sharing a role are numbered oldest first (in entry order where a birth date is
-    missing), so "Kind 1" is the eldest child whatever order they were entered in.
-    """
-    on = on or utcnow().date()
-    by_role: dict[str, list[FamilyMember]] = {}
-    for m in members:
-        by_role.setdefault(m.role, []).append(m)
-    number: dict[uuid.UUID, int] = {}
-    for group in by_role.values():
-        ordered = sorted(group, key=lambda m: (m.born or date.max, m.position))
-        number.update({m.id: i for i, m in enumerate(ordered, start=1)})
-    labels = []
-    for m in members:
-        label = m.role
-        if len(by_role[m.role]) > 1 or m.role in CHILD_ROLES:
-            label = f"{m.role} {number[m.id]}"
-        if m.role in CHILD_ROLES and m.born:
-            label += f" ({age_on(m.born, on)} J.)"
-        labels.append(label)
-    return labels
-
-
-def age_on(born: date, on: date) -> int:
-    """Age in full years."""
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

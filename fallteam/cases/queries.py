@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
+from fallteam import access
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
@@ -27,7 +29,7 @@ from fallteam.cases.models import (
     CaseParticipant,
     FamilyMember,
 )
-from fallteam.cases.operations import age_on, role_labels
+from fallteam.cases.rules import age_on, role_labels
 from fallteam.consent.models import Consent, Purpose
 from fallteam.consent.queries import (
     Visibility,
@@ -38,6 +40,8 @@ from fallteam.consent.queries import (
 from fallteam.core.models import utcnow
 from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.rules import meeting_day_end
 
 
 @dataclass
@@ -147,9 +151,12 @@ def _resource_map(case: Case, fields: frozenset[str]) -> str:
     )
 
 
-def present_case(case: Case, viewer: User, purpose: str = Purpose.FALLBERATUNG) -> CaseView:
+def present_case(
+    case: Case, viewer: User, purpose: str = Purpose.FALLBERATUNG, item: Any = None
+) -> CaseView:
     """The case as ``viewer`` may see it now for an item of ``purpose``; records that they
-    read it (and what)."""
+    read it (and what). Through an agenda ``item`` (the item page), seeing the item is what
+    entitles; otherwise the case page's permission."""
     fields = visible_fields(viewer, case, purpose=purpose)
     view = CaseView(
         case=case, fields=fields, category_label=CATEGORY_LABELS.get(case.category, case.category)
@@ -158,12 +165,25 @@ def present_case(case: Case, viewer: User, purpose: str = Purpose.FALLBERATUNG) 
     view.genogram = _genogram(case, view.members)
     view.resource_map = _resource_map(case, fields)
     released = case.background_status == BackgroundStatus.RELEASED
-    if view.is_full or released:
+    # The released background is free text that may carry health, school or money matters:
+    # team members read it, guests (who see only their agenda item) never do.
+    if view.is_full or (released and access.allowed(viewer, "case.read_pseudonymised", case)):
         view.background = _text(case.background)
     if "consents" in fields:
         view.consents = consent_history(case)
         view.recipients = recipient_users(view.consents)
-    record_case_read(case, "Fallführung" if view.is_full else "Fallberatung", _read_fields(fields))
+    if item is None:
+        permission, on = "case.read_pseudonymised", None
+    else:
+        permission, on = "agenda.view_item", item
+    record_read(
+        viewer,
+        case,
+        permission,
+        purpose="Fallführung" if view.is_full else "Fallberatung",
+        fields=_read_fields(fields),
+        on=on,
+    )
     return view
 
 
@@ -175,8 +195,15 @@ def _read_fields(visibility: Visibility) -> set[str]:
     return shown
 
 
-def record_case_read(case: Case, purpose: str, fields=("all",)) -> None:
-    """Note in the audit log that decrypted content of ``case`` was shown, and which."""
+def record_read(
+    viewer: User, case: Case, permission: str, *, purpose: str, fields=("all",), on=None
+) -> None:
+    """The one point where reading a case's content is recorded: the query that loads the
+    content for ``viewer`` calls it, after checking ``permission`` (on ``on``, the case by
+    default). Views never record reads themselves."""
+    target = case if on is None else on
+    if not access.allowed(viewer, permission, target):
+        raise access.AccessRefused(permission, target)
     record(
         AuditAction.READ,
         case,
@@ -184,6 +211,66 @@ def record_case_read(case: Case, purpose: str, fields=("all",)) -> None:
         purpose=purpose,
         details={"fields": sorted(fields)},
     )
+
+
+def record_agenda_read(
+    viewer: User, cases: list[Case], permission: str, on: Any, *, purpose: str, fields
+) -> None:
+    """Reading an agenda that shows content of several cases: the permission is checked once
+    on ``on`` (the session), and the read recorded per case, so that "who read case X"
+    stays one look at the case's events (an agenda holds a handful of cases, unlike the
+    case list, which records one event naming its cases)."""
+    if not access.allowed(viewer, permission, on):
+        raise access.AccessRefused(permission, on)
+    for case in cases:
+        record(
+            AuditAction.READ,
+            case,
+            case_pseudonym=case.pseudonym,
+            purpose=purpose,
+            details={"fields": sorted(fields)},
+        )
+
+
+def case_for_editing(case: Case, viewer: User) -> dict[str, str]:
+    """The case manager's edit page: the members' role labels by id (the page shows the
+    whole case); records the read."""
+    record_read(viewer, case, "case.edit", purpose="Fallbearbeitung")
+    return {
+        str(m.id): label for m, label in zip(case.members, role_labels(case.members), strict=True)
+    }
+
+
+def member_for_editing(case: Case, member: FamilyMember, viewer: User) -> dict:
+    """One person's data for the edit form; records the read."""
+    record_read(viewer, case, "case.edit", purpose="Fallbearbeitung", fields=["member"])
+    return {
+        "role": member.role,
+        "sex": member.sex,
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "birth_date": member.born,
+        "address": member.address,
+        "deceased": member.fact("deceased"),
+        "in_household": member.fact("in_household"),
+        "is_index": member.fact("is_index"),
+    }
+
+
+def family_for_consent(case: Case, viewer: User) -> list[tuple[str, str]]:
+    """The family members by label and name, for choosing who grants a consent; records the
+    read."""
+    record_read(
+        viewer,
+        case,
+        "consent.record",
+        purpose="Schweigepflichtsentbindung",
+        fields=["member_names"],
+    )
+    return [
+        (str(m.id), f"{label}: {m.first_name or ''} {m.last_name or ''}".strip())
+        for m, label in zip(case.members, role_labels(case.members), strict=True)
+    ]
 
 
 def consent_history(case: Case) -> list[Consent]:
@@ -303,9 +390,6 @@ def cases_shared_with(user: User) -> list[Case]:
 
 def case_managers() -> list[User]:
     """Active accounts that may manage cases."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam import access
-
     users = db.session.scalars(select(User).where(User.active).order_by(User.display_name))
     return [u for u in users if access.allowed(u, "case.register")]
 
@@ -313,3 +397,33 @@ def case_managers() -> list[User]:
 def active_users() -> list[User]:
     """All active accounts, by name (for recipients and participants)."""
     return list(db.session.scalars(select(User).where(User.active).order_by(User.display_name)))
+
+
+def item_presenting(case: Case, viewer: User) -> AgendaItem | None:
+    """The agenda item through which ``viewer`` (not the case manager) sees the case now:
+    the item of a session whose day has not ended that they may see, if any. There the
+    presenter's switches (genogram, resource map) decide what is shown."""
+    now = utcnow()
+    items = db.session.scalars(
+        select(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.case_id == case.id, Meeting.ends_dt > now - timedelta(days=1))
+        .order_by(Meeting.starts_dt)
+    )
+    return next(
+        (i for i in items if meeting_day_end(i.meeting) > now and access.may_see_item(viewer, i)),
+        None,
+    )
+
+
+def registrations_of(case: Case) -> list[AgendaItem]:
+    """The case's registrations for sessions from today on, earliest first."""
+    today_start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        db.session.scalars(
+            select(AgendaItem)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .where(AgendaItem.case_id == case.id, Meeting.starts_dt >= today_start)
+            .order_by(Meeting.starts_dt)
+        )
+    )

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import NotFound
 
 from fallteam import access
 from fallteam.auth.models import User
@@ -36,23 +35,8 @@ from fallteam.cases.models import (
 )
 from fallteam.consent.queries import consent_helpers, consents_ending_soon
 from fallteam.core.forms import ActionForm
+from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.extensions import db
-from fallteam.meetings.queries import agenda as agenda_queries
-
-
-def load_case(case_id: uuid.UUID) -> Case:
-    """The case, or 404."""
-    case = db.session.get(Case, case_id)
-    if case is None:
-        raise NotFound()
-    return case
-
-
-def _part_of(case: Case, model, item_id: uuid.UUID):
-    item = db.session.get(model, item_id)
-    if item is None or item.case_id != case.id:
-        raise NotFound()
-    return item
 
 
 def list_cases():
@@ -100,11 +84,15 @@ def register_case():
 
 def show_case(case_id: uuid.UUID):
     """The case as this viewer may see it (the read is audited)."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.read_pseudonymised", case)
-    registrations = (
-        agenda_queries.registrations_of(case) if access.can("agenda.register", case) else []
-    )
+    if case.case_manager_id != current_user.id:
+        # Team members and guests see the case as its agenda item presents it (with the
+        # presenter's switches for genogram and resource map).
+        item = queries.item_presenting(case, current_user)
+        if item is not None:
+            return redirect(url_for("agenda.show_item", item_id=item.id))
+    registrations = queries.registrations_of(case) if access.can("agenda.register", case) else []
     return render_template(
         "cases/show.html",
         view=queries.present_case(case, current_user),
@@ -116,7 +104,7 @@ def show_case(case_id: uuid.UUID):
 
 def edit_case(case_id: uuid.UUID):
     """Frame data, background (with the guard), and the forms for everything else."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
     form = EditCaseForm(obj=case)
     background = BackgroundForm(obj=case, prefix="bg")
@@ -141,11 +129,7 @@ def edit_case(case_id: uuid.UUID):
 
 
 def _edit_page(case: Case, **forms):
-    queries.record_case_read(case, "Fallbearbeitung")
-    labels = {
-        str(m.id): label
-        for m, label in zip(case.members, operations.role_labels(case.members), strict=True)
-    }
+    labels = queries.case_for_editing(case, current_user)
     relation = forms.get("relation") or RelationForm(prefix="rel")
     relation.a.choices = relation.b.choices = list(labels.items())
     transfer = TransferForm(prefix="tr")
@@ -175,7 +159,7 @@ def _edit_page(case: Case, **forms):
 
 def add_member(case_id: uuid.UUID):
     """One more person in the family."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
     form = MemberForm()
     if form.validate_on_submit() and not form.member.form.is_empty():
@@ -186,34 +170,22 @@ def add_member(case_id: uuid.UUID):
 
 def edit_member(case_id: uuid.UUID, member_id: uuid.UUID):
     """Change one person's data."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
-    member = _part_of(case, FamilyMember, member_id)
-    form = MemberForm(data={"member": _member_data(member)} if request.method == "GET" else None)
+    member = part_or_404(case, FamilyMember, member_id, via="case_id")
+    form = MemberForm()
     if form.validate_on_submit() and not form.member.form.is_empty():
         operations.update_member(case, member, form.member.form.to_data())
         return redirect(url_for("cases.edit_case", case_id=case.id))
-    queries.record_case_read(case, "Fallbearbeitung", ["member"])
+    data = queries.member_for_editing(case, member, current_user)
+    if request.method == "GET":
+        form = MemberForm(data={"member": data})
     return render_template("cases/member.html", case=case, form=form, member=member)
-
-
-def _member_data(member: FamilyMember) -> dict:
-    return {
-        "role": member.role,
-        "sex": member.sex,
-        "first_name": member.first_name,
-        "last_name": member.last_name,
-        "birth_date": member.born,
-        "address": member.address,
-        "deceased": member.fact("deceased"),
-        "in_household": member.fact("in_household"),
-        "is_index": member.fact("is_index"),
-    }
 
 
 def add_relation(case_id: uuid.UUID):
     """A genogram line between two members."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
     form = RelationForm(prefix="rel")
     form.a.choices = form.b.choices = [(str(m.id), str(m.id)) for m in case.members]
@@ -222,8 +194,8 @@ def add_relation(case_id: uuid.UUID):
             operations.add_relation(
                 case,
                 form.kind.data,
-                _part_of(case, FamilyMember, uuid.UUID(form.a.data)),
-                _part_of(case, FamilyMember, uuid.UUID(form.b.data)),
+                part_or_404(case, FamilyMember, form.a.data, via="case_id"),
+                part_or_404(case, FamilyMember, form.b.data, via="case_id"),
             )
         except operations.CaseError as exc:
             flash(str(exc), "error")
@@ -232,15 +204,15 @@ def add_relation(case_id: uuid.UUID):
 
 def delete_relation(case_id: uuid.UUID, relation_id: uuid.UUID):
     """Remove a genogram line."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
-    operations.remove_relation(case, _part_of(case, FamilyRelation, relation_id))
+    operations.remove_relation(case, part_or_404(case, FamilyRelation, relation_id, via="case_id"))
     return redirect(url_for("cases.edit_case", case_id=case.id) + "#genogramm")
 
 
 def add_resource(case_id: uuid.UUID):
     """A resource map entry."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
     form = ResourceForm(prefix="res")
     if form.validate_on_submit():
@@ -253,15 +225,15 @@ def add_resource(case_id: uuid.UUID):
 
 def delete_resource(case_id: uuid.UUID, resource_id: uuid.UUID):
     """Remove a resource map entry."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
-    operations.remove_resource(case, _part_of(case, ResourceEntry, resource_id))
+    operations.remove_resource(case, part_or_404(case, ResourceEntry, resource_id, via="case_id"))
     return redirect(url_for("cases.edit_case", case_id=case.id) + "#ressourcen")
 
 
 def transfer_case(case_id: uuid.UUID):
     """Hand the Fallführung to another Fachkraft."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
     form = TransferForm(prefix="tr")
     form.new_manager.choices = [(str(u.id), u.display_name) for u in queries.case_managers()]
@@ -289,7 +261,7 @@ def _participant_choices(case: Case) -> list[tuple[str, str]]:
 
 def add_participant(case_id: uuid.UUID):
     """Let a member or guest see the pseudonymised presentation for a while."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
     form = ParticipantForm(prefix="pt")
     form.user.choices = _participant_choices(case)
@@ -317,7 +289,9 @@ def _berlin(value):
 
 def end_participant(case_id: uuid.UUID, participant_id: uuid.UUID):
     """Withdraw a participation at once."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("case.edit", case)
-    operations.end_participation(case, _part_of(case, CaseParticipant, participant_id))
+    operations.end_participation(
+        case, part_or_404(case, CaseParticipant, participant_id, via="case_id")
+    )
     return redirect(url_for("cases.edit_case", case_id=case.id) + "#teilnehmende")

@@ -25,6 +25,7 @@ from fallteam.consent.models import (
     FORM_LABELS,
     PURPOSE_LABELS,
 )
+from fallteam.consent.rules import PARTICIPANT_KINDS
 from fallteam.core.forms import BaseForm, choices_from
 
 _REQUIRED = _l("Bitte ausfüllen.")
@@ -37,7 +38,6 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-PARTICIPANT_KINDS = {"member": "alle Fallteam-Mitglieder", "guest": "alle fallbezogenen Gäste"}
 
 
 class ConsentForm(BaseForm):

@@ -26,9 +26,20 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from fallteam import access
-from fallteam.cases.models import Case, CaseParticipant
+from fallteam.access import active_participation
+from fallteam.auth.models import Institution, User
+from fallteam.cases.models import Case
+from fallteam.cases.rules import role_labels
 from fallteam.consent import rules
-from fallteam.consent.models import Consent, DataCategory, Purpose, RecipientType
+from fallteam.consent.models import (
+    CATEGORY_LABELS,
+    PURPOSE_LABELS,
+    Consent,
+    DataCategory,
+    Purpose,
+    RecipientType,
+)
+from fallteam.consent.rules import PARTICIPANT_KINDS
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 
@@ -104,23 +115,6 @@ def is_case_manager(viewer: Any, case: Case) -> bool:
         getattr(viewer, "is_authenticated", False)
         and case.case_manager_id == viewer.id
         and access.allowed(viewer, "case.register")
-    )
-
-
-def active_participation(viewer: Any, case: Case, at: datetime | None = None):
-    """The viewer's participation in the case's presentation at ``at``, if any."""
-    if not getattr(viewer, "is_authenticated", False):
-        return None
-    at = at or utcnow()
-    return db.session.scalar(
-        select(CaseParticipant)
-        .where(
-            CaseParticipant.case_id == case.id,
-            CaseParticipant.user_id == viewer.id,
-            CaseParticipant.valid_from_dt <= at,
-            CaseParticipant.valid_until_dt > at,
-        )
-        .order_by(CaseParticipant.valid_until_dt.desc())
     )
 
 
@@ -311,9 +305,6 @@ def consents_ending_soon(case_manager: Any, days: int = 30) -> list[tuple[Any, s
 
 def recipient_users(consents: Iterable[Consent]) -> dict[uuid.UUID, Any]:
     """The accounts the consents name, with one query (for ``recipients_text``)."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.auth.models import User
-
     ids = {
         _uuid(r.get("value"))
         for consent in consents
@@ -328,10 +319,6 @@ def recipient_users(consents: Iterable[Consent]) -> dict[uuid.UUID, Any]:
 def recipients_text(consent: Consent, users: dict[uuid.UUID, Any] | None = None) -> str:
     """The recipients in words, for the Fachkraft's consent table (``users``: the accounts
     named, from ``recipient_users``, when a page shows many consents)."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.auth.models import Institution, User
-    from fallteam.consent.forms import PARTICIPANT_KINDS
-
     parts = []
     for recipient in consent.recipients or []:
         kind, value = recipient.get("type"), recipient.get("value")
@@ -349,9 +336,6 @@ def recipients_text(consent: Consent, users: dict[uuid.UUID, Any] | None = None)
 
 def consent_labels(consent: Consent) -> str:
     """Purposes and released data categories in words."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.consent.models import CATEGORY_LABELS, PURPOSE_LABELS
-
     purposes = ", ".join(PURPOSE_LABELS.get(p, p) for p in consent.purposes or [])
     categories = ", ".join(CATEGORY_LABELS.get(c, c) for c in consent.data_categories or [])
     return f"{purposes} — {categories}"
@@ -359,9 +343,6 @@ def consent_labels(consent: Consent) -> str:
 
 def member_label(case: Case, member_id) -> str:
     """The role label and name of a family member of the case (owner's view)."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.cases.operations import role_labels
-
     for member, label in zip(case.members, role_labels(case.members), strict=True):
         if member.id == member_id:
             name = " ".join(p for p in (member.first_name, member.last_name) if isinstance(p, str))
@@ -371,8 +352,6 @@ def member_label(case: Case, member_id) -> str:
 
 def custody_text(case: Case, consent: Consent) -> str:
     """ "sorgeberechtigt für Kind 1 (7 J.), Kind 2 (10 J.)", or "" without custody."""
-    from fallteam.cases.operations import role_labels
-
     labels = dict(zip((m.id for m in case.members), role_labels(case.members), strict=True))
     named = [labels.get(_uuid(v), "?") for v in consent.custody_for or []]
     return f"sorgeberechtigt für {', '.join(named)}" if named else ""

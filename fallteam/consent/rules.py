@@ -1,8 +1,9 @@
-"""Pure rules of consent coverage (SGB VIII § 65): whose data a consent releases, and which
-consent purposes count for which purpose of an agenda item.
+"""Pure rules of consent coverage (SGB VIII § 65): whose data a consent releases, which
+consent purposes count for which purpose of an agenda item, and how a group of participants
+is named.
 
-Imports nothing but the standard library, models and core, so queries, operations, forms and
-access can all use it.
+Imports nothing but the standard library, models, other rules and core, so queries,
+operations, forms and access can all use it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from fallteam.cases.models import CHILD_ROLES, FamilyMember
+from fallteam.cases.rules import age_on
 from fallteam.consent.models import Consent, GrantorCapacity, Purpose
 
 #: from this age a young person can release their own data
@@ -20,6 +22,8 @@ OWN_CONSENT_AGE = 14
 FULL_AGE = 18
 #: capacities in which a grantor can release children's data ("sorgeberechtigt für …")
 CUSTODY_CAPACITIES = frozenset({GrantorCapacity.CUSTODIAL_PARENT, GrantorCapacity.GUARDIAN})
+#: the kinds of participation a consent can name as recipients
+PARTICIPANT_KINDS = {"member": "alle Fallteam-Mitglieder", "guest": "alle fallbezogenen Gäste"}
 
 #: purpose of the agenda item -> the consent purposes that count for it. A consent for the
 #: Fallberatung im Fallteam covers every consultation there; a § 8a assessment or a
@@ -41,11 +45,6 @@ def purposes_counting_for(item_purpose: str) -> frozenset[str]:
 def counts_for(consent: Consent, item_purpose: str) -> bool:
     """Whether ``consent`` was given for a purpose that counts for ``item_purpose``."""
     return bool(purposes_counting_for(item_purpose) & set(consent.purposes or []))
-
-
-def age_on(born: date, on: date) -> int:
-    """Age in full years."""
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def own_consent_problem(grantor: FamilyMember, capacity: str, on: date) -> str | None:

@@ -3,47 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from io import BytesIO
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from fallteam import access
-from fallteam.audit.models import AuditAction
-from fallteam.audit.operations import record
 from fallteam.auth.institutions import active_institutions
 from fallteam.auth.models import User
 from fallteam.cases import queries
-from fallteam.cases.models import CHILD_ROLES, FamilyMember
-from fallteam.cases.operations import role_labels
-from fallteam.cases.views import load_case
+from fallteam.cases.models import CHILD_ROLES, Case, FamilyMember
+from fallteam.cases.rules import role_labels
 from fallteam.consent import operations
 from fallteam.consent.forms import ConsentForm, RevokeForm
 from fallteam.consent.models import Consent
+from fallteam.core.downloads import send_document
+from fallteam.core.loaders import get_or_404
 from fallteam.extensions import db
 
 
-def _load_consent(consent_id: uuid.UUID) -> Consent:
-    consent = db.session.get(Consent, consent_id)
-    if consent is None:
-        raise NotFound()
-    return consent
-
-
 def _consent_form(case, **kwargs) -> ConsentForm:
-    # The form names the family members: showing it is a read of the case.
-    queries.record_case_read(case, "Schweigepflichtsentbindung", ["member_names"])
     form = ConsentForm(**kwargs)
-    labels = role_labels(case.members)
-    form.grantor.choices = [
-        (str(m.id), f"{label}: {m.first_name or ''} {m.last_name or ''}".strip())
-        for m, label in zip(case.members, labels, strict=True)
-    ]
+    # The form names the family members: showing it is a read of the case (recorded there).
+    form.grantor.choices = queries.family_for_consent(case, current_user)
     form.custody_for.choices = [
         (str(m.id), label)
-        for m, label in zip(case.members, labels, strict=True)
+        for m, label in zip(case.members, role_labels(case.members), strict=True)
         if m.role in CHILD_ROLES
     ]
     form.recipient_users.choices = [
@@ -93,7 +79,7 @@ def _save(case, form: ConsentForm, change) -> bool:
 
 def record_consent(case_id: uuid.UUID):
     """A new Schweigepflichtsentbindung."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("consent.record", case)
     form = _consent_form(case)
     if form.validate_on_submit() and _save(
@@ -106,8 +92,8 @@ def record_consent(case_id: uuid.UUID):
 
 def correct_consent(consent_id: uuid.UUID):
     """A corrected version of a consent (the old one stays in the history)."""
-    consent = _load_consent(consent_id)
-    case = load_case(consent.case_id)
+    consent = get_or_404(Consent, consent_id)
+    case = get_or_404(Case, consent.case_id)
     access.require("consent.record", case)
     form = _consent_form(case, data=None if request.method == "POST" else _prefill(consent))
     if form.validate_on_submit() and _save(
@@ -143,8 +129,8 @@ def _prefill(consent: Consent) -> dict:
 
 def revoke_consent(consent_id: uuid.UUID):
     """Record a Widerruf; it takes effect at once."""
-    consent = _load_consent(consent_id)
-    case = load_case(consent.case_id)
+    consent = get_or_404(Consent, consent_id)
+    case = get_or_404(Case, consent.case_id)
     access.require("consent.record", case)
     form = RevokeForm(received_by=str(current_user.id))
     form.received_by.choices = [(str(u.id), u.display_name) for u in queries.case_managers()]
@@ -171,22 +157,16 @@ def revoke_consent(consent_id: uuid.UUID):
 
 def download_document(consent_id: uuid.UUID):
     """The signed document, to the fallführende Fachkraft only (an audited export)."""
-    consent = _load_consent(consent_id)
-    case = load_case(consent.case_id)
+    consent = get_or_404(Consent, consent_id)
+    case = get_or_404(Case, consent.case_id)
     access.require("consent.record", case)
     if not consent.document:
         raise NotFound()
-    record(
-        AuditAction.EXPORT,
+    return send_document(
         consent,
+        content=consent.document,
+        media_type=consent.document_type,
+        name=f"Schweigepflichtsentbindung-{case.pseudonym}",
         case_pseudonym=case.pseudonym,
         purpose="Schweigepflichtsentbindung (Dokument)",
-    )
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-    return send_file(
-        BytesIO(consent.document),
-        mimetype=consent.document_type,
-        as_attachment=True,
-        download_name=f"Schweigepflichtsentbindung-{case.pseudonym}."
-        f"{extension.get(consent.document_type, 'bin')}",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Flask, current_app, session
 
 from fallteam.extensions import babel
@@ -15,6 +17,12 @@ def selected_locale() -> str:
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def office_zone() -> ZoneInfo:
+    """The office's time zone (Europe/Berlin): sessions keep their wall-clock time across
+    daylight saving changes."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def init_app(app: Flask) -> None:

@@ -24,9 +24,9 @@ from fallteam.demo.data import (
     DEMO_USERS,
 )
 from fallteam.extensions import db
-from fallteam.mail import invitations
+from fallteam.meetings import rules
 from fallteam.meetings.models import Method
-from fallteam.meetings.operations import agenda
+from fallteam.meetings.operations import agenda, invitations
 from fallteam.meetings.operations import schedule as meetings
 from fallteam.teams import operations as teams
 from fallteam.teams.models import MemberKind, Rhythm, Team
@@ -174,7 +174,7 @@ def load_demo_team() -> Team | None:
     if db.session.scalar(select(Team.id).where(Team.name == DEMO_TEAM)):
         return None
     today = utcnow().date()
-    session_day = next_week_wednesday(today)
+    meeting_day = next_week_wednesday(today)
     team = teams.create_team(
         name=DEMO_TEAM,
         region="Mittelbereich Teltow",
@@ -193,7 +193,7 @@ def load_demo_team() -> Team | None:
     meetings.plan_moderation(team, now=now)
     planned = meetings.upcoming_meetings(team, after=now)
     session = next(
-        m for m in planned if m.starts_dt.astimezone(meetings.office_zone()).date() == session_day
+        m for m in planned if rules.meeting_day(m) == meeting_day
     )
     # The demo member moderates next week, so the moderator's pages can be tried with it.
     moderator = _user(DEMO_TEAM_MEMBERS[0])
@@ -204,7 +204,7 @@ def load_demo_team() -> Team | None:
 
     fachkraft = _user("fachkraft")
     first = db.session.scalar(select(Case).where(Case.case_manager_id == fachkraft.id))
-    item = agenda.register_case_for_session(
+    item = agenda.register_case_for_meeting(
         first,
         session,
         agenda.Registration(
@@ -227,7 +227,7 @@ def load_demo_team() -> Team | None:
             file_number=None,
             members=_members(family),
         )
-        agenda.register_case_for_session(
+        agenda.register_case_for_meeting(
             case,
             session,
             agenda.Registration(method, question, presentation, minutes),

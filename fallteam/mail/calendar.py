@@ -16,10 +16,10 @@ from icalendar import Calendar, Event, vCalAddress
 from sqlalchemy import func, select
 
 from fallteam.auth.models import User
+from fallteam.core.i18n import office_zone
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem, Meeting, MeetingStatus
-from fallteam.meetings.operations.schedule import office_zone
 from fallteam.teams.models import Team
 
 PRODID = "-//Fallteam//Fallteam Einladungen//DE"

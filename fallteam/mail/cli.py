@@ -10,9 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from fallteam.core.lifecycle import unit_of_work
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.mail.invitations import queue_due_reminders
 from fallteam.mail.models import MailStatus, OutgoingMail
-from fallteam.mail.operations import queue_counts, send_pending
+from fallteam.mail.operations import queue_counts, reminders_due, send_pending
 
 
 @click.group("mail", help="E-Mail: Warteschlange versenden, Erinnerungen, Zustand.")
@@ -36,7 +35,8 @@ def send_pending_command(limit: int) -> None:
     """
     try:
         with unit_of_work():
-            reminders = queue_due_reminders(now=utcnow())
+            now = utcnow()
+            reminders = sum(count for _receiver, count in reminders_due.send(None, now=now))
         report = send_pending(limit=limit)
     except SQLAlchemyError as exc:
         raise _database_unreachable(exc) from None

@@ -23,8 +23,7 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail.models import CalendarFeed
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
-from fallteam.meetings.operations.schedule import office_zone
-from fallteam.meetings.queries.agenda import guest_window_open
+from fallteam.meetings.rules import guest_window_open, office_zone
 from fallteam.teams.models import TeamMember
 
 #: what a token from ``secrets.token_urlsafe(32)`` can look like

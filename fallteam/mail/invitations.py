@@ -13,7 +13,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 from babel.dates import format_date
 from flask import current_app, has_request_context, request
@@ -25,6 +25,7 @@ from werkzeug.routing import BuildError
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
+from fallteam.core.i18n import office_zone
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail.calendar import (
@@ -36,15 +37,8 @@ from fallteam.mail.calendar import (
 )
 from fallteam.mail.models import MeetingInvitee, OutgoingMail
 from fallteam.mail.operations import MailKind, queue_mail
-from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingStatus
-from fallteam.meetings.operations.schedule import office_zone
-from fallteam.meetings.queries.agenda import unfinished_reasons
-from fallteam.teams.models import Team, TeamMember
-
-
-class InvitationError(ValueError):
-    """An invitation the rules do not allow; the message is for the user."""
-
+from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.teams.models import Team
 
 # --- small helpers ------------------------------------------------------------------------
 
@@ -75,7 +69,7 @@ def _meeting_link(meeting: Meeting) -> str | None:
     return public_url("meetings.show_meeting", meeting_id=meeting.id) or public_url("home.start")
 
 
-def _reachable(user: User | None, at: datetime) -> bool:
+def reachable(user: User | None, at: datetime) -> bool:
     return user is not None and user.active and not user.expired(at) and bool(user.email)
 
 
@@ -133,32 +127,6 @@ def _users(ids: Iterable[uuid.UUID]) -> list[User]:
         return []
     return list(
         db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.display_name))
-    )
-
-
-def _guests_of(meeting: Meeting) -> list[AgendaGuest]:
-    # AgendaGuest only: loading the items would decrypt their case texts for nothing.
-    return list(
-        db.session.scalars(
-            select(AgendaGuest)
-            .join(AgendaItem, AgendaItem.id == AgendaGuest.item_id)
-            .where(AgendaItem.meeting_id == meeting.id)
-            .order_by(AgendaGuest.created_dt)
-        )
-    )
-
-
-def _members_on_session_day(meeting: Meeting) -> list[uuid.UUID]:
-    day = meeting.starts_dt.astimezone(office_zone()).date()
-    members = db.session.scalars(select(TeamMember).where(TeamMember.team_id == meeting.team_id))
-    return [m.user_id for m in members if m.active_on(day)]
-
-
-def _presenters_of(meeting: Meeting) -> list[uuid.UUID]:
-    return list(
-        db.session.scalars(
-            select(AgendaItem.presenter_id).where(AgendaItem.meeting_id == meeting.id).distinct()
-        )
     )
 
 
@@ -262,54 +230,30 @@ def _queue_cancellation(meeting: Meeting, team: Team, user: User, now: datetime)
 # --- invitations --------------------------------------------------------------------------
 
 
-def send_invitation(meeting: Meeting, *, now: datetime) -> int:
-    """Invite the session: its team members (on the session day), the presenters of its
-    items and the items' guests, each with a calendar entry; open the guests' windows.
-
-    Sent again (after the agenda or the team changed), it is an update: the same calendar
-    entry with a higher SEQUENCE for those already invited, an invitation for newcomers, a
-    cancellation for those no longer taking part. Returns the number of mails queued.
-    """
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.meetings.operations.agenda import (
-        open_guest_window,  # the agenda imports this module
-    )
-
-    if meeting.status != MeetingStatus.PLANNED:
-        raise InvitationError("Zu einer abgesagten Sitzung kann nicht eingeladen werden.")
-    if meeting.starts_dt <= now:
-        raise InvitationError(
-            "Die Sitzung hat bereits begonnen; eine Einladung ist nicht mehr möglich."
-        )
+def queue_invitations(
+    meeting: Meeting, recipients: dict[uuid.UUID, bool], *, now: datetime
+) -> tuple[int, int]:
+    """Queue the session's invitation for ``recipients`` (user id -> invited only as a
+    guest; the session domain decides who): an invitation for newcomers, an update with the
+    same calendar entry for those already invited, a cancellation for those invited before
+    who are no longer among them. Returns (mails queued, entries withdrawn)."""
     team = db.session.get(Team, meeting.team_id)
-    resend = meeting.invitation_sent_dt is not None
-    if resend:
-        meeting.calendar_sequence += 1
     already = _invitee_ids(meeting)
-    wanted: dict[uuid.UUID, bool] = {}  # user id -> invited only as a guest
-    for user_id in [*_members_on_session_day(meeting), *_presenters_of(meeting)]:
-        wanted[user_id] = False
-    guests = _guests_of(meeting)
-    for guest in guests:
-        wanted.setdefault(guest.user_id, True)
-    users = {u.id: u for u in _users(wanted) if _reachable(u, now)}
+    users = {u.id: u for u in _users(recipients) if reachable(u, now)}
     queued = 0
     with _mail_language():
-        for guest in guests:
-            if guest.user_id in users:
-                open_guest_window(guest, now=now)
         for user in users.values():
             if user.id not in already:
                 db.session.add(MeetingInvitee(meeting_id=meeting.id, user_id=user.id))
             _queue_invitation(
-                meeting, team, user, update=user.id in already, guest=wanted[user.id], now=now
+                meeting, team, user, update=user.id in already, guest=recipients[user.id], now=now
             )
             queued += 1
         # Invited before but no longer taking part (left the team, guest removed): their
         # calendar entry is withdrawn.
         gone = already - users.keys()
         for user in _users(gone):
-            if _reachable(user, now):
+            if reachable(user, now):
                 _queue_cancellation(meeting, team, user, now)
                 queued += 1
     for invitee in db.session.scalars(
@@ -318,41 +262,14 @@ def send_invitation(meeting: Meeting, *, now: datetime) -> int:
         )
     ):
         db.session.delete(invitee)
-    if not resend:
-        meeting.invitation_sent_dt = now
     db.session.flush()
-    record(
-        AuditAction.UPDATE,
-        meeting,
-        purpose="Einladung erneut verschickt" if resend else "Einladung verschickt",
-        details={
-            "recipients": len(users),
-            "withdrawn": len(gone),
-            "sequence": meeting.calendar_sequence,
-        },
-    )
-    return queued
+    return queued, len(gone)
 
 
-def invite_guest(guest: AgendaGuest, *, now: datetime) -> OutgoingMail | None:
-    """A guest added after the session's invitation went out: open their window and invite
-    them. Nothing happens before the invitation (it will include them) or for a cancelled
-    session; someone already invited to the session gets no second mail."""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.meetings.operations.agenda import (
-        open_guest_window,  # the agenda imports this module
-    )
-
-    item = db.session.get(AgendaItem, guest.item_id)
-    # By id, not ``item.meeting``: an item just carried over may still hold the old session.
-    meeting = db.session.get(Meeting, item.meeting_id)
-    if meeting.invitation_sent_dt is None or meeting.status != MeetingStatus.PLANNED:
-        return None
-    user = db.session.get(User, guest.user_id)
-    if not _reachable(user, now):
-        return None
-    open_guest_window(guest, now=now)
-    if user.id in _invitee_ids(meeting):
+def queue_guest_invitation(meeting: Meeting, user: User, *, now: datetime) -> OutgoingMail | None:
+    """Invite a guest added after the session's invitation went out; someone already
+    invited to the session gets no second mail."""
+    if not reachable(user, now) or user.id in _invitee_ids(meeting):
         return None
     db.session.add(MeetingInvitee(meeting_id=meeting.id, user_id=user.id))
     with _mail_language():
@@ -360,22 +277,13 @@ def invite_guest(guest: AgendaGuest, *, now: datetime) -> OutgoingMail | None:
             meeting, db.session.get(Team, meeting.team_id), user, update=False, guest=True, now=now
         )
     db.session.flush()
-    record(
-        AuditAction.UPDATE,
-        meeting,
-        purpose="Gast nachträglich eingeladen",
-        details={"guest": str(guest.id), "user": str(user.id)},
-    )
     return mail
 
 
 def _notify_invitees(meeting: Meeting, *, cancelled: bool) -> int:
-    if meeting.invitation_sent_dt is None:
-        return 0
     now = utcnow()
     team = db.session.get(Team, meeting.team_id)
-    meeting.calendar_sequence += 1
-    users = [u for u in _users(_invitee_ids(meeting)) if _reachable(u, now)]
+    users = [u for u in _users(_invitee_ids(meeting)) if reachable(u, now)]
     with _mail_language():
         for user in users:
             if cancelled:
@@ -393,10 +301,8 @@ def _notify_invitees(meeting: Meeting, *, cancelled: bool) -> int:
 
 
 def notify_meeting_changed(meeting: Meeting) -> int:
-    """After a move: everyone invited gets the updated calendar entry (same UID, higher
-    SEQUENCE, new times). Only once the invitation was sent; returns the mails queued."""
-    if meeting.status != MeetingStatus.PLANNED:
-        return 0
+    """After a move: everyone invited gets the updated calendar entry (same UID, the
+    SEQUENCE the session domain raised, new times). Returns the mails queued."""
     return _notify_invitees(meeting, cancelled=False)
 
 
@@ -415,7 +321,7 @@ def notify_items_moved(items: Iterable[AgendaItem], *, old: Meeting, new: Meetin
     queued = 0
     with _mail_language():
         for user in _users(per_presenter):
-            if not _reachable(user, now):
+            if not reachable(user, now):
                 continue
             count = per_presenter[user.id]
             moved = ngettext(
@@ -451,52 +357,16 @@ def notify_items_moved(items: Iterable[AgendaItem], *, old: Meeting, new: Meetin
 # --- reminders and the moderation plan ------------------------------------------------------
 
 
-def _sessions_of_day(day_start: datetime) -> list[Meeting]:
-    return list(
-        db.session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.status == MeetingStatus.PLANNED,
-                Meeting.starts_dt >= day_start,
-                Meeting.starts_dt < day_start + timedelta(days=1),
-            )
-            .order_by(Meeting.starts_dt)
-        )
-    )
-
-
-def queue_due_reminders(*, now: datetime) -> int:
-    """The day before a session (in the office's time zone): one reminder per presenter whose
-    registrations for it are unfinished, saying how many and what kind of thing is missing.
-    Each item is reminded once. Returns the reminders queued."""
-    zone = office_zone()
-    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
-    day_start = datetime.combine(tomorrow, time(0, 0), tzinfo=zone).astimezone(UTC)
-    queued = 0
-    for meeting in _sessions_of_day(day_start):
-        items = db.session.scalars(
-            select(AgendaItem).where(
-                AgendaItem.meeting_id == meeting.id, AgendaItem.reminded_dt.is_(None)
-            )
-        ).all()
-        unfinished: dict[uuid.UUID, list[tuple[AgendaItem, list[str]]]] = defaultdict(list)
-        for item in items:
-            reasons = unfinished_reasons(item, now)
-            if reasons:
-                unfinished[item.presenter_id].append((item, reasons))
-        team = db.session.get(Team, meeting.team_id)
-        for user in _users(unfinished):
-            if not _reachable(user, now):
-                continue
-            entries = unfinished[user.id]
-            with _mail_language():
-                _queue_reminder(meeting, team, user, entries, now)
-            for item, _reasons in entries:
-                item.reminded_dt = now
-                record(AuditAction.UPDATE, item, purpose="An unvollständige Anmeldung erinnert")
-            queued += 1
-    db.session.flush()
-    return queued
+def queue_reminder(
+    meeting: Meeting,
+    team: Team,
+    user: User,
+    entries: list[tuple[AgendaItem, list[str]]],
+    now: datetime,
+) -> OutgoingMail:
+    """The day-before reminder to a presenter whose registrations are unfinished."""
+    with _mail_language():
+        return _queue_reminder(meeting, team, user, entries, now)
 
 
 def _queue_reminder(
@@ -549,7 +419,7 @@ def notify_plan_published(team: Team, meetings: Iterable[Meeting]) -> int:
     queued = 0
     with _mail_language():
         for user in _users(mine):
-            if not _reachable(user, now):
+            if not reachable(user, now):
                 continue
             dates = "\n".join(
                 f"- {_when(m)}" + (f", {m.place}" if m.place else "") for m in mine[user.id]

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from blinker import Namespace
 from flask import current_app, has_request_context
 from sqlalchemy import func, select, update
 
@@ -39,6 +40,12 @@ FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=4)
 #: a claimed message waits this long before another worker may take it (after a crash)
 CLAIM_LEASE = timedelta(minutes=15)
+
+
+#: Sent by ``flask mail send-pending`` before sending, with ``now``: the domains that remind
+#: people (the session domain: unfinished registrations) queue their due reminders and
+#: return how many. Mail itself decides nothing about who is reminded.
+reminders_due = Namespace().signal("reminders-due")
 
 
 class MailKind:

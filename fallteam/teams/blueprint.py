@@ -17,15 +17,3 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule("/<uuid:team_id>/abwesenheiten", "add_absence", views.add_absence, methods=["POST"])
-bp.add_url_rule(
-    "/<uuid:team_id>/sitzungen", "generate_meetings", views.generate_meetings, methods=["POST"]
-)
-bp.add_url_rule(
-    "/<uuid:team_id>/moderationsplan", "plan_moderation", views.plan_moderation, methods=["POST"]
-)
-bp.add_url_rule(
-    "/<uuid:team_id>/moderationsplan/veroeffentlichen",
-    "publish_moderation",
-    views.publish_moderation,
-    methods=["POST"],
-)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from blinker import Namespace
 from sqlalchemy import select
 
 from fallteam import access
@@ -12,6 +13,14 @@ from fallteam.audit.operations import record
 from fallteam.auth.models import User
 from fallteam.extensions import db
 from fallteam.teams.models import Absence, MemberKind, Team, TeamMember
+
+_signals = Namespace()
+#: sent (sender: the team, ``user``) when someone joins a team: the session domain opens the
+#: windows of the cases already registered for the team's coming sessions
+member_added = _signals.signal("team-member-added")
+#: sent (sender: the team, ``user_id``) when a membership ends: the session domain ends the
+#: windows it had opened for that person at once
+member_removed = _signals.signal("team-member-removed")
 
 
 class TeamError(ValueError):
@@ -70,6 +79,7 @@ def add_member(team: Team, user: User, *, kind: str, until: date | None = None) 
     team.members.append(member)
     db.session.flush()
     record(AuditAction.CREATE, member, details={"team": str(team.id), "kind": kind})
+    member_added.send(team, user=user)
     return member
 
 
@@ -78,6 +88,7 @@ def remove_member(team: Team, member: TeamMember) -> None:
     team.members.remove(member)
     db.session.flush()
     record(AuditAction.DELETE, member, details={"team": str(team.id)})
+    member_removed.send(team, user_id=member.user_id)
 
 
 def add_absence(user: User, starts_on: date, ends_on: date) -> Absence:

@@ -1,22 +1,20 @@
-"""Team pages: teams, members, absences, sessions and the moderation plan."""
+"""Team pages: teams, members, absences and the team's coming sessions (generating them and
+the moderation plan are pages of the Sitzung domain, ``fallteam.meetings.views.plan``)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
-from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import redirect, render_template, url_for
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
 from fallteam import access
 from fallteam.auth.models import User
 from fallteam.cases.queries import active_users
 from fallteam.core.forms import ActionForm
+from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.operations import schedule as meetings
 from fallteam.teams import operations
 from fallteam.teams.forms import AbsenceForm, MemberForm, TeamForm
 from fallteam.teams.models import (
@@ -27,16 +25,11 @@ from fallteam.teams.models import (
     Team,
     TeamMember,
 )
-
-#: sessions are generated this far ahead
-HORIZON = timedelta(days=92)
+from fallteam.teams.queries import upcoming_meetings
 
 
 def _load(team_id: uuid.UUID) -> Team:
-    team = db.session.get(Team, team_id)
-    if team is None:
-        raise NotFound()
-    return team
+    return get_or_404(Team, team_id)
 
 
 def list_teams():
@@ -97,7 +90,7 @@ def show_team(team_id: uuid.UUID, member_form=None, absence_form=None):
         team=team,
         users=users,
         absences=absences,
-        upcoming=meetings.upcoming_meetings(team, after=utcnow()),
+        upcoming=upcoming_meetings(team, after=utcnow()),
         member_form=member_form,
         absence_form=absence_form,
         action_form=ActionForm(),
@@ -132,9 +125,7 @@ def remove_member(team_id: uuid.UUID, member_id: uuid.UUID):
     """End a membership."""
     team = _load(team_id)
     access.require("teams.manage")
-    member = db.session.get(TeamMember, member_id)
-    if member is None or member.team_id != team.id:
-        raise NotFound()
+    member = part_or_404(team, TeamMember, member_id, via="team_id")
     operations.remove_member(team, member)
     return redirect(url_for("teams.show_team", team_id=team.id))
 
@@ -157,34 +148,3 @@ def add_absence(team_id: uuid.UUID):
         else:
             return redirect(url_for("teams.show_team", team_id=team.id))
     return show_team(team.id, absence_form=form)
-
-
-def generate_meetings(team_id: uuid.UUID):
-    """Create the sessions of the next three months from the rhythm."""
-    team = _load(team_id)
-    access.require("teams.manage")
-    today = utcnow().date()
-    created = meetings.generate_meetings(team, start=today, until=today + HORIZON)
-    flash(_("%(n)d Sitzungen angelegt.", n=len(created)), "success")
-    return redirect(url_for("teams.show_team", team_id=team.id))
-
-
-def plan_moderation(team_id: uuid.UUID):
-    """Propose moderators for the unpublished sessions, by fair rotation."""
-    team = _load(team_id)
-    access.require("teams.manage")
-    problems = meetings.plan_moderation(team, now=utcnow())
-    for problem in problems:
-        flash(problem.message, "error")
-    if not problems:
-        flash(_("Moderationsplan vorgeschlagen; bitte prüfen und veröffentlichen."), "success")
-    return redirect(url_for("teams.show_team", team_id=team.id))
-
-
-def publish_moderation(team_id: uuid.UUID):
-    """Publish the moderation plan to the team."""
-    team = _load(team_id)
-    access.require("teams.manage")
-    count = meetings.publish_moderation(team, now=utcnow())
-    flash(_("Moderationsplan für %(n)d Sitzungen veröffentlicht.", n=count), "success")
-    return redirect(url_for("teams.show_team", team_id=team.id))

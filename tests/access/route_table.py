@@ -113,9 +113,9 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "teams.add_member": {"POST": only("admin")},
     "teams.remove_member": {"POST": only("admin")},
     "teams.add_absence": {"POST": only("admin")},
-    "teams.generate_meetings": {"POST": only("admin")},
-    "teams.plan_moderation": {"POST": only("admin")},
-    "teams.publish_moderation": {"POST": only("admin")},
+    "meetings.generate_meetings": {"POST": only("admin")},
+    "meetings.plan_moderation": {"POST": only("admin")},
+    "meetings.publish_moderation": {"POST": only("admin")},
     # The sample session: ``member`` moderates it, ``fachkraft`` presents its item (her case),
     # ``guest`` is that item's invited guest (window open), ``other_fachkraft`` has nothing
     # to do with it.

@@ -15,9 +15,10 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail.models import OutgoingMail
 from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.operations import MeetingError, schedule
 from fallteam.meetings.operations import agenda as operations
-from fallteam.meetings.operations.schedule import session_day_end
 from fallteam.meetings.queries.agenda import items_of
+from fallteam.meetings.rules import meeting_day_end
 from tests.agenda.helpers import add_meeting
 from tests.conftest import KITA_FACHBERATUNG, institution_id_of, sign_in
 
@@ -36,10 +37,10 @@ def test_cancelling_moves_the_items_after_the_next_sessions_own_and_tells_the_pr
     )
     with app.app_context():
         meeting = db.session.get(Meeting, cancelled.meeting_id)
-        target = operations.cancel_session(meeting, reason="Personalversammlung")
+        target = schedule.cancel_meeting(meeting, reason="staff")
         db.session.commit()
         assert target.id == already_there.meeting_id
-        assert (meeting.status, meeting.change_reason) == ("cancelled", "Personalversammlung")
+        assert (meeting.status, meeting.change_reason) == ("cancelled", "staff")
         moved = db.session.get(AgendaItem, cancelled.item_id)
         assert moved.meeting_id == target.id and moved.moved_from_id == meeting.id
         assert [i.id for i in items_of(target)] == [already_there.item_id, cancelled.item_id]
@@ -51,7 +52,7 @@ def test_cancelling_moves_the_items_after_the_next_sessions_own_and_tells_the_pr
                 CaseParticipant.user_id.in_([member.id, guest.id]),
             )
         ).all()
-        assert windows == [session_day_end(target)] * 2
+        assert windows == [meeting_day_end(target)] * 2
         told = db.session.scalars(
             select(OutgoingMail).where(
                 OutgoingMail.kind == "moved", OutgoingMail.recipient_id == owner.id
@@ -73,8 +74,8 @@ def test_a_session_with_cases_cannot_be_cancelled_without_a_next_one(
     session = create_session(team_id, create_case(owner))
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
-        with pytest.raises(operations.AgendaError, match="keine folgende Sitzung"):
-            operations.cancel_session(meeting, reason="Krankheit")
+        with pytest.raises(MeetingError, match="keine folgende Sitzung"):
+            schedule.cancel_meeting(meeting, reason="illness")
         db.session.rollback()
         assert db.session.get(Meeting, session.meeting_id).status == "planned"
 
@@ -84,7 +85,7 @@ def test_cancelling_needs_a_reason(app, create_team, create_account):
     meeting_id = add_meeting(app, team_id)
     with app.app_context():
         with pytest.raises(ValueError, match="Grund"):
-            operations.cancel_session(db.session.get(Meeting, meeting_id), reason="  ")
+            schedule.cancel_meeting(db.session.get(Meeting, meeting_id), reason="  ")
         db.session.rollback()
 
 
@@ -105,10 +106,10 @@ def test_moving_a_session_carries_the_windows_and_outside_accounts_to_the_new_da
         )
         meeting = item.meeting
         new_start = meeting.starts_dt + timedelta(days=2)
-        operations.move_session(meeting, starts=new_start, reason="Raum belegt")
+        schedule.move_meeting(meeting, starts=new_start, reason="room")
         db.session.commit()
         assert meeting.starts_dt == new_start
-        new_end = session_day_end(meeting)
+        new_end = meeting_day_end(meeting)
         assert db.session.get(User, outside.id).expires_dt == new_end
         member_window = db.session.scalars(
             select(CaseParticipant.valid_until_dt).where(
@@ -125,8 +126,8 @@ def test_a_session_cannot_be_moved_into_the_past(
     session = create_session(team_id, create_case(create_account(["fachkraft"])))
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
-        with pytest.raises(operations.AgendaError, match="Vergangenheit"):
-            operations.move_session(meeting, starts=utcnow() - timedelta(hours=1), reason="x")
+        with pytest.raises(MeetingError, match="Vergangenheit"):
+            schedule.move_meeting(meeting, starts=utcnow() - timedelta(hours=1), reason="other")
         db.session.rollback()
 
 
@@ -141,10 +142,10 @@ def test_a_session_that_has_begun_can_be_neither_cancelled_nor_moved(
         meeting.starts_dt, meeting.ends_dt = past, past + timedelta(hours=3)
         db.session.commit()
         # reopening old windows and expired guest accounts is what this prevents
-        with pytest.raises(operations.AgendaError, match="schon begonnen"):
-            operations.cancel_session(meeting, reason="nachträglich")
-        with pytest.raises(operations.AgendaError, match="schon begonnen"):
-            operations.move_session(meeting, starts=utcnow() + timedelta(days=3), reason="x")
+        with pytest.raises(MeetingError, match="schon begonnen"):
+            schedule.cancel_meeting(meeting, reason="other")
+        with pytest.raises(MeetingError, match="schon begonnen"):
+            schedule.move_meeting(meeting, starts=utcnow() + timedelta(days=3), reason="other")
         db.session.rollback()
 
 
@@ -158,8 +159,8 @@ def test_cancelling_refuses_a_case_already_on_the_next_session(
     create_session(team_id, case, starts=(utcnow() + timedelta(days=14)).replace(microsecond=0))
     with app.app_context():
         meeting = db.session.get(Meeting, first.meeting_id)
-        with pytest.raises(operations.AgendaError, match="schon auf der folgenden Sitzung"):
-            operations.cancel_session(meeting, reason="Krankheit")
+        with pytest.raises(MeetingError, match="schon auf der folgenden Sitzung"):
+            schedule.cancel_meeting(meeting, reason="illness")
         db.session.rollback()
         assert db.session.get(Meeting, first.meeting_id).status == "planned"
 

@@ -11,6 +11,7 @@ from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.extensions import db
 from fallteam.meetings.models import Meeting
+from fallteam.meetings.operations import MeetingError
 from fallteam.meetings.operations import agenda as operations
 from fallteam.teams.models import Team
 from tests.agenda.helpers import add_meeting
@@ -25,7 +26,7 @@ def _try(app, case_id, meeting_id, owner_id, now, *, late_reason=None):
     with app.app_context():
         nested = db.session.begin_nested()
         try:
-            operations.register_case_for_session(
+            operations.register_case_for_meeting(
                 db.session.get(Case, case_id),
                 db.session.get(Meeting, meeting_id),
                 operations.Registration("kollegiale_beratung", "", "", 30),
@@ -33,7 +34,7 @@ def _try(app, case_id, meeting_id, owner_id, now, *, late_reason=None):
                 now=now,
                 late_reason=late_reason,
             )
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             return str(exc)
         finally:
             nested.rollback()

@@ -15,8 +15,8 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
 from fallteam.meetings.operations import agenda as operations
-from fallteam.meetings.operations.schedule import session_day_end
 from fallteam.meetings.queries.agenda import unfinished_reasons
+from fallteam.meetings.rules import meeting_day_end
 from tests.conftest import (
     EINGLIEDERUNGSHILFE,
     GESUNDHEITSAMT,
@@ -125,8 +125,8 @@ def test_an_outside_person_gets_a_guest_account_that_ends_with_the_session_day(
         meeting = db.session.get(Meeting, session.meeting_id)
         assert guest.account_for_item and user.role_names == ["guest"]
         assert user.institution.name == GESUNDHEITSAMT
-        assert user.expires_dt == session_day_end(meeting)
-        assert not user.expired() and user.expired(session_day_end(meeting))
+        assert user.expires_dt == meeting_day_end(meeting)
+        assert not user.expired() and user.expired(meeting_day_end(meeting))
         # after the session day the account signs nobody in, even with the right password
         user.expires_dt = utcnow() - timedelta(seconds=1)
         token, username = user.login_token, user.username
@@ -165,7 +165,7 @@ def test_a_guest_sees_only_their_own_item_and_only_in_their_window(
     other_case = create_case(create_account(["fachkraft"]))
     with app.app_context():
         other_case_row = db.session.get(Case, other_case.id)
-        other_item_id = operations.register_case_for_session(
+        other_item_id = operations.register_case_for_meeting(
             other_case_row,
             db.session.get(Meeting, mine.meeting_id),
             operations.Registration("rollenspiel", "Was braucht Kind 2?", "", 30),

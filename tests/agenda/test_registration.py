@@ -12,8 +12,9 @@ from fallteam.cases.models import Case, CaseParticipant
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.operations import MeetingError
 from fallteam.meetings.operations import agenda as operations
-from fallteam.meetings.operations.schedule import session_day_end
+from fallteam.meetings.rules import meeting_day_end
 from tests.agenda.helpers import add_meeting
 from tests.conftest import QUESTION, csrf_token, sign_in
 
@@ -68,7 +69,7 @@ def test_a_case_manager_registers_her_case_and_the_team_sees_it_pseudonymised(
             )
         ).one()
         assert participation.kind == "member"
-        assert participation.valid_until_dt == session_day_end(meeting)
+        assert participation.valid_until_dt == meeting_day_end(meeting)
         item_id = item.id
 
     member_client = app.test_client()
@@ -135,8 +136,8 @@ def test_a_case_is_registered_once_per_session(
     page = client.get(f"/faelle/{case.id}/anmelden").get_data(as_text=True)
     assert str(session.meeting_id) not in page
     with app.app_context():
-        with pytest.raises(operations.AgendaError, match="bereits angemeldet"):
-            operations.register_case_for_session(
+        with pytest.raises(MeetingError, match="bereits angemeldet"):
+            operations.register_case_for_meeting(
                 db.session.get(Case, case.id),
                 db.session.get(Meeting, session.meeting_id),
                 operations.Registration("rollenspiel", "", "", 30),

@@ -14,6 +14,7 @@ import pytest
 from fallteam.auth.models import User
 from fallteam.cases import operations as cases
 from fallteam.cases.models import Case
+from fallteam.cases.rules import age_on
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from tests.browser.conftest import sign_in
@@ -53,7 +54,7 @@ def family_named(last_name: str) -> list:
 
 def child_label(member, number: int) -> str:
     """The label the team sees for a child: "Kind 1 (7 J.)"."""
-    return f"Kind {number} ({cases.age_on(member.birth_date, utcnow().date())} J.)"
+    return f"Kind {number} ({age_on(member.birth_date, utcnow().date())} J.)"
 
 
 def identifying_strings(family: list) -> list[str]:

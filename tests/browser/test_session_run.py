@@ -17,8 +17,8 @@ from fallteam.cases import operations as cases
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
-from fallteam.meetings.operations import agenda
-from fallteam.meetings.operations.schedule import office_zone
+from fallteam.meetings.operations import agenda, windows
+from fallteam.meetings.rules import day_start, local_day, office_zone
 from fallteam.teams import operations as teams
 from tests.browser.conftest import sign_in
 from tests.browser.test_case_flow import save_screenshot
@@ -140,7 +140,7 @@ def make_scene(live_app, make_account) -> Scene:
                 file_number=f"AZ-51-{uuid.uuid4().hex[:6]}",
                 members=family,
             )
-            item = agenda.register_case_for_session(
+            item = agenda.register_case_for_meeting(
                 case,
                 meeting,
                 agenda.Registration(
@@ -158,7 +158,7 @@ def make_scene(live_app, make_account) -> Scene:
         guest = AgendaGuest(item_id=first.id, user_id=people["guest"].id)
         first.guests.append(guest)
         db.session.flush()
-        agenda.open_guest_window(guest, now=utcnow() - timedelta(minutes=1))
+        windows.open_guest_window(guest, now=utcnow() - timedelta(minutes=1))
         db.session.commit()
         return Scene(
             meeting.id,
@@ -224,6 +224,14 @@ def test_the_moderator_orders_the_agenda_and_runs_the_session(
         "Geplante Zeit: 135 von 180 Minuten."
     )
     save_screenshot(page, doc_screenshots_dir / "agenda-moderator.png", full_page=True)
+
+    # The session day has come (a session is run only on its day): today, 09:00.
+    with live_app.app_context():
+        meeting = db.session.get(Meeting, scene.meeting_id)
+        meeting.starts_dt = day_start(local_day(utcnow())) + timedelta(hours=9)
+        meeting.ends_dt = meeting.starts_dt + timedelta(hours=3)
+        db.session.commit()
+    page.reload()
 
     # The run view: attendance, writers, the clock.
     page.get_by_role("link", name="Sitzung durchführen").click()

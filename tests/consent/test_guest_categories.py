@@ -81,7 +81,7 @@ def test_a_jobcenter_guest_without_consent_never_reads_the_health_sentence(
     assert client.get(f"/faelle/{case.id}").status_code == 403
 
 
-def test_the_team_member_sees_the_released_background_on_the_case_page(
+def test_the_team_member_sees_the_released_background_when_opening_the_case(
     app, create_account, create_case, create_team, create_session
 ):
     owner, member = create_account(["fachkraft"]), create_account(["member"])
@@ -90,7 +90,10 @@ def test_the_team_member_sees_the_released_background_on_the_case_page(
     create_session(team_id, case)
     client = app.test_client()
     sign_in(client, app, member)
-    assert HEALTH in client.get(f"/faelle/{case.id}").get_data(as_text=True)
+    # the case page takes the member to the agenda item, which shows the released background
+    page = client.get(f"/faelle/{case.id}", follow_redirects=True)
+    assert page.request.path.startswith("/tagesordnung/")
+    assert HEALTH in page.get_data(as_text=True)
 
 
 def _note_item(app, create_account, create_case, create_team, create_session, consent, guest):

@@ -19,7 +19,7 @@ from fallteam.consent.models import Consent
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem
-from fallteam.meetings.operations import agenda
+from fallteam.meetings.operations import MeetingError, agenda
 from fallteam.teams import operations as teams
 from fallteam.teams.models import Team, TeamMember
 from tests.conftest import csrf_token
@@ -179,7 +179,7 @@ def test_a_forged_post_cannot_invite_them_as_agenda_guest(
             ).first()
             is None
         )
-        with pytest.raises(agenda.AgendaError):
+        with pytest.raises(MeetingError):
             agenda.add_guest(
                 db.session.get(AgendaItem, session.item_id), db.session.get(User, outsider.id)
             )

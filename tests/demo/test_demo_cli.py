@@ -72,8 +72,8 @@ def test_the_demo_team_meets_next_week_with_three_cases_and_a_queued_invitation(
     from fallteam.extensions import db
     from fallteam.mail.models import OutgoingMail
     from fallteam.meetings.models import Meeting
-    from fallteam.meetings.operations.schedule import office_zone
     from fallteam.meetings.queries.agenda import items_of, uncovered_guests, unfinished_reasons
+    from fallteam.meetings.rules import office_zone
     from fallteam.teams.models import Team
 
     output = app.test_cli_runner().invoke(args=["demo", "load"]).output

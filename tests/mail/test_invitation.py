@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.mail import invitations
 from fallteam.mail.calendar import event_uid
 from fallteam.mail.models import MeetingInvitee, OutgoingMail
 from fallteam.mail.operations import send_pending
 from fallteam.meetings.models import AgendaGuest, Meeting
+from fallteam.meetings.operations import invitations
 from tests.mail.conftest import (
     address_of,
     assert_no_case_data,
@@ -127,8 +127,8 @@ def test_an_inactive_account_gets_no_invitation(app, scene, smtp_server):
 def test_a_cancelled_or_past_session_cannot_be_invited(app, scene):
     import pytest
 
-    from fallteam.mail.invitations import InvitationError
     from fallteam.meetings.models import MeetingStatus
+    from fallteam.meetings.operations import MeetingError as InvitationError
 
     with app.app_context():
         meeting = db.session.get(Meeting, scene.meeting_id)

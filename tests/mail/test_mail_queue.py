@@ -170,8 +170,8 @@ def test_mail_is_never_sent_inside_a_web_request(app):
 
 
 def test_the_moderator_sees_the_sessions_waiting_and_failed_mails(app, scene, smtp_down):
-    from fallteam.mail.invitations import send_invitation
     from fallteam.meetings.models import Meeting
+    from fallteam.meetings.operations.invitations import send_invitation
 
     with app.app_context():
         meeting = db.session.get(Meeting, scene.meeting_id)

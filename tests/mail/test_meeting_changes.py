@@ -9,16 +9,16 @@ from zoneinfo import ZoneInfo
 
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.mail import invitations
 from fallteam.mail.calendar import event_uid
 from fallteam.mail.operations import send_pending
 from fallteam.meetings.models import Meeting
-from fallteam.meetings.operations import agenda
+from fallteam.meetings.operations import agenda, invitations, schedule, windows
 from tests.agenda.helpers import add_meeting
 from tests.mail.conftest import address_of, assert_no_case_data, calendar_of, decoded_text
 
 BERLIN = ZoneInfo("Europe/Berlin")
-REASON = "Frau Krautwurst kann nicht, FT-Termin mit Sabine"
+REASON = "illness"
+REASON_LABEL = "Erkrankung oder Verhinderung"
 
 
 def _invite_and_send(app, scene) -> None:
@@ -33,7 +33,7 @@ def test_a_moved_session_updates_the_same_calendar_entry(app, scene, smtp_server
     with app.app_context():
         meeting = db.session.get(Meeting, scene.meeting_id)
         new_start = meeting.starts_dt + timedelta(days=1, hours=2)
-        agenda.move_session(meeting, starts=new_start, reason=REASON)
+        schedule.move_meeting(meeting, starts=new_start, reason=REASON)
         db.session.commit()
         uid = event_uid(meeting)
         send_pending()
@@ -47,7 +47,7 @@ def test_a_moved_session_updates_the_same_calendar_entry(app, scene, smtp_server
     assert event.start == new_start.astimezone(BERLIN)
     assert update["Subject"].startswith("Geändert:")
     assert_no_case_data(decoded_text(update), scene.pseudonym)
-    assert "Krautwurst" not in decoded_text(update) and "Sabine" not in decoded_text(update)
+    assert REASON_LABEL not in decoded_text(update)
 
 
 def test_a_cancelled_session_sends_a_calendar_cancellation(app, scene, smtp_server):
@@ -55,7 +55,7 @@ def test_a_cancelled_session_sends_a_calendar_cancellation(app, scene, smtp_serv
     with app.app_context():
         meeting = db.session.get(Meeting, scene.meeting_id)
         later = add_meeting(app, meeting.team_id, meeting.starts_dt + timedelta(days=7))
-        agenda.cancel_session(meeting, reason=REASON)
+        schedule.cancel_meeting(meeting, reason=REASON)
         db.session.commit()
         uid = event_uid(meeting)
         send_pending()
@@ -68,7 +68,7 @@ def test_a_cancelled_session_sends_a_calendar_cancellation(app, scene, smtp_serv
     assert cancellation["Subject"].startswith("Abgesagt:")
     for message in smtp_server.messages():
         assert_no_case_data(decoded_text(message), scene.pseudonym)
-        assert "Krautwurst" not in decoded_text(message)
+        assert REASON_LABEL not in decoded_text(message)
     # The presenter learns that the registration moved, with dates only.
     moved = [m for m in smtp_server.to(address_of(scene.presenter)) if "verschoben" in m["Subject"]]
     assert len(moved) == 1
@@ -81,8 +81,10 @@ def test_a_cancelled_session_sends_a_calendar_cancellation(app, scene, smtp_serv
 def test_nothing_is_sent_for_changes_before_the_invitation(app, scene, smtp_server):
     with app.app_context():
         meeting = db.session.get(Meeting, scene.meeting_id)
-        agenda.move_session(meeting, starts=meeting.starts_dt + timedelta(hours=1), reason="x")
-        assert invitations.notify_meeting_cancelled(meeting) == 0
+        schedule.move_meeting(
+            meeting, starts=meeting.starts_dt + timedelta(hours=1), reason="other"
+        )
+        assert invitations.announce_cancellation(meeting) == 0
         db.session.commit()
         report = send_pending()
     assert report.sent == 0 and smtp_server.envelopes == []
@@ -102,7 +104,7 @@ def test_a_guest_added_after_the_invitation_is_invited_at_once(
         # no consent covers the guest: the case opens to them once the presenter confirms
         assert guest.invited_dt is None
         item.pseudonymised_confirmed = True
-        agenda.open_pending_windows(item, now=utcnow())
+        windows.open_pending_windows(item, now=utcnow())
         assert guest.invited_dt is not None
         db.session.commit()
         send_pending()

@@ -14,11 +14,11 @@ from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.mail.invitations import queue_due_reminders
 from fallteam.mail.models import OutgoingMail
 from fallteam.mail.operations import send_pending
 from fallteam.meetings.models import AgendaItem, Meeting
 from fallteam.meetings.operations import agenda
+from fallteam.meetings.operations.invitations import queue_due_reminders
 from tests.conftest import PRESENTATION
 from tests.mail.conftest import address_of, assert_no_case_data, decoded_text
 
@@ -33,7 +33,7 @@ def _scene(app, create_account, create_case, create_team, create_session):
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
         case = db.session.get(Case, other_case.id)
-        agenda.register_case_for_session(
+        agenda.register_case_for_meeting(
             case,
             meeting,
             agenda.Registration("kollegiale_beratung", "", PRESENTATION, 30),

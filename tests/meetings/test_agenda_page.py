@@ -49,7 +49,7 @@ def register_item(app, case_id, meeting_id, *, question=QUESTIONS[1], minutes=30
     """Put a case on the agenda the way its case manager does (before the deadline)."""
     with app.app_context():
         case = db.session.get(Case, case_id)
-        item = agenda.register_case_for_session(
+        item = agenda.register_case_for_meeting(
             case,
             db.session.get(Meeting, meeting_id),
             agenda.Registration(
@@ -276,10 +276,10 @@ def test_my_sessions_marks_a_cancelled_session_with_its_reason(app, session_samp
     s = session_sample
     with app.app_context():
         meeting = db.session.get(Meeting, s.meeting_id)
-        meeting.status, meeting.change_reason = "cancelled", "Personalversammlung"
+        meeting.status, meeting.change_reason = "cancelled", "staff"
         db.session.commit()
     html = client_of(app, s.colleague).get("/sitzungen").get_data(as_text=True)
-    assert "abgesagt" in html and "Personalversammlung" in html
+    assert "abgesagt" in html and "Personalversammlung oder Fortbildung" in html
 
 
 def test_the_start_page_links_the_next_sessions_also_for_guests(app, session_sample):

@@ -38,7 +38,7 @@ def _team(rhythm="weekly", **overrides):
 def test_weekly_sessions_fall_on_the_team_weekday(app):
     with app.app_context():
         team = _team()
-        days = list(meetings.session_days(team, date(2027, 1, 1), date(2027, 1, 31)))
+        days = list(meetings.meeting_days(team, date(2027, 1, 1), date(2027, 1, 31)))
     assert days == [date(2027, 1, 6), date(2027, 1, 13), date(2027, 1, 20), date(2027, 1, 27)]
     assert {d.weekday() for d in days} == {2}
 
@@ -46,7 +46,7 @@ def test_weekly_sessions_fall_on_the_team_weekday(app):
 def test_fortnightly_sessions_alternate_weeks_from_the_anchor(app):
     with app.app_context():
         team = _team("fortnightly")
-        days = list(meetings.session_days(team, date(2027, 1, 10), date(2027, 2, 28)))
+        days = list(meetings.meeting_days(team, date(2027, 1, 10), date(2027, 2, 28)))
     assert days == [date(2027, 1, 20), date(2027, 2, 3), date(2027, 2, 17)]
 
 
@@ -81,7 +81,7 @@ def test_a_cancellation_needs_a_reason(app):
         )
         with pytest.raises(meetings.MeetingError, match="Grund"):
             meetings.cancel_meeting(meeting, reason="  ")
-        meetings.cancel_meeting(meeting, reason="Betriebsausflug")
+        meetings.cancel_meeting(meeting, reason="staff")
         assert meeting.status == "cancelled"
 
 
@@ -109,7 +109,7 @@ def test_a_move_keeps_the_length_and_needs_a_reason(app):
         new_start = datetime(2027, 1, 7, 13, 0, tzinfo=UTC)
         with pytest.raises(meetings.MeetingError, match="Grund"):
             meetings.move_meeting(meeting, starts=new_start, reason="")
-        meetings.move_meeting(meeting, starts=new_start, reason="Raum belegt")
+        meetings.move_meeting(meeting, starts=new_start, reason="room")
         assert meeting.starts_dt == new_start
         assert (meeting.ends_dt - meeting.starts_dt).total_seconds() == 180 * 60
 

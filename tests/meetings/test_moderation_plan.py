@@ -9,6 +9,7 @@ from fallteam.auth.models import User
 from fallteam.extensions import db
 from fallteam.meetings.operations import schedule as meetings
 from fallteam.teams import operations as teams
+from fallteam.teams.queries import upcoming_meetings
 
 NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -39,7 +40,7 @@ def test_six_members_over_six_months_moderate_evenly_and_never_when_away(app, cr
     with app.app_context():
         team = _team_of(app, accounts, absent=[(accounts[0], holiday)])
         problems = meetings.plan_moderation(team, now=NOW)
-        planned = meetings.upcoming_meetings(team, after=NOW)
+        planned = upcoming_meetings(team, after=NOW)
         counts = Counter(m.moderator_id for m in planned)
         away = [
             m
@@ -64,7 +65,7 @@ def test_two_sessions_swap_their_moderators_in_one_action(app, create_account):
     with app.app_context():
         team = _team_of(app, accounts)
         meetings.plan_moderation(team, now=NOW)
-        first, second = meetings.upcoming_meetings(team, after=NOW)[:2]
+        first, second = upcoming_meetings(team, after=NOW)[:2]
         a, b = first.moderator_id, second.moderator_id
         meetings.swap_moderators(first, second)
         assert (first.moderator_id, second.moderator_id) == (b, a)
@@ -76,7 +77,7 @@ def test_a_plan_without_any_available_member_says_why(app, create_account):
     with app.app_context():
         team = _team_of(app, accounts, absent=[(a, everyone_away) for a in accounts])
         problems = meetings.plan_moderation(team, now=NOW)
-        january = [m for m in meetings.upcoming_meetings(team, after=NOW) if m.starts_dt.month == 1]
+        january = [m for m in upcoming_meetings(team, after=NOW) if m.starts_dt.month == 1]
         assert all(m.moderator_id is None for m in january)
         assert any(p.rule == "absent" and "06.01.2027" in p.message for p in problems)
         assert not any(str(a.id) in p.message for p in problems for a in accounts)  # names

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingAttendance
+from fallteam.meetings.rules import day_start, local_day
 from tests.conftest import csrf_token
 from tests.meetings.test_agenda_page import (
     audit_events,
@@ -24,7 +25,20 @@ from tests.meetings.test_agenda_page import (
 
 @pytest.fixture
 def session_sample(app, create_account, create_case, create_team, create_session):
-    return build_session(app, create_account, create_case, create_team, create_session)
+    sample = build_session(app, create_account, create_case, create_team, create_session)
+    on_its_day(app, sample.meeting_id)
+    return sample
+
+
+def on_its_day(app, meeting_id) -> None:
+    """The session day has come (it was registered for a week ahead): it began at 00:01 today
+    in the office's time zone, so it is run today."""
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        length = meeting.ends_dt - meeting.starts_dt
+        meeting.starts_dt = day_start(local_day(utcnow())) + timedelta(minutes=1)
+        meeting.ends_dt = meeting.starts_dt + length
+        db.session.commit()
 
 
 def run_url(s, tail=""):
@@ -301,6 +315,7 @@ def test_proposed_writers_rotate_fairly_among_those_present(
     s = build_session(app, create_account, create_case, create_team, create_session, extra=extra)
     late = create_account(["fachkraft"])
     register_item(app, create_case(late).id, s.meeting_id)
+    on_its_day(app, s.meeting_id)
     client = client_of(app, s.moderator)
     absent = extra[1]
     for member in s.members:
@@ -396,6 +411,7 @@ def test_moderation_ends_with_the_session_day_and_with_the_membership(
     session = create_session(
         team_id, create_case(create_account(["fachkraft"])), moderator=moderator
     )
+    on_its_day(app, session.meeting_id)
     client = app.test_client()
     sign_in(client, app, moderator)
     assert client.get(f"/sitzungen/{session.meeting_id}/ablauf").status_code == 200

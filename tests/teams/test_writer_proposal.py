@@ -83,7 +83,7 @@ def test_the_session_proposal_leaves_the_moderator_out(
     with app.app_context():
         meeting = db.session.get(Meeting, sample.meeting_id)
         for case in more:
-            agenda.register_case_for_session(
+            agenda.register_case_for_meeting(
                 db.session.get(Case, case.id),
                 meeting,
                 agenda.Registration(

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from fallteam.auth.institutions import institution_choices
 from fallteam.core.forms import BaseForm, choices_from
 from fallteam.meetings.models import ITEM_PURPOSE_LABELS, METHOD_LABELS
-from fallteam.meetings.operations.agenda import MAX_ITEM_MINUTES
+from fallteam.meetings.rules import MAX_ITEM_MINUTES
 
 _REQUIRED = _l("Bitte ausfüllen.")
 _MINUTES = _l("Bitte eine Dauer zwischen 5 und 180 Minuten angeben.")

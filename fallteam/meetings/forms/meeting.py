@@ -8,14 +8,14 @@ from wtforms import (
     HiddenField,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
-    TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from fallteam.core.forms import BaseForm, choices_from
+from fallteam.meetings.models import CHANGE_REASON_LABELS
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
@@ -58,8 +58,10 @@ class WriterForm(BaseForm):
 class CancelForm(BaseForm):
     """Cancel a session, with a reason."""
 
-    reason = TextAreaField(
-        _l("Grund der Absage"), validators=[DataRequired(_REQUIRED), Length(max=500)]
+    reason = SelectField(
+        _l("Grund der Absage"),
+        choices=[SelectChoice("", _l("– bitte wählen –")), *choices_from(CHANGE_REASON_LABELS)],
+        validators=[DataRequired(_REQUIRED)],
     )
     submit = SubmitField(_l("Sitzung absagen"))
 
@@ -69,7 +71,9 @@ class MoveForm(BaseForm):
 
     day = DateField(_l("Neues Datum"), validators=[DataRequired(_REQUIRED)])
     start_time = TimeField(_l("Beginn"), validators=[DataRequired(_REQUIRED)])
-    reason = StringField(
-        _l("Grund der Verlegung"), validators=[DataRequired(_REQUIRED), Length(max=500)]
+    reason = SelectField(
+        _l("Grund der Verlegung"),
+        choices=[SelectChoice("", _l("– bitte wählen –")), *choices_from(CHANGE_REASON_LABELS)],
+        validators=[DataRequired(_REQUIRED)],
     )
     submit = SubmitField(_l("Sitzung verlegen"))

@@ -8,10 +8,18 @@ from fallteam.meetings.models.agenda import (
     AgendaItem,
     Method,
 )
-from fallteam.meetings.models.meeting import Meeting, MeetingAttendance, MeetingStatus
+from fallteam.meetings.models.meeting import (
+    CHANGE_REASON_LABELS,
+    ChangeReason,
+    Meeting,
+    MeetingAttendance,
+    MeetingStatus,
+)
 
 __all__ = [
+    "CHANGE_REASON_LABELS",
     "ITEM_PURPOSE_LABELS",
+    "ChangeReason",
     "METHOD_LABELS",
     "AgendaDocument",
     "AgendaGuest",

@@ -19,6 +19,29 @@ class MeetingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class ChangeReason(enum.StrEnum):
+    """Why a session is cancelled or moved: organisational reasons only. A fixed list, not
+    free text, so that no reason can name a family (nothing to encrypt, nothing for the
+    re-identification guard to miss); stored in ``Meeting.change_reason``."""
+
+    ILLNESS = "illness"
+    HOLIDAY = "holiday"
+    ROOM = "room"
+    CONFLICT = "conflict"
+    STAFF = "staff"
+    OTHER = "other"
+
+
+CHANGE_REASON_LABELS = {
+    ChangeReason.ILLNESS: "Erkrankung oder Verhinderung",
+    ChangeReason.HOLIDAY: "Feiertag oder Schließtag",
+    ChangeReason.ROOM: "Raum nicht verfügbar",
+    ChangeReason.CONFLICT: "Terminüberschneidung",
+    ChangeReason.STAFF: "Personalversammlung oder Fortbildung",
+    ChangeReason.OTHER: "Sonstiger organisatorischer Grund",
+}
+
+
 class Meeting(UUIDPrimaryKey, CreatedTimestamp, Base):
     """One session of a team."""
 

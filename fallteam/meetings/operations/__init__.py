@@ -1,1 +1,13 @@
-"""The Sitzung domain's operations."""
+"""The Sitzung domain's changes: every function flushes and writes its audit event; none
+commits.
+
+- ``schedule``: sessions from the team's rhythm, the moderation plan, cancelling and moving;
+- ``agenda``: registering a case (TOP), its guests and documents, late items;
+- ``windows``: who sees a registered case until when (team members, guests);
+- ``invitations``: inviting, announcing changes and reminders (mail only queues them);
+- ``run``: running a session (order, attendance, clock, writers).
+"""
+
+
+class MeetingError(ValueError):
+    """A change the rules do not allow; the message is for the user."""

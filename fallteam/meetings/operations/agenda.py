@@ -1,5 +1,5 @@
 """Changes to the agenda: registering a case for a session (TOP), its guests and documents,
-late items, and what happens to the items when a session is cancelled or moved.
+and late items.
 
 Every function flushes and writes its audit event; none commits.
 """
@@ -18,8 +18,8 @@ from fallteam.audit.operations import record
 from fallteam.auth import operations as accounts
 from fallteam.auth.models import Institution, User
 from fallteam.cases.guard import Hit, identity_hits
-from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
-from fallteam.cases.operations import grant_participation, identity_of
+from fallteam.cases.models import Case
+from fallteam.cases.operations import identity_of
 from fallteam.consent.models import Purpose
 from fallteam.consent.operations import check_document
 from fallteam.core.models import utcnow
@@ -34,19 +34,18 @@ from fallteam.meetings.models import (
     MeetingStatus,
     Method,
 )
-from fallteam.meetings.operations import schedule as meetings
-from fallteam.meetings.queries.agenda import guest_covered, is_team_member_of, items_of
-from fallteam.teams.models import WEEKDAYS, Team, TeamMember
+from fallteam.meetings.operations import MeetingError, invitations, windows
+from fallteam.meetings.queries.agenda import items_of
+from fallteam.meetings.rules import (
+    MAX_ITEM_MINUTES,
+    local_text,
+    meeting_day_end,
+    registration_deadline,
+)
+from fallteam.teams.models import Team
 
-#: the longest a single item may be planned for
-MAX_ITEM_MINUTES = 180
 
-
-class AgendaError(ValueError):
-    """A change the rules do not allow; the message is for the user."""
-
-
-class IdentityInText(AgendaError):
+class IdentityInText(MeetingError):
     """The re-identification guard found identity data in a text the team will read."""
 
     def __init__(self, field: str, hits: list[Hit]) -> None:
@@ -88,16 +87,9 @@ def _team_of(meeting: Meeting) -> Team:
     return db.session.get(Team, meeting.team_id)
 
 
-def local_text(moment: datetime) -> str:
-    """A moment as the office reads it, for messages written outside a request:
-    "Sonntag, 28.03.2027, 09:00"."""
-    local = moment.astimezone(meetings.office_zone())
-    return f"{WEEKDAYS[local.weekday()]}, {local:%d.%m.%Y, %H:%M}"
-
-
 def deadline_passed(meeting: Meeting, now: datetime) -> bool:
     """Whether registration for the session has closed."""
-    return now >= meetings.registration_deadline(meeting, _team_of(meeting))
+    return now >= registration_deadline(meeting, _team_of(meeting))
 
 
 def _check_texts(case: Case, data: Registration) -> None:
@@ -114,20 +106,20 @@ def _check_texts(case: Case, data: Registration) -> None:
         if note["category"] not in NOTE_CATEGORIES or (
             note.get("member") is not None and note["member"] not in members
         ):
-            raise AgendaError("Diese Angabe gehört zu keiner Person des Falls.")
+            raise MeetingError("Diese Angabe gehört zu keiner Person des Falls.")
 
 
 def _check(case: Case, meeting: Meeting, data: Registration, now: datetime) -> None:
     if meeting.status != MeetingStatus.PLANNED:
-        raise AgendaError("Diese Sitzung ist abgesagt.")
+        raise MeetingError("Diese Sitzung ist abgesagt.")
     if meeting.starts_dt <= now:
-        raise AgendaError("Diese Sitzung hat schon begonnen.")
+        raise MeetingError("Diese Sitzung hat schon begonnen.")
     if data.method not in set(Method):
-        raise AgendaError("Bitte eine Methode wählen.")
+        raise MeetingError("Bitte eine Methode wählen.")
     if data.purpose not in ITEM_PURPOSE_LABELS:
-        raise AgendaError("Bitte einen Zweck wählen.")
+        raise MeetingError("Bitte einen Zweck wählen.")
     if not 5 <= data.expected_minutes <= MAX_ITEM_MINUTES:
-        raise AgendaError(f"Die Dauer liegt zwischen 5 und {MAX_ITEM_MINUTES} Minuten.")
+        raise MeetingError(f"Die Dauer liegt zwischen 5 und {MAX_ITEM_MINUTES} Minuten.")
     _check_texts(case, data)
 
 
@@ -147,51 +139,12 @@ def _apply(item: AgendaItem, data: Registration) -> None:
     ] or None
 
 
-def _grant_team(item: AgendaItem, *, actor: User, now: datetime) -> None:
-    """The session's team members see the pseudonymised presentation until the end of the
-    session day (what a consent releases on top is decided at each view)."""
-    meeting = item.meeting
-    until = meetings.session_day_end(meeting)
-    members = db.session.scalars(
-        select(TeamMember).where(TeamMember.team_id == meeting.team_id)
-    ).all()
-    for member in members:
-        user = db.session.get(User, member.user_id)
-        if (
-            member.user_id == item.case.case_manager_id
-            or not is_team_member_of(user, meeting)
-            or _sees_until(item.case, user, until)
-        ):
-            continue
-        grant_participation(
-            item.case,
-            user,
-            kind=ParticipantKind.MEMBER,
-            valid_from=now,
-            valid_until=until,
-            actor=actor,
-        )
-
-
-def _sees_until(case: Case, user: User, until: datetime) -> bool:
-    return (
-        db.session.scalar(
-            select(CaseParticipant.id).where(
-                CaseParticipant.case_id == case.id,
-                CaseParticipant.user_id == user.id,
-                CaseParticipant.valid_until_dt >= until,
-            )
-        )
-        is not None
-    )
-
-
 def _opened_by_case_manager(item: AgendaItem, actor: User) -> bool:
     # A moderator's late item must not open a case to the team: only its case manager does.
     return actor.id == item.case.case_manager_id
 
 
-def register_case_for_session(
+def register_case_for_meeting(
     case: Case,
     meeting: Meeting,
     data: Registration,
@@ -210,8 +163,8 @@ def register_case_for_session(
     now = now or utcnow()
     _check(case, meeting, data, now)
     if deadline_passed(meeting, now) and not (late_reason or "").strip():
-        deadline = meetings.registration_deadline(meeting, _team_of(meeting))
-        raise AgendaError(
+        deadline = registration_deadline(meeting, _team_of(meeting))
+        raise MeetingError(
             f"Die Anmeldefrist für diese Sitzung ist am {local_text(deadline)} Uhr abgelaufen. "
             "Nachmeldungen nimmt nur die Moderation der Sitzung an."
         )
@@ -220,7 +173,7 @@ def register_case_for_session(
             AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case.id
         )
     ):
-        raise AgendaError("Dieser Fall ist für diese Sitzung bereits angemeldet.")
+        raise MeetingError("Dieser Fall ist für diese Sitzung bereits angemeldet.")
     item = AgendaItem(
         meeting_id=meeting.id,
         case_id=case.id,
@@ -241,7 +194,7 @@ def register_case_for_session(
         details={"meeting": str(meeting.id), "method": item.method, "late": bool(late_reason)},
     )
     if _opened_by_case_manager(item, actor):
-        _grant_team(item, actor=actor, now=now)
+        windows.grant_team(item, actor=actor, now=now)
     return item
 
 
@@ -257,28 +210,21 @@ def update_registration(
     db.session.flush()
     record(AuditAction.UPDATE, item, case_pseudonym=item.case.pseudonym)
     if _opened_by_case_manager(item, actor):
-        _grant_team(item, actor=actor, now=now)
-        open_pending_windows(item, now=now)
-
-
-def _participations_until(case: Case, until: datetime) -> list[CaseParticipant]:
-    return list(
-        db.session.scalars(
-            select(CaseParticipant).where(
-                CaseParticipant.case_id == case.id, CaseParticipant.valid_until_dt == until
-            )
-        )
-    )
+        windows.grant_team(item, actor=actor, now=now)
+        windows.open_pending_windows(item, now=now)
 
 
 def withdraw_registration(item: AgendaItem, *, now: datetime | None = None) -> None:
-    """Take a case off the agenda before the session; the participations it opened end."""
+    """Take a case off the agenda before the session; the participations it opened end, and
+    so do the accounts made for its outside guests."""
     now = now or utcnow()
     meeting = item.meeting
     if meeting.starts_dt <= now:
-        raise AgendaError("Die Sitzung hat begonnen; der Punkt bleibt auf der Tagesordnung.")
-    for participation in _participations_until(item.case, meetings.session_day_end(meeting)):
-        participation.valid_until_dt = max(now, participation.valid_from_dt)
+        raise MeetingError("Die Sitzung hat begonnen; der Punkt bleibt auf der Tagesordnung.")
+    windows.end_windows(item.case, meeting_day_end(meeting), now=now)
+    for guest in item.guests:
+        if guest.account_for_item:
+            db.session.get(User, guest.user_id).expires_dt = now
     case = item.case
     db.session.delete(item)
     db.session.flush()
@@ -310,7 +256,7 @@ def guest_candidates(item: AgendaItem) -> list[User]:
         if u.id != item.presenter_id
         and u.id not in invited
         and not u.expired()
-        and not is_team_member_of(u, item.meeting)
+        and not access.team_member_of(u, item.meeting)
         and access.allowed(u, "agenda.view_item")
     ]
 
@@ -320,7 +266,7 @@ def add_guest(item: AgendaItem, user: User, *, now: datetime | None = None) -> A
     already gone out, theirs goes out now (and their window opens)."""
     now = now or utcnow()
     if user.id not in {u.id for u in guest_candidates(item)}:
-        raise AgendaError("Diese Person kann zu diesem Punkt nicht eingeladen werden.")
+        raise MeetingError("Diese Person kann zu diesem Punkt nicht eingeladen werden.")
     return _add_guest(item, user, now=now, account_for_item=False)
 
 
@@ -336,9 +282,6 @@ def _add_guest(item: AgendaItem, user: User, *, now: datetime, account_for_item:
         case_pseudonym=item.case.pseudonym,
         details={"user": str(user.id), "account_for_item": account_for_item},
     )
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.mail import invitations
-
     invitations.invite_guest(guest, now=now)
     return guest
 
@@ -356,9 +299,9 @@ def add_outside_guest(
     password (shown once to the presenter, who passes it on in person or by phone)."""
     now = now or utcnow()
     if institution is None or not institution.active:
-        raise AgendaError("Bitte eine Institution wählen.")
+        raise MeetingError("Bitte eine Institution wählen.")
     if not name.strip():
-        raise AgendaError("Bitte den Namen des Gastes angeben.")
+        raise MeetingError("Bitte den Namen des Gastes angeben.")
     user, one_time = accounts.create_user(
         username=f"gast-{secrets.token_hex(4)}",
         display_name=name,
@@ -366,7 +309,7 @@ def add_outside_guest(
         roles=["guest"],
         institution=institution,
     )
-    user.expires_dt = meetings.session_day_end(item.meeting)
+    user.expires_dt = meeting_day_end(item.meeting)
     db.session.flush()
     guest = _add_guest(item, user, now=now, account_for_item=True)
     return guest, user, one_time
@@ -377,9 +320,7 @@ def remove_guest(item: AgendaItem, guest: AgendaGuest, *, now: datetime | None =
     ends)."""
     now = now or utcnow()
     user = db.session.get(User, guest.user_id)
-    for participation in _participations_until(item.case, meetings.session_day_end(item.meeting)):
-        if participation.user_id == guest.user_id:
-            participation.valid_until_dt = max(now, participation.valid_from_dt)
+    windows.end_windows(item.case, meeting_day_end(item.meeting), now=now, user_id=user.id)
     if guest.account_for_item:
         user.expires_dt = now
     item.guests.remove(guest)
@@ -390,38 +331,6 @@ def remove_guest(item: AgendaItem, guest: AgendaGuest, *, now: datetime | None =
         object_id=guest.id,
         case_pseudonym=item.case.pseudonym,
         details={"user": str(user.id)},
-    )
-
-
-def _may_open(item: AgendaItem, guest: AgendaGuest) -> bool:
-    # SGB VIII § 65: a guest no consent covers sees the case only once the presenter has
-    # confirmed presenting it pseudonymised to them.
-    return item.pseudonymised_confirmed or guest_covered(item, db.session.get(User, guest.user_id))
-
-
-def open_pending_windows(item: AgendaItem, *, now: datetime) -> None:
-    """After the presenter's confirmation: open the windows of guests whose invitation has
-    gone out but who were waiting for it."""
-    if item.meeting.invitation_sent_dt is None:
-        return
-    for guest in item.guests:
-        open_guest_window(guest, now=now)
-
-
-def open_guest_window(guest: AgendaGuest, *, now: datetime) -> None:
-    """The invitation goes out to a guest: from now until the end of the session day they
-    see their item (pseudonymised unless a consent in force releases more)."""
-    item = guest.item
-    if guest.invited_dt is not None or not _may_open(item, guest):
-        return
-    guest.invited_dt = now
-    grant_participation(
-        item.case,
-        db.session.get(User, guest.user_id),
-        kind=ParticipantKind.GUEST,
-        valid_from=now,
-        valid_until=meetings.session_day_end(item.meeting),
-        actor=db.session.get(User, item.presenter_id),
     )
 
 
@@ -462,105 +371,3 @@ def remove_document(item: AgendaItem, document: AgendaDocument) -> None:
     )
 
 
-# --- cancelled and moved sessions ---------------------------------------------------------
-
-
-def next_session_after(meeting: Meeting) -> Meeting | None:
-    """The team's next planned session after ``meeting``."""
-    return db.session.scalar(
-        select(Meeting)
-        .where(
-            Meeting.team_id == meeting.team_id,
-            Meeting.starts_dt > meeting.starts_dt,
-            Meeting.status == MeetingStatus.PLANNED,
-            Meeting.id != meeting.id,
-        )
-        .order_by(Meeting.starts_dt)
-        .limit(1)
-    )
-
-
-def _carry_over(item: AgendaItem, old: Meeting, new: Meeting, position: int) -> None:
-    old_end, new_end = meetings.session_day_end(old), meetings.session_day_end(new)
-    # The people who were to see the case at the old session see it until the new one.
-    for participation in _participations_until(item.case, old_end):
-        participation.valid_until_dt = new_end
-    for guest in item.guests:
-        if guest.account_for_item:
-            db.session.get(User, guest.user_id).expires_dt = new_end
-    item.moved_from_id = old.id
-    item.meeting_id = new.id
-    item.position = position
-    item.clock_started_dt = None
-
-
-def cancel_session(meeting: Meeting, *, reason: str, now: datetime | None = None):
-    """Cancel a session with a reason. Its registered items move to the team's next planned
-    session (after that session's own items), their presenters are told, and everyone
-    invited gets the calendar cancellation. Returns the session the items moved to."""
-    now = now or utcnow()
-    if meeting.starts_dt <= now:
-        raise AgendaError("Eine Sitzung, die schon begonnen hat, kann nicht abgesagt werden.")
-    items = items_of(meeting)
-    target = next_session_after(meeting)
-    if target is not None:
-        registered = {i.case_id for i in items_of(target)}
-        twice = [i for i in items if i.case_id in registered]
-        if twice:
-            raise AgendaError(
-                f"{len(twice)} angemeldete(r) Fall/Fälle steht/stehen schon auf der folgenden "
-                "Sitzung. Bitte die doppelte Anmeldung zuerst zurückziehen lassen."
-            )
-    if items and target is None:
-        raise AgendaError(
-            "Es gibt keine folgende Sitzung, in die die angemeldeten Fälle verschoben werden "
-            "können. Bitte zuerst weitere Sitzungen anlegen."
-        )
-    meetings.cancel_meeting(meeting, reason=reason)
-    if items:
-        start = len(items_of(target))
-        for offset, item in enumerate(items):
-            _carry_over(item, meeting, target, start + offset)
-        db.session.flush()
-        record(
-            AuditAction.UPDATE,
-            meeting,
-            purpose="Angemeldete Fälle verschoben",
-            details={"items": len(items), "to": str(target.id)},
-        )
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.mail import invitations
-
-    invitations.notify_meeting_cancelled(meeting)
-    if items:
-        invitations.notify_items_moved(items, old=meeting, new=target)
-        for item in items:
-            for guest in item.guests:
-                invitations.invite_guest(guest, now=now)
-    return target
-
-
-def move_session(meeting: Meeting, *, starts: datetime, reason: str, now: datetime | None = None):
-    """Move a session to another time (same length). The windows of the people who see its
-    items follow the new session day; invitees get a calendar update with the same UID."""
-    now = now or utcnow()
-    if meeting.status != MeetingStatus.PLANNED:
-        raise AgendaError("Eine abgesagte Sitzung kann nicht verlegt werden.")
-    if meeting.starts_dt <= now:
-        raise AgendaError("Eine Sitzung, die schon begonnen hat, kann nicht verlegt werden.")
-    if starts <= now:
-        raise AgendaError("Der neue Termin liegt in der Vergangenheit.")
-    old_end = meetings.session_day_end(meeting)
-    meetings.move_meeting(meeting, starts=starts, reason=reason)
-    new_end = meetings.session_day_end(meeting)
-    for item in items_of(meeting):
-        for participation in _participations_until(item.case, old_end):
-            participation.valid_until_dt = new_end
-        for guest in item.guests:
-            if guest.account_for_item:
-                db.session.get(User, guest.user_id).expires_dt = new_end
-    db.session.flush()
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.mail import invitations
-
-    invitations.notify_meeting_changed(meeting)

@@ -3,112 +3,38 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from fallteam.cases.models import Case, CaseParticipant
+from fallteam import access
+from fallteam.auth.models import User
+from fallteam.cases.models import CaseParticipant
+from fallteam.cases.queries import record_read
 from fallteam.consent.models import DataCategory
-from fallteam.consent.queries import (
-    active_participation,
-    consents_in_force,
-    consents_in_force_for,
-    released_categories,
-)
+from fallteam.consent.queries import consents_in_force, consents_in_force_for, released_categories
 from fallteam.core.models import utcnow
 from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingStatus
-from fallteam.meetings.operations.schedule import (
-    office_zone,
-    registration_deadline,
-    session_day_end,
-)
-from fallteam.teams.models import Team, TeamMember
+from fallteam.meetings.rules import registration_deadline
+from fallteam.teams.models import Team
 
 
 def items_of(meeting: Meeting) -> list[AgendaItem]:
-    """The agenda of ``meeting`` in the agreed order, with each item's case and guests (a
-    constant number of queries however long the agenda)."""
+    """The agenda of ``meeting`` in the agreed order, with each item's case and guests and
+    the cases' data keys unwrapped at once (a constant number of queries however long the
+    agenda)."""
     prime_keys(db.session, select(AgendaItem.case_id).where(AgendaItem.meeting_id == meeting.id))
-    return list(
-        db.session.scalars(
-            select(AgendaItem)
-            .where(AgendaItem.meeting_id == meeting.id)
-            .order_by(AgendaItem.position, AgendaItem.created_dt)
-            .options(selectinload(AgendaItem.case), selectinload(AgendaItem.guests))
-        )
-    )
-
-
-def is_team_member_of(user: Any, meeting: Meeting) -> bool:
-    """Whether ``user`` belongs to the session's team on the session day."""
-    membership = db.session.scalar(
-        select(TeamMember).where(
-            TeamMember.team_id == meeting.team_id, TeamMember.user_id == user.id
-        )
-    )
-    day = meeting.starts_dt.astimezone(office_zone()).date()
-    return membership is not None and membership.active_on(day)
-
-
-def guest_window_open(guest: AgendaGuest, meeting: Meeting, at: datetime | None = None) -> bool:
-    """A guest sees their item from the invitation until the end of the session day."""
-    at = at or utcnow()
-    return guest.invited_dt is not None and guest.invited_dt <= at < session_day_end(meeting)
-
-
-def _guest_entry(user: Any, item: AgendaItem) -> AgendaGuest | None:
-    return next((g for g in item.guests if g.user_id == user.id), None)
-
-
-def may_see_item(user: Any, item: AgendaItem, at: datetime | None = None) -> bool:
-    """The presenting case manager; team members of the session once the presentation is
-    opened to them (a late item the moderator added opens only when the case manager
-    completes it); the item's own guests within their window."""
-    return _may_see(
-        user,
-        item,
-        at,
-        participates=lambda: active_participation(user, item.case, at) is not None,
-        member=lambda: is_team_member_of(user, item.meeting),
-    )
-
-
-def _may_see(
-    user: Any,
-    item: AgendaItem,
-    at: datetime | None,
-    *,
-    participates: Callable[[], bool],
-    member: Callable[[], bool],
-) -> bool:
-    # may_see_item's rule; the two facts that need the database are asked only when needed
-    if item.case.case_manager_id == user.id:
-        return True
-    if not participates():
-        return False
-    if member():
-        return True
-    guest = _guest_entry(user, item)
-    return guest is not None and guest_window_open(guest, item.meeting, at)
-
-
-def may_see_meeting(user: Any, meeting: Meeting, at: datetime | None = None) -> bool:
-    """Team members, presenters of an item, and guests of an item within their window."""
-    if is_team_member_of(user, meeting):
-        return True
-    return any(may_see_item(user, item, at) for item in items_of(meeting))
+    return access.agenda_of(meeting)
 
 
 def visible_items(meeting: Meeting, viewer: Any, at: datetime | None = None) -> list[AgendaItem]:
     """The items of the agenda ``viewer`` may see (a guest: only their own, in the window).
 
-    ``may_see_item`` for every item, with the viewer's team membership and participations
-    read once for the whole agenda.
+    ``access.may_see_item`` for every item, with the viewer's team membership and
+    participations read once for the whole agenda.
     """
     items = items_of(meeting)
     if not items:
@@ -130,13 +56,13 @@ def visible_items(meeting: Meeting, viewer: Any, at: datetime | None = None) -> 
 
     def is_member() -> bool:
         if not member:
-            member.append(is_team_member_of(viewer, meeting))
+            member.append(access.team_member_of(viewer, meeting))
         return member[0]
 
     return [
         item
         for item in items
-        if _may_see(
+        if access.may_see_item(
             viewer,
             item,
             at,
@@ -182,8 +108,6 @@ def uncovered_guests(
     """The item's guests no consent in force covers: they see the pseudonymised presentation
     only, and the presenter must confirm that. (``in_force``, ``users``: loaded for a whole
     agenda by ``unfinished_reasons_for``.)"""
-    # why: import cycle between the session modules (removed by issue 9 §2)
-    from fallteam.auth.models import User
 
     def user_of(guest: AgendaGuest):
         return users[guest.user_id] if users is not None else db.session.get(User, guest.user_id)
@@ -211,8 +135,6 @@ def unfinished_reasons_for(
 ) -> dict[uuid.UUID, list[str]]:
     """``unfinished_reasons`` of every item of an agenda: the consents in force and the
     guests' accounts are read once for all items."""
-    from fallteam.auth.models import User
-
     at = at or utcnow()
     cases = list({item.case_id: item.case for item in items}.values())
     moments = {at} | {item.meeting.starts_dt for item in items}
@@ -224,6 +146,19 @@ def unfinished_reasons_for(
         else {}
     )
     return {item.id: unfinished_reasons(item, at, in_force=in_force, users=users) for item in items}
+
+
+def item_for_editing(item: AgendaItem, viewer: Any) -> AgendaItem:
+    """The registration for its presenter's edit page (question and presentation): records
+    the read."""
+    record_read(
+        viewer,
+        item.case,
+        "agenda.register",
+        purpose="Anmeldung zur Sitzung",
+        fields=["question", "presentation"],
+    )
+    return item
 
 
 def items_presented_by(user_id: uuid.UUID, *, after: datetime) -> list[AgendaItem]:
@@ -238,7 +173,7 @@ def items_presented_by(user_id: uuid.UUID, *, after: datetime) -> list[AgendaIte
     )
 
 
-def sessions_open_for_registration(case_id: uuid.UUID, *, now: datetime) -> list[Meeting]:
+def meetings_open_for_registration(case_id: uuid.UUID, *, now: datetime) -> list[Meeting]:
     """Planned sessions of every team whose registration deadline has not passed and that do
     not have the case on their agenda yet, earliest first."""
     registered = select(AgendaItem.meeting_id).where(AgendaItem.case_id == case_id)
@@ -253,16 +188,3 @@ def sessions_open_for_registration(case_id: uuid.UUID, *, now: datetime) -> list
     ).all()
     teams = {t.id: t for t in db.session.scalars(select(Team))}
     return [m for m in candidates if registration_deadline(m, teams[m.team_id]) > now]
-
-
-def registrations_of(case: Case) -> list[AgendaItem]:
-    """The case's registrations for sessions from today on, earliest first."""
-    today_start = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    return list(
-        db.session.scalars(
-            select(AgendaItem)
-            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-            .where(AgendaItem.case_id == case.id, Meeting.starts_dt >= today_start)
-            .order_by(Meeting.starts_dt)
-        )
-    )

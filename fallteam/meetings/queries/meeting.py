@@ -1,7 +1,7 @@
 """Reading sessions: which sessions a person sees, the agenda's times, attendance and writers.
 
-Nothing here changes data; reading case content (pseudonym, method, question) is recorded per
-case with :func:`record_agenda_read`.
+Nothing here changes data; the agenda and run view record reading case content (pseudonym,
+method, question) per case where they load it.
 """
 
 from __future__ import annotations
@@ -17,18 +17,19 @@ from sqlalchemy import func, or_, select
 from fallteam import access
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
-from fallteam.cases.queries import record_case_read
+from fallteam.cases.queries import record_agenda_read
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import (
+    CHANGE_REASON_LABELS,
     AgendaGuest,
     AgendaItem,
     Meeting,
     MeetingAttendance,
     MeetingStatus,
 )
-from fallteam.meetings.operations.schedule import office_zone, session_day_end
-from fallteam.meetings.queries.agenda import may_see_meeting
+from fallteam.meetings.queries.agenda import items_of, visible_items
+from fallteam.meetings.rules import meeting_day, meeting_day_end
 from fallteam.teams.models import Team, TeamMember
 
 
@@ -41,11 +42,20 @@ class MeetingRow:
     item_count: int
     #: the viewer moderates it (and the plan is published)
     moderating: bool
+    #: the viewer belongs to its team (only the team reads why it was cancelled)
+    member: bool = False
 
     @property
     def cancelled(self) -> bool:
-        """Whether the session was cancelled (its reason is ``meeting.change_reason``)."""
+        """Whether the session was cancelled."""
         return self.meeting.status == MeetingStatus.CANCELLED
+
+    @property
+    def reason(self) -> str | None:
+        """Why it was cancelled or moved, for the team's members only (never for guests)."""
+        if not self.member or not self.meeting.change_reason:
+            return None
+        return CHANGE_REASON_LABELS.get(self.meeting.change_reason)
 
 
 def meetings_visible_to(
@@ -84,19 +94,19 @@ def meetings_visible_to(
         )
         .order_by(Meeting.starts_dt)
     ).all()
-    # The viewer's memberships once, not one lookup per session (is_team_member_of's rule).
+    # The viewer's memberships once, not one lookup per session (access.team_member_of's rule).
     memberships: dict[uuid.UUID, list[TeamMember]] = {}
     for membership in db.session.scalars(select(TeamMember).where(TeamMember.user_id == user.id)):
         memberships.setdefault(membership.team_id, []).append(membership)
 
     def member_of(meeting: Meeting) -> bool:
-        day = meeting.starts_dt.astimezone(office_zone()).date()
+        day = meeting_day(meeting)
         return any(m.active_on(day) for m in memberships.get(meeting.team_id, []))
 
     shown = [
         m
         for m in candidates
-        if session_day_end(m) > after and (member_of(m) or may_see_meeting(user, m, after))
+        if meeting_day_end(m) > after and (member_of(m) or access.may_see_meeting(user, m, after))
     ]
     if limit is not None:
         shown = shown[:limit]
@@ -124,18 +134,48 @@ def _rows(meetings: Sequence[Meeting], user: Any) -> list[MeetingRow]:
             team=teams[m.team_id],
             item_count=counts.get(m.id, 0),
             moderating=m.moderation_published and m.moderator_id == user.id,
+            member=access.team_member_of(user, m),
         )
         for m in meetings
     ]
 
 
-def record_agenda_read(items: Iterable[AgendaItem], purpose: str, fields: Sequence[str]) -> None:
-    """Note in the audit log, once per case, that the agenda showed these fields of it."""
-    for item in items:
-        record_case_read(item.case, purpose, fields)
+#: what the audit log notes for a case shown on the agenda and in the run view
+AGENDA_FIELDS = ("pseudonym", "method", "question")
+RUN_FIELDS = ("pseudonym", "method")
 
 
-def session_minutes(meeting: Meeting) -> int:
+def agenda_for(meeting: Meeting, viewer: Any, *, moderating: bool) -> list[AgendaItem]:
+    """The agenda as ``viewer`` may see it (the moderator: every item; others: the items
+    they may see); records, once per case, that it showed their pseudonym, method and
+    question."""
+    items = items_of(meeting) if moderating else visible_items(meeting, viewer)
+    record_agenda_read(
+        viewer,
+        [item.case for item in items],
+        "meeting.moderate" if moderating else "meeting.view",
+        meeting,
+        purpose="Tagesordnung der Sitzung",
+        fields=AGENDA_FIELDS,
+    )
+    return items
+
+
+def run_agenda(meeting: Meeting, viewer: Any) -> list[AgendaItem]:
+    """Every item of the session for the moderator's run view; records the read per case."""
+    items = items_of(meeting)
+    record_agenda_read(
+        viewer,
+        [item.case for item in items],
+        "meeting.moderate",
+        meeting,
+        purpose="Sitzungsablauf",
+        fields=RUN_FIELDS,
+    )
+    return items
+
+
+def meeting_minutes(meeting: Meeting) -> int:
     """The planned length of the session in minutes."""
     return int((meeting.ends_dt - meeting.starts_dt).total_seconds() // 60)
 
@@ -171,9 +211,9 @@ def team_of(meeting: Meeting) -> Team:
     return db.session.get(Team, meeting.team_id)
 
 
-def members_on_session_day(meeting: Meeting) -> list[User]:
+def members_on_meeting_day(meeting: Meeting) -> list[User]:
     """The team's members whose membership holds on the session day, by name."""
-    day = meeting.starts_dt.astimezone(office_zone()).date()
+    day = meeting_day(meeting)
     memberships = db.session.scalars(
         select(TeamMember).where(TeamMember.team_id == meeting.team_id)
     ).all()
@@ -184,7 +224,7 @@ def members_on_session_day(meeting: Meeting) -> list[User]:
 
 def writer_candidates(meeting: Meeting) -> list[User]:
     """Members of the session day who may write a case protocol."""
-    return [u for u in members_on_session_day(meeting) if access.allowed(u, "protocol.write")]
+    return [u for u in members_on_meeting_day(meeting) if access.allowed(u, "protocol.write")]
 
 
 def attendance_of(meeting: Meeting) -> dict[uuid.UUID, bool]:
@@ -213,9 +253,3 @@ def protocols_written_before(meeting: Meeting) -> dict[str, int]:
         .group_by(AgendaItem.writer_id)
     ).all()
     return {str(writer): count for writer, count in rows}
-
-
-def item_of(meeting: Meeting, item_id: uuid.UUID) -> AgendaItem | None:
-    """The agenda item ``item_id`` if it belongs to ``meeting``."""
-    item = db.session.get(AgendaItem, item_id)
-    return item if item is not None and item.meeting_id == meeting.id else None

@@ -4,25 +4,22 @@ documents, confirmation), read an item, and the moderator's late item."""
 from __future__ import annotations
 
 import uuid
-from io import BytesIO
 
-from flask import flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
 from fallteam import access
-from fallteam.audit.models import AuditAction
-from fallteam.audit.operations import record
 from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case
-from fallteam.cases.operations import role_labels
-from fallteam.cases.queries import present_case, record_case_read
-from fallteam.cases.views import load_case
+from fallteam.cases.queries import present_case
+from fallteam.cases.rules import role_labels
 from fallteam.consent.models import CATEGORY_LABELS
+from fallteam.core.downloads import send_document
 from fallteam.core.forms import ActionForm
+from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.forms.agenda import (
@@ -34,24 +31,14 @@ from fallteam.meetings.forms.agenda import (
     RegistrationForm,
 )
 from fallteam.meetings.models import METHOD_LABELS, AgendaDocument, AgendaGuest, AgendaItem, Meeting
+from fallteam.meetings.operations import MeetingError
 from fallteam.meetings.operations import agenda as operations
-from fallteam.meetings.operations.schedule import registration_deadline
 from fallteam.meetings.queries import agenda as queries
+from fallteam.meetings.rules import meeting_day, registration_deadline
 from fallteam.teams.models import Team
 
 
-def _load_item(item_id: uuid.UUID) -> AgendaItem:
-    return db.get_or_404(AgendaItem, item_id)
-
-
-def _part(item: AgendaItem, model, part_id: uuid.UUID):
-    part = db.session.get(model, part_id)
-    if part is None or part.item_id != item.id:
-        raise NotFound()
-    return part
-
-
-def _session_label(meeting: Meeting, team: Team) -> str:
+def _meeting_label(meeting: Meeting, team: Team) -> str:
     deadline = registration_deadline(meeting, team)
     return _(
         "%(team)s – %(when)s (Anmeldeschluss %(deadline)s)",
@@ -101,7 +88,7 @@ def _registration(form: ItemForm) -> operations.Registration:
     )
 
 
-def _put_error(form: ItemForm, exc: operations.AgendaError) -> None:
+def _put_error(form: ItemForm, exc: MeetingError) -> None:
     if isinstance(exc, operations.IdentityInText):
         getattr(form, exc.field).errors.append(str(exc))
     else:
@@ -110,30 +97,30 @@ def _put_error(form: ItemForm, exc: operations.AgendaError) -> None:
 
 def register_case(case_id: uuid.UUID):
     """The fallführende Fachkraft registers her case for a session (before its deadline)."""
-    case = load_case(case_id)
+    case = get_or_404(Case, case_id)
     access.require("agenda.register", case)
     now = utcnow()
     form = _item_form(case, form_class=RegistrationForm)
     teams = {t.id: t for t in db.session.scalars(select(Team))}
-    sessions = queries.sessions_open_for_registration(case.id, now=now)
-    form.meeting.choices = [(str(m.id), _session_label(m, teams[m.team_id])) for m in sessions]
+    meetings = queries.meetings_open_for_registration(case.id, now=now)
+    form.meeting.choices = [(str(m.id), _meeting_label(m, teams[m.team_id])) for m in meetings]
     if form.validate_on_submit():
         meeting = db.session.get(Meeting, uuid.UUID(form.meeting.data))
         try:
-            item = operations.register_case_for_session(
+            item = operations.register_case_for_meeting(
                 case, meeting, _registration(form), actor=current_user, now=now
             )
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             _put_error(form, exc)
         else:
             flash(_("Fall angemeldet. Sie können jetzt Gäste einladen und Unterlagen anhängen."))
             return redirect(url_for("agenda.edit_item", item_id=item.id))
-    return render_template("meetings/register.html", case=case, form=form, sessions=sessions)
+    return render_template("meetings/register.html", case=case, form=form, meetings=meetings)
 
 
 def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, doc_form=None):
-    # The page shows the question and presentation: a read of the case.
-    record_case_read(item.case, "Anmeldung zur Sitzung", ["question", "presentation"])
+    # The page shows the question and presentation: a read of the case (recorded there).
+    queries.item_for_editing(item, current_user)
     form = form or _item_form(item.case, item)
     guest_form = guest_form or GuestForm(prefix="g")
     guest_form.user.choices = [
@@ -162,13 +149,13 @@ def _edit_page(item: AgendaItem, form=None, guest_form=None, outside_form=None, 
 
 def edit_item(item_id: uuid.UUID):
     """The presenter completes or changes the registration until the session begins."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     form = _item_form(item.case, item)
     if form.validate_on_submit():
         try:
             operations.update_registration(item, _registration(form), actor=current_user)
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             _put_error(form, exc)
         else:
             flash(_("Anmeldung gespeichert."), "success")
@@ -178,14 +165,14 @@ def edit_item(item_id: uuid.UUID):
 
 def add_guest(item_id: uuid.UUID):
     """Invite a person with an account to this item."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     form = GuestForm(prefix="g")
     form.user.choices = [(str(u.id), u.display_name) for u in operations.guest_candidates(item)]
     if form.validate_on_submit():
         try:
             operations.add_guest(item, db.session.get(User, uuid.UUID(form.user.data)))
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             form.user.errors.append(str(exc))
         else:
             flash(_("Gast eingeladen."), "success")
@@ -195,7 +182,7 @@ def add_guest(item_id: uuid.UUID):
 
 def add_outside_guest(item_id: uuid.UUID):
     """Invite an outside person; shows their one-time password once."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     form = OutsideGuestForm(prefix="o")
     if form.validate_on_submit():
@@ -206,27 +193,31 @@ def add_outside_guest(item_id: uuid.UUID):
                 institution=db.session.get(Institution, uuid.UUID(form.institution.data)),
                 email=form.email.data,
             )
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             form.name.errors.append(str(exc))
         else:
             return render_template(
-                "meetings/guest_account.html", item=item, user=user, password=password
+                "meetings/guest_account.html",
+                item=item,
+                user=user,
+                password=password,
+                day=meeting_day(item.meeting),
             )
     return _edit_page(item, outside_form=form)
 
 
 def remove_guest(item_id: uuid.UUID, guest_id: uuid.UUID):
     """Withdraw a guest's invitation."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
-    operations.remove_guest(item, _part(item, AgendaGuest, guest_id))
+    operations.remove_guest(item, part_or_404(item, AgendaGuest, guest_id, via="item_id"))
     flash(_("Einladung zurückgenommen."), "success")
     return redirect(url_for("agenda.edit_item", item_id=item.id) + "#gaeste")
 
 
 def add_document(item_id: uuid.UUID):
     """Attach a further document."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     form = DocumentForm(prefix="d")
     if form.validate_on_submit():
@@ -235,7 +226,7 @@ def add_document(item_id: uuid.UUID):
             content = upload.read()
         try:
             operations.add_document(item, filename=upload.filename, content=content)
-        except operations.AgendaError as exc:
+        except MeetingError as exc:
             form.document.errors.append(str(exc))
         except ValueError as exc:  # size or type (ConsentError from the shared check)
             form.document.errors.append(str(exc))
@@ -247,43 +238,38 @@ def add_document(item_id: uuid.UUID):
 
 def remove_document(item_id: uuid.UUID, document_id: uuid.UUID):
     """Remove an attached document."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
-    operations.remove_document(item, _part(item, AgendaDocument, document_id))
+    operations.remove_document(item, part_or_404(item, AgendaDocument, document_id, via="item_id"))
     flash(_("Unterlage entfernt."), "success")
     return redirect(url_for("agenda.edit_item", item_id=item.id) + "#unterlagen")
 
 
 def download_document(item_id: uuid.UUID, document_id: uuid.UUID):
     """An attached document, to whoever may see the item (an audited export)."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.view_item", item)
-    document = _part(item, AgendaDocument, document_id)
-    record(
-        AuditAction.EXPORT,
+    document = part_or_404(item, AgendaDocument, document_id, via="item_id")
+    # numbered like the neutral names on the item page: the stored name may identify the family
+    number = item.documents.index(document) + 1
+    return send_document(
         document,
+        content=document.content,
+        media_type=document.media_type,
+        name=f"{item.case.pseudonym}-Unterlage-{number}",
         case_pseudonym=item.case.pseudonym,
         purpose="Unterlage zur Sitzung",
-    )
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-    suffix = extension.get(document.media_type, "bin")
-    number = item.documents.index(document) + 1
-    return send_file(
-        BytesIO(document.content),
-        mimetype=document.media_type,
-        as_attachment=True,
-        download_name=f"{item.case.pseudonym}-Unterlage-{number}.{suffix}",
     )
 
 
 def withdraw_item(item_id: uuid.UUID):
     """Take the case off the agenda."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.register", item.case)
     case_id = item.case_id
     try:
         operations.withdraw_registration(item)
-    except operations.AgendaError as exc:
+    except MeetingError as exc:
         flash(str(exc), "error")
         return redirect(url_for("agenda.edit_item", item_id=item.id))
     flash(_("Anmeldung zurückgezogen."), "success")
@@ -292,9 +278,9 @@ def withdraw_item(item_id: uuid.UUID):
 
 def show_item(item_id: uuid.UUID):
     """One TOP as the viewer may see it: method, question, presentation, diagrams, documents."""
-    item = _load_item(item_id)
+    item = get_or_404(AgendaItem, item_id)
     access.require("agenda.view_item", item)
-    view = present_case(item.case, current_user, purpose=item.purpose)
+    view = present_case(item.case, current_user, purpose=item.purpose, item=item)
     return render_template(
         "meetings/item.html",
         item=item,
@@ -331,7 +317,7 @@ def _released_notes(item: AgendaItem, view) -> list[tuple[str, str, str]]:
 
 def add_late_item(meeting_id: uuid.UUID):
     """After the deadline, the moderator adds a case by its pseudonym, with a reason."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+    meeting = get_or_404(Meeting, meeting_id)
     access.require("meeting.moderate", meeting)
     form = LateItemForm()
     if form.validate_on_submit():
@@ -349,7 +335,7 @@ def add_late_item(meeting_id: uuid.UUID):
             form.pseudonym.errors.append(_("Einen Fall mit diesem Pseudonym gibt es nicht."))
         else:
             try:
-                operations.register_case_for_session(
+                operations.register_case_for_meeting(
                     case,
                     meeting,
                     operations.Registration(
@@ -361,7 +347,7 @@ def add_late_item(meeting_id: uuid.UUID):
                     actor=current_user,
                     late_reason=form.reason.data,
                 )
-            except operations.AgendaError as exc:
+            except MeetingError as exc:
                 form.form_errors.append(str(exc))
             else:
                 flash(

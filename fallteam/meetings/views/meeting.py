@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,9 +17,9 @@ from fallteam import access
 from fallteam.auth.models import User
 from fallteam.core.errors import render_error
 from fallteam.core.forms import ActionForm
+from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.mail import invitations
 from fallteam.mail.operations import MailKind, mails_for_meeting
 from fallteam.meetings.forms.meeting import (
     AttendanceForm,
@@ -28,20 +29,27 @@ from fallteam.meetings.forms.meeting import (
     OrderForm,
     WriterForm,
 )
-from fallteam.meetings.models import METHOD_LABELS, AgendaItem, Meeting, MeetingStatus
-from fallteam.meetings.operations import agenda
-from fallteam.meetings.operations import schedule as operations
+from fallteam.meetings.models import (
+    CHANGE_REASON_LABELS,
+    METHOD_LABELS,
+    AgendaItem,
+    Meeting,
+    MeetingStatus,
+)
+from fallteam.meetings.operations import MeetingError, invitations, run, schedule
 from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import (
-    is_team_member_of,
     items_of,
     unfinished_reasons_for,
-    visible_items,
+)
+from fallteam.meetings.rules import (
+    before_meeting_day,
+    local_text,
+    meeting_day,
+    office_zone,
+    registration_deadline,
 )
 
-#: what the audit log notes for a case shown on the agenda and in the run view
-AGENDA_FIELDS = ("pseudonym", "method", "question")
-RUN_FIELDS = ("pseudonym", "method")
 #: the moderator's page names the mails of the session by these
 MAIL_KIND_LABELS = {
     MailKind.INVITATION: _l("Einladung"),
@@ -54,18 +62,12 @@ MAIL_KIND_LABELS = {
 
 
 def _load(meeting_id: uuid.UUID) -> Meeting:
-    return db.get_or_404(Meeting, meeting_id)
+    return get_or_404(Meeting, meeting_id)
 
 
 def _item(meeting: Meeting, item_id: uuid.UUID | str | None) -> AgendaItem:
     """The item of this session, or 404 (also for an item of another session)."""
-    try:
-        item = queries.item_of(meeting, uuid.UUID(str(item_id)))
-    except ValueError:
-        item = None
-    if item is None:
-        raise NotFound()
-    return item
+    return part_or_404(meeting, AgendaItem, item_id, via="meeting_id")
 
 
 def _user(user_id: str | None) -> User | None:
@@ -115,8 +117,7 @@ def show_meeting(meeting_id: uuid.UUID):
     meeting = _load(meeting_id)
     access.require("meeting.view", meeting)
     moderating = access.can("meeting.moderate", meeting)
-    items = items_of(meeting) if moderating else visible_items(meeting, current_user)
-    queries.record_agenda_read(items, "Tagesordnung der Sitzung", AGENDA_FIELDS)
+    items = queries.agenda_for(meeting, current_user, moderating=moderating)
     team = queries.team_of(meeting)
     users = queries.users_by_id([meeting.moderator_id] + [i.presenter_id for i in items])
     return render_template(
@@ -127,11 +128,12 @@ def show_meeting(meeting_id: uuid.UUID):
         users=users,
         methods=METHOD_LABELS,
         moderating=moderating,
-        partial=not moderating and not is_team_member_of(current_user, meeting),
+        partial=not moderating and not access.team_member_of(current_user, meeting),
         show_moderator=meeting.moderation_published or moderating,
         cancelled=meeting.status == MeetingStatus.CANCELLED,
-        deadline=operations.registration_deadline(meeting, team),
-        session_minutes=queries.session_minutes(meeting),
+        reason_labels=CHANGE_REASON_LABELS,
+        deadline=registration_deadline(meeting, team),
+        meeting_minutes=queries.meeting_minutes(meeting),
         planned_minutes=queries.planned_minutes(items),
         unfinished=unfinished_reasons_for(items) if moderating else {},
         orders=_orders(items) if moderating else {},
@@ -151,9 +153,9 @@ def reorder_agenda(meeting_id: uuid.UUID):
     try:
         if not form.validate_on_submit():
             raise ValueError()
-        ordered = operations.reorder_agenda(meeting, [uuid.UUID(v) for v in form.order.data or []])
-    except (ValueError, operations.MeetingError) as exc:
-        message = str(exc) if isinstance(exc, operations.MeetingError) else None
+        ordered = run.reorder_agenda(meeting, [uuid.UUID(v) for v in form.order.data or []])
+    except (ValueError, MeetingError) as exc:
+        message = str(exc) if isinstance(exc, MeetingError) else None
         message = message or _("Die Reihenfolge ist ungültig; bitte laden Sie die Seite neu.")
         if _wants_json():
             return render_error(400, message)
@@ -174,10 +176,18 @@ def run_meeting(meeting_id: uuid.UUID):
     if meeting.status == MeetingStatus.CANCELLED:
         flash(_("Die Sitzung ist abgesagt und kann nicht durchgeführt werden."), "error")
         return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
-    items = items_of(meeting)
-    queries.record_agenda_read(items, "Sitzungsablauf", RUN_FIELDS)
+    if before_meeting_day(meeting):
+        flash(
+            _(
+                "Der Sitzungsablauf öffnet erst am Sitzungstag (%(day)s).",
+                day=format_date(meeting_day(meeting), "dd.MM.yyyy"),
+            ),
+            "error",
+        )
+        return redirect(url_for("meetings.show_meeting", meeting_id=meeting.id))
+    items = queries.run_agenda(meeting, current_user)
     now = utcnow()
-    members = queries.members_on_session_day(meeting)
+    members = queries.members_on_meeting_day(meeting)
     guest_ids = [g.user_id for item in items for g in item.guests]
     users = queries.users_by_id(
         [i.presenter_id for i in items] + [i.writer_id for i in items] + guest_ids
@@ -202,7 +212,7 @@ def run_meeting(meeting_id: uuid.UUID):
         running=queries.running_item(items),
         clock={item.id: queries.clock_seconds(item, now) for item in items},
         used_seconds=sum(queries.clock_seconds(item, now) for item in items),
-        session_minutes=queries.session_minutes(meeting),
+        meeting_minutes=queries.meeting_minutes(meeting),
         planned_minutes=queries.planned_minutes(items),
         now=now,
         writer_forms=writer_forms,
@@ -232,10 +242,10 @@ def mark_attendance(meeting_id: uuid.UUID):
     anchor = f"#top-{item.id}" if item is not None else "#anwesenheit"
     try:
         if item is None:
-            operations.mark_attendance(meeting, person, present=present)
+            run.mark_attendance(meeting, person, present=present)
         else:
-            operations.mark_guest_attendance(meeting, item, person, present=present)
-    except operations.MeetingError as exc:
+            run.mark_guest_attendance(meeting, item, person, present=present)
+    except MeetingError as exc:
         return _back(meeting, anchor, exc)
     return _back(meeting, anchor)
 
@@ -251,10 +261,10 @@ def toggle_clock(meeting_id: uuid.UUID, item_id: uuid.UUID):
         return _back(meeting, anchor, _("Bitte die Uhr starten oder anhalten."))
     try:
         if form.action.data == "start":
-            operations.start_clock(meeting, item, now=utcnow())
+            run.start_clock(meeting, item, now=utcnow())
         else:
-            operations.stop_clock(meeting, item, now=utcnow())
-    except operations.MeetingError as exc:
+            run.stop_clock(meeting, item, now=utcnow())
+    except MeetingError as exc:
         return _back(meeting, anchor, exc)
     return _back(meeting, anchor)
 
@@ -271,8 +281,8 @@ def assign_writer(meeting_id: uuid.UUID, item_id: uuid.UUID):
     if form.writer_id.data and writer is None:
         return _back(meeting, anchor, _("Diese Person gibt es nicht."))
     try:
-        operations.assign_writer(meeting, item, writer)
-    except operations.MeetingError as exc:
+        run.assign_writer(meeting, item, writer)
+    except MeetingError as exc:
         return _back(meeting, anchor, exc)
     flash(_("Protokollführung gespeichert."), "success")
     return _back(meeting, anchor)
@@ -283,8 +293,8 @@ def propose_writers(meeting_id: uuid.UUID):
     meeting = _load(meeting_id)
     access.require("meeting.moderate", meeting)
     try:
-        filled, left = operations.propose_writers(meeting)
-    except operations.MeetingError as exc:
+        filled, left = run.propose_writers(meeting)
+    except MeetingError as exc:
         return _back(meeting, "#tagesordnung", exc)
     flash(_("Protokollführung für %(n)d Tagesordnungspunkte vorgeschlagen.", n=filled), "success")
     if left:
@@ -305,7 +315,7 @@ def send_invitation(meeting_id: uuid.UUID):
     access.require("meeting.moderate", meeting)
     try:
         queued = invitations.send_invitation(meeting, now=utcnow())
-    except invitations.InvitationError as exc:
+    except MeetingError as exc:
         flash(str(exc), "error")
     else:
         flash(_("Einladung versandt: %(n)d E-Mails in der Warteschlange.", n=queued), "success")
@@ -328,8 +338,8 @@ def cancel_meeting(meeting_id: uuid.UUID):
     form = CancelForm()
     if form.validate_on_submit():
         try:
-            target = agenda.cancel_session(meeting, reason=form.reason.data, now=utcnow())
-        except (agenda.AgendaError, operations.MeetingError) as exc:
+            target = schedule.cancel_meeting(meeting, reason=form.reason.data, now=utcnow())
+        except MeetingError as exc:
             form.reason.errors.append(str(exc))
         else:
             flash(
@@ -340,7 +350,7 @@ def cancel_meeting(meeting_id: uuid.UUID):
                     _(
                         "Die angemeldeten Fälle stehen jetzt auf der Tagesordnung der Sitzung "
                         "am %(day)s.",
-                        day=agenda.local_text(target.starts_dt),
+                        day=local_text(target.starts_dt),
                     ),
                     "success",
                 )
@@ -358,13 +368,13 @@ def move_meeting(meeting_id: uuid.UUID):
     """Move a session to another day and time (Europe/Berlin), with a reason."""
     meeting = _load(meeting_id)
     access.require("meeting.reschedule", meeting)
-    local = meeting.starts_dt.astimezone(operations.office_zone())
+    local = meeting.starts_dt.astimezone(office_zone())
     form = MoveForm(data={"day": local.date(), "start_time": local.time().replace(tzinfo=None)})
     if form.validate_on_submit():
-        starts = datetime.combine(form.day.data, form.start_time.data, operations.office_zone())
+        starts = datetime.combine(form.day.data, form.start_time.data, office_zone())
         try:
-            agenda.move_session(meeting, starts=starts.astimezone(UTC), reason=form.reason.data)
-        except (agenda.AgendaError, operations.MeetingError) as exc:
+            schedule.move_meeting(meeting, starts=starts.astimezone(UTC), reason=form.reason.data)
+        except MeetingError as exc:
             form.day.errors.append(str(exc))
         else:
             flash(_("Die Sitzung ist verlegt; alle Eingeladenen werden benachrichtigt."), "success")

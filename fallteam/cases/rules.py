@@ -1,0 +1,43 @@
+"""Pure rules of the cases domain: the role labels the team reads instead of names, ages.
+
+Imports only the standard library, models and core, so forms, queries, access and mail can
+use them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from fallteam.cases.models import CHILD_ROLES, FamilyMember
+from fallteam.core.models import utcnow
+
+
+def role_labels(members: list[FamilyMember], on: date | None = None) -> list[str]:
+    """Labels the team sees instead of names: "Mutter", "Kind 1 (7 J.)", "Großmutter 2".
+
+    People sharing a role are numbered oldest first (in entry order where a birth date is
+    missing), so "Kind 1" is the eldest child whatever order they were entered in.
+    """
+    on = on or utcnow().date()
+    by_role: dict[str, list[FamilyMember]] = {}
+    for m in members:
+        by_role.setdefault(m.role, []).append(m)
+    number: dict[uuid.UUID, int] = {}
+    for group in by_role.values():
+        ordered = sorted(group, key=lambda m: (m.born or date.max, m.position))
+        number.update({m.id: i for i, m in enumerate(ordered, start=1)})
+    labels = []
+    for m in members:
+        label = m.role
+        if len(by_role[m.role]) > 1 or m.role in CHILD_ROLES:
+            label = f"{m.role} {number[m.id]}"
+        if m.role in CHILD_ROLES and m.born:
+            label += f" ({age_on(m.born, on)} J.)"
+        labels.append(label)
+    return labels
+
+
+def age_on(born: date, on: date) -> int:
+    """Age in full years."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
