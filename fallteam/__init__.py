@@ -14,7 +14,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; refuse to start (``ConfigurationError``) when settings are missing."""
     # why: ``import fallteam`` (the Flask plugin commands, the key CLI) must not load every
     # domain; the application's modules are loaded when an application is built.
-    # why: import cycle between the session modules (removed by issue 9 §2)
     from fallteam import access, extensions
     from fallteam import models as _all_models  # noqa: F401  (every table known to the metadata)
     from fallteam.admin.blueprint import bp as admin_bp

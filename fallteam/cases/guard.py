@@ -1,4 +1,4 @@
-"""Re-identification guard: find a case's own identity data in free text (DESIGN.md §3).
+"""Re-identification guard: find a case's own identity data in free text before others read it.
 
 Free text that other participants will read (case background, presentation question,
 protocol) must not name the family. Before such text is saved, :func:`identity_hits` compares

@@ -71,7 +71,7 @@ def render_error(status: int, message: str | None = None):
 def record_refusal(exc: Forbidden) -> None:
     """Audit a refusal in its own transaction: whatever the request began is rolled back,
     the refusal itself is kept."""
-    db.session.rollback()
+    rollback_quietly()
     permission = getattr(exc, "permission", None)
     obj = getattr(exc, "obj", None)
     record(

@@ -1,5 +1,5 @@
 """The re-identification guard: free text is checked against the case's own identity data
-before others read it (DESIGN.md §3). Each table row is one rule, with the exact hits expected."""
+before others read it. Each table row is one rule, with the exact hits expected."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Moderation and protocol-writer rotation (DESIGN.md §2 step 1; Fallteam standard 6.5d): the
+"""Moderation and protocol-writer rotation (Fallteam standard 6.5d): the
 rules as examples, then properties over random teams, checked against brute force where the
 cases are small enough to enumerate."""
 

@@ -1,4 +1,5 @@
-"""Who moderates which session, and who writes which case protocol (DESIGN.md §2, steps 1 and 6).
+"""Who moderates which session, and who writes which case protocol: moderation planned long
+ahead, protocol writers in rotation.
 
 The Fallteam standard (Potsdam-Mittelmark 2012, section 6, point 5d) has the permanent members
 take turns at moderating, "längerfristig geplant, damit bekannt ist, wer wann moderiert", and the
