@@ -35,14 +35,14 @@ def _explained(lines: list[str], lineno: int) -> bool:
     index = lineno - 1
     if MARK in lines[index]:
         return True
-    # Walk up over the imports of the same block to the comment above them.
+    # Walk up over the imports of the same block to the comment above them; the comment may
+    # run over several lines, one of which starts with the mark.
     index -= 1
-    while index >= 0:
-        text = lines[index].strip()
-        if text.startswith("#"):
-            return text.startswith(MARK)
-        if not text.startswith(("import ", "from ")):
-            return False
+    while index >= 0 and lines[index].strip().startswith(("import ", "from ")):
+        index -= 1
+    while index >= 0 and lines[index].strip().startswith("#"):
+        if lines[index].strip().startswith(MARK):
+            return True
         index -= 1
     return False
 
