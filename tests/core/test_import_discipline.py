@@ -59,13 +59,17 @@ def test_no_import_inside_a_function_without_a_reason():
 def test_the_check_finds_an_unexplained_import(tmp_path):
     (tmp_path / "mod.py").write_text(
         "def f():\n    import os\n\n"
-        "def g():\n    # why: optional dependency\n    import json\n    import csv\n",
+        "def g():\n    # why: optional dependency\n    import json\n    import csv\n\n"
+        "def h():\n    # why: a reason that runs\n    # over two lines\n    import re\n\n"
+        "def i():\n    # a comment that gives no reason\n    import sys\n",
         encoding="utf-8",
     )
     assert [(line, ok) for _path, line, ok in imports_in_functions(tmp_path)] == [
         (2, False),
         (6, True),
         (7, True),
+        (12, True),
+        (16, False),
     ]
 
 
