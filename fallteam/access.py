@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
 
-from fallteam.cases.models import Case, CaseParticipant
+from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.core.models import utcnow
 from fallteam.extensions import db, login_manager
 from fallteam.meetings.models import AgendaItem, Meeting
@@ -116,21 +116,23 @@ def object_rule(permission: str) -> Callable[[ObjectRule], ObjectRule]:
 # models; views ask ``require``/``can``, operations and queries may ask these directly.
 
 
-def active_participation(user: Any, case: Case, at: datetime | None = None):
-    """The user's participation in the case's presentation at ``at``, if any."""
+def active_participation(
+    user: Any, case: Case, at: datetime | None = None, *, kind: str | None = None
+):
+    """The user's participation in the case's presentation at ``at`` (of ``kind``, when
+    given), if any."""
     if not getattr(user, "is_authenticated", False):
         return None
     at = at or utcnow()
-    return db.session.scalar(
-        select(CaseParticipant)
-        .where(
-            CaseParticipant.case_id == case.id,
-            CaseParticipant.user_id == user.id,
-            CaseParticipant.valid_from_dt <= at,
-            CaseParticipant.valid_until_dt > at,
-        )
-        .order_by(CaseParticipant.valid_until_dt.desc())
+    query = select(CaseParticipant).where(
+        CaseParticipant.case_id == case.id,
+        CaseParticipant.user_id == user.id,
+        CaseParticipant.valid_from_dt <= at,
+        CaseParticipant.valid_until_dt > at,
     )
+    if kind is not None:
+        query = query.where(CaseParticipant.kind == kind)
+    return db.session.scalar(query.order_by(CaseParticipant.valid_until_dt.desc()))
 
 
 def team_member_of(user: Any, meeting: Meeting) -> bool:
@@ -221,7 +223,13 @@ def _manages(user: Any, case: Any) -> bool:
 
 @object_rule("case.read_pseudonymised")
 def _takes_part(user: Any, case: Any) -> bool:
-    return _manages(user, case) or active_participation(user, case) is not None
+    # The case page (and the background it shows) is the case manager's and the team's: a
+    # guest's participation — whatever the guest's account may do elsewhere — opens the
+    # agenda item only.
+    return (
+        _manages(user, case)
+        or active_participation(user, case, kind=ParticipantKind.MEMBER) is not None
+    )
 
 
 @object_rule("teams.view")

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyotp
 import pytest
@@ -423,7 +423,8 @@ class SampleCase:
 
 @pytest.fixture
 def create_case(app):
-    """Factory: ``create_case(owner, participants=[(account, "guest")], consent={...})``."""
+    """Factory: ``create_case(owner, participants=[(account, "guest")], consent={...})``
+    (``consent={..., "father_too": True}``: the father consents alike, for the whole family)."""
     from datetime import timedelta
 
     from fallteam.cases import operations as cases
@@ -486,6 +487,15 @@ def create_case(app):
                     document_name="entbindung.pdf",
                 )
                 consent_id = consents.record_consent(case, data, actor=owner_user).id
+                if consent.get("father_too"):
+                    # the father's own consent alike: the whole family is released
+                    consents.record_consent(
+                        case,
+                        replace(
+                            data, grantor=father, custody_for=[], document_name="vater.pdf"
+                        ),
+                        actor=owner_user,
+                    )
             db.session.commit()
             return SampleCase(
                 case.id,

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from fallteam import access
 from fallteam.auth.models import User
-from fallteam.cases.models import CaseParticipant
+from fallteam.cases.models import CaseParticipant, ParticipantKind
 from fallteam.cases.queries import record_read
 from fallteam.consent.models import DataCategory
-from fallteam.consent.queries import consents_in_force, consents_in_force_for, released_categories
+from fallteam.consent.queries import consents_in_force, consents_in_force_for, released_by_member
 from fallteam.core.models import utcnow
 from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
@@ -79,8 +79,9 @@ def guest_covered(
     *,
     in_force: dict | None = None,
 ) -> bool:
-    """Whether a consent in force — now and at the session — releases the family's identity
-    to this guest for the case conference (SGB VIII § 64 Abs. 2a, § 65).
+    """Whether the consents in force — now and at the session — release the family's
+    identity to this guest for the case conference (SGB VIII § 64 Abs. 2a, § 65): the identity
+    of every family member, since a consent releases persons, not the family.
 
     ``in_force``: moment -> case id -> consents in force, when already loaded for an agenda.
     """
@@ -92,9 +93,11 @@ def guest_covered(
         return consents_in_force(item.case, moment)
 
     return all(
-        DataCategory.IDENTITY
-        in released_categories(guest_user, consents(moment), item.purpose, "guest")
+        DataCategory.IDENTITY in categories
         for moment in moments
+        for categories in released_by_member(
+            guest_user, item.case, consents(moment), item.purpose, ParticipantKind.GUEST
+        ).values()
     )
 
 
