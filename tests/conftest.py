@@ -491,9 +491,7 @@ def create_case(app):
                     # the father's own consent alike: the whole family is released
                     consents.record_consent(
                         case,
-                        replace(
-                            data, grantor=father, custody_for=[], document_name="vater.pdf"
-                        ),
+                        replace(data, grantor=father, custody_for=[], document_name="vater.pdf"),
                         actor=owner_user,
                     )
             db.session.commit()

@@ -23,9 +23,9 @@ VIEWS = Path(__file__).resolve().parents[2] / "fallteam"
 def _count(app, actor_id, action) -> int:
     with app.app_context():
         return db.session.scalar(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.actor_id == actor_id, AuditEvent.action == action
-            )
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.actor_id == actor_id, AuditEvent.action == action)
         )
 
 

@@ -8,7 +8,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-
 from sqlalchemy import select
 
 from fallteam.auth.models import User
