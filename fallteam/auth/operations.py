@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,6 +24,12 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 
 USERNAME_MAX = 80
+
+
+_signals = Namespace()
+#: sent (sender: the user) after an account's roles changed: the teams domain ends the
+#: memberships the new roles no longer allow
+roles_changed = _signals.signal("account-roles-changed")
 
 
 class AccountError(ValueError):
@@ -150,6 +157,8 @@ def update_user(
             user,
             details={"fields": changed, "roles_before": before, "roles_after": user.role_names},
         )
+    if "roles" in changed:
+        roles_changed.send(user)
 
 
 def _keep_an_administrator(leaving: User) -> None:

@@ -1,14 +1,19 @@
-"""An account whose roles no longer allow team membership (a member made a guest) is no
-longer on the team: memberships left over from before open neither the team's sessions nor
-the cases registered for them."""
+"""An account whose roles no longer allow team membership (a member made a guest) leaves its
+teams: the role change ends the memberships and the windows the sessions had opened (audited),
+and no membership left over would open the team's sessions or their cases anyway."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from fallteam import access
+from fallteam.audit.models import AuditAction, AuditEvent
 from fallteam.auth import operations as accounts
 from fallteam.auth.models import Institution, User
+from fallteam.cases.models import Case
 from fallteam.extensions import db
 from fallteam.meetings.models import Meeting
+from fallteam.teams.models import TeamMember
 from tests.conftest import KITA_FACHBERATUNG, institution_id_of, sign_in
 
 
@@ -17,7 +22,7 @@ def test_a_member_made_a_guest_no_longer_sees_the_teams_session_or_its_cases(
 ):
     owner = create_account(["fachkraft"])
     member = create_account(["member"])
-    team_id, _ = create_team([(member, "permanent")])
+    team_id, (membership_id,) = create_team([(member, "permanent")])
     case = create_case(owner)
     session = create_session(team_id, case)
     client = app.test_client()
@@ -35,6 +40,17 @@ def test_a_member_made_a_guest_no_longer_sees_the_teams_session_or_its_cases(
         )
         db.session.commit()
         assert not access.team_member_of(user, db.session.get(Meeting, session.meeting_id))
+        # the role change ends the memberships and the windows the sessions opened (audited)
+        assert (
+            db.session.scalars(select(TeamMember).where(TeamMember.user_id == user.id)).all() == []
+        )
+        assert access.active_participation(user, db.session.get(Case, case.id)) is None
+        ended = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == AuditAction.DELETE, AuditEvent.object_id == str(membership_id)
+            )
+        ).all()
+        assert len(ended) == 1
 
     client = app.test_client()
     sign_in(client, app, member)
