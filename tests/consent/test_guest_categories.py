@@ -261,3 +261,5 @@ def test_a_guest_participation_of_a_member_account_does_not_open_the_case_page(
     response = client.get(f"/faelle/{case.id}")
     assert response.status_code == 403
     assert HEALTH not in response.get_data(as_text=True)
+    # nor does the start page offer it among the presentations she takes part in
+    assert f"/faelle/{case.id}" not in client.get("/").get_data(as_text=True)
