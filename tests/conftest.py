@@ -193,10 +193,12 @@ def make_account(
     username = username or f"user-{secrets.token_hex(4)}"
     password = password or f"Korrekt-Pferd-{secrets.token_hex(4)}"
     with app.app_context():
-        # a guest account must name its institution; tests that do not care get one that no
-        # consent of theirs names
-        if institution is None and "guest" in (roles or []):
+        # an account that sees case content must name its institution; tests that do not
+        # care get one: a guest one that no consent of theirs names, the team the ASD
+        if institution is None and "guest" in (roles or ["member"]):
             institution = KITA_FACHBERATUNG
+        elif institution is None and {"fachkraft", "member"} & set(roles or ["member"]):
+            institution = ASD
         user, _ = accounts.create_user(
             username=username,
             display_name=f"Test {username}",

@@ -16,14 +16,14 @@ from datetime import timedelta
 import pytest
 
 from fallteam.auth import operations as accounts
-from fallteam.auth.models import User
+from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case
 from fallteam.consent import operations as consents
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
 from fallteam.meetings.operations import agenda, windows
-from tests.conftest import JOBCENTER, PDF, QUESTION, sign_in
+from tests.conftest import ASD, JOBCENTER, PDF, QUESTION, institution_id_of, sign_in
 from tests.meetings.test_run_view import on_its_day
 
 SMALL, LARGE = 5, 50
@@ -151,6 +151,7 @@ def add_consents(app, case_id, count: int) -> None:
                 display_name="Empfängerin",
                 email="empfaengerin@example.org",
                 roles=["member"],
+                institution=db.session.get(Institution, institution_id_of(ASD)),
             )
             db.session.flush()
             consents.record_consent(
