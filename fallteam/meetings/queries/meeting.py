@@ -99,23 +99,28 @@ def meetings_visible_to(
     # session): the viewer's memberships, the agendas with cases and guests (their data keys
     # unwrapped at once), the viewer's participations in all those cases.
     memberships = access.memberships_of(user)
-    prime_keys(
-        db.session,
-        select(AgendaItem.case_id).where(AgendaItem.meeting_id.in_([m.id for m in candidates])),
-    )
-    agendas = access.agendas_of(candidates)
-    participating = access.participating_case_ids(
-        user, {item.case_id for items in agendas.values() for item in items}, after
-    )
 
     def member_of(meeting: Meeting) -> bool:
         return access.member_on_meeting_day(user, meeting, memberships)
 
+    on_day = [m for m in candidates if meeting_day_end(m) > after]
+    # The team's sessions need no agenda; the others are decided by their items.
+    outside = [m for m in on_day if not member_of(m)]
+    agendas: dict[uuid.UUID, list[AgendaItem]] = {}
+    participating: set = set()
+    if outside:
+        prime_keys(
+            db.session,
+            select(AgendaItem.case_id).where(AgendaItem.meeting_id.in_([m.id for m in outside])),
+        )
+        agendas = access.agendas_of(outside)
+        participating = access.participating_case_ids(
+            user, {item.case_id for items in agendas.values() for item in items}, after
+        )
     shown = [
         m
-        for m in candidates
-        if meeting_day_end(m) > after
-        and (member_of(m) or access.sees_some_item(user, agendas[m.id], participating, after))
+        for m in on_day
+        if member_of(m) or access.sees_some_item(user, agendas[m.id], participating, after)
     ]
     if limit is not None:
         shown = shown[:limit]
