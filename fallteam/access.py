@@ -8,6 +8,7 @@ pure rules. Views call ``require``; templates call ``can``. Neither checks a rol
 from __future__ import annotations
 
 import tomllib
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden
 
-from fallteam.cases.models import Case, CaseParticipant
+from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.core.models import utcnow
 from fallteam.extensions import db, login_manager
 from fallteam.meetings.models import AgendaItem, Meeting
@@ -116,42 +117,93 @@ def object_rule(permission: str) -> Callable[[ObjectRule], ObjectRule]:
 # models; views ask ``require``/``can``, operations and queries may ask these directly.
 
 
-def active_participation(user: Any, case: Case, at: datetime | None = None):
-    """The user's participation in the case's presentation at ``at``, if any."""
+def active_participation(
+    user: Any, case: Case, at: datetime | None = None, *, kind: str | None = None
+):
+    """The user's participation in the case's presentation at ``at`` (of ``kind``, when
+    given), if any."""
     if not getattr(user, "is_authenticated", False):
         return None
     at = at or utcnow()
-    return db.session.scalar(
-        select(CaseParticipant)
-        .where(
-            CaseParticipant.case_id == case.id,
-            CaseParticipant.user_id == user.id,
-            CaseParticipant.valid_from_dt <= at,
-            CaseParticipant.valid_until_dt > at,
-        )
-        .order_by(CaseParticipant.valid_until_dt.desc())
+    query = select(CaseParticipant).where(
+        CaseParticipant.case_id == case.id,
+        CaseParticipant.user_id == user.id,
+        CaseParticipant.valid_from_dt <= at,
+        CaseParticipant.valid_until_dt > at,
+    )
+    if kind is not None:
+        query = query.where(CaseParticipant.kind == kind)
+    return db.session.scalar(query.order_by(CaseParticipant.valid_until_dt.desc()))
+
+
+def memberships_of(user: Any) -> dict[uuid.UUID, list[TeamMember]]:
+    """The user's team memberships by team (one query), for deciding many sessions at once
+    with ``member_on_meeting_day``."""
+    by_team: dict[uuid.UUID, list[TeamMember]] = {}
+    for membership in db.session.scalars(select(TeamMember).where(TeamMember.user_id == user.id)):
+        by_team.setdefault(membership.team_id, []).append(membership)
+    return by_team
+
+
+def member_on_meeting_day(
+    user: Any, meeting: Meeting, memberships: dict[uuid.UUID, list[TeamMember]]
+) -> bool:
+    """``team_member_of`` from the user's loaded memberships (``memberships_of``): a
+    membership of the session's team holds on the session day, and the account may be a team
+    member at all (an account whose roles changed to guest stays out, whatever memberships
+    are left)."""
+    return may_be_team_member(user) and any(
+        m.active_on(meeting_day(meeting)) for m in memberships.get(meeting.team_id, [])
     )
 
 
 def team_member_of(user: Any, meeting: Meeting) -> bool:
     """Whether ``user`` belongs to the session's team on the session day."""
-    membership = db.session.scalar(
+    memberships = db.session.scalars(
         select(TeamMember).where(
             TeamMember.team_id == meeting.team_id, TeamMember.user_id == user.id
         )
-    )
-    return membership is not None and membership.active_on(meeting_day(meeting))
+    ).all()
+    return member_on_meeting_day(user, meeting, {meeting.team_id: list(memberships)})
+
+
+def agendas_of(meetings: Iterable[Meeting]) -> dict[uuid.UUID, list[AgendaItem]]:
+    """The agendas of several sessions in the agreed order, with each item's case and guests
+    (a constant number of queries however many sessions and items)."""
+    ids = [m.id for m in meetings]
+    agendas: dict[uuid.UUID, list[AgendaItem]] = {i: [] for i in ids}
+    if not ids:
+        return agendas
+    for item in db.session.scalars(
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id.in_(ids))
+        .order_by(AgendaItem.position, AgendaItem.created_dt)
+        .options(selectinload(AgendaItem.case), selectinload(AgendaItem.guests))
+    ):
+        agendas[item.meeting_id].append(item)
+    return agendas
 
 
 def agenda_of(meeting: Meeting) -> list[AgendaItem]:
     """The agenda of ``meeting`` in the agreed order, with each item's case and guests (a
     constant number of queries however long the agenda)."""
-    return list(
+    return agendas_of([meeting])[meeting.id]
+
+
+def participating_case_ids(user: Any, case_ids: Iterable[uuid.UUID], at: datetime) -> set:
+    """The cases among ``case_ids`` whose presentation ``user`` takes part in at ``at``, in
+    any kind (one query, however many cases)."""
+    wanted = set(case_ids)
+    if not wanted or not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
         db.session.scalars(
-            select(AgendaItem)
-            .where(AgendaItem.meeting_id == meeting.id)
-            .order_by(AgendaItem.position, AgendaItem.created_dt)
-            .options(selectinload(AgendaItem.case), selectinload(AgendaItem.guests))
+            select(CaseParticipant.case_id).where(
+                CaseParticipant.user_id == user.id,
+                CaseParticipant.case_id.in_(wanted),
+                CaseParticipant.valid_from_dt <= at,
+                CaseParticipant.valid_until_dt > at,
+            )
         )
     )
 
@@ -188,21 +240,20 @@ def may_see_meeting(user: Any, meeting: Meeting, at: datetime | None = None) -> 
     """Team members, presenters of an item, and guests of an item within their window."""
     if team_member_of(user, meeting):
         return True
-    items = agenda_of(meeting)
-    if not items or not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False):
         return False
     at = at or utcnow()
-    # the user's participations in all the agenda's cases at once, not one lookup per item
-    participating = set(
-        db.session.scalars(
-            select(CaseParticipant.case_id).where(
-                CaseParticipant.user_id == user.id,
-                CaseParticipant.case_id.in_({item.case_id for item in items}),
-                CaseParticipant.valid_from_dt <= at,
-                CaseParticipant.valid_until_dt > at,
-            )
-        )
-    )
+    items = agenda_of(meeting)
+    participating = participating_case_ids(user, {item.case_id for item in items}, at)
+    return sees_some_item(user, items, participating, at)
+
+
+def sees_some_item(
+    user: Any, items: Iterable[AgendaItem], participating: set, at: datetime | None = None
+) -> bool:
+    """``may_see_meeting`` for someone not on the session's team, from facts loaded for many
+    sessions at once: the agenda ``items`` (with cases and guests) and the cases the user
+    takes part in (``participating_case_ids``). No query."""
     return any(
         may_see_item(
             user,
@@ -221,7 +272,13 @@ def _manages(user: Any, case: Any) -> bool:
 
 @object_rule("case.read_pseudonymised")
 def _takes_part(user: Any, case: Any) -> bool:
-    return _manages(user, case) or active_participation(user, case) is not None
+    # The case page (and the background it shows) is the case manager's and the team's: a
+    # guest's participation — whatever the guest's account may do elsewhere — opens the
+    # agenda item only.
+    return (
+        _manages(user, case)
+        or active_participation(user, case, kind=ParticipantKind.MEMBER) is not None
+    )
 
 
 @object_rule("teams.view")

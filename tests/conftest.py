@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyotp
 import pytest
@@ -193,10 +193,12 @@ def make_account(
     username = username or f"user-{secrets.token_hex(4)}"
     password = password or f"Korrekt-Pferd-{secrets.token_hex(4)}"
     with app.app_context():
-        # a guest account must name its institution; tests that do not care get one that no
-        # consent of theirs names
-        if institution is None and "guest" in (roles or []):
+        # an account that sees case content must name its institution; tests that do not
+        # care get one: a guest one that no consent of theirs names, the team the ASD
+        if institution is None and "guest" in (roles or ["member"]):
             institution = KITA_FACHBERATUNG
+        elif institution is None and {"fachkraft", "member"} & set(roles or ["member"]):
+            institution = ASD
         user, _ = accounts.create_user(
             username=username,
             display_name=f"Test {username}",
@@ -423,7 +425,8 @@ class SampleCase:
 
 @pytest.fixture
 def create_case(app):
-    """Factory: ``create_case(owner, participants=[(account, "guest")], consent={...})``."""
+    """Factory: ``create_case(owner, participants=[(account, "guest")], consent={...})``
+    (``consent={..., "father_too": True}``: the father consents alike, for the whole family)."""
     from datetime import timedelta
 
     from fallteam.cases import operations as cases
@@ -486,6 +489,13 @@ def create_case(app):
                     document_name="entbindung.pdf",
                 )
                 consent_id = consents.record_consent(case, data, actor=owner_user).id
+                if consent.get("father_too"):
+                    # the father's own consent alike: the whole family is released
+                    consents.record_consent(
+                        case,
+                        replace(data, grantor=father, custody_for=[], document_name="vater.pdf"),
+                        actor=owner_user,
+                    )
             db.session.commit()
             return SampleCase(
                 case.id,

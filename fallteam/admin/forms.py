@@ -16,11 +16,10 @@ from wtforms.validators import DataRequired, Email, Length, Regexp
 
 from fallteam import access
 from fallteam.auth.institutions import institution_choices
+from fallteam.auth.operations import ROLES_NEEDING_INSTITUTION
 from fallteam.core.forms import BaseForm
 
 _REQUIRED = _l("Bitte ausfüllen.")
-#: roles that see case content in some capacity: their accounts need an institution
-CONTENT_ROLES = frozenset({"fachkraft", "member", "guest"})
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -59,7 +58,7 @@ class UserForm(BaseForm):
     def validate_institution_id(self, field) -> None:
         # Whoever may see case content is matched against consents by institution: the
         # administration chooses it; nobody belongs to the ASD by default.
-        if not field.data and set(self.roles.data or []) & CONTENT_ROLES:
+        if not field.data and set(self.roles.data or []) & ROLES_NEEDING_INSTITUTION:
             raise ValidationError(
                 _l("Bitte die Institution wählen (Konten mit Zugang zu Fällen brauchen eine).")
             )

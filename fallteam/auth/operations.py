@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,6 +24,12 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 
 USERNAME_MAX = 80
+
+
+_signals = Namespace()
+#: sent (sender: the user) after an account's roles changed: the teams domain ends the
+#: memberships the new roles no longer allow
+roles_changed = _signals.signal("account-roles-changed")
 
 
 class AccountError(ValueError):
@@ -68,8 +75,9 @@ def create_user(
 ) -> tuple[User, str]:
     """A new account and its one-time password, which the user must replace at first sign-in.
 
-    A guest account must name its institution: consents are matched by it, and no account
-    belongs to the ASD (or anywhere) by default."""
+    An account that may see case content must name its institution
+    (``ROLES_NEEDING_INSTITUTION``): consents are matched by it, and no account belongs to the
+    ASD (or anywhere) by default."""
     username = normalise_username(username)
     if find_user_by_username(username) is not None:
         raise AccountError("Dieser Benutzername ist bereits vergeben.")
@@ -96,15 +104,16 @@ def _one_time_password() -> str:
     return "-".join(secrets.token_hex(3) for _ in range(4))
 
 
-#: roles whose accounts must name their institution
-ROLES_NEEDING_INSTITUTION = frozenset({"guest"})
+#: roles that see case content in some capacity: their accounts must name their institution
+#: (consents are matched by it; nobody belongs to the ASD by default). The admin form asks
+#: for it by the same set.
+ROLES_NEEDING_INSTITUTION = frozenset({"fachkraft", "member", "guest"})
 
 
 def _check_institution(roles: list[str], institution: Institution | None) -> None:
     if institution is None and ROLES_NEEDING_INSTITUTION & set(roles):
         raise AccountError(
-            "Bitte die Institution wählen: Ein Gastkonto gehört zu keiner Institution, "
-            "solange sie nicht gewählt ist."
+            "Bitte die Institution wählen (Konten mit Zugang zu Fällen brauchen eine)."
         )
 
 
@@ -150,6 +159,8 @@ def update_user(
             user,
             details={"fields": changed, "roles_before": before, "roles_after": user.role_names},
         )
+    if "roles" in changed:
+        roles_changed.send(user)
 
 
 def _keep_an_administrator(leaving: User) -> None:

@@ -28,6 +28,7 @@ from fallteam.cases.models import (
     Case,
     CaseParticipant,
     FamilyMember,
+    ParticipantKind,
 )
 from fallteam.cases.rules import age_on, role_labels
 from fallteam.consent.models import Consent, Purpose
@@ -371,12 +372,14 @@ def case_list_page(
 
 
 def cases_shared_with(user: User) -> list[Case]:
-    """Cases whose presentation ``user`` may see now (as member or guest)."""
+    """Cases whose page ``user`` may open now as a member taking part (a guest's
+    participation opens only the agenda item, reached through the session)."""
     now = utcnow()
     shared = (
         select(CaseParticipant.case_id)
         .where(
             CaseParticipant.user_id == user.id,
+            CaseParticipant.kind == ParticipantKind.MEMBER,
             CaseParticipant.valid_from_dt <= now,
             CaseParticipant.valid_until_dt > now,
         )

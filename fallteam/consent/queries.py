@@ -201,17 +201,6 @@ def _counting(
     ]
 
 
-def released_categories(
-    viewer: Any, consents: Iterable[Consent], purpose: str, participation_kind: str | None
-) -> frozenset[str]:
-    """The data categories the given consents release to ``viewer`` for an item of
-    ``purpose`` — for at least one person of the family."""
-    released: set[str] = set()
-    for consent in _counting(viewer, consents, purpose, participation_kind):
-        released.update(consent.data_categories or [])
-    return frozenset(released)
-
-
 def released_by_member(
     viewer: Any,
     case: Case,

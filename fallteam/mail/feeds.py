@@ -23,7 +23,7 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.mail.models import CalendarFeed
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
-from fallteam.meetings.rules import guest_window_open, office_zone
+from fallteam.meetings.rules import guest_window_open, meeting_day
 from fallteam.teams.models import TeamMember
 
 #: what a token from ``secrets.token_urlsafe(32)`` can look like
@@ -106,14 +106,13 @@ def feed_meetings(user: User, *, now: datetime | None = None) -> list[Meeting]:
     now = now or utcnow()
     start, end = now - FEED_PAST, now + FEED_AHEAD
     in_range = (Meeting.starts_dt >= start, Meeting.starts_dt <= end)
-    zone = office_zone()
     found: dict = {}
     for meeting, membership in db.session.execute(
         select(Meeting, TeamMember)
         .join(TeamMember, TeamMember.team_id == Meeting.team_id)
         .where(TeamMember.user_id == user.id, *in_range)
     ):
-        if membership.active_on(meeting.starts_dt.astimezone(zone).date()):
+        if membership.active_on(meeting_day(meeting)):
             found[meeting.id] = meeting
     # Selecting the meeting only: loading the items would decrypt their case texts.
     for meeting in db.session.scalars(

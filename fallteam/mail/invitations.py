@@ -38,6 +38,7 @@ from fallteam.mail.calendar import (
 from fallteam.mail.models import MeetingInvitee, OutgoingMail
 from fallteam.mail.operations import MailKind, queue_mail
 from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.rules import local_day
 from fallteam.teams.models import Team
 
 # --- small helpers ------------------------------------------------------------------------
@@ -75,7 +76,7 @@ def reachable(user: User | None, at: datetime) -> bool:
 
 def _day(moment: datetime) -> str:
     return format_date(
-        moment.astimezone(office_zone()).date(),
+        local_day(moment),
         "EEEE, d. MMMM y",
         locale=current_app.config["BABEL_DEFAULT_LOCALE"],
     )

@@ -57,9 +57,7 @@ def meeting_day_start(meeting: Meeting) -> datetime:
 def meeting_day_end(meeting: Meeting) -> datetime:
     """The end of the session's day in the office's time zone (as UTC): guests see their item
     until then."""
-    zone = office_zone()
-    day = meeting.starts_dt.astimezone(zone).date()
-    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
+    return day_start(meeting_day(meeting) + timedelta(days=1))
 
 
 def registration_deadline(meeting: Meeting, team: Team) -> datetime:

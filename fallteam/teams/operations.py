@@ -11,6 +11,7 @@ from fallteam import access
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
+from fallteam.auth.operations import roles_changed
 from fallteam.extensions import db
 from fallteam.teams.models import Absence, MemberKind, Team, TeamMember
 
@@ -89,6 +90,17 @@ def remove_member(team: Team, member: TeamMember) -> None:
     db.session.flush()
     record(AuditAction.DELETE, member, details={"team": str(team.id)})
     member_removed.send(team, user_id=member.user_id)
+
+
+@roles_changed.connect
+def leave_teams_not_allowed_any_more(user: User) -> None:
+    """An account's new roles no longer allow team membership (a member made a guest): its
+    memberships end (audited), and with them the windows the team's sessions had opened."""
+    if access.may_be_team_member(user):
+        return
+    memberships = db.session.scalars(select(TeamMember).where(TeamMember.user_id == user.id))
+    for member in memberships.all():
+        remove_member(db.session.get(Team, member.team_id), member)
 
 
 def add_absence(user: User, starts_on: date, ends_on: date) -> Absence:

@@ -38,7 +38,7 @@ def test_a_guest_no_consent_covers_is_flagged_and_the_presenter_must_confirm(
 ):
     client, owner = signed_in(["fachkraft"])
     jobcenter = [{"type": "institution", "value": str(institution_id(JOBCENTER))}]
-    case = create_case(owner, consent={"recipients": jobcenter})
+    case = create_case(owner, consent={"recipients": jobcenter, "father_too": True})
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
     session = create_session(team_id, case)
     covered = _guest(create_account, app, JOBCENTER)

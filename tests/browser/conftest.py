@@ -29,6 +29,7 @@ from fallteam.auth import operations as accounts
 from fallteam.auth.models import Institution
 from fallteam.extensions import db
 from tests.conftest import (
+    ASD,
     KITA_FACHBERATUNG,
     Account,
     fresh_totp_code,
@@ -123,9 +124,12 @@ def make_account(live_app) -> Callable[..., Account]:
                 display_name=f"Test {username}",
                 email=f"{username}@example.invalid",
                 roles=roles,
-                # a guest account must name its institution
-                institution=db.session.get(Institution, institution_id_of(KITA_FACHBERATUNG))
-                if "guest" in roles
+                # an account that sees case content must name its institution
+                institution=db.session.get(
+                    Institution,
+                    institution_id_of(KITA_FACHBERATUNG if "guest" in roles else ASD),
+                )
+                if {"guest", "fachkraft", "member"} & set(roles)
                 else None,
             )
             # Chosen by the user: otherwise the first page after sign-in would be the

@@ -8,16 +8,20 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from fallteam.auth.models import User
 from fallteam.cases import operations as cases
-from fallteam.cases.models import Case
+from fallteam.cases.models import Case, CaseParticipant
 from fallteam.consent import operations as consents
 from fallteam.consent.models import Consent
 from fallteam.consent.queries import PSEUDONYMISED_FIELDS, visible_fields
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from tests.conftest import GESUNDHEITSAMT, PDF, sign_in
+from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.operations import windows
+from fallteam.meetings.queries.agenda import guest_covered, uncovered_guests, unfinished_reasons
+from tests.conftest import GESUNDHEITSAMT, JOBCENTER, PDF, sign_in
 
 MEMBERS = [{"type": "participant_kind", "value": "member"}]
 
@@ -285,3 +289,76 @@ def test_a_list_computes_it_with_consents_loaded_for_many_cases_at_once(
             preloaded = visible_fields(viewer, case, consents=loaded[case.id])
             assert preloaded == visible_fields(viewer, case)
             assert preloaded.members == visible_fields(viewer, case).members
+
+
+def participations_of(case_id) -> list[CaseParticipant]:
+    return list(
+        db.session.scalars(select(CaseParticipant).where(CaseParticipant.case_id == case_id))
+    )
+
+
+def _jobcenter_guest_of_a_mothers_consent(
+    app, create_account, create_case, create_team, create_session, institution_id, custody_for
+):
+    owner = create_account(["fachkraft"])
+    guest = create_account(["guest"], institution=JOBCENTER)
+    jobcenter = [{"type": "institution", "value": str(institution_id(JOBCENTER))}]
+    case = create_case(owner, consent={"recipients": jobcenter, "custody_for": custody_for})
+    team_id, _ = create_team([(create_account(["member"]), "permanent")])
+    session = create_session(team_id, case, guests=[guest], invited=False)
+    with app.app_context():
+        item = db.session.get(AgendaItem, session.item_id)
+        item.pseudonymised_confirmed = False
+        db.session.commit()
+    return owner, guest, case, session, jobcenter
+
+
+def test_a_consent_for_part_of_the_family_does_not_cover_a_guest(
+    app, create_account, create_case, create_team, create_session, institution_id
+):
+    """The attack: the mother's consent for herself alone named the Jobcenter, and its guest
+    counted as covered — no confirmation of the pseudonymised presentation was asked and the
+    window opened at the invitation, while father and children stayed pseudonymised."""
+    _owner, guest, _case, session, _ = _jobcenter_guest_of_a_mothers_consent(
+        app, create_account, create_case, create_team, create_session, institution_id, ()
+    )
+    with app.app_context():
+        item = db.session.get(AgendaItem, session.item_id)
+        the_guest = db.session.get(User, guest.id)
+        assert not guest_covered(item, the_guest)
+        assert [g.user_id for g in uncovered_guests(item)] == [guest.id]
+        assert any("Bestätigung" in reason for reason in unfinished_reasons(item))
+        windows.open_guest_window(item.guests[0], now=utcnow())
+        assert item.guests[0].invited_dt is None
+        assert not any(p.user_id == guest.id for p in participations_of(item.case_id))
+
+
+def test_consents_for_every_family_member_cover_a_guest(
+    app, create_account, create_case, create_team, create_session, institution_id
+):
+    owner, guest, case, session, jobcenter = _jobcenter_guest_of_a_mothers_consent(
+        app, create_account, create_case, create_team, create_session, institution_id, (2, 3)
+    )
+    with app.app_context():
+        item = db.session.get(AgendaItem, session.item_id)
+        assert not guest_covered(item, db.session.get(User, guest.id))  # the father is missing
+        consents.record_consent(
+            item.case,
+            consents.ConsentData(
+                grantor=item.case.members[1],
+                grantor_capacity="sorgeberechtigt",
+                custody_for=[],
+                recipients=jobcenter,
+                purposes=["fallberatung"],
+                data_categories=["identity"],
+                valid_from=utcnow().date() - timedelta(days=1),
+                valid_until=None,
+                form="schriftlich",
+                document=PDF,
+                document_name="vater.pdf",
+            ),
+            actor=db.session.get(User, owner.id),
+        )
+        db.session.flush()
+        assert guest_covered(item, db.session.get(User, guest.id))
+        assert unfinished_reasons(item) == []

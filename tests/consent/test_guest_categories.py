@@ -12,7 +12,14 @@ from fallteam.auth.models import User
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem
 from fallteam.meetings.operations import agenda
-from tests.conftest import JOBCENTER, PRESENTATION, QUESTION, csrf_token, sign_in
+from tests.conftest import (
+    EINGLIEDERUNGSHILFE,
+    JOBCENTER,
+    PRESENTATION,
+    QUESTION,
+    csrf_token,
+    sign_in,
+)
 
 HEALTH = "Die Mutter ist seit einem Jahr in ärztlicher Behandlung"
 
@@ -219,3 +226,40 @@ def test_category_notes_pass_the_reidentification_guard(
         else:
             raise AssertionError("the guard let a name through")
         db.session.rollback()
+
+
+def test_an_item_guest_with_a_member_account_sees_the_item_but_never_the_background(
+    app, create_account, create_case, create_team, create_session
+):
+    """A colleague of another institution with a normal account, invited as the item's
+    guest: her participation is a guest's, so the item shows no background and the case
+    page stays shut — whatever her role."""
+    owner = create_account(["fachkraft"])
+    outsider = create_account(["member"], institution=EINGLIEDERUNGSHILFE)
+    case = _background_case(create_case, owner)
+    team_id, _ = create_team([(create_account(["member"]), "permanent")])
+    session = create_session(team_id, case, guests=[outsider])
+    client = app.test_client()
+    sign_in(client, app, outsider)
+    item_page = client.get(f"/tagesordnung/{session.item_id}")
+    assert item_page.status_code == 200
+    assert QUESTION in item_page.get_data(as_text=True)
+    assert HEALTH not in item_page.get_data(as_text=True)
+    case_page = client.get(f"/faelle/{case.id}")
+    assert case_page.status_code == 403
+    assert HEALTH not in case_page.get_data(as_text=True)
+
+
+def test_a_guest_participation_of_a_member_account_does_not_open_the_case_page(
+    app, create_account, create_case
+):
+    owner = create_account(["fachkraft"])
+    outsider = create_account(["member"], institution=EINGLIEDERUNGSHILFE)
+    case = _background_case(create_case, owner, participants=[(outsider, "guest")])
+    client = app.test_client()
+    sign_in(client, app, outsider)
+    response = client.get(f"/faelle/{case.id}")
+    assert response.status_code == 403
+    assert HEALTH not in response.get_data(as_text=True)
+    # nor does the start page offer it among the presentations she takes part in
+    assert f"/faelle/{case.id}" not in client.get("/").get_data(as_text=True)

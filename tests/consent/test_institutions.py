@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from fallteam.auth import operations as accounts
 from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case
 from fallteam.consent.queries import visible_fields
@@ -72,6 +73,52 @@ def test_a_guest_account_cannot_be_created_without_choosing_its_institution(app,
     assert "Bitte die Institution wählen" in page
     with app.app_context():
         assert db.session.scalars(select(User).where(User.username == "ohne")).first() is None
+
+
+@pytest.mark.parametrize("roles", [["fachkraft"], ["member"], ["guest"], ["member", "dpo"]])
+def test_the_operations_refuse_an_account_with_case_access_but_no_institution(app, roles):
+    """The rule is the operation's, not only the form's: whoever may see case content is
+    matched against consents by institution, so every such account names one."""
+    with app.app_context():
+        with pytest.raises(accounts.AccountError, match="Institution"):
+            accounts.create_user(
+                username="ohne-institution",
+                display_name="Fr. Ohne",
+                email="ohne@example.org",
+                roles=roles,
+            )
+        user, _ = accounts.create_user(
+            username="datenschutz",
+            display_name="Hr. Datenschutz",
+            email="d@example.org",
+            roles=["dpo"],
+        )
+        with pytest.raises(accounts.AccountError, match="Institution"):
+            accounts.update_user(
+                user,
+                display_name=user.display_name,
+                email=user.email,
+                roles=roles,
+                institution=None,
+            )
+        assert user.role_names == ["dpo"]
+        db.session.rollback()
+
+
+def test_the_admin_form_asks_for_an_institution_exactly_where_the_operation_does(app):
+    from fallteam.admin.forms import UserForm
+
+    with app.test_request_context(method="POST"):
+        for role in accounts.ROLES_NEEDING_INSTITUTION | {"admin", "dpo"}:
+            form = UserForm(
+                formdata=None,
+                data={"display_name": "X", "email": "x@example.org", "roles": [role]},
+            )
+            form.institution_id.data = ""
+            form.validate()
+            refused = bool(form.institution_id.errors)
+            assert refused is (role in accounts.ROLES_NEEDING_INSTITUTION), role
+    assert {"fachkraft", "member", "guest"} <= accounts.ROLES_NEEDING_INSTITUTION
 
 
 def test_the_admin_form_offers_the_institutions_and_shows_the_chosen_one(

@@ -77,7 +77,10 @@ def _item_with_purpose(
     recipients = [{"type": "participant_kind", "value": "member"}]
     if institution is not None:
         recipients.append({"type": "institution", "value": str(institution)})
-    case = create_case(owner, consent={"recipients": recipients, "purposes": consent_purposes})
+    case = create_case(
+        owner,
+        consent={"recipients": recipients, "purposes": consent_purposes, "father_too": True},
+    )
     team_id, _ = create_team([(member, "permanent")])
     session = create_session(team_id, case, guests=[guest] if guest else [])
     client = app.test_client()

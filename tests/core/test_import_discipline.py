@@ -76,5 +76,7 @@ def test_the_check_finds_an_unexplained_import(tmp_path):
 if __name__ == "__main__":
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else PACKAGE
     result = imports_in_functions(root)
-    print(f"imports inside functions: {len(result)}, without '# why:': "
-          f"{sum(1 for *_, ok in result if not ok)}")
+    print(
+        f"imports inside functions: {len(result)}, without '# why:': "
+        f"{sum(1 for *_, ok in result if not ok)}"
+    )

@@ -16,14 +16,14 @@ from datetime import timedelta
 import pytest
 
 from fallteam.auth import operations as accounts
-from fallteam.auth.models import User
+from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case
 from fallteam.consent import operations as consents
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
 from fallteam.meetings.operations import agenda, windows
-from tests.conftest import JOBCENTER, PDF, QUESTION, sign_in
+from tests.conftest import ASD, JOBCENTER, PDF, QUESTION, institution_id_of, sign_in
 from tests.meetings.test_run_view import on_its_day
 
 SMALL, LARGE = 5, 50
@@ -112,6 +112,31 @@ def test_the_start_page_costs_the_same_for_5_and_50_sessions_and_presentations(
     assert_constant(counts[SMALL], counts[LARGE], "/")
 
 
+@pytest.mark.parametrize("viewer", ["presenter", "guest"])
+def test_the_session_pages_of_someone_outside_the_team_cost_the_same_for_5_and_50_sessions(
+    app, create_account, create_case, create_team, create_session, count_statements, viewer
+):
+    """A presenter who is not on the team, and an item's guest: which sessions they may see
+    is decided for all candidate sessions at once, not one access check per session."""
+    presenter = create_account(["fachkraft"])
+    guest = create_account(["guest"])
+    team_id, _ = create_team([(create_account(["member"]), "permanent")])
+    client = client_of(app, presenter if viewer == "presenter" else guest)
+    counts: dict[tuple[str, int], object] = {}
+    made = 0
+    for size in (SMALL, LARGE):
+        while made < size:
+            starts = (utcnow() + timedelta(days=2 + made)).replace(microsecond=0)
+            create_session(team_id, create_case(presenter), guests=[guest], starts=starts)
+            made += 1
+        for url in ("/", "/sitzungen"):
+            counts[url, size] = statements_of(count_statements, client, url)
+    for url in ("/", "/sitzungen"):
+        print(f"{url} ({viewer}): {len(counts[url, SMALL])}, {len(counts[url, LARGE])}")
+    for url in ("/", "/sitzungen"):
+        assert_constant(counts[url, SMALL], counts[url, LARGE], f"{url} ({viewer})")
+
+
 # --- a case page ---------------------------------------------------------------------------
 
 
@@ -126,6 +151,7 @@ def add_consents(app, case_id, count: int) -> None:
                 display_name="Empfängerin",
                 email="empfaengerin@example.org",
                 roles=["member"],
+                institution=db.session.get(Institution, institution_id_of(ASD)),
             )
             db.session.flush()
             consents.record_consent(

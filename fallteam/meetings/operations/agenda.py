@@ -369,5 +369,3 @@ def remove_document(item: AgendaItem, document: AgendaDocument) -> None:
         object_id=document.id,
         case_pseudonym=item.case.pseudonym,
     )
-
-

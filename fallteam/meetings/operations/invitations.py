@@ -21,8 +21,9 @@ from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingSt
 from fallteam.meetings.operations import MeetingError
 from fallteam.meetings.operations.windows import open_guest_window
 from fallteam.meetings.queries.agenda import unfinished_reasons
-from fallteam.meetings.rules import day_start, local_day, meeting_day
-from fallteam.teams.models import Team, TeamMember
+from fallteam.meetings.queries.meeting import members_on_meeting_day
+from fallteam.meetings.rules import day_start, local_day
+from fallteam.teams.models import Team
 
 
 def _guests_of(meeting: Meeting) -> list[AgendaGuest]:
@@ -35,12 +36,6 @@ def _guests_of(meeting: Meeting) -> list[AgendaGuest]:
             .order_by(AgendaGuest.created_dt)
         )
     )
-
-
-def _members_on_meeting_day(meeting: Meeting) -> list[uuid.UUID]:
-    day = meeting_day(meeting)
-    members = db.session.scalars(select(TeamMember).where(TeamMember.team_id == meeting.team_id))
-    return [m.user_id for m in members if m.active_on(day)]
 
 
 def _presenters_of(meeting: Meeting) -> list[uuid.UUID]:
@@ -69,7 +64,8 @@ def send_invitation(meeting: Meeting, *, now: datetime) -> int:
     if resend:
         meeting.calendar_sequence += 1
     wanted: dict[uuid.UUID, bool] = {}  # user id -> invited only as a guest
-    for user_id in [*_members_on_meeting_day(meeting), *_presenters_of(meeting)]:
+    members = [u.id for u in members_on_meeting_day(meeting)]
+    for user_id in [*members, *_presenters_of(meeting)]:
         wanted[user_id] = False
     guests = _guests_of(meeting)
     for guest in guests:

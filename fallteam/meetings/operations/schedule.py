@@ -21,7 +21,7 @@ from fallteam.meetings.models import (
 )
 from fallteam.meetings.operations import MeetingError, invitations, windows
 from fallteam.meetings.queries.agenda import items_of
-from fallteam.meetings.rules import meeting_day_end, meeting_days, office_zone
+from fallteam.meetings.rules import meeting_day, meeting_day_end, meeting_days, office_zone
 from fallteam.teams import rotation
 from fallteam.teams.models import Team
 from fallteam.teams.operations import absences_of, permanent_members
@@ -36,9 +36,8 @@ def _start_of(team: Team, day: date) -> datetime:
 def generate_meetings(team: Team, *, start: date, until: date) -> list[Meeting]:
     """Create the sessions the rhythm gives between ``start`` and ``until`` that do not exist
     yet (a second run adds nothing)."""
-    zone = office_zone()
     existing = {
-        m.starts_dt.astimezone(zone).date()
+        meeting_day(m)
         for m in db.session.scalars(select(Meeting).where(Meeting.team_id == team.id))
     }
     created = []
@@ -61,8 +60,7 @@ def generate_meetings(team: Team, *, start: date, until: date) -> list[Meeting]:
 
 
 def _moderation_inputs(team: Team, meetings: list[Meeting], now: datetime):
-    zone = office_zone()
-    slots = [rotation.Slot(str(m.id), m.starts_dt.astimezone(zone).date()) for m in meetings]
+    slots = [rotation.Slot(str(m.id), meeting_day(m)) for m in meetings]
     members = permanent_members(team, now.date())
     absences = absences_of([m.user_id for m in members])
     names = {

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from fallteam import access
 from fallteam.auth.models import User
-from fallteam.cases.models import CaseParticipant
+from fallteam.cases.models import Case, ParticipantKind
 from fallteam.cases.queries import record_read
 from fallteam.consent.models import DataCategory
-from fallteam.consent.queries import consents_in_force, consents_in_force_for, released_categories
+from fallteam.consent.queries import consents_in_force, consents_in_force_for, released_by_member
 from fallteam.core.models import utcnow
 from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
@@ -40,18 +41,7 @@ def visible_items(meeting: Meeting, viewer: Any, at: datetime | None = None) -> 
     if not items:
         return []
     at = at or utcnow()
-    participating = set()
-    if getattr(viewer, "is_authenticated", False):
-        participating = set(
-            db.session.scalars(
-                select(CaseParticipant.case_id).where(
-                    CaseParticipant.user_id == viewer.id,
-                    CaseParticipant.case_id.in_({item.case_id for item in items}),
-                    CaseParticipant.valid_from_dt <= at,
-                    CaseParticipant.valid_until_dt > at,
-                )
-            )
-        )
+    participating = access.participating_case_ids(viewer, {item.case_id for item in items}, at)
     member: list[bool] = []
 
     def is_member() -> bool:
@@ -79,8 +69,9 @@ def guest_covered(
     *,
     in_force: dict | None = None,
 ) -> bool:
-    """Whether a consent in force — now and at the session — releases the family's identity
-    to this guest for the case conference (SGB VIII § 64 Abs. 2a, § 65).
+    """Whether the consents in force — now and at the session — release the family's
+    identity to this guest for the case conference (SGB VIII § 64 Abs. 2a, § 65): the identity
+    of every family member, since a consent releases persons, not the family.
 
     ``in_force``: moment -> case id -> consents in force, when already loaded for an agenda.
     """
@@ -92,9 +83,11 @@ def guest_covered(
         return consents_in_force(item.case, moment)
 
     return all(
-        DataCategory.IDENTITY
-        in released_categories(guest_user, consents(moment), item.purpose, "guest")
+        DataCategory.IDENTITY in categories
         for moment in moments
+        for categories in released_by_member(
+            guest_user, item.case, consents(moment), item.purpose, ParticipantKind.GUEST
+        ).values()
     )
 
 
@@ -137,6 +130,10 @@ def unfinished_reasons_for(
     guests' accounts are read once for all items."""
     at = at or utcnow()
     cases = list({item.case_id: item.case for item in items}.values())
+    # coverage is decided per family member: the members of all cases at once
+    db.session.scalars(
+        select(Case).where(Case.id.in_([c.id for c in cases])).options(selectinload(Case.members))
+    ).all()
     moments = {at} | {item.meeting.starts_dt for item in items}
     in_force = {moment: consents_in_force_for(cases, moment) for moment in moments}
     guest_ids = {g.user_id for item in items for g in item.guests}

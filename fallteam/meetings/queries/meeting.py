@@ -7,7 +7,7 @@ method, question) per case where they load it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.cases.queries import record_agenda_read
 from fallteam.core.models import utcnow
+from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
 from fallteam.meetings.models import (
     CHANGE_REASON_LABELS,
@@ -94,26 +95,41 @@ def meetings_visible_to(
         )
         .order_by(Meeting.starts_dt)
     ).all()
-    # The viewer's memberships once, not one lookup per session (access.team_member_of's rule).
-    memberships: dict[uuid.UUID, list[TeamMember]] = {}
-    for membership in db.session.scalars(select(TeamMember).where(TeamMember.user_id == user.id)):
-        memberships.setdefault(membership.team_id, []).append(membership)
+    # Every fact the rule needs, once for all candidate sessions (not one access check per
+    # session): the viewer's memberships, the agendas with cases and guests (their data keys
+    # unwrapped at once), the viewer's participations in all those cases.
+    memberships = access.memberships_of(user)
 
     def member_of(meeting: Meeting) -> bool:
-        day = meeting_day(meeting)
-        return any(m.active_on(day) for m in memberships.get(meeting.team_id, []))
+        return access.member_on_meeting_day(user, meeting, memberships)
 
+    on_day = [m for m in candidates if meeting_day_end(m) > after]
+    # The team's sessions need no agenda; the others are decided by their items.
+    outside = [m for m in on_day if not member_of(m)]
+    agendas: dict[uuid.UUID, list[AgendaItem]] = {}
+    participating: set = set()
+    if outside:
+        prime_keys(
+            db.session,
+            select(AgendaItem.case_id).where(AgendaItem.meeting_id.in_([m.id for m in outside])),
+        )
+        agendas = access.agendas_of(outside)
+        participating = access.participating_case_ids(
+            user, {item.case_id for items in agendas.values() for item in items}, after
+        )
     shown = [
         m
-        for m in candidates
-        if meeting_day_end(m) > after and (member_of(m) or access.may_see_meeting(user, m, after))
+        for m in on_day
+        if member_of(m) or access.sees_some_item(user, agendas[m.id], participating, after)
     ]
     if limit is not None:
         shown = shown[:limit]
-    return _rows(shown, user)
+    return _rows(shown, user, member_of)
 
 
-def _rows(meetings: Sequence[Meeting], user: Any) -> list[MeetingRow]:
+def _rows(
+    meetings: Sequence[Meeting], user: Any, member_of: Callable[[Meeting], bool]
+) -> list[MeetingRow]:
     if not meetings:
         return []
     ids = [m.id for m in meetings]
@@ -134,7 +150,7 @@ def _rows(meetings: Sequence[Meeting], user: Any) -> list[MeetingRow]:
             team=teams[m.team_id],
             item_count=counts.get(m.id, 0),
             moderating=m.moderation_published and m.moderator_id == user.id,
-            member=access.team_member_of(user, m),
+            member=member_of(m),
         )
         for m in meetings
     ]
