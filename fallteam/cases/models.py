@@ -110,6 +110,23 @@ FAMILY_ROLES = [
     "Vormund",
     "Sonstige",
 ]
+#: the roles in the visitor's language (stored and compared are the German words above)
+FAMILY_ROLE_LABELS = {
+    "Mutter": _l("Mutter"),
+    "Vater": _l("Vater"),
+    "Kind": _l("Kind"),
+    "Pflegemutter": _l("Pflegemutter"),
+    "Pflegevater": _l("Pflegevater"),
+    "Pflegekind": _l("Pflegekind"),
+    "Stiefmutter": _l("Stiefmutter"),
+    "Stiefvater": _l("Stiefvater"),
+    "Großmutter": _l("Großmutter"),
+    "Großvater": _l("Großvater"),
+    "Partnerin": _l("Partnerin"),
+    "Partner": _l("Partner"),
+    "Vormund": _l("Vormund"),
+    "Sonstige": _l("Sonstige"),
+}
 #: roles shown with their age in the pseudonymised view
 CHILD_ROLES = {"Kind", "Pflegekind"}
 
