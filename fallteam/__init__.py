@@ -15,6 +15,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # why: ``import fallteam`` (the Flask plugin commands, the key CLI) must not load every
     # domain; the application's modules are loaded when an application is built.
     # why: import cycle between the session modules (removed by issue 9 §2)
+    import flask_babel
+
     from fallteam import access, extensions
     from fallteam import models as _all_models  # noqa: F401  (every table known to the metadata)
     from fallteam.admin.blueprint import bp as admin_bp
@@ -32,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.mail.cli import mail_cli
     from fallteam.meetings.blueprint.agenda import bp as agenda_bp
     from fallteam.meetings.blueprint.meeting import bp as meetings_bp
+    from fallteam.teams import rotation
     from fallteam.teams.blueprint import bp as teams_bp
 
     settings = finish_settings(load_settings(config))
@@ -52,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    rotation.use_translations(flask_babel.gettext, flask_babel.ngettext)
     access.init_app(app)
     lifecycle.init_app(app)
     auth_session.init_app(app)

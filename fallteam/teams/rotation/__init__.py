@@ -58,6 +58,7 @@ from fallteam.teams.rotation.plans import (
     check_plan,
     propose_moderation,
     propose_writers,
+    use_translations,
 )
 
 __all__ = [
@@ -71,4 +72,5 @@ __all__ = [
     "check_plan",
     "propose_moderation",
     "propose_writers",
+    "use_translations",
 ]
