@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import flask_babel
 from flask import Flask
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -15,8 +16,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # why: ``import fallteam`` (the Flask plugin commands, the key CLI) must not load every
     # domain; the application's modules are loaded when an application is built.
     # why: import cycle between the session modules (removed by issue 9 §2)
-    import flask_babel
-
     from fallteam import access, extensions
     from fallteam import models as _all_models  # noqa: F401  (every table known to the metadata)
     from fallteam.admin.blueprint import bp as admin_bp
