@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from fallteam import access
 from fallteam.core.models import utcnow
 from tests.conftest import csrf_token
 from tests.meetings.test_agenda_page import audit_events, build_session, client_of
@@ -101,3 +102,22 @@ def test_the_same_pages_stay_german_by_default(app, create_account, create_case)
     page = client.get(f"/faelle/{case.id}").get_data(as_text=True)
     assert "Hilfen zur Erziehung" in page and "Fallberatung im Fallteam" in page
     assert ">in Kraft<" in page and "sorgeberechtigt für" in page
+
+
+def test_every_text_of_the_policy_file_is_listed_for_translation(app):
+    policy = access.Policy.load()
+    texts = {*policy.permissions.values()}
+    texts |= {r.label for r in policy.roles.values()} | {
+        r.description for r in policy.roles.values()
+    }
+    with app.app_context():  # outside a request: the German words themselves
+        listed = {str(text) for text in access.POLICY_TEXTS}
+    assert texts - listed == set(), "add the policy file's new texts to access.POLICY_TEXTS"
+
+
+def test_roles_on_the_start_page_are_english(app, signed_in):
+    client, _ = signed_in(["fachkraft"])
+    choose_english(client)
+    page = client.get("/").get_data(as_text=True)
+    assert "Practitioner (ASD)" in page and "Case manager: registers own cases" in page
+    assert "Fallführende Fachkraft" not in page
