@@ -125,7 +125,7 @@ POLICY_TEXTS = (
         "ihren Punkt im Einladungszeitraum)"
     ),
     _l(
-        "Eine Sitzung leiten: Reihenfolge, Anwesenheit, Zeit, Schreibende, Nachmeldungen, "
+        "Eine Sitzung leiten: Reihenfolge, Anwesenheit, Zeit, Protokollführung, Nachmeldungen, "
         "Einladung (nur die für diese Sitzung eingeteilte Moderation)"
     ),
     _l(
@@ -138,7 +138,10 @@ POLICY_TEXTS = (
         "Vorstellende, eingeladene Gäste im Einladungszeitraum)"
     ),
     _l("Fachkraft (ASD)"),
-    _l("Fallführende Fachkraft: registriert eigene Fälle, stellt sie vor, erfasst Einwilligungen."),
+    _l(
+        "Fallführende Fachkraft: registriert eigene Fälle, stellt sie vor, erfasst "
+        "Schweigepflichtsentbindungen."
+    ),
     _l("Fallteam-Mitglied"),
     _l(
         "Ständiges oder zeitweiliges Mitglied: sieht pseudonymisierte Fälle seiner Sitzungen,"
