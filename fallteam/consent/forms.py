@@ -38,6 +38,8 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+
+
 class ConsentForm(BaseForm):
     """Who released whom to whom, for which purpose and data, from when until when."""
 

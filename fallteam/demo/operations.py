@@ -192,7 +192,9 @@ def load_demo_team() -> Team | None:
     now = utcnow()
     meetings.plan_moderation(team, now=now)
     planned = meetings.upcoming_meetings(team, after=now)
-    session = next(m for m in planned if rules.meeting_day(m) == meeting_day)
+    session = next(
+        m for m in planned if rules.meeting_day(m) == meeting_day
+    )
     # The demo member moderates next week, so the moderator's pages can be tried with it.
     moderator = _user(DEMO_TEAM_MEMBERS[0])
     if session.moderator_id != moderator.id:
