@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import flask_babel
 from flask import Flask
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.mail.cli import mail_cli
     from fallteam.meetings.blueprint.agenda import bp as agenda_bp
     from fallteam.meetings.blueprint.meeting import bp as meetings_bp
+    from fallteam.teams import rotation
     from fallteam.teams.blueprint import bp as teams_bp
 
     settings = finish_settings(load_settings(config))
@@ -51,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
+    rotation.use_translations(flask_babel.gettext, flask_babel.ngettext)
     access.init_app(app)
     lifecycle.init_app(app)
     auth_session.init_app(app)

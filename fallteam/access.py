@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -95,6 +96,68 @@ class Policy:
                 cells[name] = "ja" if perm in role.grants else "nie" if perm in role.never else ""
             rows.append((perm, text, cells))
         return rows
+
+
+#: The policy file's words in the visitor's language: listed here so that ``make messages``
+#: extracts them (a test checks that every label and description of the file is listed);
+#: templates and forms show them through ``gettext``.
+POLICY_TEXTS = (
+    _l("Startseite sehen"),
+    _l("Eigenes Konto verwalten (Passwort, zweiter Faktor, Wiederherstellungscodes)"),
+    _l("Benutzerkonten anlegen, deaktivieren, Rollen zuweisen, zweiten Faktor zurücksetzen"),
+    _l("Berechtigungsmatrix einsehen"),
+    _l("Eigene Fälle anlegen und fallführend betreuen"),
+    _l(
+        "Eigene Fälle bearbeiten, Familie, Genogramm und Ressourcenkarte pflegen, Fallführung"
+        " übertragen, Teilnehmende freigeben"
+    ),
+    _l("Echte Identität eines Falls sehen (nur eigene Fälle, SGB VIII § 64 Abs. 2a, § 65)"),
+    _l("Pseudonymisierte Falldarstellungen sehen (nur in eigenen Sitzungen bzw. Einladungen)"),
+    _l("Schweigepflichtsentbindungen zu eigenen Fällen erfassen und widerrufen"),
+    _l("Fallprotokoll schreiben, wenn zugeteilt"),
+    _l("Protokoll der Zugriffe (Audit-Log) lesen und Auskunftsberichte erstellen"),
+    _l("Fallteams, denen man angehört, mit Sitzungen und Moderationsplan sehen"),
+    _l(
+        "Fallteams anlegen, Mitglieder und Abwesenheiten pflegen, Sitzungen erzeugen, "
+        "Moderationsplan erstellen und veröffentlichen"
+    ),
+    _l(
+        "Tagesordnung einer Sitzung sehen (Mitglieder des Fallteams, Vorstellende; Gäste nur "
+        "ihren Punkt im Einladungszeitraum)"
+    ),
+    _l(
+        "Eine Sitzung leiten: Reihenfolge, Anwesenheit, Zeit, Protokollführung, Nachmeldungen, "
+        "Einladung (nur die für diese Sitzung eingeteilte Moderation)"
+    ),
+    _l(
+        "Eine Sitzung verlegen oder absagen (Moderation dieser Sitzung oder Verwaltung der "
+        "Fallteams)"
+    ),
+    _l("Eigene Fälle zu einer Sitzung anmelden, die Anmeldung bearbeiten und zurückziehen"),
+    _l(
+        "Einen Tagesordnungspunkt mit seinen Unterlagen sehen (Mitglieder der Sitzung, "
+        "Vorstellende, eingeladene Gäste im Einladungszeitraum)"
+    ),
+    _l("Fachkraft (ASD)"),
+    _l(
+        "Fallführende Fachkraft: registriert eigene Fälle, stellt sie vor, erfasst "
+        "Schweigepflichtsentbindungen."
+    ),
+    _l("Fallteam-Mitglied"),
+    _l(
+        "Ständiges oder zeitweiliges Mitglied: sieht pseudonymisierte Fälle seiner Sitzungen,"
+        " schreibt Fallprotokolle."
+    ),
+    _l("Gast (fallbezogen)"),
+    _l(
+        "Externe Fachkraft: sieht nur den Tagesordnungspunkt, zu dem sie eingeladen ist, "
+        "pseudonymisiert, im Einladungszeitraum."
+    ),
+    _l("Datenschutzbeauftragte/r"),
+    _l("Prüft Zugriffe, erstellt Auskunftsberichte, liest keine Fallinhalte."),
+    _l("Administration"),
+    _l("Verwaltet Benutzerkonten und Schlüssel, liest keine Fallinhalte."),
+)
 
 
 #: Relationship rules: permission -> rule(user, obj) -> bool, registered by the domains.

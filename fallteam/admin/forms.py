@@ -50,7 +50,7 @@ class UserForm(BaseForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.roles.choices = [(r.name, r.label) for r in access.policy().roles.values()]
+        self.roles.choices = [(r.name, _l(r.label)) for r in access.policy().roles.values()]
         self.institution_id.choices = [("", _l("– keine (Administration, Datenschutz) –"))] + (
             institution_choices()
         )

@@ -5,6 +5,7 @@ Changes flush and write their audit event; none commits.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from fallteam.audit.models import AuditAction
@@ -43,9 +44,9 @@ def institution_choices() -> list[tuple[str, str]]:
 def _clean(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise InstitutionError("Bitte den Namen der Institution angeben.")
+        raise InstitutionError(_("Bitte den Namen der Institution angeben."))
     if len(name) > 200:
-        raise InstitutionError("Der Name ist zu lang (höchstens 200 Zeichen).")
+        raise InstitutionError(_("Der Name ist zu lang (höchstens 200 Zeichen)."))
     return name
 
 
@@ -54,7 +55,7 @@ def _refuse_duplicate(name: str, keep: Institution | None = None) -> None:
         select(Institution).where(func.lower(Institution.name) == name.lower())
     )
     if other is not None and other is not keep:
-        raise InstitutionError("Eine Institution mit diesem Namen gibt es bereits.")
+        raise InstitutionError(_("Eine Institution mit diesem Namen gibt es bereits."))
 
 
 def add_institution(name: str) -> Institution:

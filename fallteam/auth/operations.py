@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from blinker import Namespace
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -80,7 +81,7 @@ def create_user(
     ASD (or anywhere) by default."""
     username = normalise_username(username)
     if find_user_by_username(username) is not None:
-        raise AccountError("Dieser Benutzername ist bereits vergeben.")
+        raise AccountError(_("Dieser Benutzername ist bereits vergeben."))
     _check_institution(roles, institution)
     one_time = _one_time_password()
     user = User(
@@ -113,7 +114,7 @@ ROLES_NEEDING_INSTITUTION = frozenset({"fachkraft", "member", "guest"})
 def _check_institution(roles: list[str], institution: Institution | None) -> None:
     if institution is None and ROLES_NEEDING_INSTITUTION & set(roles):
         raise AccountError(
-            "Bitte die Institution wählen (Konten mit Zugang zu Fällen brauchen eine)."
+            _("Bitte die Institution wählen (Konten mit Zugang zu Fällen brauchen eine).")
         )
 
 
@@ -171,7 +172,7 @@ def _keep_an_administrator(leaving: User) -> None:
         .where(UserRole.role == "admin", User.active.is_(True), User.id != leaving.id)
     )
     if not others:
-        raise AccountError("Das letzte aktive Administrationskonto kann nicht entfernt werden.")
+        raise AccountError(_("Das letzte aktive Administrationskonto kann nicht entfernt werden."))
 
 
 def set_password(user: User, new_password: str, *, chosen_by_user: bool) -> None:
@@ -193,7 +194,7 @@ def reset_password(user: User) -> str:
 def deactivate_user(user: User, *, actor: User) -> None:
     """Lock the account; every session ends at once."""
     if user.id == actor.id:
-        raise AccountError("Sie können Ihr eigenes Konto nicht deaktivieren.")
+        raise AccountError(_("Sie können Ihr eigenes Konto nicht deaktivieren."))
     if "admin" in user.role_names:
         _keep_an_administrator(user)
     user.active = False

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 INK, MUTED, RED, PAPER, TINT = "#222222", "#666666", "#b3261e", "#ffffff", "#eef4fb"
 PEN = {"stroke": INK, "stroke_width": 2}
 DASHED = {"stroke": MUTED, "stroke_width": 1.5, "stroke_dasharray": "6 4"}
@@ -26,10 +29,16 @@ ROW = 150  # between generations
 LEGEND_COLUMN = 135
 MAX_LINES = 4  # of a label
 COUPLE_RANK = {"partner_of": 1, "separated": 2, "divorced": 3}
-COUPLE_WORD = {"partner_of": "Partnerschaft", "separated": "getrennt", "divorced": "geschieden"}
-SEX_WORD = {"f": "Frau", "m": "Mann", "d": "divers", "u": "unbekannt"}
-QUALITY_WORD = dict(strong="stark", weak="schwach", strained="belastend", ambivalent="ambivalent")
-KIND_WORD = {"person": "Person", "service": "Dienst", "institution": "Einrichtung"}
+COUPLE_WORD = {
+    "partner_of": _l("Partnerschaft"),
+    "separated": _l("getrennt"),
+    "divorced": _l("geschieden"),
+}
+SEX_WORD = {"f": _l("Frau"), "m": _l("Mann"), "d": _l("divers"), "u": _l("unbekannt")}
+QUALITY_WORD = dict(
+    strong=_l("stark"), weak=_l("schwach"), strained=_l("belastend"), ambivalent=_l("ambivalent")
+)
+KIND_WORD = {"person": _l("Person"), "service": _l("Dienst"), "institution": _l("Einrichtung")}
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,7 @@ def _num(value: float) -> str:
 
 def _text(text: str) -> str:
     """Escaped character data, without the control characters XML cannot carry at all."""
-    return escape(re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "", text))
+    return escape(re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "", str(text)))
 
 
 def _el(tag: str, text: str | None = None, **attrs) -> str:
@@ -129,7 +138,17 @@ def _svg(kind: str, title: str, desc: str, width: float, height: float, body: li
 def _legend(items: list[tuple[str, str]], top: float, width: float) -> tuple[str, float]:
     """Grid of samples (drawn around the origin) with German captions; returns its bottom."""
     columns, bottom = max(1, int((width - 20) // LEGEND_COLUMN)), top
-    cells = [_el("text", "Legende", x=10, y=top + 4, font_size=12, font_weight="bold", **FONT)]
+    cells = [
+        _el(
+            "text",
+            _text(gettext("Legende")),
+            x=10,
+            y=top + 4,
+            font_size=12,
+            font_weight="bold",
+            **FONT,
+        )
+    ]
     for i, (sample, caption) in enumerate(items):
         x, y = 30 + (i % columns) * LEGEND_COLUMN, top + 26 + (i // columns) * 34
         cells.append(_el("g", sample, transform=f"translate({_num(x)} {_num(y)})"))
@@ -292,7 +311,9 @@ def genogram_svg(
         mid = (x[a] + x[b]) / 2 - 24  # beside the middle, where the children's line starts
         cut = _slashes(mid, (y[a] + y[b]) / 2 + HALF, COUPLE_RANK[kind] - 1)
         body.append(_el("g", line + cut, class_=f"couple {kind}"))
-        said.append(f"{name[a]} und {name[b]}: {COUPLE_WORD[kind]}.")
+        said.append(
+            gettext("%(a)s und %(b)s: %(tie)s.", a=name[a], b=name[b], tie=COUPLE_WORD[kind])
+        )
     families: dict[frozenset, list[str]] = {}
     for k in keys:
         if parents[k]:
@@ -312,8 +333,11 @@ def genogram_svg(
         if len(fam) > 1 and not any(frozenset((a, b)) in couples for a in fam for b in fam):
             lines.append(_line(min(x[p] for p in fam), start, max(x[p] for p in fam), start))
         body.append(_el("g", "".join(lines), class_="descent"))
-        elders = " und ".join(name[p] for p in keys if p in fam)
-        said.append(f"{elders}: Eltern von {', '.join(name[c] for c in kids)}.")
+        elders = gettext(" und ").join(name[p] for p in keys if p in fam)
+        children = ", ".join(name[c] for c in kids)
+        said.append(
+            gettext("%(parents)s: Eltern von %(children)s.", parents=elders, children=children)
+        )
     persons = []
     for k in keys:
         p = by_key[k]
@@ -323,22 +347,28 @@ def genogram_svg(
             shape = _symbol(sex, x[k], y[k], HALF + 4, fill="none") + shape
         label = _label(p.label, x[k], y[k] + half[k] + 16, 15)
         body.append(_el("g", shape + label, class_=f"person sex-{sex}"))
-        flags = {"Indexkind": p.is_index, "verstorben": p.deceased, "im Haushalt": p.in_household}
-        facts = [SEX_WORD[sex]] + [word for word, on in flags.items() if on]
+        flags = {
+            gettext("Indexkind"): p.is_index,
+            gettext("verstorben"): p.deceased,
+            gettext("im Haushalt"): p.in_household,
+        }
+        facts = [str(SEX_WORD[sex])] + [word for word, on in flags.items() if on]
         persons.append(f"{p.label}: {', '.join(facts)}.")
 
     bar = _line(-12, 0, 12, 0)
     legend = [(_symbol(s, 0, 0, 9), SEX_WORD[s]) for s in "fmdu"] + [
-        (_symbol("m", 0, 0, 9, dead=True), "verstorben"),
-        (_symbol("f", 0, 0, 11, fill="none") + _symbol("f", 0, 0, 8), "Indexkind"),
-        (_rect(0, 0, 11, 9, fill=TINT, **DASHED), "Haushalt"),
-        (bar, "Partnerschaft"),
-        (bar + _slashes(0, 0, 1), "getrennt"),
-        (bar + _slashes(-4, 0, 2), "geschieden"),
+        (_symbol("m", 0, 0, 9, dead=True), gettext("verstorben")),
+        (_symbol("f", 0, 0, 11, fill="none") + _symbol("f", 0, 0, 8), gettext("Indexkind")),
+        (_rect(0, 0, 11, 9, fill=TINT, **DASHED), gettext("Haushalt")),
+        (bar, COUPLE_WORD["partner_of"]),
+        (bar + _slashes(0, 0, 1), COUPLE_WORD["separated"]),
+        (bar + _slashes(-4, 0, 2), COUPLE_WORD["divorced"]),
     ]
     legend_el, bottom = _legend(legend, max([v + HALF + 90 for v in y.values()] + [20.0]), width)
-    desc = " ".join(["Personen:", *persons] + (["Beziehungen:", *said] if said else []))
-    desc = desc if persons else "Keine Personen erfasst."
+    desc = " ".join(
+        [gettext("Personen:"), *persons] + ([gettext("Beziehungen:"), *said] if said else [])
+    )
+    desc = desc if persons else gettext("Keine Personen erfasst.")
     return _svg("genogram", title, desc, width, bottom + 12, [*body, legend_el])
 
 
@@ -391,17 +421,25 @@ def resource_map_svg(center_label: str, nodes: Sequence[ResourceNode], *, title:
         shape = shape or _rect(nx, ny, hw, hh, rx=12 if kind == "service" else 0, fill=PAPER)
         label = _label(node.label, nx, ny, wrap, 11, middle=True)
         shapes.append(_el("g", shape + label, class_=f"node {kind}"))
-        quality = QUALITY_WORD.get(node.quality, "unbekannt")
-        said.append(f"{node.label} ({KIND_WORD[kind]}): Verbindung {quality}.")
+        quality = QUALITY_WORD.get(node.quality, SEX_WORD["u"])
+        said.append(
+            gettext(
+                "%(label)s (%(kind)s): Verbindung %(quality)s.",
+                label=node.label,
+                kind=KIND_WORD[kind],
+                quality=quality,
+            )
+        )
     centre = _el("circle", cx=cx, cy=cy, r=60, fill=TINT, **PEN)
     centre += _label(center_label, cx, cy, 14, 13, True)
 
     legend = [(_tie(q, -14, 0, 14, 0), word) for q, word in QUALITY_WORD.items()] + [
-        (_el("circle", cx=0, cy=0, r=9, fill=PAPER, **PEN), "Person"),
-        (_rect(0, 0, 12, 8, rx=5, fill=PAPER), "Dienst"),
-        (_rect(0, 0, 12, 8, fill=PAPER), "Einrichtung"),
+        (_el("circle", cx=0, cy=0, r=9, fill=PAPER, **PEN), KIND_WORD["person"]),
+        (_rect(0, 0, 12, 8, rx=5, fill=PAPER), KIND_WORD["service"]),
+        (_rect(0, 0, 12, 8, fill=PAPER), KIND_WORD["institution"]),
     ]
     legend_el, bottom = _legend(legend, low + 40, width)
-    desc = f"Im Mittelpunkt: {center_label}. " + (" ".join(said) or "Keine Ressourcen erfasst.")
+    desc = gettext("Im Mittelpunkt: %(centre)s.", centre=center_label) + " "
+    desc += " ".join(said) or gettext("Keine Ressourcen erfasst.")
     body = [*ties, *shapes, _el("g", centre, class_="centre"), legend_el]  # ties under shapes
     return _svg("resource-map", title, desc, width, bottom + 12, body)

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from fallteam.cases.models import (
     CATEGORY_LABELS,
-    FAMILY_ROLES,
+    FAMILY_ROLE_LABELS,
     RELATION_LABELS,
     RESOURCE_KIND_LABELS,
     RESOURCE_QUALITY_LABELS,
@@ -44,7 +44,7 @@ class MemberFields(SubForm):
 
     role = SelectField(
         _l("Rolle in der Familie"),
-        choices=choices_from({"": "–", **{r: r for r in FAMILY_ROLES}}),
+        choices=choices_from({"": "–", **FAMILY_ROLE_LABELS}),
         default="",
     )
     sex = SelectField(

@@ -10,6 +10,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,11 +29,11 @@ class CaseCategory(enum.StrEnum):
 
 
 CATEGORY_LABELS = {
-    CaseCategory.HZE: "Hilfen zur Erziehung",
-    CaseCategory.SGB2: "SGB II – Belastungsfaktoren vermutet",
-    CaseCategory.EINGLIEDERUNG: "Eingliederungshilfe (§ 35a SGB VIII / SGB IX)",
-    CaseCategory.VORMUNDSCHAFT: "Vormundschaft/Pflegschaft",
-    CaseCategory.SONSTIGE: "Sonstiger Fall",
+    CaseCategory.HZE: _l("Hilfen zur Erziehung"),
+    CaseCategory.SGB2: _l("SGB II – Belastungsfaktoren vermutet"),
+    CaseCategory.EINGLIEDERUNG: _l("Eingliederungshilfe (§ 35a SGB VIII / SGB IX)"),
+    CaseCategory.VORMUNDSCHAFT: _l("Vormundschaft/Pflegschaft"),
+    CaseCategory.SONSTIGE: _l("Sonstiger Fall"),
 }
 
 
@@ -109,6 +110,23 @@ FAMILY_ROLES = [
     "Vormund",
     "Sonstige",
 ]
+#: the roles in the visitor's language (stored and compared are the German words above)
+FAMILY_ROLE_LABELS = {
+    "Mutter": _l("Mutter"),
+    "Vater": _l("Vater"),
+    "Kind": _l("Kind"),
+    "Pflegemutter": _l("Pflegemutter"),
+    "Pflegevater": _l("Pflegevater"),
+    "Pflegekind": _l("Pflegekind"),
+    "Stiefmutter": _l("Stiefmutter"),
+    "Stiefvater": _l("Stiefvater"),
+    "Großmutter": _l("Großmutter"),
+    "Großvater": _l("Großvater"),
+    "Partnerin": _l("Partnerin"),
+    "Partner": _l("Partner"),
+    "Vormund": _l("Vormund"),
+    "Sonstige": _l("Sonstige"),
+}
 #: roles shown with their age in the pseudonymised view
 CHILD_ROLES = {"Kind", "Pflegekind"}
 
@@ -167,10 +185,10 @@ class RelationKind(enum.StrEnum):
 
 
 RELATION_LABELS = {
-    RelationKind.PARENT_OF: "ist Elternteil von",
-    RelationKind.PARTNER_OF: "ist Partner/in von",
-    RelationKind.SEPARATED: "lebt getrennt von",
-    RelationKind.DIVORCED: "ist geschieden von",
+    RelationKind.PARENT_OF: _l("ist Elternteil von"),
+    RelationKind.PARTNER_OF: _l("ist Partner/in von"),
+    RelationKind.SEPARATED: _l("lebt getrennt von"),
+    RelationKind.DIVORCED: _l("ist geschieden von"),
 }
 
 
@@ -210,15 +228,15 @@ class ResourceQuality(enum.StrEnum):
 
 
 RESOURCE_KIND_LABELS = {
-    ResourceKind.PERSON: "Person",
-    ResourceKind.SERVICE: "Dienst/Angebot",
-    ResourceKind.INSTITUTION: "Einrichtung",
+    ResourceKind.PERSON: _l("Person"),
+    ResourceKind.SERVICE: _l("Dienst/Angebot"),
+    ResourceKind.INSTITUTION: _l("Einrichtung"),
 }
 RESOURCE_QUALITY_LABELS = {
-    ResourceQuality.STRONG: "stark (Ressource)",
-    ResourceQuality.WEAK: "schwach",
-    ResourceQuality.STRAINED: "belastend",
-    ResourceQuality.AMBIVALENT: "ambivalent",
+    ResourceQuality.STRONG: _l("stark (Ressource)"),
+    ResourceQuality.WEAK: _l("schwach"),
+    ResourceQuality.STRAINED: _l("belastend"),
+    ResourceQuality.AMBIVALENT: _l("ambivalent"),
 }
 
 

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 
 from fallteam import access
@@ -234,7 +235,7 @@ def update_member(case: Case, member: FamilyMember, data: MemberData) -> None:
 def add_relation(case: Case, kind: str, a: FamilyMember, b: FamilyMember) -> FamilyRelation:
     """A line in the genogram between two members of the case."""
     if a.id == b.id or a.case_id != case.id or b.case_id != case.id:
-        raise CaseError("Eine Beziehung verbindet zwei verschiedene Personen dieses Falls.")
+        raise CaseError(_("Eine Beziehung verbindet zwei verschiedene Personen dieses Falls."))
     relation = FamilyRelation(
         case_id=case.id, details={"kind": kind, "a": str(a.id), "b": str(b.id)}
     )
@@ -270,9 +271,9 @@ def remove_resource(case: Case, entry: ResourceEntry) -> None:
 def transfer_case(case: Case, new_manager: User, *, actor: User) -> None:
     """Hand the Fallführung to another Fachkraft; she then sees the identity, the old one not."""
     if new_manager.id == case.case_manager_id:
-        raise CaseError("Diese Fachkraft führt den Fall bereits.")
+        raise CaseError(_("Diese Fachkraft führt den Fall bereits."))
     if not new_manager.active or not access.allowed(new_manager, "case.register"):
-        raise CaseError("Fallführend kann nur eine aktive Fachkraft sein.")
+        raise CaseError(_("Fallführend kann nur eine aktive Fachkraft sein."))
     previous = case.case_manager_id
     case.case_manager_id = new_manager.id
     # The new case manager presents the case at its coming sessions.
@@ -308,11 +309,13 @@ def grant_participation(
     """Let ``user`` see the case's presentation (pseudonymised) within the window."""
     if not access.may_take_part_as(user, kind):
         raise CaseError(
-            "Diese Person kann so nicht teilnehmen (Gäste nur als Gast, Administration und "
-            "Datenschutz gar nicht)."
+            _(
+                "Diese Person kann so nicht teilnehmen (Gäste nur als Gast, Administration und "
+                "Datenschutz gar nicht)."
+            )
         )
     if valid_until <= valid_from:
-        raise CaseError("Das Ende muss nach dem Beginn liegen.")
+        raise CaseError(_("Das Ende muss nach dem Beginn liegen."))
     participant = CaseParticipant(
         case_id=case.id,
         user_id=user.id,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import load_only, selectinload
 
@@ -133,7 +134,7 @@ def _genogram(case: Case, members: list[MemberView]) -> str:
         for r in case.relations
         if isinstance(r.details, dict)
     ]
-    return genogram_svg(people, relations, title=f"Genogramm {case.pseudonym}")
+    return genogram_svg(people, relations, title=_("Genogramm %(case)s", case=case.pseudonym))
 
 
 def _resource_map(case: Case, fields: frozenset[str]) -> str:
@@ -141,14 +142,16 @@ def _resource_map(case: Case, fields: frozenset[str]) -> str:
         ResourceNode(
             label=_text(entry.label)
             if "resource_labels" in fields
-            else RESOURCE_KIND_LABELS.get(entry.kind, entry.kind),
+            else str(RESOURCE_KIND_LABELS.get(entry.kind, entry.kind)),
             kind=entry.kind,
             quality=entry.quality,
         )
         for entry in case.resources
     ]
     return resource_map_svg(
-        f"Familie {case.pseudonym}", nodes, title=f"Ressourcenkarte {case.pseudonym}"
+        _("Familie %(case)s", case=case.pseudonym),
+        nodes,
+        title=_("Ressourcenkarte %(case)s", case=case.pseudonym),
     )
 
 

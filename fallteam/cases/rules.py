@@ -9,7 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from fallteam.cases.models import CHILD_ROLES, FamilyMember
+from flask_babel import gettext as _
+
+from fallteam.cases.models import CHILD_ROLES, FAMILY_ROLE_LABELS, FamilyMember
 from fallteam.core.models import utcnow
 
 
@@ -29,11 +31,11 @@ def role_labels(members: list[FamilyMember], on: date | None = None) -> list[str
         number.update({m.id: i for i, m in enumerate(ordered, start=1)})
     labels = []
     for m in members:
-        label = m.role
+        label = role = str(FAMILY_ROLE_LABELS.get(m.role, m.role))
         if len(by_role[m.role]) > 1 or m.role in CHILD_ROLES:
-            label = f"{m.role} {number[m.id]}"
+            label = f"{role} {number[m.id]}"
         if m.role in CHILD_ROLES and m.born:
-            label += f" ({age_on(m.born, on)} J.)"
+            label = _("%(label)s (%(age)s J.)", label=label, age=age_on(m.born, on))
         labels.append(label)
     return labels
 

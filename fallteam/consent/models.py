@@ -7,6 +7,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -24,10 +25,10 @@ class GrantorCapacity(enum.StrEnum):
 
 
 CAPACITY_LABELS = {
-    GrantorCapacity.CUSTODIAL_PARENT: "sorgeberechtigter Elternteil",
-    GrantorCapacity.YOUNG_PERSON: "junger Mensch ab 14 Jahren",
-    GrantorCapacity.YOUNG_ADULT: "junge/r Volljährige/r",
-    GrantorCapacity.GUARDIAN: "Vormund/Pfleger/in",
+    GrantorCapacity.CUSTODIAL_PARENT: _l("sorgeberechtigter Elternteil"),
+    GrantorCapacity.YOUNG_PERSON: _l("junger Mensch ab 14 Jahren"),
+    GrantorCapacity.YOUNG_ADULT: _l("junge/r Volljährige/r"),
+    GrantorCapacity.GUARDIAN: _l("Vormund/Pfleger/in"),
 }
 
 
@@ -40,9 +41,9 @@ class Purpose(enum.StrEnum):
 
 
 PURPOSE_LABELS = {
-    Purpose.FALLBERATUNG: "Fallberatung im Fallteam",
-    Purpose.HILFEPLANUNG: "Hilfeplanung (§ 36 SGB VIII)",
-    Purpose.GEFAEHRDUNGSEINSCHAETZUNG: "Gefährdungseinschätzung (§ 8a SGB VIII)",
+    Purpose.FALLBERATUNG: _l("Fallberatung im Fallteam"),
+    Purpose.HILFEPLANUNG: _l("Hilfeplanung (§ 36 SGB VIII)"),
+    Purpose.GEFAEHRDUNGSEINSCHAETZUNG: _l("Gefährdungseinschätzung (§ 8a SGB VIII)"),
 }
 
 
@@ -57,11 +58,11 @@ class DataCategory(enum.StrEnum):
 
 
 CATEGORY_LABELS = {
-    DataCategory.IDENTITY: "Identität (Namen, Geburtsdaten)",
-    DataCategory.ADDRESS: "Anschrift",
-    DataCategory.HEALTH: "Gesundheit",
-    DataCategory.SCHOOL: "Schule/Kita",
-    DataCategory.FINANCES: "Finanzen/Leistungsbezug",
+    DataCategory.IDENTITY: _l("Identität (Namen, Geburtsdaten)"),
+    DataCategory.ADDRESS: _l("Anschrift"),
+    DataCategory.HEALTH: _l("Gesundheit"),
+    DataCategory.SCHOOL: _l("Schule/Kita"),
+    DataCategory.FINANCES: _l("Finanzen/Leistungsbezug"),
 }
 
 
@@ -81,8 +82,8 @@ class ConsentForm(enum.StrEnum):
 
 
 FORM_LABELS = {
-    ConsentForm.WRITTEN: "schriftlich (unterschrieben)",
-    ConsentForm.VERBAL_WITH_WITNESS: "mündlich, mit Zeugin/Zeugen dokumentiert",
+    ConsentForm.WRITTEN: _l("schriftlich (unterschrieben)"),
+    ConsentForm.VERBAL_WITH_WITNESS: _l("mündlich, mit Zeugin/Zeugen dokumentiert"),
 }
 
 

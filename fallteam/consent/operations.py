@@ -51,10 +51,10 @@ def check_document(content: bytes) -> str:
     limit = current_app.config["CONSENT_DOCUMENT_MAX_BYTES"]
     if len(content) > limit:
         size = f"{limit // 1024} KB" if limit < 1024 * 1024 else f"{limit // (1024 * 1024)} MB"
-        raise DocumentError(f"Die Datei ist zu groß (höchstens {size}).")
+        raise DocumentError(_("Die Datei ist zu groß (höchstens %(size)s).", size=size))
     mime = document_type(content)
     if mime is None:
-        raise DocumentError("Bitte ein PDF oder ein Bild (PNG, JPEG) hochladen.")
+        raise DocumentError(_("Bitte ein PDF oder ein Bild (PNG, JPEG) hochladen."))
     return mime
 
 
@@ -88,14 +88,14 @@ def _check_recipients(case: Case, recipients: list[dict]) -> None:
             user = _get(User, value)
             if not access.may_receive_case_content(user) or user.id == case.case_manager_id:
                 raise ConsentError(
-                    "Diese Person kann nicht Empfängerin einer Schweigepflichtsentbindung sein."
+                    _("Diese Person kann nicht Empfängerin einer Schweigepflichtsentbindung sein.")
                 )
         elif kind == RecipientType.INSTITUTION:
             institution = _get(Institution, value)
             if institution is None or not institution.active:
-                raise ConsentError("Bitte eine Institution aus der Liste wählen.")
+                raise ConsentError(_("Bitte eine Institution aus der Liste wählen."))
         elif kind != RecipientType.PARTICIPANT_KIND or value not in PARTICIPANT_KINDS:
-            raise ConsentError("Unbekannte Empfängerin oder unbekannter Empfänger.")
+            raise ConsentError(_("Unbekannte Empfängerin oder unbekannter Empfänger."))
 
 
 def _get(model, value):
@@ -107,11 +107,11 @@ def _get(model, value):
 
 def _check(case: Case, data: ConsentData) -> None:
     if data.grantor.case_id != case.id:
-        raise ConsentError("Die erteilende Person gehört nicht zu diesem Fall.")
+        raise ConsentError(_("Die erteilende Person gehört nicht zu diesem Fall."))
     if data.valid_until and data.valid_until < data.valid_from:
-        raise ConsentError("Das Ende der Gültigkeit liegt vor ihrem Beginn.")
+        raise ConsentError(_("Das Ende der Gültigkeit liegt vor ihrem Beginn."))
     if not data.recipients:
-        raise ConsentError("Bitte mindestens eine Empfängerin oder einen Empfänger angeben.")
+        raise ConsentError(_("Bitte mindestens eine Empfängerin oder einen Empfänger angeben."))
     _check_recipients(case, data.recipients)
     problem = rules.own_consent_problem(
         data.grantor, data.grantor_capacity, data.valid_from
@@ -122,7 +122,7 @@ def _check(case: Case, data: ConsentData) -> None:
         raise ConsentError(problem)
     if data.form == "muendlich_zeuge" and not (data.witness or "").strip():
         raise ConsentError(
-            "Bei mündlicher Schweigepflichtsentbindung bitte die Zeugin/den Zeugen angeben."
+            _("Bei mündlicher Schweigepflichtsentbindung bitte die Zeugin/den Zeugen angeben.")
         )
 
 
@@ -171,7 +171,7 @@ def correct_consent(case: Case, old: Consent, data: ConsentData, *, actor: User)
     """
     if old.revoked_dt is not None:
         raise ConsentError(
-            "Eine widerrufene Schweigepflichtsentbindung kann nicht korrigiert werden."
+            _("Eine widerrufene Schweigepflichtsentbindung kann nicht korrigiert werden.")
         )
     _check(case, data)
     consent = Consent(case_id=case.id, recorded_by_id=actor.id, supersedes_id=old.id)
@@ -201,9 +201,9 @@ def revoke_consent(
 ) -> None:
     """Record a Widerruf: the consent releases nothing from this moment on."""
     if consent.revoked_dt is not None:
-        raise ConsentError("Diese Schweigepflichtsentbindung ist bereits widerrufen.")
+        raise ConsentError(_("Diese Schweigepflichtsentbindung ist bereits widerrufen."))
     if revoked_on > utcnow().date():
-        raise ConsentError("Ein Widerruf kann nicht in der Zukunft liegen.")
+        raise ConsentError(_("Ein Widerruf kann nicht in der Zukunft liegen."))
     consent.revoked_dt = utcnow()
     consent.revoked_on = revoked_on
     consent.revocation_received_by_id = received_by.id

@@ -23,6 +23,8 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from fallteam import access
@@ -172,6 +174,17 @@ def consent_state(consent: Consent, versions: Iterable[Consent], at: datetime | 
     return "in Kraft"
 
 
+#: the words shown for the states of ``consent_state`` (which stay German codes: CSS classes
+#: and comparisons use them)
+CONSENT_STATE_LABELS = {
+    "in Kraft": _l("in Kraft"),
+    "künftig": _l("künftig"),
+    "abgelaufen": _l("abgelaufen"),
+    "widerrufen": _l("widerrufen"),
+    "korrigiert": _l("korrigiert"),
+}
+
+
 def names_viewer(consent: Consent, viewer: Any, participation_kind: str | None) -> bool:
     """Whether the consent's recipients include the viewer, their institution or their kind.
     Institutions are compared by id: an account without an institution matches none."""
@@ -319,14 +332,14 @@ def recipients_text(consent: Consent, users: dict[uuid.UUID, Any] | None = None)
             institution = db.session.get(Institution, _uuid(value))
             parts.append(institution.name if institution else "?")
         else:
-            parts.append(PARTICIPANT_KINDS.get(value, value))
+            parts.append(str(PARTICIPANT_KINDS.get(value, value)))
     return ", ".join(parts)
 
 
 def consent_labels(consent: Consent) -> str:
     """Purposes and released data categories in words."""
-    purposes = ", ".join(PURPOSE_LABELS.get(p, p) for p in consent.purposes or [])
-    categories = ", ".join(CATEGORY_LABELS.get(c, c) for c in consent.data_categories or [])
+    purposes = ", ".join(str(PURPOSE_LABELS.get(p, p)) for p in consent.purposes or [])
+    categories = ", ".join(str(CATEGORY_LABELS.get(c, c)) for c in consent.data_categories or [])
     return f"{purposes} — {categories}"
 
 
@@ -343,7 +356,7 @@ def custody_text(case: Case, consent: Consent) -> str:
     """ "sorgeberechtigt für Kind 1 (7 J.), Kind 2 (10 J.)", or "" without custody."""
     labels = dict(zip((m.id for m in case.members), role_labels(case.members), strict=True))
     named = [labels.get(_uuid(v), "?") for v in consent.custody_for or []]
-    return f"sorgeberechtigt für {', '.join(named)}" if named else ""
+    return _("sorgeberechtigt für %(children)s", children=", ".join(named)) if named else ""
 
 
 def consent_helpers() -> dict:
@@ -351,6 +364,7 @@ def consent_helpers() -> dict:
     return {
         "custody_text": custody_text,
         "consent_state": consent_state,
+        "consent_state_labels": CONSENT_STATE_LABELS,
         "recipients_text": recipients_text,
         "consent_labels": consent_labels,
         "member_label": member_label,

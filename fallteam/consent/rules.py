@@ -12,6 +12,9 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from fallteam.cases.models import CHILD_ROLES, FamilyMember
 from fallteam.cases.rules import age_on
 from fallteam.consent.models import Consent, GrantorCapacity, Purpose
@@ -23,7 +26,10 @@ FULL_AGE = 18
 #: capacities in which a grantor can release children's data ("sorgeberechtigt für …")
 CUSTODY_CAPACITIES = frozenset({GrantorCapacity.CUSTODIAL_PARENT, GrantorCapacity.GUARDIAN})
 #: the kinds of participation a consent can name as recipients
-PARTICIPANT_KINDS = {"member": "alle Fallteam-Mitglieder", "guest": "alle fallbezogenen Gäste"}
+PARTICIPANT_KINDS = {
+    "member": _l("alle Fallteam-Mitglieder"),
+    "guest": _l("alle fallbezogenen Gäste"),
+}
 
 #: purpose of the agenda item -> the consent purposes that count for it. A consent for the
 #: Fallberatung im Fallteam covers every consultation there; a § 8a assessment or a
@@ -51,12 +57,14 @@ def own_consent_problem(grantor: FamilyMember, capacity: str, on: date) -> str |
     """Why ``grantor`` cannot release their own data on ``on`` in ``capacity`` (None: can)."""
     born = grantor.born
     if capacity == GrantorCapacity.YOUNG_PERSON and born is None:
-        return (
+        return _(
             "Für die eigene Schweigepflichtsentbindung eines jungen Menschen bitte das "
             "Geburtsdatum erfassen."
         )
     if born is not None and age_on(born, on) < OWN_CONSENT_AGE:
-        return "Eine Person unter 14 Jahren kann nicht selbst einwilligen."
+        return _(
+            "Eine Person unter %(age)s Jahren kann nicht selbst einwilligen.", age=OWN_CONSENT_AGE
+        )
     return None
 
 
@@ -68,7 +76,7 @@ def custody_problem(
     if not children:
         return None
     if capacity not in CUSTODY_CAPACITIES:
-        return (
+        return _(
             "Nur sorgeberechtigte Eltern oder ein Vormund können für Kinder einwilligen; "
             "bitte die Eigenschaft anpassen."
         )
@@ -79,7 +87,7 @@ def custody_problem(
             or child.role not in CHILD_ROLES
             or (child.born is not None and age_on(child.born, on) >= FULL_AGE)
         ):
-            return "Sorgeberechtigt sein kann man nur für ein minderjähriges Kind des Falls."
+            return _("Sorgeberechtigt sein kann man nur für ein minderjähriges Kind des Falls.")
     return None
 
 

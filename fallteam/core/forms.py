@@ -54,8 +54,8 @@ INVISIBLE = _l(
 )
 DATE_RANGE = _l(
     "Bitte ein Datum zwischen dem %(earliest)s und dem %(latest)s angeben.",
-    earliest=f"{EARLIEST_DATE:%d.%m.%Y}",
-    latest=f"{LATEST_DATE:%d.%m.%Y}",
+    earliest=EARLIEST_DATE.strftime("%d.%m.%Y"),
+    latest=LATEST_DATE.strftime("%d.%m.%Y"),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 
 from fallteam.extensions import babel
 
@@ -12,8 +12,9 @@ LANGUAGE_SESSION_KEY = "lang"
 
 
 def selected_locale() -> str:
-    """The language the visitor chose, German otherwise."""
-    chosen = session.get(LANGUAGE_SESSION_KEY)
+    """The language the visitor chose, German otherwise (also outside a request: a message
+    made by a CLI command or a test is German)."""
+    chosen = session.get(LANGUAGE_SESSION_KEY) if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -88,8 +88,8 @@ def _when(meeting: Meeting) -> str:
     return _(
         "%(day)s, %(start)s–%(end)s Uhr",
         day=_day(start),
-        start=f"{start:%H:%M}",
-        end=f"{end:%H:%M}",
+        start=start.strftime("%H:%M"),
+        end=end.strftime("%H:%M"),
     )
 
 

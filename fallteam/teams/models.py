@@ -6,6 +6,7 @@ import enum
 import uuid
 from datetime import date, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,8 +20,16 @@ class Rhythm(enum.StrEnum):
     FORTNIGHTLY = "fortnightly"
 
 
-RHYTHM_LABELS = {Rhythm.WEEKLY: "wöchentlich", Rhythm.FORTNIGHTLY: "14-täglich"}
-WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+RHYTHM_LABELS = {Rhythm.WEEKLY: _l("wöchentlich"), Rhythm.FORTNIGHTLY: _l("14-täglich")}
+WEEKDAYS = [
+    _l("Montag"),
+    _l("Dienstag"),
+    _l("Mittwoch"),
+    _l("Donnerstag"),
+    _l("Freitag"),
+    _l("Samstag"),
+    _l("Sonntag"),
+]
 
 
 class Team(UUIDPrimaryKey, CreatedTimestamp, Base):
@@ -63,7 +72,7 @@ class MemberKind(enum.StrEnum):
     TEMPORARY = "temporary"
 
 
-MEMBER_KIND_LABELS = {MemberKind.PERMANENT: "ständig", MemberKind.TEMPORARY: "zeitweilig"}
+MEMBER_KIND_LABELS = {MemberKind.PERMANENT: _l("ständig"), MemberKind.TEMPORARY: _l("zeitweilig")}
 
 
 class TeamMember(UUIDPrimaryKey, CreatedTimestamp, Base):

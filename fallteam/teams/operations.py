@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from blinker import Namespace
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from fallteam import access
@@ -42,7 +43,7 @@ def create_team(
 ) -> Team:
     """A new Fallteam."""
     if db.session.scalar(select(Team.id).where(Team.name == name.strip())):
-        raise TeamError("Ein Fallteam mit diesem Namen gibt es schon.")
+        raise TeamError(_("Ein Fallteam mit diesem Namen gibt es schon."))
     team = Team(
         name=name.strip(),
         region=region.strip(),
@@ -64,13 +65,15 @@ def add_member(team: Team, user: User, *, kind: str, until: date | None = None) 
     """Make ``user`` a member; temporary memberships need an end date."""
     if not access.may_be_team_member(user):
         raise TeamError(
-            "Diese Person kann nicht Mitglied eines Fallteams sein (nur Fachkräfte und "
-            "Fallteam-Mitglieder, keine Gäste, Administration oder Datenschutz)."
+            _(
+                "Diese Person kann nicht Mitglied eines Fallteams sein (nur Fachkräfte und "
+                "Fallteam-Mitglieder, keine Gäste, Administration oder Datenschutz)."
+            )
         )
     if kind == MemberKind.TEMPORARY and until is None:
-        raise TeamError("Zeitweilige Mitglieder brauchen ein Enddatum.")
+        raise TeamError(_("Zeitweilige Mitglieder brauchen ein Enddatum."))
     if any(m.user_id == user.id for m in team.members):
-        raise TeamError("Diese Person gehört dem Fallteam bereits an.")
+        raise TeamError(_("Diese Person gehört dem Fallteam bereits an."))
     member = TeamMember(
         team_id=team.id,
         user_id=user.id,
@@ -106,7 +109,7 @@ def leave_teams_not_allowed_any_more(user: User) -> None:
 def add_absence(user: User, starts_on: date, ends_on: date) -> Absence:
     """Note that ``user`` is away from ``starts_on`` to ``ends_on`` (inclusive)."""
     if ends_on < starts_on:
-        raise TeamError("Das Ende der Abwesenheit liegt vor ihrem Beginn.")
+        raise TeamError(_("Das Ende der Abwesenheit liegt vor ihrem Beginn."))
     absence = Absence(user_id=user.id, starts_on=starts_on, ends_on=ends_on)
     db.session.add(absence)
     db.session.flush()

@@ -6,6 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,18 +27,18 @@ class Method(enum.StrEnum):
 
 
 METHOD_LABELS = {
-    Method.COLLEGIAL: "Kollegiale Beratung",
-    Method.CONSTELLATION: "Familienaufstellung",
-    Method.PERSPECTIVE: "Perspektivwechsel",
-    Method.ROLE_PLAY: "Rollenspiel",
+    Method.COLLEGIAL: _l("Kollegiale Beratung"),
+    Method.CONSTELLATION: _l("Familienaufstellung"),
+    Method.PERSPECTIVE: _l("Perspektivwechsel"),
+    Method.ROLE_PLAY: _l("Rollenspiel"),
 }
 
 
 #: purposes of an agenda item (which consent purposes count: ``consent.rules``)
 ITEM_PURPOSE_LABELS = {
-    Purpose.FALLBERATUNG: "Kollegiale Fallberatung",
-    Purpose.GEFAEHRDUNGSEINSCHAETZUNG: "Gefährdungseinschätzung nach § 8a SGB VIII",
-    Purpose.HILFEPLANUNG: "Vorbereitung der Hilfeplanung (§ 36 SGB VIII)",
+    Purpose.FALLBERATUNG: _l("Kollegiale Fallberatung"),
+    Purpose.GEFAEHRDUNGSEINSCHAETZUNG: _l("Gefährdungseinschätzung nach § 8a SGB VIII"),
+    Purpose.HILFEPLANUNG: _l("Vorbereitung der Hilfeplanung (§ 36 SGB VIII)"),
 }
 
 

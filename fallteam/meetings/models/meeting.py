@@ -6,6 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,12 +34,12 @@ class ChangeReason(enum.StrEnum):
 
 
 CHANGE_REASON_LABELS = {
-    ChangeReason.ILLNESS: "Erkrankung oder Verhinderung",
-    ChangeReason.HOLIDAY: "Feiertag oder Schließtag",
-    ChangeReason.ROOM: "Raum nicht verfügbar",
-    ChangeReason.CONFLICT: "Terminüberschneidung",
-    ChangeReason.STAFF: "Personalversammlung oder Fortbildung",
-    ChangeReason.OTHER: "Sonstiger organisatorischer Grund",
+    ChangeReason.ILLNESS: _l("Erkrankung oder Verhinderung"),
+    ChangeReason.HOLIDAY: _l("Feiertag oder Schließtag"),
+    ChangeReason.ROOM: _l("Raum nicht verfügbar"),
+    ChangeReason.CONFLICT: _l("Terminüberschneidung"),
+    ChangeReason.STAFF: _l("Personalversammlung oder Fortbildung"),
+    ChangeReason.OTHER: _l("Sonstiger organisatorischer Grund"),
 }
 
 

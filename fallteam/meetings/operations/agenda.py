@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from fallteam import access
@@ -51,15 +53,17 @@ class IdentityInText(MeetingError):
     def __init__(self, field: str, hits: list[Hit]) -> None:
         kinds = sorted({h.kind for h in hits})
         super().__init__(
-            "Der Text enthält Angaben, die die Familie erkennbar machen "
-            f"({', '.join(_HIT_WORDS.get(k, k) for k in kinds)}). Bitte durch Rollen "
-            "(z. B. „Mutter“, „Kind 1“) ersetzen."
+            _(
+                "Der Text enthält Angaben, die die Familie erkennbar machen (%(kinds)s). "
+                "Bitte durch Rollen (z. B. „Mutter“, „Kind 1“) ersetzen.",
+                kinds=", ".join(str(_HIT_WORDS.get(k, k)) for k in kinds),
+            )
         )
         self.field = field
         self.hits = hits
 
 
-_HIT_WORDS = {"name": "Name", "birth_date": "Geburtsdatum", "street": "Anschrift"}
+_HIT_WORDS = {"name": _l("Name"), "birth_date": _l("Geburtsdatum"), "street": _l("Anschrift")}
 
 
 @dataclass
@@ -106,20 +110,22 @@ def _check_texts(case: Case, data: Registration) -> None:
         if note["category"] not in NOTE_CATEGORIES or (
             note.get("member") is not None and note["member"] not in members
         ):
-            raise MeetingError("Diese Angabe gehört zu keiner Person des Falls.")
+            raise MeetingError(_("Diese Angabe gehört zu keiner Person des Falls."))
 
 
 def _check(case: Case, meeting: Meeting, data: Registration, now: datetime) -> None:
     if meeting.status != MeetingStatus.PLANNED:
-        raise MeetingError("Diese Sitzung ist abgesagt.")
+        raise MeetingError(_("Diese Sitzung ist abgesagt."))
     if meeting.starts_dt <= now:
-        raise MeetingError("Diese Sitzung hat schon begonnen.")
+        raise MeetingError(_("Diese Sitzung hat schon begonnen."))
     if data.method not in set(Method):
-        raise MeetingError("Bitte eine Methode wählen.")
+        raise MeetingError(_("Bitte eine Methode wählen."))
     if data.purpose not in ITEM_PURPOSE_LABELS:
-        raise MeetingError("Bitte einen Zweck wählen.")
+        raise MeetingError(_("Bitte einen Zweck wählen."))
     if not 5 <= data.expected_minutes <= MAX_ITEM_MINUTES:
-        raise MeetingError(f"Die Dauer liegt zwischen 5 und {MAX_ITEM_MINUTES} Minuten.")
+        raise MeetingError(
+            _("Die Dauer liegt zwischen 5 und %(most)s Minuten.", most=MAX_ITEM_MINUTES)
+        )
     _check_texts(case, data)
 
 
@@ -165,15 +171,18 @@ def register_case_for_meeting(
     if deadline_passed(meeting, now) and not (late_reason or "").strip():
         deadline = registration_deadline(meeting, _team_of(meeting))
         raise MeetingError(
-            f"Die Anmeldefrist für diese Sitzung ist am {local_text(deadline)} Uhr abgelaufen. "
-            "Nachmeldungen nimmt nur die Moderation der Sitzung an."
+            _(
+                "Die Anmeldefrist für diese Sitzung ist am %(deadline)s Uhr abgelaufen. "
+                "Nachmeldungen nimmt nur die Moderation der Sitzung an.",
+                deadline=local_text(deadline),
+            )
         )
     if db.session.scalar(
         select(AgendaItem.id).where(
             AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case.id
         )
     ):
-        raise MeetingError("Dieser Fall ist für diese Sitzung bereits angemeldet.")
+        raise MeetingError(_("Dieser Fall ist für diese Sitzung bereits angemeldet."))
     item = AgendaItem(
         meeting_id=meeting.id,
         case_id=case.id,
@@ -220,7 +229,7 @@ def withdraw_registration(item: AgendaItem, *, now: datetime | None = None) -> N
     now = now or utcnow()
     meeting = item.meeting
     if meeting.starts_dt <= now:
-        raise MeetingError("Die Sitzung hat begonnen; der Punkt bleibt auf der Tagesordnung.")
+        raise MeetingError(_("Die Sitzung hat begonnen; der Punkt bleibt auf der Tagesordnung."))
     windows.end_windows(item.case, meeting_day_end(meeting), now=now)
     for guest in item.guests:
         if guest.account_for_item:
@@ -266,7 +275,7 @@ def add_guest(item: AgendaItem, user: User, *, now: datetime | None = None) -> A
     already gone out, theirs goes out now (and their window opens)."""
     now = now or utcnow()
     if user.id not in {u.id for u in guest_candidates(item)}:
-        raise MeetingError("Diese Person kann zu diesem Punkt nicht eingeladen werden.")
+        raise MeetingError(_("Diese Person kann zu diesem Punkt nicht eingeladen werden."))
     return _add_guest(item, user, now=now, account_for_item=False)
 
 
@@ -299,9 +308,9 @@ def add_outside_guest(
     password (shown once to the presenter, who passes it on in person or by phone)."""
     now = now or utcnow()
     if institution is None or not institution.active:
-        raise MeetingError("Bitte eine Institution wählen.")
+        raise MeetingError(_("Bitte eine Institution wählen."))
     if not name.strip():
-        raise MeetingError("Bitte den Namen des Gastes angeben.")
+        raise MeetingError(_("Bitte den Namen des Gastes angeben."))
     user, one_time = accounts.create_user(
         username=f"gast-{secrets.token_hex(4)}",
         display_name=name,

@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from fallteam.audit.models import AuditAction
@@ -55,10 +56,10 @@ def send_invitation(meeting: Meeting, *, now: datetime) -> int:
     cancellation for those no longer taking part. Returns the number of mails queued.
     """
     if meeting.status != MeetingStatus.PLANNED:
-        raise MeetingError("Zu einer abgesagten Sitzung kann nicht eingeladen werden.")
+        raise MeetingError(_("Zu einer abgesagten Sitzung kann nicht eingeladen werden."))
     if meeting.starts_dt <= now:
         raise MeetingError(
-            "Die Sitzung hat bereits begonnen; eine Einladung ist nicht mehr möglich."
+            _("Die Sitzung hat bereits begonnen; eine Einladung ist nicht mehr möglich.")
         )
     resend = meeting.invitation_sent_dt is not None
     if resend:

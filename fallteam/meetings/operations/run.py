@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from fallteam import access
@@ -30,20 +31,23 @@ from fallteam.teams import rotation
 
 def _require_planned(meeting: Meeting) -> None:
     if meeting.status == MeetingStatus.CANCELLED:
-        raise MeetingError("Die Sitzung ist abgesagt und kann nicht durchgeführt werden.")
+        raise MeetingError(_("Die Sitzung ist abgesagt und kann nicht durchgeführt werden."))
 
 
 def _require_meeting_day(meeting: Meeting, now: datetime) -> None:
     if before_meeting_day(meeting, now):
         raise MeetingError(
-            f"Die Sitzung wird erst am Sitzungstag ({local_day(meeting.starts_dt):%d.%m.%Y}) "
-            "durchgeführt; die Uhr läuft erst dann."
+            _(
+                "Die Sitzung wird erst am Sitzungstag (%(day)s) durchgeführt; die Uhr läuft "
+                "erst dann.",
+                day=local_day(meeting.starts_dt).strftime("%d.%m.%Y"),
+            )
         )
 
 
 def _require_item_of(meeting: Meeting, item: AgendaItem) -> None:
     if item.meeting_id != meeting.id:
-        raise MeetingError("Dieser Tagesordnungspunkt gehört nicht zu dieser Sitzung.")
+        raise MeetingError(_("Dieser Tagesordnungspunkt gehört nicht zu dieser Sitzung."))
 
 
 def reorder_agenda(meeting: Meeting, item_ids: Sequence[uuid.UUID]) -> list[AgendaItem]:
@@ -53,9 +57,11 @@ def reorder_agenda(meeting: Meeting, item_ids: Sequence[uuid.UUID]) -> list[Agen
     items = {item.id: item for item in items_of(meeting)}
     if len(item_ids) != len(set(item_ids)) or set(item_ids) != set(items):
         raise MeetingError(
-            "Die Reihenfolge muss jeden Tagesordnungspunkt dieser Sitzung genau einmal nennen. "
-            "Die Tagesordnung hat sich vielleicht inzwischen geändert: bitte laden Sie die "
-            "Seite neu."
+            _(
+                "Die Reihenfolge muss jeden Tagesordnungspunkt dieser Sitzung genau einmal nennen. "
+                "Die Tagesordnung hat sich vielleicht inzwischen geändert: bitte laden Sie die "
+                "Seite neu."
+            )
         )
     ordered = [items[item_id] for item_id in item_ids]
     for position, item in enumerate(ordered):
@@ -74,7 +80,7 @@ def mark_attendance(meeting: Meeting, user: User, *, present: bool) -> MeetingAt
     """Note whether a member of the session's team is there."""
     _require_planned(meeting)
     if not access.team_member_of(user, meeting):
-        raise MeetingError("Anwesenheit wird hier nur für Mitglieder dieses Fallteams erfasst.")
+        raise MeetingError(_("Anwesenheit wird hier nur für Mitglieder dieses Fallteams erfasst."))
     attendance = db.session.scalar(
         select(MeetingAttendance).where(
             MeetingAttendance.meeting_id == meeting.id, MeetingAttendance.user_id == user.id
@@ -102,7 +108,7 @@ def mark_guest_attendance(
     _require_item_of(meeting, item)
     guest = next((g for g in item.guests if g.user_id == user.id), None)
     if guest is None:
-        raise MeetingError("Diese Person ist zu diesem Tagesordnungspunkt nicht eingeladen.")
+        raise MeetingError(_("Diese Person ist zu diesem Tagesordnungspunkt nicht eingeladen."))
     guest.present = present
     db.session.flush()
     record(
@@ -153,11 +159,13 @@ def stop_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
 def _check_writer(meeting: Meeting, item: AgendaItem, writer: User) -> None:
     if writer.id == item.presenter_id:
         raise MeetingError(
-            "Wer den Fall vorstellt, schreibt nicht das Fallprotokoll dazu. Bitte jemand "
-            "anderen auswählen."
+            _(
+                "Wer den Fall vorstellt, schreibt nicht das Fallprotokoll dazu. Bitte jemand "
+                "anderen auswählen."
+            )
         )
     if not access.team_member_of(writer, meeting) or not access.allowed(writer, "protocol.write"):
-        raise MeetingError("Fallprotokolle schreiben nur Mitglieder dieses Fallteams.")
+        raise MeetingError(_("Fallprotokolle schreiben nur Mitglieder dieses Fallteams."))
 
 
 def assign_writer(meeting: Meeting, item: AgendaItem, writer: User | None) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from fallteam.audit.models import AuditAction
@@ -136,7 +138,7 @@ def publish_moderation(team: Team, *, now: datetime) -> int:
 def swap_moderators(first: Meeting, second: Meeting) -> None:
     """Two sessions exchange their moderators: one action, one audit event."""
     if first.team_id != second.team_id or first.id == second.id:
-        raise MeetingError("Getauscht wird zwischen zwei Sitzungen desselben Fallteams.")
+        raise MeetingError(_("Getauscht wird zwischen zwei Sitzungen desselben Fallteams."))
     first.moderator_id, second.moderator_id = second.moderator_id, first.moderator_id
     db.session.flush()
     record(
@@ -181,9 +183,9 @@ def cancel_meeting(meeting: Meeting, *, reason: str, now: datetime | None = None
     invited gets the calendar cancellation. Returns the session the items moved to."""
     now = now or utcnow()
     if reason not in set(ChangeReason):
-        raise MeetingError("Bitte einen Grund für die Absage aus der Liste wählen.")
+        raise MeetingError(_("Bitte einen Grund für die Absage aus der Liste wählen."))
     if meeting.starts_dt <= now:
-        raise MeetingError("Eine Sitzung, die schon begonnen hat, kann nicht abgesagt werden.")
+        raise MeetingError(_("Eine Sitzung, die schon begonnen hat, kann nicht abgesagt werden."))
     items = items_of(meeting)
     target = next_meeting_after(meeting)
     if target is not None:
@@ -191,13 +193,20 @@ def cancel_meeting(meeting: Meeting, *, reason: str, now: datetime | None = None
         twice = [i for i in items if i.case_id in registered]
         if twice:
             raise MeetingError(
-                f"{len(twice)} angemeldete(r) Fall/Fälle steht/stehen schon auf der folgenden "
-                "Sitzung. Bitte die doppelte Anmeldung zuerst zurückziehen lassen."
+                ngettext(
+                    "%(num)d angemeldeter Fall steht schon auf der folgenden Sitzung. Bitte die "
+                    "doppelte Anmeldung zuerst zurückziehen lassen.",
+                    "%(num)d angemeldete Fälle stehen schon auf der folgenden Sitzung. Bitte die "
+                    "doppelten Anmeldungen zuerst zurückziehen lassen.",
+                    len(twice),
+                )
             )
     if items and target is None:
         raise MeetingError(
-            "Es gibt keine folgende Sitzung, in die die angemeldeten Fälle verschoben werden "
-            "können. Bitte zuerst weitere Sitzungen anlegen."
+            _(
+                "Es gibt keine folgende Sitzung, in die die angemeldeten Fälle verschoben werden "
+                "können. Bitte zuerst weitere Sitzungen anlegen."
+            )
         )
     meeting.status = MeetingStatus.CANCELLED
     meeting.change_reason = reason
@@ -228,13 +237,13 @@ def move_meeting(meeting: Meeting, *, starts: datetime, reason: str, now: dateti
     items follow the new session day; invitees get a calendar update with the same UID."""
     now = now or utcnow()
     if reason not in set(ChangeReason):
-        raise MeetingError("Bitte einen Grund für die Verlegung aus der Liste wählen.")
+        raise MeetingError(_("Bitte einen Grund für die Verlegung aus der Liste wählen."))
     if meeting.status != MeetingStatus.PLANNED:
-        raise MeetingError("Eine abgesagte Sitzung kann nicht verlegt werden.")
+        raise MeetingError(_("Eine abgesagte Sitzung kann nicht verlegt werden."))
     if meeting.starts_dt <= now:
-        raise MeetingError("Eine Sitzung, die schon begonnen hat, kann nicht verlegt werden.")
+        raise MeetingError(_("Eine Sitzung, die schon begonnen hat, kann nicht verlegt werden."))
     if starts <= now:
-        raise MeetingError("Der neue Termin liegt in der Vergangenheit.")
+        raise MeetingError(_("Der neue Termin liegt in der Vergangenheit."))
     old_end = meeting_day_end(meeting)
     length = meeting.ends_dt - meeting.starts_dt
     meeting.starts_dt, meeting.ends_dt = starts, starts + length

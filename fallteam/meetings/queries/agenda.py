@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -112,13 +113,15 @@ def unfinished_reasons(item: AgendaItem, at: datetime | None = None, **loaded) -
     """What the registration still lacks (empty: complete); the day-before reminder names it."""
     reasons = []
     if not (item.question or "").strip():
-        reasons.append("Die Fragestellung fehlt.")
+        reasons.append(_("Die Fragestellung fehlt."))
     if not (item.presentation or "").strip():
-        reasons.append("Die Falldarstellung fehlt.")
+        reasons.append(_("Die Falldarstellung fehlt."))
     if not item.pseudonymised_confirmed and uncovered_guests(item, at, **loaded):
         reasons.append(
-            "Für Gäste ohne Schweigepflichtsentbindung fehlt die Bestätigung der "
-            "pseudonymisierten Vorstellung."
+            _(
+                "Für Gäste ohne Schweigepflichtsentbindung fehlt die Bestätigung der "
+                "pseudonymisierten Vorstellung."
+            )
         )
     return reasons
 

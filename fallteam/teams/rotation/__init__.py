@@ -59,6 +59,7 @@ from fallteam.teams.rotation.plans import (
     check_plan,
     propose_moderation,
     propose_writers,
+    use_translations,
 )
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "check_plan",
     "propose_moderation",
     "propose_writers",
+    "use_translations",
 ]

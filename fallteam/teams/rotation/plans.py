@@ -5,7 +5,7 @@ rules are in the package docstring)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fallteam.teams.rotation.flow import Flow
@@ -14,6 +14,29 @@ from fallteam.teams.rotation.search import Schedule
 RULE_ABSENT = "absent"
 RULE_FAIRNESS = "fairness"
 RULE_CONSECUTIVE = "consecutive"
+
+# The messages are German; the application installs its translation functions (Flask-Babel's,
+# which pick the visitor's language) with ``use_translations``, so this package imports only
+# the standard library. ``gettext``/``ngettext`` are the names ``pybabel extract`` looks for.
+_translations: dict[str, Callable[..., str]] = {}
+
+
+def use_translations(gettext: Callable[..., str], ngettext: Callable[..., str]) -> None:
+    """Let the messages follow the visitor's language (called once by the application)."""
+    _translations.update(gettext=gettext, ngettext=ngettext)
+
+
+def gettext(message: str, **values: object) -> str:
+    if "gettext" in _translations:
+        return _translations["gettext"](message, **values)
+    return message % values if values else message
+
+
+def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
+    if "ngettext" in _translations:
+        return _translations["ngettext"](singular, plural, num, **values)
+    return (singular if num == 1 else plural) % {"num": num, **values}
+
 
 # Dates listed in one message; more would bury the sentence.
 _MAX_DATES = 10
@@ -224,22 +247,34 @@ class _Team(Schedule):
         if c >= 0 and c not in options:
             who = self.cands[c].label
             return PlanProblem(
-                slot.key, RULE_ABSENT, f"{who} ist am {day} abwesend und kann nicht moderieren."
+                slot.key,
+                RULE_ABSENT,
+                gettext(
+                    "%(who)s ist am %(day)s abwesend und kann nicht moderieren.", who=who, day=day
+                ),
             )
         if c < 0 and not options:
             if self.cands:
-                message = f"Am {day} sind alle ständigen Mitglieder abwesend."
+                message = gettext("Am %(day)s sind alle ständigen Mitglieder abwesend.", day=day)
             else:
-                message = f"Für den {day} gibt es keine ständigen Mitglieder, die moderieren."
+                message = gettext(
+                    "Für den %(day)s gibt es keine ständigen Mitglieder, die moderieren.", day=day
+                )
             return PlanProblem(slot.key, RULE_ABSENT, message)
         if c < 0:
             present = _names(self.cands[o].label for o in options)
-            verb = "ist" if len(options) == 1 else "sind"
             return PlanProblem(
                 slot.key,
                 RULE_ABSENT,
-                f"Für den {day} ist niemand zur Moderation eingeteilt, obwohl {present} "
-                f"verfügbar {verb}.",
+                ngettext(
+                    "Für den %(day)s ist niemand zur Moderation eingeteilt, obwohl %(present)s "
+                    "verfügbar ist.",
+                    "Für den %(day)s ist niemand zur Moderation eingeteilt, obwohl %(present)s "
+                    "verfügbar sind.",
+                    len(options),
+                    day=day,
+                    present=present,
+                ),
             )
         return None
 
@@ -272,47 +307,90 @@ class _Team(Schedule):
             ]
             people = _names(self.cands[c].label for c in sorted(group))
             if len(group) == 1:
-                tail = f"{people} muss daher {len(days)}-mal moderieren"
+                tail = gettext(
+                    "%(people)s muss daher %(n)s-mal moderieren", people=people, n=len(days)
+                )
             else:
-                tail = f"diese {len(days)} Termine müssen {people} unter sich aufteilen"
+                tail = gettext(
+                    "diese %(n)s Termine müssen %(people)s unter sich aufteilen",
+                    n=len(days),
+                    people=people,
+                )
             messages.append(
-                f"An {len(days)} von {total} Terminen ist außer {people} niemand verfügbar "
-                f"({_dates(days)}); {tail}, eine gleichmäßige Verteilung ({fair} je Person) "
-                f"ist nicht möglich. Im Plan: {self._counted(sorted(group), counts)}."
+                gettext(
+                    "An %(n)s von %(total)s Terminen ist außer %(people)s niemand verfügbar "
+                    "(%(dates)s); %(tail)s, eine gleichmäßige Verteilung (%(fair)s je Person) "
+                    "ist nicht möglich. Im Plan: %(counted)s.",
+                    n=len(days),
+                    total=total,
+                    people=people,
+                    dates=_dates(days),
+                    tail=tail,
+                    fair=fair,
+                    counted=self._counted(sorted(group), counts),
+                )
             )
         if under:
             group = {c for j in under for c in flow.levels[j]}
             days = [s.day for s, o in zip(self.slots, self.avail, strict=True) if group & set(o)]
             people = _names(self.cands[c].label for c in sorted(group))
             if not days:
-                where = f"an keinem der {total} Termine verfügbar"
+                where = gettext("an keinem der %(total)s Termine verfügbar", total=total)
             else:
-                where = f"nur an {len(days)} von {total} Terminen verfügbar ({_dates(days)})"
-            subject = f"{people} ist" if len(group) == 1 else f"{people} sind zusammen"
+                where = gettext(
+                    "nur an %(n)s von %(total)s Terminen verfügbar (%(dates)s)",
+                    n=len(days),
+                    total=total,
+                    dates=_dates(days),
+                )
             messages.append(
-                f"{subject} {where}; eine gleichmäßige Verteilung ({fair} je Person) ist nicht "
-                f"möglich. Im Plan: {self._counted(sorted(group), counts)}."
+                ngettext(
+                    "%(people)s ist %(where)s; eine gleichmäßige Verteilung (%(fair)s je Person) "
+                    "ist nicht möglich. Im Plan: %(counted)s.",
+                    "%(people)s sind zusammen %(where)s; eine gleichmäßige Verteilung (%(fair)s "
+                    "je Person) ist nicht möglich. Im Plan: %(counted)s.",
+                    len(group),
+                    people=people,
+                    where=where,
+                    fair=fair,
+                    counted=self._counted(sorted(group), counts),
+                )
             )
         # A hand-edited plan may be less even than the absences force.
         if over or under:
             outside = [c for c in range(m) if not flow.lo[c] <= counts[c] <= flow.hi[c]]
             if outside:
                 listed = ", ".join(
-                    f"{self.cands[c].label} {counts[c]}-mal (möglich: {_range(flow, c)})"
+                    gettext(
+                        "%(who)s %(n)s-mal (möglich: %(range)s)",
+                        who=self.cands[c].label,
+                        n=counts[c],
+                        range=_range(flow, c),
+                    )
                     for c in outside
                 )
-                messages.append(f"Gleichmäßiger wäre trotzdem möglich: {listed}.")
+                messages.append(
+                    gettext("Gleichmäßiger wäre trotzdem möglich: %(listed)s.", listed=listed)
+                )
         else:
             outside = [c for c in range(m) if not low <= counts[c] <= high]
-            listed = ", ".join(f"{self.cands[c].label} {counts[c]}-mal" for c in outside)
+            listed = ", ".join(
+                gettext("%(who)s %(n)s-mal", who=self.cands[c].label, n=counts[c]) for c in outside
+            )
             messages.append(
-                f"Die Moderationen sind ungleich verteilt ({listed}); möglich ist eine "
-                f"gleichmäßige Verteilung mit {fair} Moderationen je Person."
+                gettext(
+                    "Die Moderationen sind ungleich verteilt (%(listed)s); möglich ist eine "
+                    "gleichmäßige Verteilung mit %(fair)s Moderationen je Person.",
+                    listed=listed,
+                    fair=fair,
+                )
             )
         return messages
 
     def _counted(self, group: Iterable[int], counts: Sequence[int]) -> str:
-        return ", ".join(f"{self.cands[c].label} {counts[c]}-mal" for c in group)
+        return ", ".join(
+            gettext("%(who)s %(n)s-mal", who=self.cands[c].label, n=counts[c]) for c in group
+        )
 
     def _repeat_messages(self, chosen: Sequence[int]) -> list[tuple[int, str]]:
         repeated = self.repeats(chosen)
@@ -327,20 +405,33 @@ class _Team(Schedule):
             who = self.cands[c].label
             day = _date(self.slots[i].day)
             if i == 0:
-                head = (
-                    f"{who} hat die letzte Sitzung vor dem {day} moderiert und ist am {day} "
-                    f"wieder eingeteilt"
+                head = gettext(
+                    "%(who)s hat die letzte Sitzung vor dem %(day)s moderiert und ist am "
+                    "%(day)s wieder eingeteilt",
+                    who=who,
+                    day=day,
                 )
                 locally_forced = self.avail[0] == (c,)
-                only = f"am {day} ist nur {who} verfügbar"
-                seen = f"verfügbar am {day}: {self._present(0)}"
+                only = gettext("am %(day)s ist nur %(who)s verfügbar", day=day, who=who)
+                seen = gettext(
+                    "verfügbar am %(day)s: %(present)s", day=day, present=self._present(0)
+                )
             else:
                 before = _date(self.slots[i - 1].day)
-                head = f"{who} moderiert am {before} und am {day} zweimal hintereinander"
+                head = gettext(
+                    "%(who)s moderiert am %(before)s und am %(day)s zweimal hintereinander",
+                    who=who,
+                    before=before,
+                    day=day,
+                )
                 locally_forced = self.avail[i - 1] == (c,) and self.avail[i] == (c,)
-                only = f"an beiden Terminen ist nur {who} verfügbar"
-                seen = (
-                    f"verfügbar am {before}: {self._present(i - 1)}; am {day}: {self._present(i)}"
+                only = gettext("an beiden Terminen ist nur %(who)s verfügbar", who=who)
+                seen = gettext(
+                    "verfügbar am %(before)s: %(present_before)s; am %(day)s: %(present)s",
+                    before=before,
+                    present_before=self._present(i - 1),
+                    day=day,
+                    present=self._present(i),
                 )
             needs = self._needs_repeat(c)
             if locally_forced:
@@ -348,31 +439,42 @@ class _Team(Schedule):
             elif needs and proven and len(repeated) <= when_even:
                 why = needs
             elif len(repeated) <= at_all:
-                least = (
-                    f"{at_all} solche Wiederholungen" if at_all > 1 else "eine solche Wiederholung"
+                least = ngettext(
+                    "eine solche Wiederholung", "%(num)d solche Wiederholungen", at_all
                 )
-                why = f"wegen der Abwesenheiten hat jeder Plan mindestens {least} ({seen})"
+                why = gettext(
+                    "wegen der Abwesenheiten hat jeder Plan mindestens %(least)s (%(seen)s)",
+                    least=least,
+                    seen=seen,
+                )
             elif len(repeated) <= when_even and proven:
-                why = (
+                why = gettext(
                     "weniger Wiederholungen gingen nur, wenn die Moderationen ungleicher "
-                    f"verteilt würden ({seen})"
+                    "verteilt würden (%(seen)s)",
+                    seen=seen,
                 )
             elif len(repeated) <= when_even:
-                why = (
+                why = gettext(
                     "ein ebenso gleichmäßiger Plan mit weniger Wiederholungen wurde nicht "
-                    f"gefunden ({seen})"
+                    "gefunden (%(seen)s)",
+                    seen=seen,
                 )
             elif when_even == 0:
-                why = "das ist vermeidbar: ein gleichmäßiger Plan kommt ohne Wiederholung aus"
+                why = gettext(
+                    "das ist vermeidbar: ein gleichmäßiger Plan kommt ohne Wiederholung aus"
+                )
             else:
-                fewer = "einer Wiederholung" if when_even == 1 else f"{when_even} Wiederholungen"
-                why = f"das ist vermeidbar: ein gleichmäßiger Plan kommt mit {fewer} aus"
+                fewer = ngettext("einer Wiederholung", "%(num)d Wiederholungen", when_even)
+                why = gettext(
+                    "das ist vermeidbar: ein gleichmäßiger Plan kommt mit %(fewer)s aus",
+                    fewer=fewer,
+                )
             messages.append((i, f"{head}: {why}."))
         return messages
 
     def _present(self, i: int) -> str:
         if len(self.avail[i]) == len(self.cands):
-            return "alle"
+            return gettext("alle")
         return _names(self.cands[c].label for c in self.avail[i])
 
     def _needs_repeat(self, c: int) -> str | None:
@@ -382,10 +484,15 @@ class _Team(Schedule):
             return None
         days = [s.day for s, options in zip(self.slots, self.avail, strict=True) if c in options]
         who = self.cands[c].label
-        return (
-            f"{who} ist nur an {len(days)} von {len(self.slots)} Terminen verfügbar "
-            f"({_dates(days)}) und muss für eine gleichmäßige Verteilung mindestens "
-            f"{least}-mal moderieren; ohne Wiederholung geht das nicht"
+        return gettext(
+            "%(who)s ist nur an %(n)s von %(total)s Terminen verfügbar (%(dates)s) und muss "
+            "für eine gleichmäßige Verteilung mindestens %(least)s-mal moderieren; ohne "
+            "Wiederholung geht das nicht",
+            who=who,
+            n=len(days),
+            total=len(self.slots),
+            dates=_dates(days),
+            least=least,
         )
 
 
@@ -400,7 +507,9 @@ def _date(day: datetime.date) -> str:
 def _dates(days: Sequence[datetime.date]) -> str:
     shown = [_date(d) for d in days[:_MAX_DATES]]
     if len(days) > _MAX_DATES:
-        return ", ".join(shown) + f" und {len(days) - _MAX_DATES} weitere"
+        return gettext(
+            "%(dates)s und %(more)s weitere", dates=", ".join(shown), more=len(days) - _MAX_DATES
+        )
     return _names(shown)
 
 
@@ -409,4 +518,4 @@ def _names(names: Iterable[str]) -> str:
     listed = list(names)
     if len(listed) <= 1:
         return "".join(listed)
-    return ", ".join(listed[:-1]) + " und " + listed[-1]
+    return gettext("%(names)s und %(last)s", names=", ".join(listed[:-1]), last=listed[-1])
