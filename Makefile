@@ -28,7 +28,7 @@ translations: $(VENV)/.installed
 # After changing user-facing text: refresh the catalogue, then translate the new entries.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o fallteam/translations/messages.pot .
-	$(BIN)/pybabel update -i fallteam/translations/messages.pot -d fallteam/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i fallteam/translations/messages.pot -d fallteam/translations --no-fuzzy-matching --ignore-obsolete
 
 # The demo instance: development mode with demo data, keys made explicitly by `keys init`.
 $(INSTANCE)/fallteam.toml:
