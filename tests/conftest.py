@@ -544,7 +544,7 @@ def create_team(app):
 
 
 @dataclass
-class SampleSession:
+class SampleMeeting:
     """Ids of a session made for a test: the meeting, one registered item and its parts."""
 
     meeting_id: uuid.UUID
@@ -558,8 +558,8 @@ PRESENTATION = "Die Mutter lebt mit beiden Kindern allein; der Vater sieht die K
 
 
 @pytest.fixture
-def create_session(app):
-    """Factory: ``create_session(team_id, case, moderator=account, guests=[account])``.
+def create_meeting(app):
+    """Factory: ``create_meeting(team_id, case, moderator=account, guests=[account])``.
 
     A planned session of the team a week ahead (or ``starts``), moderated by ``moderator``
     (published), with ``case`` registered by its case manager (method, question,
@@ -581,7 +581,7 @@ def create_session(app):
         guests=(),
         starts=None,
         invited: bool = True,
-    ) -> SampleSession:
+    ) -> SampleMeeting:
         with app.app_context():
             now = utcnow()
             starts_dt = starts or (now + timedelta(days=7)).replace(microsecond=0)
@@ -620,6 +620,6 @@ def create_session(app):
                 guest_ids.append(guest.id)
             document = agenda.add_document(item, filename="ressourcen.pdf", content=PDF)
             db.session.commit()
-            return SampleSession(meeting.id, item.id, guest_ids, document.id)
+            return SampleMeeting(meeting.id, item.id, guest_ids, document.id)
 
     return make

@@ -43,14 +43,14 @@ def guest(create_account):
 
 
 @pytest.fixture
-def scene(app, create_account, create_case, create_team, create_session, guest):
+def scene(app, create_account, create_case, create_team, create_meeting, guest):
     owner = create_account(["fachkraft", "member"])
     moderator = create_account(["member"])
     team_id, _ = create_team([(owner, "permanent"), (moderator, "permanent")])
     case = create_case(
         owner, consent={"recipients": [{"type": "participant_kind", "value": "member"}]}
     )
-    session = create_session(team_id, case, moderator=moderator, guests=[guest])
+    session = create_meeting(team_id, case, moderator=moderator, guests=[guest])
     # The session day has come (registered a week ahead): the run view opens today.
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)

@@ -97,7 +97,7 @@ def test_route_answers_as_the_table_says(
     create_account,
     create_case,
     create_team,
-    create_session,
+    create_meeting,
     institution_id,
     endpoint,
     method,
@@ -118,7 +118,7 @@ def test_route_answers_as_the_table_says(
     team_member = account if principal == "member" else create_account(["member"])
     team = create_team([(team_member, "permanent")])
     item_guest = account if principal == "guest" else create_account(["guest"])
-    session = create_session(team[0], case, moderator=team_member, guests=[item_guest])
+    session = create_meeting(team[0], case, moderator=team_member, guests=[item_guest])
     if account is not None:
         sign_in(client, app, account)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)

@@ -24,15 +24,15 @@ from tests.conftest import KITA_FACHBERATUNG, institution_id_of, sign_in
 
 
 def test_cancelling_moves_the_items_after_the_next_sessions_own_and_tells_the_presenters(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     member = create_account(["member"])
     guest = create_account(["guest"])
     team_id, _ = create_team([(member, "permanent")])
-    cancelled = create_session(team_id, create_case(owner), guests=[guest])
+    cancelled = create_meeting(team_id, create_case(owner), guests=[guest])
     later = utcnow() + timedelta(days=14)
-    already_there = create_session(
+    already_there = create_meeting(
         team_id, create_case(create_account(["fachkraft"])), starts=later.replace(microsecond=0)
     )
     with app.app_context():
@@ -67,11 +67,11 @@ def test_cancelling_moves_the_items_after_the_next_sessions_own_and_tells_the_pr
 
 
 def test_a_session_with_cases_cannot_be_cancelled_without_a_next_one(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
         with pytest.raises(MeetingError, match="keine folgende Sitzung"):
@@ -90,12 +90,12 @@ def test_cancelling_needs_a_reason(app, create_team, create_account):
 
 
 def test_moving_a_session_carries_the_windows_and_outside_accounts_to_the_new_day(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     member = create_account(["member"])
     team_id, _ = create_team([(member, "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
         _, outside, _ = operations.add_outside_guest(
@@ -120,10 +120,10 @@ def test_moving_a_session_carries_the_windows_and_outside_accounts_to_the_new_da
 
 
 def test_a_session_cannot_be_moved_into_the_past(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(create_account(["fachkraft"])))
+    session = create_meeting(team_id, create_case(create_account(["fachkraft"])))
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
         with pytest.raises(MeetingError, match="Vergangenheit"):
@@ -132,11 +132,11 @@ def test_a_session_cannot_be_moved_into_the_past(
 
 
 def test_a_session_that_has_begun_can_be_neither_cancelled_nor_moved(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
     past = (utcnow() - timedelta(days=10)).replace(microsecond=0)
-    session = create_session(team_id, create_case(create_account(["fachkraft"])))
+    session = create_meeting(team_id, create_case(create_account(["fachkraft"])))
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
         meeting.starts_dt, meeting.ends_dt = past, past + timedelta(hours=3)
@@ -150,13 +150,13 @@ def test_a_session_that_has_begun_can_be_neither_cancelled_nor_moved(
 
 
 def test_cancelling_refuses_a_case_already_on_the_next_session(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     case = create_case(owner)
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    first = create_session(team_id, case)
-    create_session(team_id, case, starts=(utcnow() + timedelta(days=14)).replace(microsecond=0))
+    first = create_meeting(team_id, case)
+    create_meeting(team_id, case, starts=(utcnow() + timedelta(days=14)).replace(microsecond=0))
     with app.app_context():
         meeting = db.session.get(Meeting, first.meeting_id)
         with pytest.raises(MeetingError, match="schon auf der folgenden Sitzung"):
@@ -166,13 +166,13 @@ def test_cancelling_refuses_a_case_already_on_the_next_session(
 
 
 def test_a_new_case_manager_presents_the_coming_items(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     from fallteam.cases import operations as cases
 
     owner, successor = create_account(["fachkraft"]), create_account(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
         cases.transfer_case(

@@ -34,13 +34,13 @@ def _guest(create_account, app, institution: str):
 
 
 def test_a_guest_no_consent_covers_is_flagged_and_the_presenter_must_confirm(
-    app, signed_in, create_account, create_case, create_team, create_session, institution_id
+    app, signed_in, create_account, create_case, create_team, create_meeting, institution_id
 ):
     client, owner = signed_in(["fachkraft"])
     jobcenter = [{"type": "institution", "value": str(institution_id(JOBCENTER))}]
     case = create_case(owner, consent={"recipients": jobcenter, "father_too": True})
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, case)
+    session = create_meeting(team_id, case)
     covered = _guest(create_account, app, JOBCENTER)
     uncovered = _guest(create_account, app, EINGLIEDERUNGSHILFE)
     edit = f"/tagesordnung/{session.item_id}/bearbeiten"
@@ -79,11 +79,11 @@ def test_a_guest_no_consent_covers_is_flagged_and_the_presenter_must_confirm(
 
 
 def test_a_new_guest_asks_for_the_confirmation_again(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
         item.pseudonymised_confirmed = True
@@ -106,11 +106,11 @@ def _invite_outside(client, item_id, **fields):
 
 
 def test_an_outside_person_gets_a_guest_account_that_ends_with_the_session_day(
-    app, signed_in, create_account, create_case, create_team, create_session, institution_id
+    app, signed_in, create_account, create_case, create_team, create_meeting, institution_id
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     response = _invite_outside(
         client, session.item_id, institution_id=institution_id(GESUNDHEITSAMT)
     )
@@ -139,11 +139,11 @@ def test_an_outside_person_gets_a_guest_account_that_ends_with_the_session_day(
 
 
 def test_the_outside_guest_form_names_its_problems(
-    app, signed_in, create_account, create_case, create_team, create_session, institution_id
+    app, signed_in, create_account, create_case, create_team, create_meeting, institution_id
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     response = _invite_outside(
         client,
         session.item_id,
@@ -156,12 +156,12 @@ def test_the_outside_guest_form_names_its_problems(
 
 
 def test_a_guest_sees_only_their_own_item_and_only_in_their_window(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     guest = create_account(["guest"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    mine = create_session(team_id, create_case(owner), guests=[guest])
+    mine = create_meeting(team_id, create_case(owner), guests=[guest])
     other_case = create_case(create_account(["fachkraft"]))
     with app.app_context():
         other_case_row = db.session.get(Case, other_case.id)
@@ -188,12 +188,12 @@ def test_a_guest_sees_only_their_own_item_and_only_in_their_window(
 
 
 def test_a_guest_sees_nothing_before_the_invitation_goes_out(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     guest = create_account(["guest"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner), guests=[guest], invited=False)
+    session = create_meeting(team_id, create_case(owner), guests=[guest], invited=False)
     client = app.test_client()
     sign_in(client, app, guest)
     assert client.get(f"/tagesordnung/{session.item_id}").status_code == 403
@@ -204,12 +204,12 @@ def test_a_guest_sees_nothing_before_the_invitation_goes_out(
 
 
 def test_withdrawing_an_invitation_shuts_the_guest_out_at_once(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_meeting
 ):
     client, owner = signed_in(["fachkraft"])
     guest = create_account(["guest"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner), guests=[guest])
+    session = create_meeting(team_id, create_case(owner), guests=[guest])
     guest_client = app.test_client()
     sign_in(guest_client, app, guest)
     assert guest_client.get(f"/tagesordnung/{session.item_id}").status_code == 200

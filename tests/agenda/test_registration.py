@@ -127,12 +127,12 @@ def test_a_session_past_its_deadline_is_not_offered_and_cannot_be_posted(
 
 
 def test_a_case_is_registered_once_per_session(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_meeting
 ):
     client, owner = signed_in(["fachkraft"])
     case = create_case(owner)
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, case)
+    session = create_meeting(team_id, case)
     page = client.get(f"/faelle/{case.id}/anmelden").get_data(as_text=True)
     assert str(session.meeting_id) not in page
     with app.app_context():
@@ -146,12 +146,12 @@ def test_a_case_is_registered_once_per_session(
 
 
 def test_another_fachkraft_cannot_register_or_touch_someone_elses_case(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     case = create_case(owner)
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, case)
+    session = create_meeting(team_id, case)
     meeting_id = add_meeting(app, team_id, utcnow() + timedelta(days=14))
     intruder, _ = signed_in(["fachkraft"])
     token = csrf_token(intruder)
@@ -167,12 +167,12 @@ def test_another_fachkraft_cannot_register_or_touch_someone_elses_case(
 
 
 def test_parts_of_another_item_are_not_found_under_this_one(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_meeting
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    mine = create_session(team_id, create_case(owner), guests=[create_account(["guest"])])
-    theirs = create_session(
+    mine = create_meeting(team_id, create_case(owner), guests=[create_account(["guest"])])
+    theirs = create_meeting(
         team_id, create_case(create_account(["fachkraft"])), guests=[create_account(["guest"])]
     )
     token = csrf_token(client)
@@ -193,13 +193,13 @@ def test_parts_of_another_item_are_not_found_under_this_one(
 
 
 def test_withdrawing_a_registration_ends_what_it_opened(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_meeting
 ):
     client, owner = signed_in(["fachkraft"])
     member = create_account(["member"])
     case = create_case(owner)
     team_id, _ = create_team([(member, "permanent")])
-    session = create_session(team_id, case)
+    session = create_meeting(team_id, case)
     response = client.post(
         f"/tagesordnung/{session.item_id}/zurueckziehen", data={"csrf_token": csrf_token(client)}
     )
@@ -212,14 +212,14 @@ def test_withdrawing_a_registration_ends_what_it_opened(
 
 
 def test_the_presenter_downloads_an_attached_document_as_an_audited_export(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_meeting
 ):
     from fallteam.audit.models import AuditEvent
     from tests.conftest import PDF
 
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     response = client.get(f"/tagesordnung/{session.item_id}/unterlagen/{session.document_id}")
     assert response.status_code == 200 and response.data == PDF
     assert "attachment" in response.headers["Content-Disposition"]
@@ -231,13 +231,13 @@ def test_the_presenter_downloads_an_attached_document_as_an_audited_export(
 
 
 def test_an_upload_that_is_no_pdf_or_image_is_refused(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_meeting
 ):
     import io
 
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     response = client.post(
         f"/tagesordnung/{session.item_id}/unterlagen",
         data={
@@ -263,11 +263,11 @@ def _upload(client, item_id, content, name):
 
 
 def test_an_empty_agenda_document_is_refused_with_a_neutral_message(
-    app, signed_in, create_account, create_case, create_team, create_session
+    app, signed_in, create_account, create_case, create_team, create_meeting
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     text = _upload(client, session.item_id, b"", "bericht.pdf").get_data(as_text=True)
     assert "Die Datei ist leer." in text
     assert "unterschriebene" not in text  # that hint is for a consent document only
@@ -285,13 +285,13 @@ def test_an_empty_agenda_document_is_refused_with_a_neutral_message(
     ids=["RLO", "isolates", "NUL", "nothing left", "too long"],
 )
 def test_the_stored_name_of_an_agenda_document_is_safe(
-    app, signed_in, create_account, create_case, create_team, create_session, name, stored
+    app, signed_in, create_account, create_case, create_team, create_meeting, name, stored
 ):
     from tests.conftest import PDF
 
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     assert _upload(client, session.item_id, PDF, name).status_code == 302
     with app.app_context():
         documents = db.session.get(AgendaItem, session.item_id).documents

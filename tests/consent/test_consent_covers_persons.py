@@ -32,7 +32,7 @@ def _years_ago(years: int, days: int = 0) -> date:
 
 
 def test_the_mothers_consent_leaves_the_father_a_role_label_on_every_page(
-    app, create_account, create_case, create_team, create_session, institution_id
+    app, create_account, create_case, create_team, create_meeting, institution_id
 ):
     """The attack of the issue: a mother's release for the Gesundheitsamt showed its guest the
     father's name; and a member the father's name and birth date on the case page."""
@@ -48,7 +48,7 @@ def test_the_mothers_consent_leaves_the_father_a_role_label_on_every_page(
         },
     )
     team_id, _ = create_team([(member, "permanent")])
-    session = create_session(team_id, case, guests=[guest])
+    session = create_meeting(team_id, case, guests=[guest])
     for account, pages in (
         (member, [f"/faelle/{case.id}", f"/tagesordnung/{session.item_id}"]),
         (guest, [f"/tagesordnung/{session.item_id}"]),
@@ -298,14 +298,14 @@ def participations_of(case_id) -> list[CaseParticipant]:
 
 
 def _jobcenter_guest_of_a_mothers_consent(
-    app, create_account, create_case, create_team, create_session, institution_id, custody_for
+    app, create_account, create_case, create_team, create_meeting, institution_id, custody_for
 ):
     owner = create_account(["fachkraft"])
     guest = create_account(["guest"], institution=JOBCENTER)
     jobcenter = [{"type": "institution", "value": str(institution_id(JOBCENTER))}]
     case = create_case(owner, consent={"recipients": jobcenter, "custody_for": custody_for})
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, case, guests=[guest], invited=False)
+    session = create_meeting(team_id, case, guests=[guest], invited=False)
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
         item.pseudonymised_confirmed = False
@@ -314,13 +314,13 @@ def _jobcenter_guest_of_a_mothers_consent(
 
 
 def test_a_consent_for_part_of_the_family_does_not_cover_a_guest(
-    app, create_account, create_case, create_team, create_session, institution_id
+    app, create_account, create_case, create_team, create_meeting, institution_id
 ):
     """The attack: the mother's consent for herself alone named the Jobcenter, and its guest
     counted as covered — no confirmation of the pseudonymised presentation was asked and the
     window opened at the invitation, while father and children stayed pseudonymised."""
     _owner, guest, _case, session, _ = _jobcenter_guest_of_a_mothers_consent(
-        app, create_account, create_case, create_team, create_session, institution_id, ()
+        app, create_account, create_case, create_team, create_meeting, institution_id, ()
     )
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
@@ -334,10 +334,10 @@ def test_a_consent_for_part_of_the_family_does_not_cover_a_guest(
 
 
 def test_consents_for_every_family_member_cover_a_guest(
-    app, create_account, create_case, create_team, create_session, institution_id
+    app, create_account, create_case, create_team, create_meeting, institution_id
 ):
     owner, guest, case, session, jobcenter = _jobcenter_guest_of_a_mothers_consent(
-        app, create_account, create_case, create_team, create_session, institution_id, (2, 3)
+        app, create_account, create_case, create_team, create_meeting, institution_id, (2, 3)
     )
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)

@@ -13,7 +13,7 @@ NAME = "Hollerbach_Katrin_Bericht.pdf"
 
 
 def test_an_uploaded_file_name_never_reaches_a_member_or_guest(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner, member, guest = (
         create_account(["fachkraft"]),
@@ -22,7 +22,7 @@ def test_an_uploaded_file_name_never_reaches_a_member_or_guest(
     )
     case = create_case(owner)
     team_id, _ = create_team([(member, "permanent")])
-    session = create_session(team_id, case, guests=[guest])
+    session = create_meeting(team_id, case, guests=[guest])
     with app.app_context():
         agenda.add_document(db.session.get(AgendaItem, session.item_id), filename=NAME, content=PDF)
         db.session.commit()

@@ -63,14 +63,14 @@ def _background_case(create_case, owner, participants=(), consent=None):
 
 
 def test_a_jobcenter_guest_without_consent_never_reads_the_health_sentence(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     """The attack of the issue: the guest opened the case page and read the background."""
     owner = create_account(["fachkraft"])
     guest = create_account(["guest"], institution=JOBCENTER)
     case = _background_case(create_case, owner)
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, case, guests=[guest])
+    session = create_meeting(team_id, case, guests=[guest])
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
         item.category_notes = [
@@ -89,12 +89,12 @@ def test_a_jobcenter_guest_without_consent_never_reads_the_health_sentence(
 
 
 def test_the_team_member_sees_the_released_background_when_opening_the_case(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner, member = create_account(["fachkraft"]), create_account(["member"])
     case = _background_case(create_case, owner)
     team_id, _ = create_team([(member, "permanent")])
-    create_session(team_id, case)
+    create_meeting(team_id, case)
     client = app.test_client()
     sign_in(client, app, member)
     # the case page takes the member to the agenda item, which shows the released background
@@ -103,11 +103,11 @@ def test_the_team_member_sees_the_released_background_when_opening_the_case(
     assert HEALTH in page.get_data(as_text=True)
 
 
-def _note_item(app, create_account, create_case, create_team, create_session, consent, guest):
+def _note_item(app, create_account, create_case, create_team, create_meeting, consent, guest):
     owner = create_account(["fachkraft"])
     case = create_case(owner, consent=consent)
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, case, guests=[guest])
+    session = create_meeting(team_id, case, guests=[guest])
     client = app.test_client()
     sign_in(client, app, owner)
     response = client.post(
@@ -129,7 +129,7 @@ def _note_item(app, create_account, create_case, create_team, create_session, co
 
 
 def test_a_health_note_reaches_a_guest_only_where_health_is_released_for_that_person(
-    app, create_account, create_case, create_team, create_session, institution_id
+    app, create_account, create_case, create_team, create_meeting, institution_id
 ):
     released = create_account(["guest"], institution=JOBCENTER)
     jobcenter = [{"type": "institution", "value": str(institution_id(JOBCENTER))}]
@@ -138,7 +138,7 @@ def test_a_health_note_reaches_a_guest_only_where_health_is_released_for_that_pe
         create_account,
         create_case,
         create_team,
-        create_session,
+        create_meeting,
         {"recipients": jobcenter, "categories": ["identity", "health"]},
         released,
     )
@@ -148,7 +148,7 @@ def test_a_health_note_reaches_a_guest_only_where_health_is_released_for_that_pe
 
 
 def test_a_health_note_stays_hidden_where_only_identity_is_released(
-    app, create_account, create_case, create_team, create_session, institution_id
+    app, create_account, create_case, create_team, create_meeting, institution_id
 ):
     guest = create_account(["guest"], institution=JOBCENTER)
     jobcenter = [{"type": "institution", "value": str(institution_id(JOBCENTER))}]
@@ -157,7 +157,7 @@ def test_a_health_note_stays_hidden_where_only_identity_is_released(
         create_account,
         create_case,
         create_team,
-        create_session,
+        create_meeting,
         {"recipients": jobcenter, "categories": ["identity"]},
         guest,
     )
@@ -168,14 +168,14 @@ def test_a_health_note_stays_hidden_where_only_identity_is_released(
 
 
 def test_a_note_about_the_whole_family_needs_everyone_released(
-    app, create_account, create_case, create_team, create_session, institution_id
+    app, create_account, create_case, create_team, create_meeting, institution_id
 ):
     guest = create_account(["guest"], institution=JOBCENTER)
     owner = create_account(["fachkraft"])
     jobcenter = [{"type": "institution", "value": str(institution_id(JOBCENTER))}]
     case = create_case(owner, consent={"recipients": jobcenter, "categories": ["school"]})
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, case, guests=[guest])
+    session = create_meeting(team_id, case, guests=[guest])
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
         agenda.update_registration(
@@ -199,12 +199,12 @@ def test_a_note_about_the_whole_family_needs_everyone_released(
 
 
 def test_category_notes_pass_the_reidentification_guard(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     case = create_case(owner)
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, case)
+    session = create_meeting(team_id, case)
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
         try:
@@ -229,7 +229,7 @@ def test_category_notes_pass_the_reidentification_guard(
 
 
 def test_an_item_guest_with_a_member_account_sees_the_item_but_never_the_background(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     """A colleague of another institution with a normal account, invited as the item's
     guest: her participation is a guest's, so the item shows no background and the case
@@ -238,7 +238,7 @@ def test_an_item_guest_with_a_member_account_sees_the_item_but_never_the_backgro
     outsider = create_account(["member"], institution=EINGLIEDERUNGSHILFE)
     case = _background_case(create_case, owner)
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, case, guests=[outsider])
+    session = create_meeting(team_id, case, guests=[outsider])
     client = app.test_client()
     sign_in(client, app, outsider)
     item_page = client.get(f"/tagesordnung/{session.item_id}")

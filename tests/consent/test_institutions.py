@@ -36,7 +36,7 @@ def _create_through_admin(admin, username: str, roles: list[str], institution=No
 
 
 def test_an_admin_created_jobcenter_guest_is_not_covered_by_a_consent_naming_the_asd(
-    app, signed_in, create_account, create_case, create_team, create_session, institution_id
+    app, signed_in, create_account, create_case, create_team, create_meeting, institution_id
 ):
     """The attack of the issue: the account defaulted to "asd" and a consent for the ASD
     released the family to the Jobcenter guest."""
@@ -52,7 +52,7 @@ def test_an_admin_created_jobcenter_guest_is_not_covered_by_a_consent_naming_the
         guest = db.session.scalars(select(User).where(User.username == "okafor")).one()
         assert guest.institution.name == JOBCENTER
         guest_id = guest.id
-    session = create_session(team_id, case, guests=[_as_account(guest_id)])
+    session = create_meeting(team_id, case, guests=[_as_account(guest_id)])
     with app.app_context():
         guest = db.session.get(User, guest_id)
         the_case = db.session.get(Case, case.id)

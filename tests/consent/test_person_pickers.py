@@ -162,11 +162,11 @@ def test_a_consent_names_only_known_recipients(app, create_account, create_case,
 
 @pytest.mark.parametrize("role", ["admin", "dpo"])
 def test_a_forged_post_cannot_invite_them_as_agenda_guest(
-    app, signed_in, create_account, create_case, create_team, create_session, role
+    app, signed_in, create_account, create_case, create_team, create_meeting, role
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     outsider = create_account([role])
     client.post(
         f"/tagesordnung/{session.item_id}/gaeste",

@@ -66,7 +66,7 @@ def _item_with_purpose(
     create_account,
     create_case,
     create_team,
-    create_session,
+    create_meeting,
     *,
     consent_purposes,
     item_purpose,
@@ -82,7 +82,7 @@ def _item_with_purpose(
         consent={"recipients": recipients, "purposes": consent_purposes, "father_too": True},
     )
     team_id, _ = create_team([(member, "permanent")])
-    session = create_session(team_id, case, guests=[guest] if guest else [])
+    session = create_meeting(team_id, case, guests=[guest] if guest else [])
     client = app.test_client()
     sign_in(client, app, owner)
     response = client.post(
@@ -103,14 +103,14 @@ def _item_with_purpose(
 
 
 def test_a_paragraph_8a_consent_shows_the_mother_on_a_paragraph_8a_item(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     member, session = _item_with_purpose(
         app,
         create_account,
         create_case,
         create_team,
-        create_session,
+        create_meeting,
         consent_purposes=[GEF],
         item_purpose=GEF,
     )
@@ -122,14 +122,14 @@ def test_a_paragraph_8a_consent_shows_the_mother_on_a_paragraph_8a_item(
 
 
 def test_a_paragraph_8a_consent_does_not_count_for_a_fallberatung_item(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     member, session = _item_with_purpose(
         app,
         create_account,
         create_case,
         create_team,
-        create_session,
+        create_meeting,
         consent_purposes=[GEF],
         item_purpose=FB,
     )
@@ -144,7 +144,7 @@ def test_guest_coverage_follows_the_item_purpose(
     create_account,
     create_case,
     create_team,
-    create_session,
+    create_meeting,
     institution_id,
     item_purpose,
     covered,
@@ -155,7 +155,7 @@ def test_guest_coverage_follows_the_item_purpose(
         create_account,
         create_case,
         create_team,
-        create_session,
+        create_meeting,
         consent_purposes=[GEF],
         item_purpose=item_purpose,
         guest=guest,

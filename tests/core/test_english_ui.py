@@ -11,7 +11,7 @@ import pytest
 from fallteam import access
 from fallteam.core.models import utcnow
 from tests.conftest import csrf_token
-from tests.meetings.test_agenda_page import audit_events, build_session, client_of
+from tests.meetings.test_agenda_page import audit_events, build_meeting, client_of
 
 MEMBERS = {"recipients": [{"type": "participant_kind", "value": "member"}]}
 
@@ -21,12 +21,12 @@ def choose_english(client) -> None:
 
 
 @pytest.fixture
-def session_sample(app, create_account, create_case, create_team, create_session):
-    return build_session(app, create_account, create_case, create_team, create_session)
+def meeting_sample(app, create_account, create_case, create_team, create_meeting):
+    return build_meeting(app, create_account, create_case, create_team, create_meeting)
 
 
-def test_a_meeting_error_on_a_form_is_english(app, session_sample):
-    s = session_sample
+def test_a_meeting_error_on_a_form_is_english(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     choose_english(client)
     response = client.post(
@@ -46,8 +46,8 @@ def test_a_meeting_error_on_a_form_is_english(app, session_sample):
     assert "Scheduling conflict" in html and "Terminüberschneidung" not in html
 
 
-def test_the_audit_purpose_stays_german_in_the_english_ui(app, session_sample):
-    s = session_sample
+def test_the_audit_purpose_stays_german_in_the_english_ui(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     choose_english(client)
     day = (utcnow() + timedelta(days=20)).astimezone(ZoneInfo("Europe/Berlin")).date()
@@ -64,8 +64,8 @@ def test_the_audit_purpose_stays_german_in_the_english_ui(app, session_sample):
     assert audit_events(app, s.moderator.id, "update", purpose="Sitzung verlegt")
 
 
-def test_a_refused_cancellation_says_why_in_english(app, session_sample):
-    s = session_sample
+def test_a_refused_cancellation_says_why_in_english(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     choose_english(client)
     response = client.post(

@@ -21,7 +21,7 @@ from fallteam.meetings.models import AgendaItem, Meeting
 from fallteam.teams.models import Team
 from tests.cases.test_case_pages import _registration
 from tests.conftest import QUESTION, csrf_token
-from tests.meetings.test_agenda_page import build_session, client_of
+from tests.meetings.test_agenda_page import build_meeting, client_of
 from tests.teams.test_team_pages import _create as create_team_page
 
 SINGLE_LINE = "Bitte keine Steuerzeichen (wie Zeilenumbrüche) in dieses Feld eingeben."
@@ -115,8 +115,8 @@ def test_invisible_characters_are_refused_in_a_single_line_field(app, signed_in,
 
 
 @pytest.fixture
-def session_sample(app, create_account, create_case, create_team, create_session):
-    return build_session(app, create_account, create_case, create_team, create_session)
+def meeting_sample(app, create_account, create_case, create_team, create_meeting):
+    return build_meeting(app, create_account, create_case, create_team, create_meeting)
 
 
 def _edit_item(client, item_id, question):
@@ -138,8 +138,8 @@ def _question(app, item_id) -> str:
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\x85"], ids=["NUL", "ESC", "DEL", "NEL"])
-def test_an_agenda_question_refuses_nul_and_other_control_characters(app, session_sample, char):
-    s = session_sample
+def test_an_agenda_question_refuses_nul_and_other_control_characters(app, meeting_sample, char):
+    s = meeting_sample
     client = client_of(app, s.presenters[0])
     page = _edit_item(client, s.item_ids[0], f"Wie weiter?{char}")
     assert page.status_code == 200
@@ -147,8 +147,8 @@ def test_an_agenda_question_refuses_nul_and_other_control_characters(app, sessio
     assert _question(app, s.item_ids[0]) == QUESTION
 
 
-def test_an_agenda_question_keeps_its_line_breaks(app, session_sample):
-    s = session_sample
+def test_an_agenda_question_keeps_its_line_breaks(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.presenters[0])
     response = _edit_item(client, s.item_ids[0], "Erstens?\r\nZweitens?\nDrittens?")
     assert response.status_code == 302
@@ -156,8 +156,8 @@ def test_an_agenda_question_keeps_its_line_breaks(app, session_sample):
 
 
 @pytest.mark.parametrize("char", ["\u200b", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u202e"])
-def test_invisible_characters_are_refused_in_texts_the_guard_checks(app, session_sample, char):
-    s = session_sample
+def test_invisible_characters_are_refused_in_texts_the_guard_checks(app, meeting_sample, char):
+    s = meeting_sample
     client = client_of(app, s.presenters[0])
     page = _edit_item(client, s.item_ids[0], f"Was braucht Kind 1{char}?")
     assert INVISIBLE in page.get_data(as_text=True)
@@ -184,8 +184,8 @@ def test_a_background_with_invisible_characters_is_refused(app, signed_in, creat
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "2101-01-01"])
-def test_moving_a_session_to_an_absurd_date_gets_a_german_message(app, session_sample, day):
-    s = session_sample
+def test_moving_a_session_to_an_absurd_date_gets_a_german_message(app, meeting_sample, day):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     with app.app_context():
         before = db.session.get(Meeting, s.meeting_id).starts_dt

@@ -93,7 +93,7 @@ def test_the_case_list_costs_the_same_for_5_and_50_cases(
 
 
 def test_the_start_page_costs_the_same_for_5_and_50_sessions_and_presentations(
-    app, create_account, create_case, create_team, create_session, count_statements
+    app, create_account, create_case, create_team, create_meeting, count_statements
 ):
     viewer = create_account(["fachkraft", "member"])
     presenter = create_account(["fachkraft"])
@@ -106,7 +106,7 @@ def test_the_start_page_costs_the_same_for_5_and_50_sessions_and_presentations(
             # a team of her own per session, and a case presented to her in it
             other_team, _ = create_team([(viewer, "permanent")])
             case = create_case(presenter, participants=[(viewer, "member")])
-            create_session(other_team if made % 2 else team_id, case)
+            create_meeting(other_team if made % 2 else team_id, case)
             made += 1
         counts[size] = statements_of(count_statements, client, "/")
     assert_constant(counts[SMALL], counts[LARGE], "/")
@@ -114,7 +114,7 @@ def test_the_start_page_costs_the_same_for_5_and_50_sessions_and_presentations(
 
 @pytest.mark.parametrize("viewer", ["presenter", "guest"])
 def test_the_session_pages_of_someone_outside_the_team_cost_the_same_for_5_and_50_sessions(
-    app, create_account, create_case, create_team, create_session, count_statements, viewer
+    app, create_account, create_case, create_team, create_meeting, count_statements, viewer
 ):
     """A presenter who is not on the team, and an item's guest: which sessions they may see
     is decided for all candidate sessions at once, not one access check per session."""
@@ -127,7 +127,7 @@ def test_the_session_pages_of_someone_outside_the_team_cost_the_same_for_5_and_5
     for size in (SMALL, LARGE):
         while made < size:
             starts = (utcnow() + timedelta(days=2 + made)).replace(microsecond=0)
-            create_session(team_id, create_case(presenter), guests=[guest], starts=starts)
+            create_meeting(team_id, create_case(presenter), guests=[guest], starts=starts)
             made += 1
         for url in ("/", "/sitzungen"):
             counts[url, size] = statements_of(count_statements, client, url)
@@ -219,14 +219,14 @@ def add_items(app, meeting_id, presenter, guest, create_case, count: int) -> Non
 
 
 @pytest.fixture
-def growing_session(app, create_account, create_case, create_team, create_session):
+def growing_meeting(app, create_account, create_case, create_team, create_meeting):
     """A session of a team (moderator, colleague, presenter) whose agenda grows on demand."""
     moderator = create_account(["member"])
     colleague = create_account(["member"])
     presenter = create_account(["fachkraft", "member"])
     guest = create_account(["guest"])
     team_id, _ = create_team([(a, "permanent") for a in (moderator, colleague, presenter)])
-    first = create_session(team_id, create_case(presenter), moderator=moderator, guests=[guest])
+    first = create_meeting(team_id, create_case(presenter), moderator=moderator, guests=[guest])
     state = {"items": 1}
 
     def grow(size: int) -> None:
@@ -243,9 +243,9 @@ def growing_session(app, create_account, create_case, create_team, create_sessio
     ids=["agenda-member", "agenda-moderator", "agenda-presenter", "run-view"],
 )
 def test_an_agenda_costs_the_same_for_5_and_50_items(
-    app, growing_session, count_statements, who, tail
+    app, growing_meeting, count_statements, who, tail
 ):
-    meeting_id, people, grow = growing_session
+    meeting_id, people, grow = growing_meeting
     client = client_of(app, people[who])
     url = f"/sitzungen/{meeting_id}{tail}"
     counts = {}

@@ -144,7 +144,7 @@ class MailScene:
 
 
 @pytest.fixture
-def scene(app, create_account, create_case, create_team, create_session) -> MailScene:
+def scene(app, create_account, create_case, create_team, create_meeting) -> MailScene:
     """The sample session for the mail tests (see ``MailScene``)."""
     presenter = create_account(["fachkraft", "member"])
     moderator = create_account(["member"])
@@ -154,7 +154,7 @@ def scene(app, create_account, create_case, create_team, create_session) -> Mail
     team_id, _ = create_team(
         [(moderator, "permanent"), (member, "permanent"), (presenter, "permanent")]
     )
-    session = create_session(team_id, case, moderator=moderator, guests=[guest], invited=False)
+    session = create_meeting(team_id, case, moderator=moderator, guests=[guest], invited=False)
     return MailScene(
         session.meeting_id,
         session.item_id,

@@ -87,11 +87,11 @@ def test_a_made_up_token_answers_404(app):
 
 
 def test_another_users_token_shows_only_that_users_sessions(
-    app, scene, create_account, create_case, create_team, create_session
+    app, scene, create_account, create_case, create_team, create_meeting
 ):
     stranger = create_account(["fachkraft", "member"])
     team_id, _ = create_team([(stranger, "permanent")])
-    own = create_session(team_id, create_case(stranger))
+    own = create_meeting(team_id, create_case(stranger))
     _, token = _subscribe(app, stranger)
     events = _events(_feed(app, token))
     with app.app_context():

@@ -25,10 +25,10 @@ from tests.mail.conftest import address_of, assert_no_case_data, decoded_text
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def _scene(app, create_account, create_case, create_team, create_session):
+def _scene(app, create_account, create_case, create_team, create_meeting):
     complete, unfinished = create_account(["fachkraft"]), create_account(["fachkraft"])
     team_id, _ = create_team([(complete, "permanent"), (unfinished, "permanent")])
-    session = create_session(team_id, create_case(complete))
+    session = create_meeting(team_id, create_case(complete))
     other_case = create_case(unfinished)
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
@@ -52,10 +52,10 @@ def _evening_before(starts: datetime) -> datetime:
 
 @pytest.mark.settings(FALLTEAM_BASE_URL="https://fallteam.example.org/")
 def test_only_presenters_with_unfinished_registrations_are_reminded_once(
-    app, create_account, create_case, create_team, create_session, smtp_server
+    app, create_account, create_case, create_team, create_meeting, smtp_server
 ):
     complete, unfinished, pseudonym, meeting_id, starts = _scene(
-        app, create_account, create_case, create_team, create_session
+        app, create_account, create_case, create_team, create_meeting
     )
     now = _evening_before(starts)
     with app.app_context():
@@ -82,11 +82,11 @@ def test_only_presenters_with_unfinished_registrations_are_reminded_once(
 
 
 def test_the_cli_queues_due_reminders_before_sending(
-    app, create_account, create_case, create_team, create_session, smtp_server
+    app, create_account, create_case, create_team, create_meeting, smtp_server
 ):
     # The session starts tomorrow (Berlin): the command's own clock makes the reminder due.
     _, unfinished, _, meeting_id, _ = _scene(
-        app, create_account, create_case, create_team, create_session
+        app, create_account, create_case, create_team, create_meeting
     )
     tomorrow = utcnow().astimezone(BERLIN).date() + timedelta(days=1)
     with app.app_context():

@@ -15,7 +15,7 @@ from tests.conftest import csrf_token
 from tests.meetings.test_agenda_page import (
     agenda_pseudonyms,
     audit_events,
-    build_session,
+    build_meeting,
     client_of,
 )
 
@@ -23,8 +23,8 @@ JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
-def session_sample(app, create_account, create_case, create_team, create_session):
-    return build_session(app, create_account, create_case, create_team, create_session)
+def meeting_sample(app, create_account, create_case, create_team, create_meeting):
+    return build_meeting(app, create_account, create_case, create_team, create_meeting)
 
 
 def positions(app, meeting_id):
@@ -42,8 +42,8 @@ def post_order(client, meeting_id, ids, **kwargs):
     return client.post(f"/sitzungen/{meeting_id}/reihenfolge", data=data, **kwargs)
 
 
-def test_the_moderator_reorders_by_form_and_is_sent_back_to_the_agenda(app, session_sample):
-    s = session_sample
+def test_the_moderator_reorders_by_form_and_is_sent_back_to_the_agenda(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     new = [s.item_ids[2], s.item_ids[0], s.item_ids[1]]
     response = post_order(client, s.meeting_id, new)
@@ -59,8 +59,8 @@ def test_the_moderator_reorders_by_form_and_is_sent_back_to_the_agenda(app, sess
     assert event.object_id == str(s.meeting_id)
 
 
-def test_the_script_gets_json_with_the_saved_order(app, session_sample):
-    s = session_sample
+def test_the_script_gets_json_with_the_saved_order(app, meeting_sample):
+    s = meeting_sample
     new = list(reversed(s.item_ids))
     response = post_order(client_of(app, s.moderator), s.meeting_id, new, headers=JSON)
     assert response.status_code == 200
@@ -72,8 +72,8 @@ def test_the_script_gets_json_with_the_saved_order(app, session_sample):
     assert positions(app, s.meeting_id) == new
 
 
-def test_the_move_buttons_carry_the_order_they_lead_to(app, session_sample):
-    s = session_sample
+def test_the_move_buttons_carry_the_order_they_lead_to(app, meeting_sample):
+    s = meeting_sample
     page = client_of(app, s.moderator).get(f"/sitzungen/{s.meeting_id}").get_data(True)
     forms = re.findall(r'<form[^>]*data-move="(up|down)"([^>]*)>(.*?)</form>', page, re.S)
     carried = {}
@@ -86,10 +86,10 @@ def test_the_move_buttons_carry_the_order_they_lead_to(app, session_sample):
 
 
 def test_an_item_of_another_session_is_rejected_and_nothing_changes(
-    app, session_sample, create_account, create_case, create_team, create_session
+    app, meeting_sample, create_account, create_case, create_team, create_meeting
 ):
-    s = session_sample
-    other = build_session(app, create_account, create_case, create_team, create_session)
+    s = meeting_sample
+    other = build_meeting(app, create_account, create_case, create_team, create_meeting)
     client = client_of(app, s.moderator)
     forged = [s.item_ids[0], s.item_ids[1], other.item_ids[0]]
 
@@ -114,8 +114,8 @@ def test_an_item_of_another_session_is_rejected_and_nothing_changes(
         pytest.param(lambda ids: [], id="empty"),
     ],
 )
-def test_an_incomplete_or_garbled_order_is_rejected(app, session_sample, order):
-    s = session_sample
+def test_an_incomplete_or_garbled_order_is_rejected(app, meeting_sample, order):
+    s = meeting_sample
     response = post_order(
         client_of(app, s.moderator), s.meeting_id, order(s.item_ids), headers=JSON
     )
@@ -124,8 +124,8 @@ def test_an_incomplete_or_garbled_order_is_rejected(app, session_sample, order):
     assert positions(app, s.meeting_id) == s.item_ids
 
 
-def test_a_cancelled_session_keeps_its_order(app, session_sample):
-    s = session_sample
+def test_a_cancelled_session_keeps_its_order(app, meeting_sample):
+    s = meeting_sample
     with app.app_context():
         db.session.get(Meeting, s.meeting_id).status = "cancelled"
         db.session.commit()
@@ -138,8 +138,8 @@ def test_a_cancelled_session_keeps_its_order(app, session_sample):
 
 
 @pytest.mark.parametrize("who", ["colleague", "presenter", "guest"])
-def test_only_the_moderator_of_this_session_reorders(app, session_sample, who):
-    s = session_sample
+def test_only_the_moderator_of_this_session_reorders(app, meeting_sample, who):
+    s = meeting_sample
     account = {"colleague": s.colleague, "presenter": s.presenters[0], "guest": s.guest}[who]
     response = post_order(client_of(app, account), s.meeting_id, list(reversed(s.item_ids)))
     assert response.status_code == 403
@@ -148,10 +148,10 @@ def test_only_the_moderator_of_this_session_reorders(app, session_sample, who):
 
 
 def test_the_moderator_of_another_team_cannot_reorder_this_session(
-    app, session_sample, create_account, create_case, create_team, create_session
+    app, meeting_sample, create_account, create_case, create_team, create_meeting
 ):
-    s = session_sample
-    other = build_session(app, create_account, create_case, create_team, create_session)
+    s = meeting_sample
+    other = build_meeting(app, create_account, create_case, create_team, create_meeting)
     client = client_of(app, other.moderator)
     response = post_order(client, s.meeting_id, list(reversed(s.item_ids)))
     assert response.status_code == 403

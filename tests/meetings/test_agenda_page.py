@@ -65,8 +65,8 @@ def register_item(app, case_id, meeting_id, *, question=QUESTIONS[1], minutes=30
         return item.id
 
 
-def build_session(
-    app, create_account, create_case, create_team, create_session, *, invited=True, extra=()
+def build_meeting(
+    app, create_account, create_case, create_team, create_meeting, *, invited=True, extra=()
 ) -> SessionSample:
     """The standard sample: moderator, a colleague and two presenting Fachkräfte are team
     members; a third presenter is not; a guest is invited to the first item. ``extra`` adds
@@ -82,7 +82,7 @@ def build_session(
     members = [moderator, colleague, presenters[0], presenters[1], *extra]
     team_id, _ = create_team([(a, "permanent") for a in members])
     cases = [create_case(p) for p in presenters]
-    sample = create_session(team_id, cases[0], moderator=moderator, guests=[guest], invited=invited)
+    sample = create_meeting(team_id, cases[0], moderator=moderator, guests=[guest], invited=invited)
     item_ids = [sample.item_id]
     for case, question in zip(cases[1:], QUESTIONS[1:], strict=True):
         item_ids.append(register_item(app, case.id, sample.meeting_id, question=question))
@@ -124,12 +124,12 @@ def agenda_pseudonyms(html: str) -> list[str]:
 
 
 @pytest.fixture
-def session_sample(app, create_account, create_case, create_team, create_session):
-    return build_session(app, create_account, create_case, create_team, create_session)
+def meeting_sample(app, create_account, create_case, create_team, create_meeting):
+    return build_meeting(app, create_account, create_case, create_team, create_meeting)
 
 
-def test_a_team_member_sees_every_item_in_order_with_its_question(app, session_sample):
-    s = session_sample
+def test_a_team_member_sees_every_item_in_order_with_its_question(app, meeting_sample):
+    s = meeting_sample
     page = client_of(app, s.colleague).get(f"/sitzungen/{s.meeting_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -151,8 +151,8 @@ def test_a_team_member_sees_every_item_in_order_with_its_question(app, session_s
     assert "Krautwurst" not in html and "Sabine" not in html
 
 
-def test_a_guest_sees_only_the_item_they_are_invited_to(app, session_sample):
-    s = session_sample
+def test_a_guest_sees_only_the_item_they_are_invited_to(app, meeting_sample):
+    s = meeting_sample
     page = client_of(app, s.guest).get(f"/sitzungen/{s.meeting_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -164,16 +164,16 @@ def test_a_guest_sees_only_the_item_they_are_invited_to(app, session_sample):
     assert [e.case_pseudonym for e in reads] == [s.pseudonyms[0]]
 
 
-def test_a_presenter_outside_the_team_sees_only_her_own_item(app, session_sample):
-    s = session_sample
+def test_a_presenter_outside_the_team_sees_only_her_own_item(app, meeting_sample):
+    s = meeting_sample
     html = client_of(app, s.presenters[2]).get(f"/sitzungen/{s.meeting_id}").get_data(True)
     assert agenda_pseudonyms(html) == [s.pseudonyms[2]]
 
 
 def test_a_guest_before_the_invitation_is_refused_and_the_refusal_audited(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
-    s = build_session(app, create_account, create_case, create_team, create_session, invited=False)
+    s = build_meeting(app, create_account, create_case, create_team, create_meeting, invited=False)
     client = client_of(app, s.guest)
     assert client.get(f"/sitzungen/{s.meeting_id}").status_code == 403
     (refusal,) = audit_events(app, s.guest.id, "refuse")
@@ -182,8 +182,8 @@ def test_a_guest_before_the_invitation_is_refused_and_the_refusal_audited(
     assert str(s.meeting_id) not in client.get("/sitzungen").get_data(as_text=True)
 
 
-def test_a_guest_after_the_session_day_is_refused(app, session_sample):
-    s = session_sample
+def test_a_guest_after_the_session_day_is_refused(app, meeting_sample):
+    s = meeting_sample
     with app.app_context():
         meeting = db.session.get(Meeting, s.meeting_id)
         past = utcnow() - timedelta(days=3)
@@ -199,32 +199,32 @@ def test_a_guest_after_the_session_day_is_refused(app, session_sample):
 
 
 def test_a_guest_of_another_item_sees_nothing_of_this_session(
-    app, session_sample, create_account, create_case, create_team, create_session
+    app, meeting_sample, create_account, create_case, create_team, create_meeting
 ):
     other = create_account(["guest"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    create_session(team_id, create_case(create_account(["fachkraft"])), guests=[other])
+    create_meeting(team_id, create_case(create_account(["fachkraft"])), guests=[other])
     client = client_of(app, other)
-    assert client.get(f"/sitzungen/{session_sample.meeting_id}").status_code == 403
+    assert client.get(f"/sitzungen/{meeting_sample.meeting_id}").status_code == 403
 
 
 @pytest.mark.parametrize("role", ["dpo", "admin"])
-def test_dpo_and_admin_never_see_an_agenda(app, session_sample, signed_in, role):
+def test_dpo_and_admin_never_see_an_agenda(app, meeting_sample, signed_in, role):
     client, _ = signed_in([role])
-    assert client.get(f"/sitzungen/{session_sample.meeting_id}").status_code == 403
+    assert client.get(f"/sitzungen/{meeting_sample.meeting_id}").status_code == 403
     assert client.get("/sitzungen").status_code == 403
 
 
-def test_a_member_of_another_team_is_refused(app, session_sample, signed_in, create_team):
+def test_a_member_of_another_team_is_refused(app, meeting_sample, signed_in, create_team):
     client, outsider = signed_in(["member"])
     create_team([(outsider, "permanent")])
-    assert client.get(f"/sitzungen/{session_sample.meeting_id}").status_code == 403
+    assert client.get(f"/sitzungen/{meeting_sample.meeting_id}").status_code == 403
 
 
 def test_the_moderator_sees_time_unfinished_registrations_invitation_and_resubmissions(
-    app, session_sample, create_account, create_case
+    app, meeting_sample, create_account, create_case
 ):
-    s = session_sample
+    s = meeting_sample
     late_case = create_case(create_account(["fachkraft"]))
     register_item(app, late_case.id, s.meeting_id, question="", presentation="", minutes=120)
     with app.app_context():
@@ -256,8 +256,8 @@ def test_the_moderator_sees_time_unfinished_registrations_invitation_and_resubmi
     assert "(Sie moderieren)" in html
 
 
-def test_my_sessions_lists_team_presented_and_invited_sessions(app, session_sample):
-    s = session_sample
+def test_my_sessions_lists_team_presented_and_invited_sessions(app, meeting_sample):
+    s = meeting_sample
     for account, moderates in [
         (s.moderator, True),
         (s.colleague, False),
@@ -272,8 +272,8 @@ def test_my_sessions_lists_team_presented_and_invited_sessions(app, session_samp
         assert not any(p in html for p in s.pseudonyms)  # the list shows no case
 
 
-def test_my_sessions_marks_a_cancelled_session_with_its_reason(app, session_sample):
-    s = session_sample
+def test_my_sessions_marks_a_cancelled_session_with_its_reason(app, meeting_sample):
+    s = meeting_sample
     with app.app_context():
         meeting = db.session.get(Meeting, s.meeting_id)
         meeting.status, meeting.change_reason = "cancelled", "staff"
@@ -282,8 +282,8 @@ def test_my_sessions_marks_a_cancelled_session_with_its_reason(app, session_samp
     assert "abgesagt" in html and "Personalversammlung oder Fortbildung" in html
 
 
-def test_the_start_page_links_the_next_sessions_also_for_guests(app, session_sample):
-    s = session_sample
+def test_the_start_page_links_the_next_sessions_also_for_guests(app, meeting_sample):
+    s = meeting_sample
     for account in (s.guest, s.colleague):
         html = client_of(app, account).get("/").get_data(as_text=True)
         listed = html.split('data-testid="next-meetings"')[1].split("</ul>")[0]

@@ -11,15 +11,15 @@ from fallteam.extensions import db
 from fallteam.meetings.models import Meeting, MeetingStatus
 from tests.agenda.helpers import add_meeting
 from tests.conftest import csrf_token
-from tests.meetings.test_agenda_page import build_session, client_of
+from tests.meetings.test_agenda_page import build_meeting, client_of
 
 FREE_TEXT = "Familie Hollerbach ist umgezogen"
 
 
 def test_a_free_text_reason_is_refused_and_the_listed_reason_never_reaches_guests(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
-    s = build_session(app, create_account, create_case, create_team, create_session)
+    s = build_meeting(app, create_account, create_case, create_team, create_meeting)
     add_meeting(app, s.team_id, starts=utcnow() + timedelta(days=14))  # the cases move there
     client = client_of(app, s.moderator)
     url = f"/sitzungen/{s.meeting_id}/absagen"
@@ -41,13 +41,13 @@ def test_a_free_text_reason_is_refused_and_the_listed_reason_never_reaches_guest
 
 
 def test_the_operation_refuses_a_reason_outside_the_list(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     import pytest
 
     from fallteam.meetings.operations import MeetingError, schedule
 
-    s = build_session(app, create_account, create_case, create_team, create_session)
+    s = build_meeting(app, create_account, create_case, create_team, create_meeting)
     with app.app_context():
         meeting = db.session.get(Meeting, s.meeting_id)
         with pytest.raises(MeetingError):

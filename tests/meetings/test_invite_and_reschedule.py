@@ -16,14 +16,14 @@ from fallteam.mail.models import MailStatus, OutgoingMail
 from fallteam.meetings.models import AgendaItem, Meeting
 from tests.agenda.helpers import add_meeting
 from tests.conftest import csrf_token
-from tests.meetings.test_agenda_page import build_session, client_of
+from tests.meetings.test_agenda_page import build_meeting, client_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
-def session_sample(app, create_account, create_case, create_team, create_session):
-    return build_session(app, create_account, create_case, create_team, create_session)
+def meeting_sample(app, create_account, create_case, create_team, create_meeting):
+    return build_meeting(app, create_account, create_case, create_team, create_meeting)
 
 
 def meeting(app, meeting_id) -> Meeting:
@@ -40,8 +40,8 @@ def post(client, url, **data):
 # --- invitation ------------------------------------------------------------------------------
 
 
-def test_the_moderator_sends_the_invitation_and_sees_its_mails(app, session_sample):
-    s = session_sample
+def test_the_moderator_sends_the_invitation_and_sees_its_mails(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     response = post(client, f"/sitzungen/{s.meeting_id}/einladung")
     assert response.status_code == 302
@@ -64,8 +64,8 @@ def test_the_moderator_sends_the_invitation_and_sees_its_mails(app, session_samp
     assert "Einladung aktualisieren" in html
 
 
-def test_a_cancelled_session_is_not_invited(app, session_sample):
-    s = session_sample
+def test_a_cancelled_session_is_not_invited(app, meeting_sample):
+    s = meeting_sample
     with app.app_context():
         db.session.get(Meeting, s.meeting_id).status = "cancelled"
         db.session.commit()
@@ -77,8 +77,8 @@ def test_a_cancelled_session_is_not_invited(app, session_sample):
 
 
 @pytest.mark.parametrize("who", ["colleague", "presenter", "guest"])
-def test_only_the_moderator_invites(app, session_sample, who):
-    s = session_sample
+def test_only_the_moderator_invites(app, meeting_sample, who):
+    s = meeting_sample
     account = {"colleague": s.colleague, "presenter": s.presenters[0], "guest": s.guest}[who]
     response = post(client_of(app, account), f"/sitzungen/{s.meeting_id}/einladung")
     assert response.status_code == 403
@@ -94,8 +94,8 @@ def add_next_session(app, s) -> uuid.UUID:
     return add_meeting(app, s.team_id, starts)
 
 
-def test_the_moderator_cancels_with_a_reason_and_the_cases_move_on(app, session_sample):
-    s = session_sample
+def test_the_moderator_cancels_with_a_reason_and_the_cases_move_on(app, meeting_sample):
+    s = meeting_sample
     later_id = add_next_session(app, s)
     client = client_of(app, s.moderator)
     url = f"/sitzungen/{s.meeting_id}/absagen"
@@ -121,8 +121,8 @@ def test_the_moderator_cancels_with_a_reason_and_the_cases_move_on(app, session_
     assert "Die angemeldeten Fälle stehen jetzt auf der Tagesordnung" in page
 
 
-def test_without_a_next_session_the_cancellation_is_refused_with_a_reason(app, session_sample):
-    s = session_sample
+def test_without_a_next_session_the_cancellation_is_refused_with_a_reason(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     response = post(client, f"/sitzungen/{s.meeting_id}/absagen", reason="staff")
     html = response.get_data(as_text=True)
@@ -132,9 +132,9 @@ def test_without_a_next_session_the_cancellation_is_refused_with_a_reason(app, s
 
 
 def test_whoever_manages_the_teams_may_cancel_and_returns_to_the_team(
-    app, session_sample, signed_in
+    app, meeting_sample, signed_in
 ):
-    s = session_sample
+    s = meeting_sample
     add_next_session(app, s)
     admin, _ = signed_in(["admin"])
     response = post(admin, f"/sitzungen/{s.meeting_id}/absagen", reason="room")
@@ -144,8 +144,8 @@ def test_whoever_manages_the_teams_may_cancel_and_returns_to_the_team(
 
 
 @pytest.mark.parametrize("who", ["colleague", "presenter", "guest"])
-def test_others_can_neither_cancel_nor_move(app, session_sample, who):
-    s = session_sample
+def test_others_can_neither_cancel_nor_move(app, meeting_sample, who):
+    s = meeting_sample
     account = {"colleague": s.colleague, "presenter": s.presenters[0], "guest": s.guest}[who]
     client = client_of(app, account)
     for tail in ("absagen", "verlegen"):
@@ -158,8 +158,8 @@ def test_others_can_neither_cancel_nor_move(app, session_sample, who):
 # --- moving ----------------------------------------------------------------------------------
 
 
-def test_the_moderator_moves_the_session_to_a_berlin_time(app, session_sample):
-    s = session_sample
+def test_the_moderator_moves_the_session_to_a_berlin_time(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     url = f"/sitzungen/{s.meeting_id}/verlegen"
     before = meeting(app, s.meeting_id)
@@ -176,8 +176,8 @@ def test_the_moderator_moves_the_session_to_a_berlin_time(app, session_sample):
     assert moved.change_reason == "room"
 
 
-def test_a_move_into_the_past_is_refused_and_the_input_kept(app, session_sample):
-    s = session_sample
+def test_a_move_into_the_past_is_refused_and_the_input_kept(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     url = f"/sitzungen/{s.meeting_id}/verlegen"
     before = meeting(app, s.meeting_id).starts_dt

@@ -6,13 +6,13 @@ from __future__ import annotations
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem
 from tests.conftest import csrf_token
-from tests.meetings.test_agenda_page import build_session, client_of
+from tests.meetings.test_agenda_page import build_meeting, client_of
 
 
 def test_the_run_view_and_the_clock_refuse_before_the_session_day(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
-    s = build_session(app, create_account, create_case, create_team, create_session)
+    s = build_meeting(app, create_account, create_case, create_team, create_meeting)
     client = client_of(app, s.moderator)  # the session is a week ahead
     page = client.get(f"/sitzungen/{s.meeting_id}/ablauf", follow_redirects=True)
     assert "erst am Sitzungstag" in page.get_data(as_text=True)

@@ -17,15 +17,15 @@ from fallteam.meetings.rules import day_start, local_day
 from tests.conftest import csrf_token
 from tests.meetings.test_agenda_page import (
     audit_events,
-    build_session,
+    build_meeting,
     client_of,
     register_item,
 )
 
 
 @pytest.fixture
-def session_sample(app, create_account, create_case, create_team, create_session):
-    sample = build_session(app, create_account, create_case, create_team, create_session)
+def meeting_sample(app, create_account, create_case, create_team, create_meeting):
+    sample = build_meeting(app, create_account, create_case, create_team, create_meeting)
     on_its_day(app, sample.meeting_id)
     return sample
 
@@ -67,8 +67,8 @@ def attendance(app, meeting_id) -> dict:
 # --- the page --------------------------------------------------------------------------------
 
 
-def test_the_run_view_lists_members_items_writers_and_time(app, session_sample):
-    s = session_sample
+def test_the_run_view_lists_members_items_writers_and_time(app, meeting_sample):
+    s = meeting_sample
     page = client_of(app, s.moderator).get(run_url(s, "/ablauf"))
     html = page.get_data(as_text=True)
     assert page.status_code == 200
@@ -78,7 +78,7 @@ def test_the_run_view_lists_members_items_writers_and_time(app, session_sample):
     assert [p for p in s.pseudonyms if p in items] == s.pseudonyms
     assert "folgt" not in items and "Protokollführung vorschlagen" in html
     assert "von 180 Minuten Sitzungszeit" in html and "geplant: 105 Minuten" in html
-    assert 'src="/static/js/session_run.js"' in html and "<script>" not in html
+    assert 'src="/static/js/meeting_run.js"' in html and "<script>" not in html
     # the presenter of an item is not offered as its writer
     first = items.split(f'id="top-{s.item_ids[0]}"')[1].split("</li>")[0]
     select_box = first.split("<select")[1].split("</select>")[0]
@@ -88,8 +88,8 @@ def test_the_run_view_lists_members_items_writers_and_time(app, session_sample):
 
 
 @pytest.mark.parametrize("who", ["colleague", "presenter", "guest"])
-def test_only_the_moderator_runs_the_session(app, session_sample, who):
-    s = session_sample
+def test_only_the_moderator_runs_the_session(app, meeting_sample, who):
+    s = meeting_sample
     account = {"colleague": s.colleague, "presenter": s.presenters[0], "guest": s.guest}[who]
     client = client_of(app, account)
     assert client.get(run_url(s, "/ablauf")).status_code == 403
@@ -105,10 +105,10 @@ def test_only_the_moderator_runs_the_session(app, session_sample, who):
 
 
 def test_the_moderator_of_another_team_cannot_run_this_session(
-    app, session_sample, create_account, create_case, create_team, create_session
+    app, meeting_sample, create_account, create_case, create_team, create_meeting
 ):
-    s = session_sample
-    other = build_session(app, create_account, create_case, create_team, create_session)
+    s = meeting_sample
+    other = build_meeting(app, create_account, create_case, create_team, create_meeting)
     client = client_of(app, other.moderator)
     assert client.get(run_url(s, "/ablauf")).status_code == 403
     response = post(client, run_url(s, f"/tagesordnung/{s.item_ids[0]}/uhr"), action="start")
@@ -119,8 +119,8 @@ def test_the_moderator_of_another_team_cannot_run_this_session(
     assert item(app, s.item_ids[0]).clock_started_dt is None
 
 
-def test_a_cancelled_session_cannot_be_run(app, session_sample):
-    s = session_sample
+def test_a_cancelled_session_cannot_be_run(app, meeting_sample):
+    s = meeting_sample
     with app.app_context():
         meeting = db.session.get(Meeting, s.meeting_id)
         meeting.status, meeting.change_reason = "cancelled", "Fortbildung"
@@ -138,8 +138,8 @@ def test_a_cancelled_session_cannot_be_run(app, session_sample):
 # --- attendance ------------------------------------------------------------------------------
 
 
-def test_attendance_is_marked_and_changed(app, session_sample):
-    s = session_sample
+def test_attendance_is_marked_and_changed(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     url = run_url(s, "/anwesenheit")
     response = post(client, url, user_id=str(s.colleague.id), present="1")
@@ -155,8 +155,8 @@ def test_attendance_is_marked_and_changed(app, session_sample):
     assert len(events) == 3
 
 
-def test_attendance_is_only_for_the_team_and_the_items_guests(app, session_sample, signed_in):
-    s = session_sample
+def test_attendance_is_only_for_the_team_and_the_items_guests(app, meeting_sample, signed_in):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     url = run_url(s, "/anwesenheit")
     _, stranger = signed_in(["member"])
@@ -193,8 +193,8 @@ def rewind_clock(app, item_id, seconds):
         db.session.commit()
 
 
-def test_the_clock_starts_stops_and_adds_up(app, session_sample):
-    s = session_sample
+def test_the_clock_starts_stops_and_adds_up(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     first = s.item_ids[0]
     response = clock(client, s, first, "start")
@@ -214,8 +214,8 @@ def test_the_clock_starts_stops_and_adds_up(app, session_sample):
     assert 'data-elapsed="9' in shown and ">15:0" in shown and 'data-started=""' in shown
 
 
-def test_starting_one_clock_stops_the_other_and_marks_the_current_item(app, session_sample):
-    s = session_sample
+def test_starting_one_clock_stops_the_other_and_marks_the_current_item(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     first, second = s.item_ids[:2]
     clock(client, s, first, "start")
@@ -240,8 +240,8 @@ def test_starting_one_clock_stops_the_other_and_marks_the_current_item(app, sess
     assert item(app, second).clock_started_dt == before
 
 
-def test_a_clock_past_its_planned_time_shows_it(app, session_sample):
-    s = session_sample
+def test_a_clock_past_its_planned_time_shows_it(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     clock(client, s, s.item_ids[1], "start")
     rewind_clock(app, s.item_ids[1], 31 * 60)
@@ -262,8 +262,8 @@ def assign(client, s, item_id, writer_id):
     )
 
 
-def test_the_moderator_assigns_and_clears_a_writer(app, session_sample):
-    s = session_sample
+def test_the_moderator_assigns_and_clears_a_writer(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     response = assign(client, s, s.item_ids[0], s.colleague.id)
     assert response.status_code == 302
@@ -274,8 +274,8 @@ def test_the_moderator_assigns_and_clears_a_writer(app, session_sample):
     assert len(assigned) == 2
 
 
-def test_the_presenter_never_writes_the_protocol_of_her_case(app, session_sample):
-    s = session_sample
+def test_the_presenter_never_writes_the_protocol_of_her_case(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     assign(client, s, s.item_ids[0], s.colleague.id)
     # the attack: the presenter's id posted although the select does not offer it
@@ -286,8 +286,8 @@ def test_the_presenter_never_writes_the_protocol_of_her_case(app, session_sample
     assert "Wer den Fall vorstellt, schreibt nicht das Fallprotokoll dazu." in page
 
 
-def test_writers_are_members_of_the_team(app, session_sample, signed_in):
-    s = session_sample
+def test_writers_are_members_of_the_team(app, meeting_sample, signed_in):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     _, outsider = signed_in(["member"])
     for person in (outsider.id, s.guest.id, s.presenters[2].id):
@@ -309,10 +309,10 @@ def writers(app, meeting_id) -> dict:
 
 
 def test_proposed_writers_rotate_fairly_among_those_present(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     extra = [create_account(["member"]) for _ in range(2)]
-    s = build_session(app, create_account, create_case, create_team, create_session, extra=extra)
+    s = build_meeting(app, create_account, create_case, create_team, create_meeting, extra=extra)
     late = create_account(["fachkraft"])
     register_item(app, create_case(late).id, s.meeting_id)
     on_its_day(app, s.meeting_id)
@@ -348,9 +348,9 @@ def test_proposed_writers_rotate_fairly_among_those_present(
 
 
 def test_proposing_fills_only_items_without_a_writer_and_counts_earlier_protocols(
-    app, session_sample, create_case
+    app, meeting_sample, create_case
 ):
-    s = session_sample
+    s = meeting_sample
     client = client_of(app, s.moderator)
     # The colleague wrote two protocols in an earlier session of the team; the moderator none.
     earlier_cases = [create_case(p).id for p in s.presenters[:2]]
@@ -389,8 +389,8 @@ def test_proposing_fills_only_items_without_a_writer_and_counts_earlier_protocol
     assert assigned[s.item_ids[2]] == s.colleague.id
 
 
-def test_without_attendance_every_member_is_a_candidate(app, session_sample):
-    s = session_sample
+def test_without_attendance_every_member_is_a_candidate(app, meeting_sample):
+    s = meeting_sample
     client = client_of(app, s.moderator)
     post(client, run_url(s, "/schreibende"))
     assigned = writers(app, s.meeting_id)
@@ -401,14 +401,14 @@ def test_without_attendance_every_member_is_a_candidate(app, session_sample):
 
 
 def test_moderation_ends_with_the_session_day_and_with_the_membership(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     from fallteam.teams.models import TeamMember
     from tests.conftest import sign_in
 
     moderator = create_account(["member"])
     team_id, _ = create_team([(moderator, "permanent")])
-    session = create_session(
+    session = create_meeting(
         team_id, create_case(create_account(["fachkraft"])), moderator=moderator
     )
     on_its_day(app, session.meeting_id)

@@ -20,17 +20,17 @@ from fallteam.meetings.rules import meeting_day
 from fallteam.teams import operations as teams
 from fallteam.teams.models import Team, TeamMember
 from tests.conftest import GESUNDHEITSAMT, csrf_token
-from tests.meetings.test_agenda_page import build_session, client_of
+from tests.meetings.test_agenda_page import build_meeting, client_of
 
 
-def _sample(app, create_account, create_case, create_team, create_session, **kwargs):
-    return build_session(app, create_account, create_case, create_team, create_session, **kwargs)
+def _sample(app, create_account, create_case, create_team, create_meeting, **kwargs):
+    return build_meeting(app, create_account, create_case, create_team, create_meeting, **kwargs)
 
 
 def test_a_member_removed_from_the_team_loses_the_case_and_the_item_at_once(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
-    s = _sample(app, create_account, create_case, create_team, create_session)
+    s = _sample(app, create_account, create_case, create_team, create_meeting)
     colleague = client_of(app, s.colleague)
     case_id = _case_of(app, s.item_ids[0])
     assert colleague.get(f"/faelle/{case_id}").status_code in (200, 302)
@@ -53,9 +53,9 @@ def test_a_member_removed_from_the_team_loses_the_case_and_the_item_at_once(
 
 
 def test_a_member_who_joins_after_the_registration_sees_the_item(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
-    s = _sample(app, create_account, create_case, create_team, create_session)
+    s = _sample(app, create_account, create_case, create_team, create_meeting)
     newcomer = create_account(["member"])
     with app.app_context():
         teams.add_member(
@@ -69,9 +69,9 @@ def test_a_member_who_joins_after_the_registration_sees_the_item(
 
 
 def test_the_case_page_respects_the_items_genogram_switch_for_members(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
-    s = _sample(app, create_account, create_case, create_team, create_session)
+    s = _sample(app, create_account, create_case, create_team, create_meeting)
     with app.app_context():
         item = db.session.get(AgendaItem, s.item_ids[0])
         item.include_genogram = False
@@ -87,11 +87,11 @@ def test_the_case_page_respects_the_items_genogram_switch_for_members(
 
 
 def test_withdrawing_the_registration_ends_the_outside_guests_account(
-    app, signed_in, create_account, create_case, create_team, create_session, institution_id
+    app, signed_in, create_account, create_case, create_team, create_meeting, institution_id
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
-    session = create_session(team_id, create_case(owner))
+    session = create_meeting(team_id, create_case(owner))
     response = client.post(
         f"/tagesordnung/{session.item_id}/gaeste/extern",
         data={
@@ -115,13 +115,13 @@ def test_withdrawing_the_registration_ends_the_outside_guests_account(
 
 
 def test_the_guest_account_page_names_the_session_day_as_its_end(
-    app, signed_in, create_account, create_case, create_team, create_session, institution_id
+    app, signed_in, create_account, create_case, create_team, create_meeting, institution_id
 ):
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
     # late in the evening (Berlin): the UTC end of the session day is the next calendar day
     starts = (utcnow() + timedelta(days=7)).replace(hour=19, minute=0, second=0, microsecond=0)
-    session = create_session(team_id, create_case(owner), starts=starts)
+    session = create_meeting(team_id, create_case(owner), starts=starts)
     page = client.post(
         f"/tagesordnung/{session.item_id}/gaeste/extern",
         data={

@@ -18,13 +18,13 @@ from tests.conftest import KITA_FACHBERATUNG, institution_id_of, sign_in
 
 
 def test_a_member_made_a_guest_no_longer_sees_the_teams_session_or_its_cases(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     owner = create_account(["fachkraft"])
     member = create_account(["member"])
     team_id, (membership_id,) = create_team([(member, "permanent")])
     case = create_case(owner)
-    session = create_session(team_id, case)
+    session = create_meeting(team_id, case)
     client = app.test_client()
     sign_in(client, app, member)
     assert client.get(f"/tagesordnung/{session.item_id}").status_code == 200

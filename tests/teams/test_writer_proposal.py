@@ -72,14 +72,14 @@ def test_writers_with_a_moderator_for_random_agendas(agenda):
 
 
 def test_the_session_proposal_leaves_the_moderator_out(
-    app, create_account, create_case, create_team, create_session
+    app, create_account, create_case, create_team, create_meeting
 ):
     moderator, colleague = create_account(["member"]), create_account(["member"])
     presenter = create_account(["fachkraft", "member"])
     team_id, _ = create_team([(a, "permanent") for a in (moderator, colleague, presenter)])
     # Three cases of one presenter: moderator and colleague could share them two to one.
     first, *more = [create_case(presenter) for _ in range(3)]
-    sample = create_session(team_id, first, moderator=moderator, invited=False)
+    sample = create_meeting(team_id, first, moderator=moderator, invited=False)
     with app.app_context():
         meeting = db.session.get(Meeting, sample.meeting_id)
         for case in more:
