@@ -66,26 +66,31 @@ def grant_team(item: AgendaItem, *, actor: User, now: datetime) -> None:
     """The session's team members see the pseudonymised presentation until the end of the
     session day (what a consent releases on top is decided at each view)."""
     meeting = item.meeting
-    until = meeting_day_end(meeting)
     members = db.session.scalars(
         select(TeamMember).where(TeamMember.team_id == meeting.team_id)
     ).all()
     for member in members:
-        user = db.session.get(User, member.user_id)
-        if (
-            member.user_id == item.case.case_manager_id
-            or not access.team_member_of(user, meeting)
-            or _sees_until(item.case, user, until)
-        ):
-            continue
-        grant_participation(
-            item.case,
-            user,
-            kind=ParticipantKind.MEMBER,
-            valid_from=now,
-            valid_until=until,
-            actor=actor,
-        )
+        _open_member_window(item, db.session.get(User, member.user_id), now=now, actor=actor)
+
+
+def _open_member_window(item: AgendaItem, user: User, *, now: datetime, actor: User) -> None:
+    """A team member sees the item's case until the end of the session day (not its case
+    manager, who sees it anyway; nothing new for someone whose window already lasts)."""
+    until = meeting_day_end(item.meeting)
+    if (
+        user.id == item.case.case_manager_id
+        or not access.team_member_of(user, item.meeting)
+        or _sees_until(item.case, user, until)
+    ):
+        return
+    grant_participation(
+        item.case,
+        user,
+        kind=ParticipantKind.MEMBER,
+        valid_from=now,
+        valid_until=until,
+        actor=actor,
+    )
 
 
 def _may_open(item: AgendaItem, guest: AgendaGuest) -> bool:
@@ -151,22 +156,8 @@ def open_windows_of_newcomer(team: Team, *, user: User, now: datetime | None = N
     the members who were there at the registration."""
     now = now or utcnow()
     for item in _coming_items(team, now):
-        until = meeting_day_end(item.meeting)
-        if (
-            user.id == item.case.case_manager_id
-            or not _opened_to_team(item)
-            or not access.team_member_of(user, item.meeting)
-            or _sees_until(item.case, user, until)
-        ):
-            continue
-        grant_participation(
-            item.case,
-            user,
-            kind=ParticipantKind.MEMBER,
-            valid_from=now,
-            valid_until=until,
-            actor=db.session.get(User, item.presenter_id),
-        )
+        if _opened_to_team(item):
+            _open_member_window(item, user, now=now, actor=db.session.get(User, item.presenter_id))
 
 
 @member_removed.connect
