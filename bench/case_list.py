@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pyotp  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
 from fallteam import create_app  # noqa: E402
 from fallteam.auth import operations as accounts  # noqa: E402
-from fallteam.auth.models import User  # noqa: E402
+from fallteam.auth.models import Institution, User  # noqa: E402
 from fallteam.cases import operations as cases  # noqa: E402
 from fallteam.consent import operations as consents  # noqa: E402
 from fallteam.crypto.keyring import FileKeyProvider, Keyring  # noqa: E402
@@ -66,13 +66,22 @@ def make_app(workdir: Path):
 def make_fachkraft(app, name: str) -> tuple:
     with app.app_context():
         user, _ = accounts.create_user(
-            username=name, display_name=name, email=f"{name}@example.org", roles=["fachkraft"]
+            username=name,
+            display_name=name,
+            email=f"{name}@example.org",
+            roles=["fachkraft"],
+            institution=institution_named("ASD"),
         )
         accounts.set_password(user, PASSWORD, chosen_by_user=True)
         secret = accounts.start_second_factor_setup(user)
         user.totp_confirmed = True
         db.session.commit()
         return user.id, secret
+
+
+def institution_named(name: str) -> Institution:
+    """One of the institutions the migration seeds."""
+    return db.session.scalars(select(Institution).where(Institution.name == name)).one()
 
 
 def family(n: int) -> list:
@@ -98,6 +107,7 @@ def fill(app, owner_id, count: int, *, with_consent: bool, batch: int = 100) -> 
     while made < count:
         with app.app_context():
             owner = db.session.get(User, owner_id)
+            jobcenter = str(institution_named("Jobcenter/MAIA").id)
             for _ in range(min(batch, count - made)):
                 case = cases.register_case(
                     owner,
@@ -112,7 +122,7 @@ def fill(app, owner_id, count: int, *, with_consent: bool, batch: int = 100) -> 
                         consents.ConsentData(
                             grantor=case.members[0],
                             grantor_capacity="sorgeberechtigt",
-                            recipients=[{"type": "institution", "value": "jobcenter"}],
+                            recipients=[{"type": "institution", "value": jobcenter}],
                             purposes=["fallberatung"],
                             data_categories=["identity"],
                             valid_from=today - timedelta(days=30),
