@@ -70,7 +70,7 @@ def make_fachkraft(app, name: str) -> tuple:
             display_name=name,
             email=f"{name}@example.org",
             roles=["fachkraft"],
-            institution=institution_named("ASD"),
+            institution=institution_named("Allgemeiner Sozialer Dienst (ASD)"),
         )
         accounts.set_password(user, PASSWORD, chosen_by_user=True)
         secret = accounts.start_second_factor_setup(user)
