@@ -353,6 +353,7 @@ object_rule("case.read_identity")(_manages)
 object_rule("case.edit")(_manages)
 object_rule("consent.record")(_manages)
 object_rule("agenda.register")(_manages)
+object_rule("resubmission.manage")(_manages)
 
 
 @object_rule("meeting.moderate")
