@@ -12,9 +12,10 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
+from fallteam import access
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
-from fallteam.cases.queries import record_read
+from fallteam.cases.queries import record_agenda_read, record_read
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem, Meeting, MeetingStatus
@@ -22,6 +23,9 @@ from fallteam.meetings.rules import day_start, meeting_day
 from fallteam.resubmissions.models import Resubmission, ResubmissionStatus
 from fallteam.resubmissions.rules import office_today, week_end
 from fallteam.teams.models import Team, TeamMember
+
+#: the purpose recorded with every read of a Wiedervorlage's topic or outcome
+PURPOSE = "Wiedervorlage"
 
 
 def teams_for(case: Case) -> list[Team]:
@@ -58,6 +62,7 @@ class DueItem:
 
     resubmission: Resubmission
     pseudonym: str
+    owner_id: uuid.UUID
     responsible: str
     topic: str | None
 
@@ -106,20 +111,34 @@ def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueI
     earliest = min(r.due for r, _c, _u in rows)
     days = _planned_days(meeting, earliest)
     result = []
-    for resubmission, case, user in rows:
-        if any(day >= resubmission.due for day in days):
-            continue
+    moderating = (
+        viewer is not None
+        and meeting.moderator_id == viewer.id
+        and access.allowed(viewer, "meeting.moderate", meeting)
+    )
+    shown = [
+        (resubmission, case, user)
+        for resubmission, case, user in rows
+        if not any(day >= resubmission.due for day in days)
+    ]
+    # the topic: to the session's moderator (permission checked once on the session) and to
+    # the case's owner; every shown topic is a recorded read of its case
+    moderated = [case for _r, case, _u in shown if moderating]
+    if moderated:
+        record_agenda_read(
+            viewer, moderated, "meeting.moderate", meeting, purpose=PURPOSE, fields=("topic",)
+        )
+    result = []
+    for resubmission, case, user in shown:
         topic = None
-        if viewer is not None and (
-            case.case_manager_id == viewer.id or meeting.moderator_id == viewer.id
-        ):
-            on = case if case.case_manager_id == viewer.id else meeting
-            permission = (
-                "resubmission.manage" if case.case_manager_id == viewer.id else "meeting.moderate"
-            )
-            record_read(viewer, case, permission, purpose="wiedervorlage", fields=("topic",), on=on)
+        if moderating:
             topic = resubmission.topic
-        result.append(DueItem(resubmission, case.pseudonym, user.display_name, topic))
+        elif viewer is not None and case.case_manager_id == viewer.id:
+            record_read(viewer, case, "resubmission.manage", purpose=PURPOSE, fields=("topic",))
+            topic = resubmission.topic
+        result.append(
+            DueItem(resubmission, case.pseudonym, case.case_manager_id, user.display_name, topic)
+        )
     return result
 
 
@@ -193,16 +212,29 @@ def dashboard_for(user: User, now: datetime | None = None) -> Dashboard:
     )
 
 
-def history_of(case: Case, viewer: User) -> list[Resubmission]:
-    """All Wiedervorlagen of the case, newest due first, with topic and outcome: for its
-    owner; the read is recorded."""
-    record_read(
-        viewer, case, "resubmission.manage", purpose="wiedervorlage", fields=("topic", "outcome")
-    )
+def history_of(case: Case, viewer: User) -> list[tuple[Resubmission, str, str]]:
+    """All Wiedervorlagen of the case (newest due first) with topic and outcome, the
+    responsible person's and the team's name: for its owner; the read is recorded. One
+    statement besides the audit event."""
+    record_read(viewer, case, "resubmission.manage", purpose=PURPOSE, fields=("topic", "outcome"))
     return list(
-        db.session.scalars(
-            select(Resubmission)
+        db.session.execute(
+            select(Resubmission, User.display_name, Team.name)
+            .join(User, User.id == Resubmission.responsible_id)
+            .join(Team, Team.id == Resubmission.team_id)
             .where(Resubmission.case_id == case.id)
             .order_by(Resubmission.due.desc(), Resubmission.created_dt.desc())
+        )
+    )
+
+
+def responsible_candidates(case: Case, teams: list[Team]) -> list[User]:
+    """Who may be responsible: the case's owner and the members of the case's teams."""
+    members = select(TeamMember.user_id).where(TeamMember.team_id.in_([t.id for t in teams]))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(or_(User.id == case.case_manager_id, User.id.in_(members)), User.active)
+            .order_by(User.display_name)
         )
     )
