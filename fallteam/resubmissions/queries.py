@@ -17,6 +17,7 @@ from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.cases.queries import record_agenda_read, record_read
 from fallteam.core.models import utcnow
+from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem, Meeting, MeetingStatus
 from fallteam.meetings.rules import day_start, meeting_day
@@ -68,16 +69,19 @@ class DueItem:
 
 
 def _due_candidates(meeting: Meeting) -> list[tuple[Resubmission, Case, User]]:
+    due = (
+        Resubmission.team_id == meeting.team_id,
+        Resubmission.status == ResubmissionStatus.OPEN,
+        Resubmission.due <= meeting_day(meeting),
+    )
+    # the cases' data keys in one statement, before their encrypted topics are loaded
+    prime_keys(db.session, select(Resubmission.case_id).where(*due))
     return list(
         db.session.execute(
             select(Resubmission, Case, User)
             .join(Case, Case.id == Resubmission.case_id)
             .join(User, User.id == Resubmission.responsible_id)
-            .where(
-                Resubmission.team_id == meeting.team_id,
-                Resubmission.status == ResubmissionStatus.OPEN,
-                Resubmission.due <= meeting_day(meeting),
-            )
+            .where(*due)
             .order_by(Resubmission.due, Case.pseudonym)
         )
     )
