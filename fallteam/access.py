@@ -134,6 +134,7 @@ POLICY_TEXTS = (
         "Fallteams)"
     ),
     _l("Eigene Fälle zu einer Sitzung anmelden, die Anmeldung bearbeiten und zurückziehen"),
+    _l("Wiedervorlagen zu eigenen Fällen setzen, erledigen und erneuern"),
     _l(
         "Einen Tagesordnungspunkt mit seinen Unterlagen sehen (Mitglieder der Sitzung, "
         "Vorstellende, eingeladene Gäste im Einladungszeitraum)"

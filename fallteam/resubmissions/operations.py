@@ -34,10 +34,10 @@ def _require_owner(actor: User, case: Case) -> None:
         raise access.AccessRefused("resubmission.manage", case)
 
 
-def _checked_text(case: Case, text: str, *, required: bool, what: str) -> str:
+def _checked_text(case: Case, text: str, *, missing: str) -> str:
     text = (text or "").strip()
-    if required and not text:
-        raise ResubmissionError(_("Bitte %(what)s angeben.", what=what))
+    if not text:
+        raise ResubmissionError(missing)
     if len(text) > MAX_TEXT:
         raise ResubmissionError(_("Der Text ist zu lang (höchstens %(n)d Zeichen).", n=MAX_TEXT))
     if text and identity_hits(text, identity_of(case)):
@@ -80,7 +80,7 @@ def set_resubmission(
                 "des Fallteams sein."
             )
         )
-    text = _checked_text(case, topic, required=True, what=_("den Gegenstand der Wiedervorlage"))
+    text = _checked_text(case, topic, missing=_("Bitte angeben, was betrachtet werden soll."))
     resubmission = Resubmission(
         case_id=case.id,
         team_id=team.id,
@@ -106,7 +106,7 @@ def _finish(resubmission: Resubmission, case: Case, outcome: str, status: str, a
     _require_owner(actor, case)
     if resubmission.status != ResubmissionStatus.OPEN:
         raise ResubmissionError(_("Diese Wiedervorlage ist bereits erledigt."))
-    resubmission.outcome = _checked_text(case, outcome, required=True, what=_("das Ergebnis"))
+    resubmission.outcome = _checked_text(case, outcome, missing=_("Bitte das Ergebnis angeben."))
     resubmission.status = status
     db.session.flush()
     record(
