@@ -134,6 +134,7 @@ POLICY_TEXTS = (
         "Fallteams)"
     ),
     _l("Eigene Fälle zu einer Sitzung anmelden, die Anmeldung bearbeiten und zurückziehen"),
+    _l("Wiedervorlagen zu eigenen Fällen setzen, erledigen und erneuern"),
     _l(
         "Einen Tagesordnungspunkt mit seinen Unterlagen sehen (Mitglieder der Sitzung, "
         "Vorstellende, eingeladene Gäste im Einladungszeitraum)"
@@ -353,6 +354,7 @@ object_rule("case.read_identity")(_manages)
 object_rule("case.edit")(_manages)
 object_rule("consent.record")(_manages)
 object_rule("agenda.register")(_manages)
+object_rule("resubmission.manage")(_manages)
 
 
 @object_rule("meeting.moderate")

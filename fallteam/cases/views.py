@@ -37,6 +37,7 @@ from fallteam.consent.queries import consent_helpers, consents_ending_soon
 from fallteam.core.forms import ActionForm
 from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.extensions import db
+from fallteam.resubmissions.queries import open_resubmissions_for_cases
 
 
 def list_cases():
@@ -50,9 +51,11 @@ def list_cases():
     if sort not in queries.CASE_LIST_SORTS:
         sort = "pseudonym"
     page = request.args.get("seite", 1, type=int) or 1
+    listing = queries.case_list_page(current_user, category=category, sort=sort, page=page)
     return render_template(
         "cases/list.html",
-        listing=queries.case_list_page(current_user, category=category, sort=sort, page=page),
+        listing=listing,
+        open_resubmissions=open_resubmissions_for_cases(row.case.id for row in listing.rows),
         categories=CATEGORY_LABELS,
         category=category,
         sort=sort,
@@ -98,6 +101,9 @@ def show_case(case_id: uuid.UUID):
         view=queries.present_case(case, current_user),
         action_form=ActionForm(),
         registrations=registrations,
+        open_resubmissions=open_resubmissions_for_cases([case.id]).get(case.id)
+        if access.can("resubmission.manage", case)
+        else None,
         **consent_helpers(),
     )
 

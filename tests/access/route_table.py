@@ -89,6 +89,10 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "admin.deactivate_institution": {"POST": only("admin")},
     "admin.reactivate_institution": {"POST": only("admin")},
     "cases.list_cases": {"GET": FACHKRAFT},
+    # Wiedervorlagen: the dashboard for Fachkräfte and members; the case's ones for its owner
+    "resubmissions.dashboard": {"GET": only("fachkraft", "other_fachkraft", "member")},
+    "resubmissions.case_resubmissions": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "resubmissions.record_outcome": {"POST": CASE_MANAGER},
     "cases.register_case": {"GET": FACHKRAFT, "POST": FACHKRAFT},
     # guests see the agenda item they are invited to, never the case page
     "cases.show_case": {"GET": only("fachkraft", "member")},

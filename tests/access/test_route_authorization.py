@@ -63,6 +63,27 @@ def _sample_values(
     }
 
 
+def _resubmission(app, case, team_id: uuid.UUID, owner_id: uuid.UUID) -> uuid.UUID:
+    """An open Wiedervorlage of the sample case to the sample team."""
+    from datetime import date
+
+    from fallteam.extensions import db
+    from fallteam.resubmissions.models import Resubmission
+
+    with app.app_context():
+        resubmission = Resubmission(
+            case_id=case.id,
+            team_id=team_id,
+            due=date(2099, 1, 7),
+            topic="Hilfeplan prüfen",
+            responsible_id=owner_id,
+            created_by_id=owner_id,
+        )
+        db.session.add(resubmission)
+        db.session.commit()
+        return resubmission.id
+
+
 def _feed_token(app, user_id: uuid.UUID) -> str:
     """A valid calendar feed token of ``user_id`` (the feed URL is a capability)."""
     from fallteam.auth.models import User
@@ -125,6 +146,7 @@ def test_route_answers_as_the_table_says(
     values = _sample_values(
         target.id, case, team, session, _feed_token(app, target.id), institution_id(GESUNDHEITSAMT)
     )
+    values["resubmission_id"] = _resubmission(app, case, team[0], owner.id)
     if endpoint.startswith("cases."):
         values["member_id"] = case.member_ids[0]  # a family member, not a team member
     values = {k: v for k, v in values.items() if k in rule.arguments}

@@ -247,7 +247,7 @@ def test_the_moderator_sees_time_unfinished_registrations_invitation_and_resubmi
     assert "pseudonymisierten Vorstellung" in flagged[s.pseudonyms[0]]
     assert "Die Fragestellung fehlt." in flagged[late_case.pseudonym]
     assert "Die Falldarstellung fehlt." in flagged[late_case.pseudonym]
-    assert "Wiedervorlagen" not in html  # no placeholder for what is not built yet
+    assert 'data-testid="due-resubmissions"' not in html  # none due: no empty section
     assert f'href="/sitzungen/{s.meeting_id}/ablauf"' in html
     assert f'href="/sitzungen/{s.meeting_id}/nachmelden"' in html
     assert f'action="/sitzungen/{s.meeting_id}/einladung"' in html

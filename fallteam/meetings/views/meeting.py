@@ -49,6 +49,7 @@ from fallteam.meetings.rules import (
     office_zone,
     registration_deadline,
 )
+from fallteam.resubmissions.queries import due_resubmissions
 
 #: the moderator's page names the mails of the session by these
 MAIL_KIND_LABELS = {
@@ -120,15 +121,18 @@ def show_meeting(meeting_id: uuid.UUID):
     items = queries.agenda_for(meeting, current_user, moderating=moderating)
     team = queries.team_of(meeting)
     users = queries.users_by_id([meeting.moderator_id] + [i.presenter_id for i in items])
+    sees_team = moderating or access.team_member_of(current_user, meeting)
     return render_template(
         "meetings/show.html",
+        due=due_resubmissions(meeting, current_user) if sees_team else [],
+        registered={i.case_id for i in items},
         meeting=meeting,
         team=team,
         items=items,
         users=users,
         methods=METHOD_LABELS,
         moderating=moderating,
-        partial=not moderating and not access.team_member_of(current_user, meeting),
+        partial=not sees_team,
         show_moderator=meeting.moderation_published or moderating,
         cancelled=meeting.status == MeetingStatus.CANCELLED,
         reason_labels=CHANGE_REASON_LABELS,

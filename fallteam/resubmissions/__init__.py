@@ -1,0 +1,1 @@
+"""Wiedervorlagen: the team's promise to look at a case again on a set day."""

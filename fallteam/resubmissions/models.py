@@ -1,0 +1,65 @@
+"""A Wiedervorlage: a case comes back to a team's first planned session on or after its due
+day. What to look at and the outcome are case content, encrypted with the case's key."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
+from fallteam.crypto.types import EncryptedText
+
+
+class ResubmissionStatus(enum.StrEnum):
+    """Open until dealt with; then closed, or renewed with a new date (a new row)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    RENEWED = "renewed"
+
+
+STATUS_LABELS = {
+    ResubmissionStatus.OPEN: _l("offen"),
+    ResubmissionStatus.CLOSED: _l("erledigt"),
+    ResubmissionStatus.RENEWED: _l("erneuert"),
+}
+
+
+class Resubmission(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """One Wiedervorlage of a case to a team."""
+
+    __tablename__ = "resubmissions"
+    __encryption_owner__ = "case_id"
+    __audit_type__ = "resubmission"
+    __table_args__ = (Index("ix_resubmissions_team_status_due", "team_id", "status", "due"),)
+
+    #: the case
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    #: the team it comes back to
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    #: the due day, in the office's time zone
+    due: Mapped[date] = mapped_column(Date)
+    #: what to look at
+    topic: Mapped[str | None] = mapped_column(EncryptedText())
+    #: who is responsible
+    responsible_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    #: ``ResubmissionStatus``
+    status: Mapped[str] = mapped_column(String(10), default=ResubmissionStatus.OPEN)
+    #: how it was dealt with
+    outcome: Mapped[str | None] = mapped_column(EncryptedText())
+    #: the Wiedervorlage this one renews
+    renewed_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("resubmissions.id", ondelete="SET NULL")
+    )
+    #: who set it
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<Resubmission {self.case_id} {self.due}>"

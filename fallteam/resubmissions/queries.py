@@ -1,0 +1,244 @@
+"""Reads of Wiedervorlagen: which land on a session's agenda, which are open per case, a
+person's dashboard. Each in a constant number of statements; the topic and outcome are case
+content and their reads are recorded through ``record_read``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+
+from fallteam import access
+from fallteam.auth.models import User
+from fallteam.cases.models import Case
+from fallteam.cases.queries import record_agenda_read, record_read
+from fallteam.core.models import utcnow
+from fallteam.crypto.envelope import prime_keys
+from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.rules import day_start, meeting_day
+from fallteam.resubmissions.models import Resubmission, ResubmissionStatus
+from fallteam.resubmissions.rules import office_today, week_end
+from fallteam.teams.models import Team, TeamMember
+
+#: the purpose recorded with every read of a Wiedervorlage's topic or outcome
+PURPOSE = "Wiedervorlage"
+
+
+def teams_for(case: Case) -> list[Team]:
+    """The teams a Wiedervorlage of ``case`` may go to: those it was presented in and those
+    its owner belongs to."""
+    presented = (
+        select(Meeting.team_id)
+        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.case_id == case.id)
+    )
+    owned = select(TeamMember.team_id).where(TeamMember.user_id == case.case_manager_id)
+    return list(
+        db.session.scalars(
+            select(Team).where(or_(Team.id.in_(presented), Team.id.in_(owned))).order_by(Team.name)
+        )
+    )
+
+
+def team_member_ids(team: Team, on: date) -> set[uuid.UUID]:
+    """The users belonging to ``team`` on the day ``on``."""
+    return set(
+        db.session.scalars(
+            select(TeamMember.user_id).where(
+                TeamMember.team_id == team.id,
+                or_(TeamMember.until.is_(None), TeamMember.until >= on),
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One Wiedervorlage due on a session's agenda."""
+
+    resubmission: Resubmission
+    pseudonym: str
+    owner_id: uuid.UUID
+    responsible: str
+    topic: str | None
+
+
+def _due_candidates(meeting: Meeting) -> list[tuple[Resubmission, Case, User]]:
+    due = (
+        Resubmission.team_id == meeting.team_id,
+        Resubmission.status == ResubmissionStatus.OPEN,
+        Resubmission.due <= meeting_day(meeting),
+    )
+    # the cases' data keys in one statement, before their encrypted topics are loaded
+    prime_keys(db.session, select(Resubmission.case_id).where(*due))
+    return list(
+        db.session.execute(
+            select(Resubmission, Case, User)
+            .join(Case, Case.id == Resubmission.case_id)
+            .join(User, User.id == Resubmission.responsible_id)
+            .where(*due)
+            .order_by(Resubmission.due, Case.pseudonym)
+        )
+    )
+
+
+def _planned_days(meeting: Meeting, since: date) -> list[date]:
+    """The office days of the team's planned sessions from ``since`` up to this session."""
+    starts = db.session.scalars(
+        select(Meeting.starts_dt).where(
+            Meeting.team_id == meeting.team_id,
+            Meeting.status == MeetingStatus.PLANNED,
+            Meeting.starts_dt >= day_start(since),
+            Meeting.starts_dt < day_start(meeting_day(meeting)),
+        )
+    )
+    return sorted(office_today(s) for s in starts)
+
+
+def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueItem]:
+    """The open Wiedervorlagen of the session's team that land on this session: due on or
+    before its day, and no earlier planned session of the team on or after the due day (a
+    cancelled session passes them on to the next planned one). Two statements.
+
+    The topic is shown only to the case's owner and the session's moderator (``viewer``);
+    each shown topic is a recorded read."""
+    if meeting.status != MeetingStatus.PLANNED:
+        return []
+    rows = _due_candidates(meeting)
+    if not rows:
+        return []
+    earliest = min(r.due for r, _c, _u in rows)
+    days = _planned_days(meeting, earliest)
+    result = []
+    moderating = (
+        viewer is not None
+        and meeting.moderator_id == viewer.id
+        and access.allowed(viewer, "meeting.moderate", meeting)
+    )
+    shown = [
+        (resubmission, case, user)
+        for resubmission, case, user in rows
+        if not any(day >= resubmission.due for day in days)
+    ]
+    # the topic: to the session's moderator (permission checked once on the session) and to
+    # the case's owner; every shown topic is a recorded read of its case
+    moderated = [case for _r, case, _u in shown if moderating]
+    if moderated:
+        record_agenda_read(
+            viewer, moderated, "meeting.moderate", meeting, purpose=PURPOSE, fields=("topic",)
+        )
+    result = []
+    for resubmission, case, user in shown:
+        topic = None
+        if moderating:
+            topic = resubmission.topic
+        elif viewer is not None and case.case_manager_id == viewer.id:
+            record_read(viewer, case, "resubmission.manage", purpose=PURPOSE, fields=("topic",))
+            topic = resubmission.topic
+        result.append(
+            DueItem(resubmission, case.pseudonym, case.case_manager_id, user.display_name, topic)
+        )
+    return result
+
+
+def open_resubmissions_for_cases(
+    case_ids: Iterable[uuid.UUID],
+) -> dict[uuid.UUID, tuple[int, date]]:
+    """Per case: how many Wiedervorlagen are open and the next due day. One statement; no
+    case content."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Resubmission.case_id, func.count(), func.min(Resubmission.due))
+        .where(Resubmission.case_id.in_(ids), Resubmission.status == ResubmissionStatus.OPEN)
+        .group_by(Resubmission.case_id)
+    )
+    return {case_id: (count, due) for case_id, count, due in rows}
+
+
+@dataclass(frozen=True)
+class DashboardEntry:
+    """A line of the dashboard: pseudonyms and dates only."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    pseudonym: str
+    team: str
+    due: date
+    responsible: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """A person's open Wiedervorlagen, by when they are due."""
+
+    overdue: list[DashboardEntry]
+    this_week: list[DashboardEntry]
+    upcoming: list[DashboardEntry]
+
+
+def dashboard_for(user: User, now: datetime | None = None) -> Dashboard:
+    """The open Wiedervorlagen the user is responsible for or whose case they own: overdue
+    (due before today in Berlin), due this week (today until Sunday), upcoming. One
+    statement; no case content."""
+    today = office_today(now or utcnow())
+    responsible = aliased(User)
+    rows = db.session.execute(
+        select(
+            Resubmission.id,
+            Case.id,
+            Case.pseudonym,
+            Team.name,
+            Resubmission.due,
+            responsible.display_name,
+        )
+        .join(Case, Case.id == Resubmission.case_id)
+        .join(Team, Team.id == Resubmission.team_id)
+        .join(responsible, responsible.id == Resubmission.responsible_id)
+        .where(
+            Resubmission.status == ResubmissionStatus.OPEN,
+            or_(Resubmission.responsible_id == user.id, Case.case_manager_id == user.id),
+        )
+        .order_by(Resubmission.due, Case.pseudonym)
+    )
+    entries = [DashboardEntry(*row) for row in rows]
+    end = week_end(today)
+    return Dashboard(
+        overdue=[e for e in entries if e.due < today],
+        this_week=[e for e in entries if today <= e.due <= end],
+        upcoming=[e for e in entries if e.due > end],
+    )
+
+
+def history_of(case: Case, viewer: User) -> list[tuple[Resubmission, str, str]]:
+    """All Wiedervorlagen of the case (newest due first) with topic and outcome, the
+    responsible person's and the team's name: for its owner; the read is recorded. One
+    statement besides the audit event."""
+    record_read(viewer, case, "resubmission.manage", purpose=PURPOSE, fields=("topic", "outcome"))
+    return list(
+        db.session.execute(
+            select(Resubmission, User.display_name, Team.name)
+            .join(User, User.id == Resubmission.responsible_id)
+            .join(Team, Team.id == Resubmission.team_id)
+            .where(Resubmission.case_id == case.id)
+            .order_by(Resubmission.due.desc(), Resubmission.created_dt.desc())
+        )
+    )
+
+
+def responsible_candidates(case: Case, teams: list[Team]) -> list[User]:
+    """Who may be responsible: the case's owner and the members of the case's teams."""
+    members = select(TeamMember.user_id).where(TeamMember.team_id.in_([t.id for t in teams]))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(or_(User.id == case.case_manager_id, User.id.in_(members)), User.active)
+            .order_by(User.display_name)
+        )
+    )

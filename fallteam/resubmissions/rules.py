@@ -1,0 +1,18 @@
+"""Pure rules of the Wiedervorlage: which week is "this week" in the office's time zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from fallteam.core.i18n import office_zone
+
+
+def office_today(now: datetime) -> date:
+    """The office's calendar day at ``now`` (Europe/Berlin): a Wiedervorlage due yesterday in
+    Berlin is overdue from Berlin's midnight, whatever the UTC date says."""
+    return now.astimezone(office_zone()).date()
+
+
+def week_end(today: date) -> date:
+    """The Sunday of ``today``'s week."""
+    return today + timedelta(days=6 - today.weekday())
