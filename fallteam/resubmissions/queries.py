@@ -114,7 +114,6 @@ def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueI
         return []
     earliest = min(r.due for r, _c, _u in rows)
     days = _planned_days(meeting, earliest)
-    result = []
     moderating = (
         viewer is not None
         and meeting.moderator_id == viewer.id

@@ -73,7 +73,6 @@ def case_resubmissions(case_id: uuid.UUID):
         except operations.ResubmissionError as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("Wiedervorlage gesetzt."), "success")
             return redirect(url_for("resubmissions.case_resubmissions", case_id=case.id))
     return _page(case, form)
@@ -101,7 +100,6 @@ def record_outcome(resubmission_id: uuid.UUID):
         except operations.ResubmissionError as exc:
             outcome.form_errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("Wiedervorlage gespeichert."), "success")
             return redirect(url_for("resubmissions.case_resubmissions", case_id=case.id))
     form = _set_form(case, queries.teams_for(case))
