@@ -39,6 +39,8 @@ def open_for_item(item_id: uuid.UUID):
     moderator, otherwise shown to whoever may read it."""
     item = get_or_404(AgendaItem, item_id)
     protocol = operations.protocol_of(item)
+    if protocol is not None and not access.can("protocol.write", protocol):
+        access.require("protocol.read", protocol)
     if protocol is None:
         ref = SimpleNamespace(item=item)
         if not (access.can("protocol.write", ref) or access.can("protocol.finalise", ref)):
@@ -64,6 +66,7 @@ def show_protocol(protocol_id: uuid.UUID):
     """The writer edits a draft here; everyone else who may read it (and the writer once it
     is submitted) sees the read view."""
     protocol = _protocol(protocol_id)
+    access.require("protocol.read", protocol)
     if protocol.status == ProtocolStatus.DRAFT and access.can("protocol.write", protocol):
         form = draft_form_class(protocol.item.method)()
         if form.validate_on_submit():
