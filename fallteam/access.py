@@ -429,9 +429,8 @@ def _reads_protocol(user: Any, protocol: Any) -> bool:
     # The case manager, the writer, the moderator, and whoever belonged to the session's team
     # on the session day and still belongs to it (guests never, for now).
     meeting = protocol.item.meeting
-    return (
-        _amends(user, protocol)
-        or (team_member_of(user, meeting) and _still_member(user, meeting))
+    return _amends(user, protocol) or (
+        team_member_of(user, meeting) and _still_member(user, meeting)
     )
 
 
