@@ -76,7 +76,9 @@ def show_protocol(protocol_id: uuid.UUID):
             try:
                 operations.save_draft(protocol, sections, form.version.data, current_user)
             except operations.VersionConflict as exc:
+                # The page shows both texts; saving again from here is a deliberate choice.
                 form.form_errors.append(str(exc))
+                form.version.data = exc.version
                 view = queries.protocol_for_writing(protocol, current_user)
                 return render_template(
                     "protocols/edit.html", view=view, form=form, theirs=exc.sections

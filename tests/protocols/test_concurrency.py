@@ -3,6 +3,8 @@ versions, and nothing the first saved is lost (optimistic locking on ``version``
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -54,4 +56,6 @@ def test_the_form_save_from_an_old_version_is_refused_and_shows_the_saved_text(
     assert refused.status_code == 409
     page = refused.get_data(as_text=True)
     assert FIRST["hypothesen"] in page and SECOND["hypothesen"] in page
+    # the writer has seen both texts: saving again from this page starts from the saved one
+    assert re.search(r'<input[^>]*name="version"[^>]*value="2"', page)
     assert stored(app, setting.protocol_id).sections["hypothesen"] == FIRST["hypothesen"]
