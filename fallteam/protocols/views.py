@@ -79,6 +79,7 @@ def show_protocol(protocol_id: uuid.UUID):
                 # The page shows both texts; saving again from here is a deliberate choice.
                 form.form_errors.append(str(exc))
                 form.version.data = exc.version
+                form.version.raw_data = [str(exc.version)]
                 view = queries.protocol_for_writing(protocol, current_user)
                 return render_template(
                     "protocols/edit.html", view=view, form=form, theirs=exc.sections
