@@ -39,4 +39,5 @@ bp.add_url_rule(
     views.add_addendum,
     methods=["POST"],
 )
+bp.add_url_rule("/protokolle/<uuid:protocol_id>/verlauf", "show_history", views.show_history)
 bp.add_app_template_global(views.may_open_protocol, "may_open_protocol")

@@ -12,8 +12,13 @@ from fallteam.auth.models import User
 from fallteam.cases.queries import record_read
 from fallteam.extensions import db
 from fallteam.meetings.models import METHOD_LABELS
-from fallteam.protocols.models import STATUS_LABELS, CaseProtocol, ProtocolAddendum
-from fallteam.protocols.rules import NO_DECISION, sections_for
+from fallteam.protocols.models import (
+    STATUS_LABELS,
+    CaseProtocol,
+    ProtocolAddendum,
+    ProtocolRevision,
+)
+from fallteam.protocols.rules import NO_DECISION, section_diff, sections_for
 
 PURPOSE = "Fallprotokoll"
 
@@ -108,3 +113,58 @@ def protocol_for_writing(protocol: CaseProtocol, viewer: User) -> ProtocolView:
         on=protocol,
     )
     return _view(protocol)
+
+
+@dataclass
+class Revision:
+    version: int
+    author: str
+    created_dt: datetime
+
+
+@dataclass
+class History:
+    view: ProtocolView
+    revisions: list[Revision]
+    old: int | None
+    new: int | None
+    #: [(heading, [(mark, line)])] for the sections that differ between ``old`` and ``new``
+    changes: list[tuple[str, list[tuple[str, str]]]]
+
+
+def history_of(
+    protocol: CaseProtocol, viewer: User, old: int | None = None, new: int | None = None
+) -> History:
+    """The saved drafts (who, when) and the changes between two of them (by default the last
+    two; the first against an empty protocol); the read is recorded."""
+    view = protocol_for_reading(protocol, viewer)
+    rows = list(
+        db.session.scalars(
+            select(ProtocolRevision)
+            .where(ProtocolRevision.protocol_id == protocol.id)
+            .order_by(ProtocolRevision.version)
+        )
+    )
+    names = _names([r.author_id for r in rows])
+    by_version = {r.version: r for r in rows}
+    if new not in by_version:
+        new = rows[-1].version if rows else None
+    if old not in by_version or (new is not None and old >= new):
+        older = [v for v in by_version if new is not None and v < new]
+        old = older[-1] if older else None
+    changes = []
+    if new is not None:
+        before = by_version[old].sections or {} if old is not None else {}
+        after = by_version[new].sections or {}
+        for key, heading in sections_for(protocol.item.method):
+            if before.get(key, "") != after.get(key, ""):
+                changes.append(
+                    (str(heading), section_diff(before.get(key, ""), after.get(key, "")))
+                )
+    return History(
+        view=view,
+        revisions=[Revision(r.version, names.get(r.author_id, ""), r.created_dt) for r in rows],
+        old=old,
+        new=new,
+        changes=changes,
+    )

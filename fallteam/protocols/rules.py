@@ -3,6 +3,7 @@ protocol, and the canonical content whose SHA-256 seals a finalised protocol."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from typing import Any
@@ -83,3 +84,10 @@ def canonical_content(item_id: str, method: str, sections: dict[str, str]) -> by
 def content_hash(item_id: str, method: str, sections: dict[str, str]) -> str:
     """SHA-256 (hex) of ``canonical_content``."""
     return hashlib.sha256(canonical_content(item_id, method, sections)).hexdigest()
+
+
+def section_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """A readable line diff of one section: [(" " | "-" | "+", line)], unchanged lines
+    included, so the reader sees each change in its place."""
+    lines = difflib.ndiff((old or "").splitlines(), (new or "").splitlines())
+    return [(line[0], line[2:]) for line in lines if line[:1] in (" ", "-", "+")]

@@ -184,3 +184,16 @@ def add_addendum(protocol_id: uuid.UUID):
         flash(_("Nachtrag angefügt."), "success")
         return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
     return _read_view(protocol, addendum_form=form)
+
+
+def show_history(protocol_id: uuid.UUID):
+    """The saved drafts and what changed between two of them (``?von=2&bis=3``)."""
+    protocol = _protocol(protocol_id)
+    access.require("protocol.read", protocol)
+    history = queries.history_of(
+        protocol,
+        current_user,
+        request.args.get("von", type=int),
+        request.args.get("bis", type=int),
+    )
+    return render_template("protocols/history.html", history=history)

@@ -97,6 +97,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     # ``fachkraft`` manages the case; guests, DPO and administration never read it
     "protocols.open_for_item": {"POST": only("fachkraft", "member")},
     "protocols.show_protocol": {"GET": only("fachkraft", "member"), "POST": MODERATOR},
+    "protocols.show_history": {"GET": only("fachkraft", "member")},
     "protocols.autosave": {"POST": MODERATOR},
     "protocols.submit_protocol": {"POST": MODERATOR},
     "protocols.finalise_protocol": {"POST": MODERATOR},
