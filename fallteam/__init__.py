@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.mail.cli import mail_cli
     from fallteam.meetings.blueprint.agenda import bp as agenda_bp
     from fallteam.meetings.blueprint.meeting import bp as meetings_bp
+    from fallteam.protocols.blueprint import bp as protocols_bp
     from fallteam.resubmissions.blueprint import bp as resubmissions_bp
     from fallteam.teams import rotation
     from fallteam.teams.blueprint import bp as teams_bp
@@ -70,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(agenda_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(resubmissions_bp)
+    app.register_blueprint(protocols_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)

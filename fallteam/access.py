@@ -26,7 +26,7 @@ from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.core.models import utcnow
 from fallteam.extensions import db, login_manager
 from fallteam.meetings.models import AgendaItem, Meeting
-from fallteam.meetings.rules import guest_window_open, meeting_day, meeting_day_end
+from fallteam.meetings.rules import guest_window_open, local_day, meeting_day, meeting_day_end
 from fallteam.teams.models import TeamMember
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "security" / "policy.toml"
@@ -115,6 +115,18 @@ POLICY_TEXTS = (
     _l("Pseudonymisierte Falldarstellungen sehen (nur in eigenen Sitzungen bzw. Einladungen)"),
     _l("Schweigepflichtsentbindungen zu eigenen Fällen erfassen und widerrufen"),
     _l("Fallprotokoll schreiben, wenn zugeteilt"),
+    _l(
+        "Ein Fallprotokoll lesen (fallführende Fachkraft, Protokollführung, Moderation der "
+        "Sitzung, Mitglieder des Fallteams der Sitzung)"
+    ),
+    _l(
+        "Ein Fallprotokoll abschließen (die für die Sitzung eingeteilte Moderation, solange "
+        "sie dem Fallteam angehört)"
+    ),
+    _l(
+        "Einem abgeschlossenen Fallprotokoll einen Nachtrag anfügen (Protokollführung, "
+        "Moderation, fallführende Fachkraft)"
+    ),
     _l("Protokoll der Zugriffe (Audit-Log) lesen und Auskunftsberichte erstellen"),
     _l("Fallteams, denen man angehört, mit Sitzungen und Moderationsplan sehen"),
     _l(
@@ -366,6 +378,59 @@ def _moderates(user: Any, meeting: Any) -> bool:
         and meeting.moderator_id == user.id
         and utcnow() < meeting_day_end(meeting)
         and team_member_of(user, meeting)
+    )
+
+
+# --- Fallprotokoll: the rules take a protocol (anything with ``item``: its agenda item) ---
+
+
+@object_rule("protocol.write")
+def _writes(user: Any, protocol: Any) -> bool:
+    return protocol.item.writer_id is not None and protocol.item.writer_id == user.id
+
+
+def _still_member(user: Any, meeting: Any) -> bool:
+    """Whether ``user`` belongs to the session's team today (not only on the session day)."""
+    memberships = db.session.scalars(
+        select(TeamMember).where(
+            TeamMember.team_id == meeting.team_id, TeamMember.user_id == user.id
+        )
+    )
+    today = local_day(utcnow())
+    return may_be_team_member(user) and any(m.active_on(today) for m in memberships)
+
+
+def _assigned_moderator(user: Any, meeting: Any) -> bool:
+    # Unlike ``meeting.moderate`` not bound to the session day: the assigned moderator
+    # finalises protocols later too, while they belong to the team.
+    return (
+        meeting.moderator_id is not None
+        and meeting.moderator_id == user.id
+        and _still_member(user, meeting)
+    )
+
+
+@object_rule("protocol.finalise")
+def _finalises(user: Any, protocol: Any) -> bool:
+    return _assigned_moderator(user, protocol.item.meeting)
+
+
+@object_rule("protocol.amend")
+def _amends(user: Any, protocol: Any) -> bool:
+    return (
+        _writes(user, protocol)
+        or _manages(user, protocol.item.case)
+        or _assigned_moderator(user, protocol.item.meeting)
+    )
+
+
+@object_rule("protocol.read")
+def _reads_protocol(user: Any, protocol: Any) -> bool:
+    # The case manager, the writer, the moderator, and whoever belonged to the session's team
+    # on the session day and still belongs to it (guests never, for now).
+    meeting = protocol.item.meeting
+    return _amends(user, protocol) or (
+        team_member_of(user, meeting) and _still_member(user, meeting)
     )
 
 

@@ -8,5 +8,6 @@ from fallteam.consent import models as consent_models  # noqa: F401
 from fallteam.crypto import models as crypto_models  # noqa: F401
 from fallteam.mail import models as mail_models  # noqa: F401
 from fallteam.meetings import models as meetings_models  # noqa: F401
+from fallteam.protocols import models as protocols_models  # noqa: F401
 from fallteam.resubmissions import models as resubmissions_models  # noqa: F401
 from fallteam.teams import models as teams_models  # noqa: F401

@@ -93,6 +93,15 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "resubmissions.dashboard": {"GET": only("fachkraft", "other_fachkraft", "member")},
     "resubmissions.case_resubmissions": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
     "resubmissions.record_outcome": {"POST": CASE_MANAGER},
+    # Fallprotokoll of the sample item: ``member`` writes it and moderates the session,
+    # ``fachkraft`` manages the case; guests, DPO and administration never read it
+    "protocols.open_for_item": {"POST": only("fachkraft", "member")},
+    "protocols.show_protocol": {"GET": only("fachkraft", "member"), "POST": MODERATOR},
+    "protocols.show_history": {"GET": only("fachkraft", "member")},
+    "protocols.autosave": {"POST": MODERATOR},
+    "protocols.submit_protocol": {"POST": MODERATOR},
+    "protocols.finalise_protocol": {"POST": MODERATOR},
+    "protocols.add_addendum": {"POST": only("fachkraft", "member")},
     "cases.register_case": {"GET": FACHKRAFT, "POST": FACHKRAFT},
     # guests see the agenda item they are invited to, never the case page
     "cases.show_case": {"GET": only("fachkraft", "member")},

@@ -84,6 +84,36 @@ def _resubmission(app, case, team_id: uuid.UUID, owner_id: uuid.UUID) -> uuid.UU
         return resubmission.id
 
 
+#: the state the sample protocol needs for the action to be possible at all
+PROTOCOL_STATUS = {
+    "protocols.finalise_protocol": "submitted",
+    "protocols.add_addendum": "finalised",
+}
+
+
+def _protocol(app, item_id: uuid.UUID, writer_id: uuid.UUID, endpoint: str) -> uuid.UUID:
+    """The sample item's Fallprotokoll, written by ``writer_id``, in the state the endpoint
+    acts on (a draft unless ``PROTOCOL_STATUS`` says otherwise)."""
+    from fallteam.extensions import db
+    from fallteam.meetings.models import AgendaItem
+    from fallteam.protocols.models import CaseProtocol
+
+    with app.app_context():
+        item = db.session.get(AgendaItem, item_id)
+        item.writer_id = writer_id
+        protocol = CaseProtocol(
+            item_id=item.id,
+            case_id=item.case_id,
+            writer_id=writer_id,
+            status=PROTOCOL_STATUS.get(endpoint, "draft"),
+            version=1,
+            sections={},
+        )
+        db.session.add(protocol)
+        db.session.commit()
+        return protocol.id
+
+
 def _feed_token(app, user_id: uuid.UUID) -> str:
     """A valid calendar feed token of ``user_id`` (the feed URL is a capability)."""
     from fallteam.auth.models import User
@@ -147,12 +177,17 @@ def test_route_answers_as_the_table_says(
         target.id, case, team, session, _feed_token(app, target.id), institution_id(GESUNDHEITSAMT)
     )
     values["resubmission_id"] = _resubmission(app, case, team[0], owner.id)
+    values["protocol_id"] = _protocol(app, session.item_id, team_member.id, endpoint)
     if endpoint.startswith("cases."):
         values["member_id"] = case.member_ids[0]  # a family member, not a team member
     values = {k: v for k, v in values.items() if k in rule.arguments}
     with app.test_request_context():
         url = url_for(endpoint, **values)
-    response = client.open(url, method=method, data={})
+    if endpoint == "protocols.autosave":
+        body = {"json": {"version": 1, "sections": {}}}
+    else:
+        body = {"data": {}}
+    response = client.open(url, method=method, **body)
     response.close()
     assert _classify(response) == expected
     assert_security_headers(response, personal=endpoint != "static")

@@ -1,0 +1,1 @@
+"""Fallprotokolle: the protocol of one case on one agenda item."""

@@ -1,0 +1,43 @@
+"""URL rules of the Fallprotokoll pages."""
+
+from flask import Blueprint
+
+from fallteam.protocols import views
+
+bp = Blueprint("protocols", __name__)
+
+bp.add_url_rule(
+    "/tagesordnung/<uuid:item_id>/fallprotokoll",
+    "open_for_item",
+    views.open_for_item,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/protokolle/<uuid:protocol_id>",
+    "show_protocol",
+    views.show_protocol,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/protokolle/<uuid:protocol_id>/entwurf", "autosave", views.autosave, methods=["POST"]
+)
+bp.add_url_rule(
+    "/protokolle/<uuid:protocol_id>/einreichen",
+    "submit_protocol",
+    views.submit_protocol,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/protokolle/<uuid:protocol_id>/abschliessen",
+    "finalise_protocol",
+    views.finalise_protocol,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/protokolle/<uuid:protocol_id>/nachtrag",
+    "add_addendum",
+    views.add_addendum,
+    methods=["POST"],
+)
+bp.add_url_rule("/protokolle/<uuid:protocol_id>/verlauf", "show_history", views.show_history)
+bp.add_app_template_global(views.may_open_protocol, "may_open_protocol")

@@ -1,0 +1,103 @@
+"""A Fallprotokoll: what the team worked out on one case on one agenda item. Its sections,
+revisions and addenda are case content, encrypted with the case's key."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
+from fallteam.crypto.types import EncryptedJSON, EncryptedText
+from fallteam.meetings.models import AgendaItem
+
+
+class ProtocolStatus(enum.StrEnum):
+    """Draft, submitted by the writer, finalised (locked) by the moderator."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    FINALISED = "finalised"
+
+
+STATUS_LABELS = {
+    ProtocolStatus.DRAFT: _l("Entwurf"),
+    ProtocolStatus.SUBMITTED: _l("eingereicht"),
+    ProtocolStatus.FINALISED: _l("abgeschlossen"),
+}
+
+
+class CaseProtocol(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """The Fallprotokoll of one agenda item."""
+
+    __tablename__ = "case_protocols"
+    __encryption_owner__ = "case_id"
+    __audit_type__ = "case_protocol"
+    __table_args__ = (UniqueConstraint("item_id"),)
+
+    #: the agenda item
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"))
+    #: the item's case (its key encrypts the sections)
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    #: who writes it (the item's writer when it was opened)
+    writer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    #: ``ProtocolStatus``
+    status: Mapped[str] = mapped_column(String(10), default=ProtocolStatus.DRAFT)
+    #: raised by every saved draft; a save must name the version it started from
+    version: Mapped[int] = mapped_column(default=1)
+    #: {section key: text}
+    sections: Mapped[dict | None] = mapped_column(EncryptedJSON())
+    #: SHA-256 (hex) of the canonical content, stored when finalised
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    finalised_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    finalised_dt: Mapped[datetime | None]
+
+    item: Mapped[AgendaItem] = relationship()
+    addenda: Mapped[list[ProtocolAddendum]] = relationship(
+        order_by="ProtocolAddendum.created_dt", cascade="all, delete-orphan"
+    )
+
+    @property
+    def locked(self) -> bool:
+        return self.status == ProtocolStatus.FINALISED
+
+    def __repr__(self) -> str:
+        return f"<CaseProtocol {self.item_id} v{self.version}>"
+
+
+class ProtocolRevision(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """One saved draft of a Fallprotokoll: who saved which sections as which version."""
+
+    __tablename__ = "protocol_revisions"
+    __encryption_owner__ = "case_id"
+    __audit_type__ = "protocol_revision"
+
+    protocol_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_protocols.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    sections: Mapped[dict | None] = mapped_column(EncryptedJSON())
+
+
+class ProtocolAddendum(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """A correction under a finalised Fallprotokoll, which itself never changes."""
+
+    __tablename__ = "protocol_addenda"
+    __encryption_owner__ = "case_id"
+    __audit_type__ = "protocol_addendum"
+
+    protocol_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_protocols.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    text: Mapped[str | None] = mapped_column(EncryptedText())
+    reason: Mapped[str | None] = mapped_column(EncryptedText())
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))

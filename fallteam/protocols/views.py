@@ -1,0 +1,199 @@
+"""Pages of the Fallprotokoll: opening it for an agenda item, the writer's edit page with its
+JSON autosave, the read view (with the hash and addenda once locked), submit, finalise and
+addenda. Views load, check and act; the queries record the reads."""
+
+from __future__ import annotations
+
+import uuid
+from types import SimpleNamespace
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from fallteam import access
+from fallteam.core.loaders import get_or_404
+from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem
+from fallteam.protocols import operations, queries
+from fallteam.protocols.forms import AddendumForm, draft_form_class
+from fallteam.protocols.models import CaseProtocol, ProtocolStatus
+from fallteam.protocols.rules import sections_for
+
+
+def may_open_protocol(item: AgendaItem) -> bool:
+    """For the agenda pages: whether the signed-in user may open or read the item's
+    Fallprotokoll (the rules only look at the protocol's item)."""
+    if item.writer_id is None:
+        return False
+    ref = SimpleNamespace(item=item)
+    return access.can("protocol.read", ref) or access.can("protocol.write", ref)
+
+
+def _protocol(protocol_id: uuid.UUID) -> CaseProtocol:
+    return get_or_404(CaseProtocol, protocol_id)
+
+
+def open_for_item(item_id: uuid.UUID):
+    """The item's protocol: opened (created as an empty draft) by its writer or the session's
+    moderator, otherwise shown to whoever may read it."""
+    item = get_or_404(AgendaItem, item_id)
+    protocol = operations.protocol_of(item)
+    if protocol is not None and not access.can("protocol.write", protocol):
+        access.require("protocol.read", protocol)
+    if protocol is None:
+        ref = SimpleNamespace(item=item)
+        if not (access.can("protocol.write", ref) or access.can("protocol.finalise", ref)):
+            access.require("protocol.read", ref)
+            flash(_("Zu diesem Punkt gibt es noch kein Fallprotokoll."), "info")
+            return redirect(url_for("agenda.show_item", item_id=item.id))
+        try:
+            protocol = operations.open_protocol(item, current_user)
+        except operations.ProtocolError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("agenda.show_item", item_id=item.id))
+        db.session.commit()
+    return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
+
+
+def _fill(form, view) -> None:
+    for section in view.sections:
+        getattr(form, section.key).data = section.text
+    form.version.data = view.protocol.version
+
+
+def show_protocol(protocol_id: uuid.UUID):
+    """The writer edits a draft here; everyone else who may read it (and the writer once it
+    is submitted) sees the read view."""
+    protocol = _protocol(protocol_id)
+    access.require("protocol.read", protocol)
+    if protocol.status == ProtocolStatus.DRAFT and access.can("protocol.write", protocol):
+        form = draft_form_class(protocol.item.method)()
+        if form.validate_on_submit():
+            sections = {
+                key: getattr(form, key).data for key, _h in sections_for(protocol.item.method)
+            }
+            try:
+                operations.save_draft(protocol, sections, form.version.data, current_user)
+            except operations.VersionConflict as exc:
+                # The page shows both texts; saving again from here is a deliberate choice.
+                form.form_errors.append(str(exc))
+                form.version.data = exc.version
+                form.version.raw_data = [str(exc.version)]
+                view = queries.protocol_for_writing(protocol, current_user)
+                return render_template(
+                    "protocols/edit.html", view=view, form=form, theirs=exc.sections
+                ), 409
+            except operations.ProtocolError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("Entwurf gespeichert."), "success")
+                return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
+        view = queries.protocol_for_writing(protocol, current_user)
+        if not form.is_submitted():
+            _fill(form, view)
+        return render_template("protocols/edit.html", view=view, form=form, theirs=None)
+    if request.method == "POST":
+        access.require("protocol.write", protocol)
+        return _read_view(protocol, error=_("Das Fallprotokoll kann nicht mehr bearbeitet werden."))
+    return _read_view(protocol)
+
+
+def _read_view(protocol: CaseProtocol, *, error: str | None = None, addendum_form=None):
+    """The read view; with ``error`` (a refused change) answered as 409."""
+    view = queries.protocol_for_reading(protocol, current_user)
+    page = render_template(
+        "protocols/show.html",
+        view=view,
+        addendum_form=addendum_form or AddendumForm(formdata=None),
+        error=error,
+    )
+    return (page, 409) if error else page
+
+
+def autosave(protocol_id: uuid.UUID):
+    """JSON: ``{"version": n, "sections": {...}}`` -> ``{"version": n + 1}``; 409 with the
+    server's version and sections (and the sent ones back) when someone saved in between;
+    422 with the message when a rule refuses it."""
+    protocol = _protocol(protocol_id)
+    access.require("protocol.write", protocol)
+    data = request.get_json(silent=True) or {}
+    sections = data.get("sections") if isinstance(data.get("sections"), dict) else {}
+    version = data.get("version")
+    if not isinstance(version, int) or not all(isinstance(v, str) for v in sections.values()):
+        return jsonify(error=_("Ungültige Anfrage.")), 400
+    try:
+        operations.save_draft(protocol, sections, version, current_user)
+    except operations.VersionConflict as exc:
+        return jsonify(
+            error=str(exc),
+            server={"version": exc.version, "sections": exc.sections},
+            yours={"version": version, "sections": sections},
+        ), 409
+    except operations.ProtocolError as exc:
+        return jsonify(error=str(exc)), 422
+    db.session.commit()
+    return jsonify(version=protocol.version)
+
+
+def _act(protocol_id: uuid.UUID, action, done: str):
+    protocol = _protocol(protocol_id)
+    try:
+        action(protocol)
+    except operations.ProtocolError as exc:
+        db.session.rollback()
+        return _read_view(protocol, error=str(exc))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
+
+
+def submit_protocol(protocol_id: uuid.UUID):
+    """The writer hands in the draft."""
+    access.require("protocol.write", _protocol(protocol_id))
+    return _act(
+        protocol_id,
+        lambda p: operations.submit(p, current_user),
+        _("Fallprotokoll eingereicht."),
+    )
+
+
+def finalise_protocol(protocol_id: uuid.UUID):
+    """The session's moderator locks the protocol."""
+    access.require("protocol.finalise", _protocol(protocol_id))
+    return _act(
+        protocol_id,
+        lambda p: operations.finalise(p, current_user),
+        _("Fallprotokoll abgeschlossen."),
+    )
+
+
+def add_addendum(protocol_id: uuid.UUID):
+    """A correction under the finalised protocol."""
+    protocol = _protocol(protocol_id)
+    access.require("protocol.amend", protocol)
+    form = AddendumForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_addendum(protocol, form.text.data, form.reason.data, current_user)
+        except operations.ProtocolError as exc:
+            db.session.rollback()
+            return _read_view(protocol, error=str(exc), addendum_form=form)
+        db.session.commit()
+        flash(_("Nachtrag angefügt."), "success")
+        return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
+    return _read_view(protocol, addendum_form=form)
+
+
+def show_history(protocol_id: uuid.UUID):
+    """The saved drafts and what changed between two of them (``?von=2&bis=3``)."""
+    protocol = _protocol(protocol_id)
+    access.require("protocol.read", protocol)
+    history = queries.history_of(
+        protocol,
+        current_user,
+        request.args.get("von", type=int),
+        request.args.get("bis", type=int),
+    )
+    return render_template("protocols/history.html", history=history)
