@@ -52,7 +52,6 @@ def open_for_item(item_id: uuid.UUID):
         except operations.ProtocolError as exc:
             flash(str(exc), "error")
             return redirect(url_for("agenda.show_item", item_id=item.id))
-        db.session.commit()
     return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
 
 
@@ -87,7 +86,6 @@ def show_protocol(protocol_id: uuid.UUID):
             except operations.ProtocolError as exc:
                 form.form_errors.append(str(exc))
             else:
-                db.session.commit()
                 flash(_("Entwurf gespeichert."), "success")
                 return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
         view = queries.protocol_for_writing(protocol, current_user)
@@ -133,7 +131,6 @@ def autosave(protocol_id: uuid.UUID):
         ), 409
     except operations.ProtocolError as exc:
         return jsonify(error=str(exc)), 422
-    db.session.commit()
     return jsonify(version=protocol.version)
 
 
@@ -144,7 +141,6 @@ def _act(protocol_id: uuid.UUID, action, done: str):
     except operations.ProtocolError as exc:
         db.session.rollback()
         return _read_view(protocol, error=str(exc))
-    db.session.commit()
     flash(done, "success")
     return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
 
@@ -180,7 +176,6 @@ def add_addendum(protocol_id: uuid.UUID):
         except operations.ProtocolError as exc:
             db.session.rollback()
             return _read_view(protocol, error=str(exc), addendum_form=form)
-        db.session.commit()
         flash(_("Nachtrag angefügt."), "success")
         return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
     return _read_view(protocol, addendum_form=form)
