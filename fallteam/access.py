@@ -242,7 +242,11 @@ def agendas_of(meetings: Iterable[Meeting]) -> dict[uuid.UUID, list[AgendaItem]]
         select(AgendaItem)
         .where(AgendaItem.meeting_id.in_(ids))
         .order_by(AgendaItem.position, AgendaItem.created_dt)
-        .options(selectinload(AgendaItem.case), selectinload(AgendaItem.guests))
+        .options(
+            selectinload(AgendaItem.case),
+            selectinload(AgendaItem.guests),
+            selectinload(AgendaItem.attendance),
+        )
     ):
         agendas[item.meeting_id].append(item)
     return agendas
@@ -285,7 +289,12 @@ def may_see_item(
     completes it); the item's own guests within their window.
 
     ``participates``/``member``: the two facts that need the database, when a caller has
-    read them for a whole agenda at once; they are asked only when needed."""
+    read them for a whole agenda at once; they are asked only when needed.
+
+    A member marked befangen for the item (they know the family) sees nothing of it, before
+    or after, whatever window they hold."""
+    if item.conflicted(user.id):
+        return False
     if item.case.case_manager_id == user.id:
         return True
     if participates is None:

@@ -141,6 +141,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "meetings.reorder_agenda": {"POST": MODERATOR},
     "meetings.run_meeting": {"GET": MODERATOR},
     "meetings.mark_attendance": {"POST": MODERATOR},
+    "meetings.mark_item_attendance": {"POST": MODERATOR},
     "meetings.toggle_clock": {"POST": MODERATOR},
     "meetings.assign_writer": {"POST": MODERATOR},
     "meetings.propose_writers": {"POST": MODERATOR},

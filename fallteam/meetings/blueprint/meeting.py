@@ -23,6 +23,12 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/anwesenheit",
+    "mark_item_attendance",
+    views.mark_item_attendance,
+    methods=["POST"],
+)
+bp.add_url_rule(
     "/sitzungen/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/uhr",
     "toggle_clock",
     views.toggle_clock,

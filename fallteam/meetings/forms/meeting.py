@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from fallteam.core.forms import BaseForm, choices_from
-from fallteam.meetings.models import CHANGE_REASON_LABELS
+from fallteam.meetings.models import CHANGE_REASON_LABELS, PRESENCE_LABELS
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
@@ -38,6 +38,18 @@ class AttendanceForm(BaseForm):
     user_id = HiddenField(validators=[DataRequired(_REQUIRED)])
     present = SelectField(choices=choices_from(PRESENCE), validators=[InputRequired(_REQUIRED)])
     item_id = HiddenField(validators=[Optional()])
+
+
+class ItemAttendanceForm(BaseForm):
+    """A team member's attendance for one item: present, late, left early, absent, befangen."""
+
+    user_id = HiddenField(validators=[DataRequired(_REQUIRED)])
+    presence = SelectField(
+        _l("Anwesenheit zu diesem Punkt"),
+        choices=choices_from(PRESENCE_LABELS),
+        validators=[InputRequired(_REQUIRED)],
+    )
+    submit = SubmitField(_l("Erfassen"))
 
 
 class ClockForm(BaseForm):

@@ -3,10 +3,14 @@
 from fallteam.meetings.models.agenda import (
     ITEM_PURPOSE_LABELS,
     METHOD_LABELS,
+    PRESENCE_LABELS,
+    PRESENT_FOR_ITEM,
     AgendaDocument,
     AgendaGuest,
     AgendaItem,
+    ItemAttendance,
     Method,
+    Presence,
 )
 from fallteam.meetings.models.meeting import (
     CHANGE_REASON_LABELS,
@@ -24,6 +28,10 @@ __all__ = [
     "AgendaDocument",
     "AgendaGuest",
     "AgendaItem",
+    "ItemAttendance",
+    "PRESENCE_LABELS",
+    "PRESENT_FOR_ITEM",
+    "Presence",
     "Meeting",
     "MeetingAttendance",
     "MeetingStatus",

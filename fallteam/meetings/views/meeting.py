@@ -25,6 +25,7 @@ from fallteam.meetings.forms.meeting import (
     AttendanceForm,
     CancelForm,
     ClockForm,
+    ItemAttendanceForm,
     MoveForm,
     OrderForm,
     WriterForm,
@@ -32,9 +33,11 @@ from fallteam.meetings.forms.meeting import (
 from fallteam.meetings.models import (
     CHANGE_REASON_LABELS,
     METHOD_LABELS,
+    PRESENCE_LABELS,
     AgendaItem,
     Meeting,
     MeetingStatus,
+    Presence,
 )
 from fallteam.meetings.operations import MeetingError, invitations, run, schedule
 from fallteam.meetings.queries import meeting as queries
@@ -220,6 +223,10 @@ def run_meeting(meeting_id: uuid.UUID):
         planned_minutes=queries.planned_minutes(items),
         now=now,
         writer_forms=writer_forms,
+        item_attendance={
+            item.id: {a.user_id: a.presence for a in item.attendance} for item in items
+        },
+        presence_labels=PRESENCE_LABELS,
         action_form=ActionForm(),
     )
 
@@ -249,6 +256,25 @@ def mark_attendance(meeting_id: uuid.UUID):
             run.mark_attendance(meeting, person, present=present)
         else:
             run.mark_guest_attendance(meeting, item, person, present=present)
+    except MeetingError as exc:
+        return _back(meeting, anchor, exc)
+    return _back(meeting, anchor)
+
+
+def mark_item_attendance(meeting_id: uuid.UUID, item_id: uuid.UUID):
+    """A team member's attendance for one item (befangen: they see nothing of it)."""
+    meeting = _load(meeting_id)
+    access.require("meeting.moderate", meeting)
+    item = _item(meeting, item_id)
+    form = ItemAttendanceForm()
+    anchor = f"#top-{item.id}"
+    if not form.validate_on_submit():
+        return _back(meeting, anchor, _("Bitte eine Person und ihre Anwesenheit angeben."))
+    person = _user(form.user_id.data)
+    if person is None:
+        raise NotFound()
+    try:
+        run.mark_item_attendance(meeting, item, person, Presence(form.presence.data))
     except MeetingError as exc:
         return _back(meeting, anchor, exc)
     return _back(meeting, anchor)
