@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,9 +25,9 @@ from werkzeug.exceptions import Forbidden
 from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.core.models import utcnow
 from fallteam.extensions import db, login_manager
-from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.models import AgendaItem, ConfidentialityPledge, Meeting
 from fallteam.meetings.rules import guest_window_open, meeting_day, meeting_day_end
-from fallteam.teams.models import TeamMember
+from fallteam.teams.models import MemberKind, TeamMember
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "security" / "policy.toml"
 
@@ -423,6 +423,38 @@ def may_receive_case_content(user: Any) -> bool:
     )
 
 
+def pledge_missing(user: Any) -> bool:
+    """Whether ``user`` must first confirm the Verschwiegenheitspflicht: a guest (who may see
+    an agenda item but not the team's case pages) or a temporary team member who has not
+    confirmed the text now in force (``CONFIDENTIALITY_PLEDGE_TEXT``)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    outsider = not allowed(user, "case.read_pseudonymised") or (
+        db.session.scalar(
+            select(TeamMember.id).where(
+                TeamMember.user_id == user.id, TeamMember.kind == MemberKind.TEMPORARY
+            )
+        )
+        is not None
+    )
+    return outsider and (
+        db.session.scalar(
+            select(ConfidentialityPledge.id).where(
+                ConfidentialityPledge.user_id == user.id,
+                ConfidentialityPledge.text == current_app.config["CONFIDENTIALITY_PLEDGE_TEXT"],
+            )
+        )
+        is None
+    )
+
+
+def require_pledge() -> None:
+    """Send the signed-in user to the pledge page (and back here) unless they need none or
+    have confirmed it; call before a page shows case content."""
+    if pledge_missing(current_user):
+        raise _PledgeRequired()
+
+
 def policy() -> Policy:
     """The policy loaded at start."""
     return current_app.extensions["fallteam.policy"]
@@ -484,6 +516,10 @@ class _SignInRequired(Exception):
     """Raised for anonymous visitors; turned into the sign-in redirect."""
 
 
+class _PledgeRequired(Exception):
+    """Raised before case content for someone who has not confirmed the pledge."""
+
+
 def init_app(app: Flask) -> None:
     """Load the policy and expose ``can`` to templates."""
     app.extensions["fallteam.policy"] = Policy.load()
@@ -493,3 +529,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(_SignInRequired)
     def _to_sign_in(exc: _SignInRequired):
         return login_manager.unauthorized()
+
+    @app.errorhandler(_PledgeRequired)
+    def _to_pledge(exc: _PledgeRequired):
+        return redirect(url_for("meetings.confirm_pledge", next=request.full_path.rstrip("?")))

@@ -142,6 +142,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "meetings.run_meeting": {"GET": MODERATOR},
     "meetings.mark_attendance": {"POST": MODERATOR},
     "meetings.mark_item_attendance": {"POST": MODERATOR},
+    "meetings.confirm_pledge": {"GET": signed_in(), "POST": signed_in()},
     "meetings.toggle_clock": {"POST": MODERATOR},
     "meetings.assign_writer": {"POST": MODERATOR},
     "meetings.propose_writers": {"POST": MODERATOR},

@@ -84,3 +84,6 @@ bp.add_url_rule(
     plan.publish_moderation,
     methods=["POST"],
 )
+bp.add_url_rule(
+    "/verschwiegenheit", "confirm_pledge", views.confirm_pledge, methods=["GET", "POST"]
+)

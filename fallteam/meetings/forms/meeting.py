@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectField,
@@ -50,6 +51,17 @@ class ItemAttendanceForm(BaseForm):
         validators=[InputRequired(_REQUIRED)],
     )
     submit = SubmitField(_l("Erfassen"))
+
+
+class PledgeForm(BaseForm):
+    """The confirmation of the Verschwiegenheitspflicht."""
+
+    confirm = BooleanField(
+        _l("Ich habe die Verpflichtung gelesen und bestätige sie."),
+        validators=[DataRequired(_l("Bitte bestätigen Sie die Verschwiegenheitspflicht."))],
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Bestätigen"))
 
 
 class ClockForm(BaseForm):

@@ -19,6 +19,7 @@ from fallteam.meetings.models.meeting import (
     MeetingAttendance,
     MeetingStatus,
 )
+from fallteam.meetings.models.pledge import ConfidentialityPledge
 
 __all__ = [
     "CHANGE_REASON_LABELS",
@@ -28,6 +29,7 @@ __all__ = [
     "AgendaDocument",
     "AgendaGuest",
     "AgendaItem",
+    "ConfidentialityPledge",
     "ItemAttendance",
     "PRESENCE_LABELS",
     "PRESENT_FOR_ITEM",

@@ -249,6 +249,7 @@ def download_document(item_id: uuid.UUID, document_id: uuid.UUID):
     """An attached document, to whoever may see the item (an audited export)."""
     item = get_or_404(AgendaItem, item_id)
     access.require("agenda.view_item", item)
+    access.require_pledge()
     document = part_or_404(item, AgendaDocument, document_id, via="item_id")
     # numbered like the neutral names on the item page: the stored name may identify the family
     number = item.documents.index(document) + 1
@@ -280,6 +281,7 @@ def show_item(item_id: uuid.UUID):
     """One TOP as the viewer may see it: method, question, presentation, diagrams, documents."""
     item = get_or_404(AgendaItem, item_id)
     access.require("agenda.view_item", item)
+    access.require_pledge()
     view = present_case(item.case, current_user, purpose=item.purpose, item=item)
     return render_template(
         "meetings/item.html",

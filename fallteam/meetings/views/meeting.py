@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from fallteam import access
 from fallteam.auth.models import User
+from fallteam.auth.session import safe_next
 from fallteam.core.errors import render_error
 from fallteam.core.forms import ActionForm
 from fallteam.core.loaders import get_or_404, part_or_404
@@ -28,6 +29,7 @@ from fallteam.meetings.forms.meeting import (
     ItemAttendanceForm,
     MoveForm,
     OrderForm,
+    PledgeForm,
     WriterForm,
 )
 from fallteam.meetings.models import (
@@ -39,7 +41,7 @@ from fallteam.meetings.models import (
     MeetingStatus,
     Presence,
 )
-from fallteam.meetings.operations import MeetingError, invitations, run, schedule
+from fallteam.meetings.operations import MeetingError, invitations, pledge, run, schedule
 from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import (
     items_of,
@@ -120,6 +122,7 @@ def show_meeting(meeting_id: uuid.UUID):
     """The agenda as the viewer may see it; for the moderator also time, order, invitation."""
     meeting = _load(meeting_id)
     access.require("meeting.view", meeting)
+    access.require_pledge()
     moderating = access.can("meeting.moderate", meeting)
     items = queries.agenda_for(meeting, current_user, moderating=moderating)
     team = queries.team_of(meeting)
@@ -411,4 +414,26 @@ def move_meeting(meeting_id: uuid.UUID):
             return _after_reschedule(meeting)
     return render_template(
         "meetings/move.html", meeting=meeting, team=queries.team_of(meeting), form=form
+    )
+
+
+def confirm_pledge():
+    """The Verschwiegenheitspflicht, confirmed once by a guest or temporary team member
+    before the first page with case content; then back to that page."""
+    access.require("start.view")
+    form = PledgeForm()
+    target = safe_next(request.args.get("next") or form.next.data)
+    if not access.pledge_missing(current_user):
+        return redirect(target)
+    if form.validate_on_submit():
+        pledge.confirm_pledge(current_user)
+        flash(
+            _("Danke – Ihre Bestätigung der Verschwiegenheitspflicht ist gespeichert."), "success"
+        )
+        return redirect(target)
+    form.next.data = target
+    return render_template(
+        "meetings/pledge.html",
+        form=form,
+        text=current_app.config["CONFIDENTIALITY_PLEDGE_TEXT"],
     )
