@@ -143,6 +143,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "meetings.mark_attendance": {"POST": MODERATOR},
     "meetings.mark_item_attendance": {"POST": MODERATOR},
     "meetings.confirm_pledge": {"GET": signed_in(), "POST": signed_in()},
+    "meetings.settle_method": {"POST": only("fachkraft", "member")},
     "meetings.toggle_clock": {"POST": MODERATOR},
     "meetings.assign_writer": {"POST": MODERATOR},
     "meetings.propose_writers": {"POST": MODERATOR},

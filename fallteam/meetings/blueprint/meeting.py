@@ -29,6 +29,12 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/methode",
+    "settle_method",
+    views.settle_method,
+    methods=["POST"],
+)
+bp.add_url_rule(
     "/sitzungen/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/uhr",
     "toggle_clock",
     views.toggle_clock,

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from fallteam.core.forms import BaseForm, choices_from
-from fallteam.meetings.models import CHANGE_REASON_LABELS, PRESENCE_LABELS
+from fallteam.meetings.models import CHANGE_REASON_LABELS, METHOD_LABELS, PRESENCE_LABELS
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
@@ -62,6 +62,15 @@ class PledgeForm(BaseForm):
     )
     next = HiddenField()
     submit = SubmitField(_l("Bestätigen"))
+
+
+class MethodForm(BaseForm):
+    """The method, settled at the start of the presentation."""
+
+    method = SelectField(
+        _l("Methode"), choices=choices_from(METHOD_LABELS), validators=[InputRequired(_REQUIRED)]
+    )
+    submit = SubmitField(_l("Methode festlegen"))
 
 
 class ClockForm(BaseForm):

@@ -23,6 +23,7 @@ from fallteam.meetings.models import (
     Meeting,
     MeetingAttendance,
     MeetingStatus,
+    Method,
     Presence,
 )
 from fallteam.meetings.operations import MeetingError
@@ -212,6 +213,34 @@ def stop_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
     _stop(item, now)
     db.session.flush()
     record(AuditAction.UPDATE, item, purpose="Uhr angehalten")
+
+
+def settle_method(meeting: Meeting, item: AgendaItem, method: Method, *, now: datetime) -> None:
+    """At the start of the presentation the presenter (or the moderator) settles the method
+    (source, 6. Fallteam: "Klärung durch die fallvorstellende Fachkraft zu Beginn der
+    Falldarstellung"): on the session day, while the item's clock has not yet counted time
+    (before it is started, or while it runs for the first time)."""
+    _require_planned(meeting)
+    _require_meeting_day(meeting, now)
+    _require_item_of(meeting, item)
+    if item.elapsed_seconds > 0:
+        raise MeetingError(
+            _(
+                "Die Methode wird zu Beginn der Falldarstellung geklärt; nach der ersten "
+                "Unterbrechung der Uhr lässt sie sich nicht mehr ändern."
+            )
+        )
+    if item.method == method:
+        return
+    previous = item.method
+    item.method = method
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        item,
+        purpose="Methode zu Beginn der Falldarstellung geklärt",
+        details={"from": previous, "to": str(method)},
+    )
 
 
 def _check_writer(meeting: Meeting, item: AgendaItem, writer: User) -> None:

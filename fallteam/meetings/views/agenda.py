@@ -34,7 +34,7 @@ from fallteam.meetings.models import METHOD_LABELS, AgendaDocument, AgendaGuest,
 from fallteam.meetings.operations import MeetingError
 from fallteam.meetings.operations import agenda as operations
 from fallteam.meetings.queries import agenda as queries
-from fallteam.meetings.rules import meeting_day, registration_deadline
+from fallteam.meetings.rules import meeting_day, method_open, registration_deadline
 from fallteam.teams.models import Team
 
 
@@ -296,6 +296,8 @@ def show_item(item_id: uuid.UUID):
         team=db.session.get(Team, item.meeting.team_id),
         presenter=db.session.get(User, item.presenter_id),
         methods=METHOD_LABELS,
+        settles_method=access.can("agenda.register", item.case) and method_open(item, item.meeting),
+        action_form=ActionForm(),
     )
 
 

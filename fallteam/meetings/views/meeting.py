@@ -27,6 +27,7 @@ from fallteam.meetings.forms.meeting import (
     CancelForm,
     ClockForm,
     ItemAttendanceForm,
+    MethodForm,
     MoveForm,
     OrderForm,
     PledgeForm,
@@ -39,6 +40,7 @@ from fallteam.meetings.models import (
     AgendaItem,
     Meeting,
     MeetingStatus,
+    Method,
     Presence,
 )
 from fallteam.meetings.operations import MeetingError, invitations, pledge, run, schedule
@@ -281,6 +283,29 @@ def mark_item_attendance(meeting_id: uuid.UUID, item_id: uuid.UUID):
     except MeetingError as exc:
         return _back(meeting, anchor, exc)
     return _back(meeting, anchor)
+
+
+def settle_method(meeting_id: uuid.UUID, item_id: uuid.UUID):
+    """The presenter or the moderator settles the item's method as the presentation starts."""
+    meeting = _load(meeting_id)
+    item = _item(meeting, item_id)
+    moderating = access.can("meeting.moderate", meeting)
+    if not moderating:
+        access.require("agenda.register", item.case)
+    back = (
+        _run_url(meeting, f"#top-{item.id}")
+        if moderating
+        else url_for("agenda.show_item", item_id=item.id)
+    )
+    form = MethodForm()
+    if not form.validate_on_submit():
+        flash(_("Bitte eine Methode auswählen."), "error")
+        return redirect(back)
+    try:
+        run.settle_method(meeting, item, Method(form.method.data), now=utcnow())
+    except MeetingError as exc:
+        flash(str(exc), "error")
+    return redirect(back)
 
 
 def toggle_clock(meeting_id: uuid.UUID, item_id: uuid.UUID):
