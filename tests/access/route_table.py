@@ -144,6 +144,7 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "meetings.mark_item_attendance": {"POST": MODERATOR},
     "meetings.confirm_pledge": {"GET": signed_in(), "POST": signed_in()},
     "meetings.settle_method": {"POST": only("fachkraft", "member")},
+    "meetings.register_topic": {"POST": only("member")},
     "meetings.toggle_clock": {"POST": MODERATOR},
     "meetings.assign_writer": {"POST": MODERATOR},
     "meetings.propose_writers": {"POST": MODERATOR},

@@ -93,3 +93,6 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/verschwiegenheit", "confirm_pledge", views.confirm_pledge, methods=["GET", "POST"]
 )
+bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/themen", "register_topic", views.register_topic, methods=["POST"]
+)

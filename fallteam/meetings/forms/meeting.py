@@ -9,14 +9,21 @@ from wtforms import (
     HiddenField,
     SelectField,
     SelectMultipleField,
+    StringField,
     SubmitField,
+    TextAreaField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fallteam.core.forms import BaseForm, choices_from
-from fallteam.meetings.models import CHANGE_REASON_LABELS, METHOD_LABELS, PRESENCE_LABELS
+from fallteam.meetings.models import (
+    CHANGE_REASON_LABELS,
+    METHOD_LABELS,
+    PRESENCE_LABELS,
+    TOPIC_TEXT_MAX,
+)
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
@@ -71,6 +78,18 @@ class MethodForm(BaseForm):
         _l("Methode"), choices=choices_from(METHOD_LABELS), validators=[InputRequired(_REQUIRED)]
     )
     submit = SubmitField(_l("Methode festlegen"))
+
+
+class TopicForm(BaseForm):
+    """A topic without a case: title, a short text, and whether it goes to the Regionalteam."""
+
+    title = StringField(_l("Thema"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    text = TextAreaField(
+        _l("Kurzbeschreibung (ohne Falldaten, keine Namen)"),
+        validators=[Optional(), Length(max=TOPIC_TEXT_MAX)],
+    )
+    for_regional_team = BooleanField(_l("für das Regionalteam"))
+    submit = SubmitField(_l("Thema anmelden"))
 
 
 class ClockForm(BaseForm):

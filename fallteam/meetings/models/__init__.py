@@ -20,6 +20,7 @@ from fallteam.meetings.models.meeting import (
     MeetingStatus,
 )
 from fallteam.meetings.models.pledge import ConfidentialityPledge
+from fallteam.meetings.models.topic import TOPIC_TEXT_MAX, AgendaTopic
 
 __all__ = [
     "CHANGE_REASON_LABELS",
@@ -29,6 +30,8 @@ __all__ = [
     "AgendaDocument",
     "AgendaGuest",
     "AgendaItem",
+    "AgendaTopic",
+    "TOPIC_TEXT_MAX",
     "ConfidentialityPledge",
     "ItemAttendance",
     "PRESENCE_LABELS",

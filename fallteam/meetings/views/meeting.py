@@ -31,6 +31,7 @@ from fallteam.meetings.forms.meeting import (
     MoveForm,
     OrderForm,
     PledgeForm,
+    TopicForm,
     WriterForm,
 )
 from fallteam.meetings.models import (
@@ -43,7 +44,14 @@ from fallteam.meetings.models import (
     Method,
     Presence,
 )
-from fallteam.meetings.operations import MeetingError, invitations, pledge, run, schedule
+from fallteam.meetings.operations import (
+    MeetingError,
+    invitations,
+    pledge,
+    run,
+    schedule,
+    topics,
+)
 from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import (
     items_of,
@@ -133,6 +141,8 @@ def show_meeting(meeting_id: uuid.UUID):
     return render_template(
         "meetings/show.html",
         due=due_resubmissions(meeting, current_user) if sees_team else [],
+        topics=queries.topics_of(meeting) if sees_team else [],
+        topic_form=TopicForm() if sees_team and meeting.status == MeetingStatus.PLANNED else None,
         registered={i.case_id for i in items},
         meeting=meeting,
         team=team,
@@ -232,6 +242,7 @@ def run_meeting(meeting_id: uuid.UUID):
             item.id: {a.user_id: a.presence for a in item.attendance} for item in items
         },
         presence_labels=PRESENCE_LABELS,
+        topics=queries.topics_of(meeting),
         action_form=ActionForm(),
     )
 
@@ -305,6 +316,34 @@ def settle_method(meeting_id: uuid.UUID, item_id: uuid.UUID):
         run.settle_method(meeting, item, Method(form.method.data), now=utcnow())
     except MeetingError as exc:
         flash(str(exc), "error")
+    return redirect(back)
+
+
+def register_topic(meeting_id: uuid.UUID):
+    """A topic without a case for the session (a team member; after the deadline the
+    moderator)."""
+    meeting = _load(meeting_id)
+    access.require("meeting.view", meeting)
+    if not access.team_member_of(current_user, meeting):
+        raise access.AccessRefused("meeting.view", meeting)
+    form = TopicForm()
+    back = url_for("meetings.show_meeting", meeting_id=meeting.id) + "#themen"
+    if not form.validate_on_submit():
+        flash(_("Bitte einen Titel und höchstens einen kurzen Text angeben."), "error")
+        return redirect(back)
+    try:
+        topics.register_topic(
+            meeting,
+            title=form.title.data,
+            text=form.text.data or "",
+            for_regional_team=form.for_regional_team.data,
+            actor=current_user,
+            now=utcnow(),
+        )
+    except MeetingError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    flash(_("Das Thema steht auf der Tagesordnung."), "success")
     return redirect(back)
 
 
