@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,9 +25,9 @@ from werkzeug.exceptions import Forbidden
 from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.core.models import utcnow
 from fallteam.extensions import db, login_manager
-from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.models import AgendaItem, ConfidentialityPledge, Meeting
 from fallteam.meetings.rules import guest_window_open, local_day, meeting_day, meeting_day_end
-from fallteam.teams.models import TeamMember
+from fallteam.teams.models import MemberKind, TeamMember
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "security" / "policy.toml"
 
@@ -254,7 +254,11 @@ def agendas_of(meetings: Iterable[Meeting]) -> dict[uuid.UUID, list[AgendaItem]]
         select(AgendaItem)
         .where(AgendaItem.meeting_id.in_(ids))
         .order_by(AgendaItem.position, AgendaItem.created_dt)
-        .options(selectinload(AgendaItem.case), selectinload(AgendaItem.guests))
+        .options(
+            selectinload(AgendaItem.case),
+            selectinload(AgendaItem.guests),
+            selectinload(AgendaItem.attendance),
+        )
     ):
         agendas[item.meeting_id].append(item)
     return agendas
@@ -297,7 +301,12 @@ def may_see_item(
     completes it); the item's own guests within their window.
 
     ``participates``/``member``: the two facts that need the database, when a caller has
-    read them for a whole agenda at once; they are asked only when needed."""
+    read them for a whole agenda at once; they are asked only when needed.
+
+    A member marked befangen for the item (they know the family) sees nothing of it, before
+    or after, whatever window they hold."""
+    if item.conflicted(user.id):
+        return False
     if item.case.case_manager_id == user.id:
         return True
     if participates is None:
@@ -479,6 +488,38 @@ def may_receive_case_content(user: Any) -> bool:
     )
 
 
+def pledge_missing(user: Any) -> bool:
+    """Whether ``user`` must first confirm the Verschwiegenheitspflicht: a guest (who may see
+    an agenda item but not the team's case pages) or a temporary team member who has not
+    confirmed the text now in force (``CONFIDENTIALITY_PLEDGE_TEXT``)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    outsider = not allowed(user, "case.read_pseudonymised") or (
+        db.session.scalar(
+            select(TeamMember.id).where(
+                TeamMember.user_id == user.id, TeamMember.kind == MemberKind.TEMPORARY
+            )
+        )
+        is not None
+    )
+    return outsider and (
+        db.session.scalar(
+            select(ConfidentialityPledge.id).where(
+                ConfidentialityPledge.user_id == user.id,
+                ConfidentialityPledge.text == current_app.config["CONFIDENTIALITY_PLEDGE_TEXT"],
+            )
+        )
+        is None
+    )
+
+
+def require_pledge() -> None:
+    """Send the signed-in user to the pledge page (and back here) unless they need none or
+    have confirmed it; call before a page shows case content."""
+    if pledge_missing(current_user):
+        raise _PledgeRequired()
+
+
 def policy() -> Policy:
     """The policy loaded at start."""
     return current_app.extensions["fallteam.policy"]
@@ -540,6 +581,10 @@ class _SignInRequired(Exception):
     """Raised for anonymous visitors; turned into the sign-in redirect."""
 
 
+class _PledgeRequired(Exception):
+    """Raised before case content for someone who has not confirmed the pledge."""
+
+
 def init_app(app: Flask) -> None:
     """Load the policy and expose ``can`` to templates."""
     app.extensions["fallteam.policy"] = Policy.load()
@@ -549,3 +594,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(_SignInRequired)
     def _to_sign_in(exc: _SignInRequired):
         return login_manager.unauthorized()
+
+    @app.errorhandler(_PledgeRequired)
+    def _to_pledge(exc: _PledgeRequired):
+        return redirect(url_for("meetings.confirm_pledge", next=request.full_path.rstrip("?")))

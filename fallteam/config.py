@@ -140,6 +140,16 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         "LANGUAGES": {"de": "Deutsch", "en": "English"},
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # What a guest or temporary team member confirms once before first seeing case
+        # content (recorded with the confirmation, so a changed text is asked for again).
+        "CONFIDENTIALITY_PLEDGE_TEXT": (
+            "Ich verpflichte mich, über alles, was mir in der kollegialen Fallberatung über "
+            "Familien und Fälle bekannt wird, Verschwiegenheit zu wahren – auch nach dem Ende "
+            "meiner Teilnahme. Mir ist bekannt, dass diese Angaben Sozialdaten sind, die dem "
+            "besonderen Vertrauensschutz nach § 65 SGB VIII unterliegen, und dass ihre "
+            "unbefugte Offenbarung nach § 203 StGB strafbar sein kann. Ich mache keine "
+            "Aufzeichnungen, die Personen erkennbar machen, und gebe nichts davon weiter."
+        ),
         # Signed consent documents (PDF or image).
         "CONSENT_DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
     }

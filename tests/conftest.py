@@ -27,6 +27,7 @@ from fallteam.auth import operations as accounts
 from fallteam.auth.models import Institution, User
 from fallteam.crypto.keyring import Keyring
 from fallteam.extensions import db, limiter
+from fallteam.meetings.models import ConfidentialityPledge
 
 POSTGRES_URL = os.environ.get("FALLTEAM_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -188,8 +189,11 @@ def make_account(
     must_change_password: bool = False,
     active: bool = True,
     institution: str | None = None,
+    pledged: bool = True,
 ) -> Account:
-    """A ready-to-use account in ``app``'s database (committed)."""
+    """A ready-to-use account in ``app``'s database (committed). ``pledged``: the account
+    has confirmed the Verschwiegenheitspflicht (only guests and temporary members are asked
+    for it; ``pledged=False`` makes one who has not)."""
     username = username or f"user-{secrets.token_hex(4)}"
     password = password or f"Korrekt-Pferd-{secrets.token_hex(4)}"
     with app.app_context():
@@ -214,6 +218,12 @@ def make_account(
             secret = accounts.start_second_factor_setup(user)
             user.totp_confirmed = True
         user.active = active
+        if pledged:
+            db.session.add(
+                ConfidentialityPledge(
+                    user_id=user.id, text=app.config["CONFIDENTIALITY_PLEDGE_TEXT"]
+                )
+            )
         db.session.commit()
         return Account(user.id, user.username, password, secret, list(roles or ["member"]))
 

@@ -90,6 +90,7 @@ def show_case(case_id: uuid.UUID):
     case = get_or_404(Case, case_id)
     access.require("case.read_pseudonymised", case)
     if case.case_manager_id != current_user.id:
+        access.require_pledge()
         # Team members and guests see the case as its agenda item presents it (with the
         # presenter's switches for genogram and resource map).
         item = queries.item_presenting(case, current_user)

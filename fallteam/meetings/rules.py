@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from fallteam.core.i18n import office_zone
 from fallteam.core.models import utcnow
-from fallteam.meetings.models import AgendaGuest, Meeting
+from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting, MeetingStatus
 from fallteam.teams.models import WEEKDAYS, Rhythm, Team
 
 #: the longest a single item may be planned for
@@ -85,6 +85,18 @@ def meeting_days(team: Team, start: date, until: date) -> Iterator[date]:
 def before_meeting_day(meeting: Meeting, at: datetime | None = None) -> bool:
     """Whether the session's day has not begun yet (it is run only on its day)."""
     return (at or utcnow()) < meeting_day_start(meeting)
+
+
+def method_open(item: AgendaItem, meeting: Meeting, at: datetime | None = None) -> bool:
+    """Whether the item's method can still be settled: on the session day, before the item's
+    clock has counted any time (it is settled at the start of the presentation)."""
+    at = at or utcnow()
+    return (
+        meeting.status == MeetingStatus.PLANNED
+        and not before_meeting_day(meeting, at)
+        and at < meeting_day_end(meeting)
+        and item.elapsed_seconds == 0
+    )
 
 
 def guest_window_open(guest: AgendaGuest, meeting: Meeting, at: datetime | None = None) -> bool:

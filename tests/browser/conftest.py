@@ -28,6 +28,7 @@ from werkzeug.serving import make_server
 from fallteam.auth import operations as accounts
 from fallteam.auth.models import Institution
 from fallteam.extensions import db
+from fallteam.meetings.models import ConfidentialityPledge
 from tests.conftest import (
     ASD,
     KITA_FACHBERATUNG,
@@ -139,6 +140,12 @@ def make_account(live_app) -> Callable[..., Account]:
             if second_factor:
                 secret = accounts.start_second_factor_setup(user)
                 user.totp_confirmed = True
+            # like the root fixture: the account has confirmed the Verschwiegenheitspflicht
+            db.session.add(
+                ConfidentialityPledge(
+                    user_id=user.id, text=live_app.config["CONFIDENTIALITY_PLEDGE_TEXT"]
+                )
+            )
             db.session.commit()
             return Account(user.id, user.username, password, secret, roles)
 

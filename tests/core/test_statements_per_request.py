@@ -21,7 +21,13 @@ from fallteam.cases.models import Case
 from fallteam.consent import operations as consents
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
+from fallteam.meetings.models import (
+    AgendaGuest,
+    AgendaItem,
+    AgendaTopic,
+    ItemAttendance,
+    Meeting,
+)
 from fallteam.meetings.operations import agenda, windows
 from tests.conftest import ASD, JOBCENTER, PDF, QUESTION, institution_id_of, sign_in
 from tests.meetings.test_run_view import on_its_day
@@ -194,7 +200,8 @@ def test_a_case_page_costs_the_same_for_5_and_50_consents(
 
 
 def add_items(app, meeting_id, presenter, guest, create_case, count: int) -> None:
-    """``count`` more cases of ``presenter`` on the agenda, each with ``guest`` invited."""
+    """``count`` more cases of ``presenter`` on the agenda, each with ``guest`` invited, the
+    presenter's attendance for it marked, and as many topics without a case."""
     for _ in range(count):
         case_id = create_case(presenter).id
         with app.app_context():
@@ -215,6 +222,15 @@ def add_items(app, meeting_id, presenter, guest, create_case, count: int) -> Non
             item.guests.append(guest_entry)
             db.session.flush()
             windows.open_guest_window(guest_entry, now=utcnow() - timedelta(minutes=1))
+            item.attendance.append(ItemAttendance(user_id=presenter.id, presence="late"))
+            db.session.add(
+                AgendaTopic(
+                    meeting_id=meeting_id,
+                    registered_by_id=presenter.id,
+                    title="Fachfrage",
+                    text="Information",
+                )
+            )
             db.session.commit()
 
 

@@ -81,7 +81,7 @@ def test_the_run_view_lists_members_items_writers_and_time(app, meeting_sample):
     assert 'src="/static/js/meeting_run.js"' in html and "<script>" not in html
     # the presenter of an item is not offered as its writer
     first = items.split(f'id="top-{s.item_ids[0]}"')[1].split("</li>")[0]
-    select_box = first.split("<select")[1].split("</select>")[0]
+    select_box = first.split("writer-form")[1].split("<select")[1].split("</select>")[0]
     assert str(s.presenters[0].id) not in select_box and str(s.colleague.id) in select_box
     reads = audit_events(app, s.moderator.id, "read", purpose="Sitzungsablauf")
     assert sorted(e.case_pseudonym for e in reads) == sorted(s.pseudonyms)

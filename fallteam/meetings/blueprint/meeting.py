@@ -23,6 +23,18 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/anwesenheit",
+    "mark_item_attendance",
+    views.mark_item_attendance,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/methode",
+    "settle_method",
+    views.settle_method,
+    methods=["POST"],
+)
+bp.add_url_rule(
     "/sitzungen/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/uhr",
     "toggle_clock",
     views.toggle_clock,
@@ -77,4 +89,10 @@ bp.add_url_rule(
     "publish_moderation",
     plan.publish_moderation,
     methods=["POST"],
+)
+bp.add_url_rule(
+    "/verschwiegenheit", "confirm_pledge", views.confirm_pledge, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/themen", "register_topic", views.register_topic, methods=["POST"]
 )

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectField,
     SelectMultipleField,
+    StringField,
     SubmitField,
+    TextAreaField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from fallteam.core.forms import BaseForm, choices_from
-from fallteam.meetings.models import CHANGE_REASON_LABELS
+from fallteam.meetings.models import (
+    CHANGE_REASON_LABELS,
+    METHOD_LABELS,
+    PRESENCE_LABELS,
+    TOPIC_TEXT_MAX,
+)
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
@@ -38,6 +46,50 @@ class AttendanceForm(BaseForm):
     user_id = HiddenField(validators=[DataRequired(_REQUIRED)])
     present = SelectField(choices=choices_from(PRESENCE), validators=[InputRequired(_REQUIRED)])
     item_id = HiddenField(validators=[Optional()])
+
+
+class ItemAttendanceForm(BaseForm):
+    """A team member's attendance for one item: present, late, left early, absent, befangen."""
+
+    user_id = HiddenField(validators=[DataRequired(_REQUIRED)])
+    presence = SelectField(
+        _l("Anwesenheit zu diesem Punkt"),
+        choices=choices_from(PRESENCE_LABELS),
+        validators=[InputRequired(_REQUIRED)],
+    )
+    submit = SubmitField(_l("Erfassen"))
+
+
+class PledgeForm(BaseForm):
+    """The confirmation of the Verschwiegenheitspflicht."""
+
+    confirm = BooleanField(
+        _l("Ich habe die Verpflichtung gelesen und bestätige sie."),
+        validators=[DataRequired(_l("Bitte bestätigen Sie die Verschwiegenheitspflicht."))],
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Bestätigen"))
+
+
+class MethodForm(BaseForm):
+    """The method, settled at the start of the presentation."""
+
+    method = SelectField(
+        _l("Methode"), choices=choices_from(METHOD_LABELS), validators=[InputRequired(_REQUIRED)]
+    )
+    submit = SubmitField(_l("Methode festlegen"))
+
+
+class TopicForm(BaseForm):
+    """A topic without a case: title, a short text, and whether it goes to the Regionalteam."""
+
+    title = StringField(_l("Thema"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    text = TextAreaField(
+        _l("Kurzbeschreibung (ohne Falldaten, keine Namen)"),
+        validators=[Optional(), Length(max=TOPIC_TEXT_MAX)],
+    )
+    for_regional_team = BooleanField(_l("für das Regionalteam"))
+    submit = SubmitField(_l("Thema anmelden"))
 
 
 class ClockForm(BaseForm):

@@ -3,10 +3,14 @@
 from fallteam.meetings.models.agenda import (
     ITEM_PURPOSE_LABELS,
     METHOD_LABELS,
+    PRESENCE_LABELS,
+    PRESENT_FOR_ITEM,
     AgendaDocument,
     AgendaGuest,
     AgendaItem,
+    ItemAttendance,
     Method,
+    Presence,
 )
 from fallteam.meetings.models.meeting import (
     CHANGE_REASON_LABELS,
@@ -15,6 +19,8 @@ from fallteam.meetings.models.meeting import (
     MeetingAttendance,
     MeetingStatus,
 )
+from fallteam.meetings.models.pledge import ConfidentialityPledge
+from fallteam.meetings.models.topic import TOPIC_TEXT_MAX, AgendaTopic
 
 __all__ = [
     "CHANGE_REASON_LABELS",
@@ -24,6 +30,13 @@ __all__ = [
     "AgendaDocument",
     "AgendaGuest",
     "AgendaItem",
+    "AgendaTopic",
+    "TOPIC_TEXT_MAX",
+    "ConfidentialityPledge",
+    "ItemAttendance",
+    "PRESENCE_LABELS",
+    "PRESENT_FOR_ITEM",
+    "Presence",
     "Meeting",
     "MeetingAttendance",
     "MeetingStatus",

@@ -34,6 +34,29 @@ METHOD_LABELS = {
 }
 
 
+class Presence(enum.StrEnum):
+    """A team member's attendance for one agenda item."""
+
+    PRESENT = "present"
+    LATE = "late"
+    LEFT_EARLY = "left_early"
+    ABSENT = "absent"
+    #: absent for this item because they know the family: they see nothing of it
+    CONFLICTED = "conflicted"
+
+
+PRESENCE_LABELS = {
+    Presence.PRESENT: _l("anwesend"),
+    Presence.LATE: _l("später gekommen"),
+    Presence.LEFT_EARLY: _l("früher gegangen"),
+    Presence.ABSENT: _l("abwesend"),
+    Presence.CONFLICTED: _l("befangen"),
+}
+
+#: who counts as present for an item (the §8a assessment and the excerpt name them)
+PRESENT_FOR_ITEM = frozenset({Presence.PRESENT, Presence.LATE, Presence.LEFT_EARLY})
+
+
 #: purposes of an agenda item (which consent purposes count: ``consent.rules``)
 ITEM_PURPOSE_LABELS = {
     Purpose.FALLBERATUNG: _l("Kollegiale Fallberatung"),
@@ -102,6 +125,15 @@ class AgendaItem(UUIDPrimaryKey, CreatedTimestamp, Base):
     documents: Mapped[list[AgendaDocument]] = relationship(
         cascade="all, delete-orphan", order_by="AgendaDocument.created_dt"
     )
+    attendance: Mapped[list[ItemAttendance]] = relationship(
+        cascade="all, delete-orphan", order_by="ItemAttendance.user_id"
+    )
+
+    def conflicted(self, user_id: uuid.UUID) -> bool:
+        """Whether the member ``user_id`` is marked befangen for this item."""
+        return any(
+            a.user_id == user_id and a.presence == Presence.CONFLICTED for a in self.attendance
+        )
 
     def __repr__(self) -> str:
         return f"<AgendaItem {self.case_id} in {self.meeting_id}>"
@@ -161,3 +193,21 @@ class AgendaDocument(UUIDPrimaryKey, CreatedTimestamp, Base):
 
     def __repr__(self) -> str:
         return f"<AgendaDocument {self.id} of {self.item_id}>"
+
+
+class ItemAttendance(UUIDPrimaryKey, Base):
+    """A team member's attendance for one agenda item (``Presence``)."""
+
+    __tablename__ = "item_attendance"
+    __audit_type__ = "item_attendance"
+    __table_args__ = (UniqueConstraint("item_id", "user_id"),)
+
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    #: ``Presence``
+    presence: Mapped[str] = mapped_column(String(20))
+
+    def __repr__(self) -> str:
+        return f"<ItemAttendance {self.user_id} {self.presence} for {self.item_id}>"

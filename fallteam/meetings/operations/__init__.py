@@ -5,7 +5,8 @@ commits.
 - ``agenda``: registering a case (TOP), its guests and documents, late items;
 - ``windows``: who sees a registered case until when (team members, guests);
 - ``invitations``: inviting, announcing changes and reminders (mail only queues them);
-- ``run``: running a session (order, attendance, clock, writers).
+- ``run``: running a session (order, attendance per session and per item, clock, writers);
+- ``pledge``: the confidentiality pledge of guests and temporary members.
 """
 
 

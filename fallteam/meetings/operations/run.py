@@ -14,15 +14,20 @@ from fallteam import access
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
 from fallteam.auth.models import User
+from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import (
     AgendaGuest,
     AgendaItem,
+    ItemAttendance,
     Meeting,
     MeetingAttendance,
     MeetingStatus,
+    Method,
+    Presence,
 )
 from fallteam.meetings.operations import MeetingError
+from fallteam.meetings.operations.windows import end_all_windows_of
 from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import items_of
 from fallteam.meetings.rules import before_meeting_day, local_day
@@ -120,6 +125,60 @@ def mark_guest_attendance(
     return guest
 
 
+def mark_item_attendance(
+    meeting: Meeting, item: AgendaItem, user: User, presence: Presence
+) -> ItemAttendance:
+    """Note a team member's attendance for one item. Befangen (they know the family) is a
+    disclosure rule: from now on they see nothing of the item (``access.may_see_item``), and
+    their window on its case ends now. Neither the presenter nor the moderator can be
+    befangen (the moderation is handed over instead); befangen cannot be taken back here."""
+    _require_planned(meeting)
+    _require_item_of(meeting, item)
+    if not access.team_member_of(user, meeting):
+        raise MeetingError(_("Anwesenheit wird hier nur für Mitglieder dieses Fallteams erfasst."))
+    attendance = next((a for a in item.attendance if a.user_id == user.id), None)
+    if presence == Presence.CONFLICTED and user.id in (
+        item.presenter_id,
+        item.case.case_manager_id,
+        meeting.moderator_id,
+    ):
+        raise MeetingError(
+            _(
+                "Die vorstellende Fachkraft und die Moderation können nicht als befangen "
+                "erfasst werden; bei Befangenheit der Moderation bitte die Moderation "
+                "übergeben."
+            )
+        )
+    if attendance is not None and attendance.presence == Presence.CONFLICTED:
+        raise MeetingError(
+            _(
+                "Diese Person ist für diesen Punkt als befangen erfasst; das lässt sich nicht "
+                "zurücknehmen, weil sie von diesem Fall nichts sehen darf."
+            )
+        )
+    if attendance is None:
+        attendance = ItemAttendance(item_id=item.id, user_id=user.id, presence=presence)
+        item.attendance.append(attendance)
+    attendance.presence = presence
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        item,
+        purpose="Anwesenheit zum Tagesordnungspunkt erfasst",
+        details={"user": str(user.id), "presence": str(presence)},
+    )
+    if presence == Presence.CONFLICTED:
+        ended = end_all_windows_of(item.case, user.id, now=utcnow())
+        db.session.flush()
+        record(
+            AuditAction.UPDATE,
+            item.case,
+            purpose="Befangenheit: Zugang zum Fall beendet",
+            details={"user": str(user.id), "item": str(item.id), "windows": ended},
+        )
+    return attendance
+
+
 def _stop(item: AgendaItem, now: datetime) -> None:
     if item.clock_started_dt is not None:
         used = int((now - item.clock_started_dt).total_seconds())
@@ -154,6 +213,34 @@ def stop_clock(meeting: Meeting, item: AgendaItem, *, now: datetime) -> None:
     _stop(item, now)
     db.session.flush()
     record(AuditAction.UPDATE, item, purpose="Uhr angehalten")
+
+
+def settle_method(meeting: Meeting, item: AgendaItem, method: Method, *, now: datetime) -> None:
+    """At the start of the presentation the presenter (or the moderator) settles the method
+    (source, 6. Fallteam: "Klärung durch die fallvorstellende Fachkraft zu Beginn der
+    Falldarstellung"): on the session day, while the item's clock has not yet counted time
+    (before it is started, or while it runs for the first time)."""
+    _require_planned(meeting)
+    _require_meeting_day(meeting, now)
+    _require_item_of(meeting, item)
+    if item.elapsed_seconds > 0:
+        raise MeetingError(
+            _(
+                "Die Methode wird zu Beginn der Falldarstellung geklärt; nach der ersten "
+                "Unterbrechung der Uhr lässt sie sich nicht mehr ändern."
+            )
+        )
+    if item.method == method:
+        return
+    previous = item.method
+    item.method = method
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        item,
+        purpose="Methode zu Beginn der Falldarstellung geklärt",
+        details={"from": previous, "to": str(method)},
+    )
 
 
 def _check_writer(meeting: Meeting, item: AgendaItem, writer: User) -> None:

@@ -40,6 +40,21 @@ def end_windows(case: Case, until: datetime, *, now: datetime, user_id=None) -> 
             participation.valid_until_dt = max(now, participation.valid_from_dt)
 
 
+def end_all_windows_of(case: Case, user_id, *, now: datetime) -> int:
+    """End now every window ``user_id`` holds on ``case`` (Befangenheit: they know the
+    family, so no session opens the case to them any longer); returns how many ended."""
+    windows = db.session.scalars(
+        select(CaseParticipant).where(
+            CaseParticipant.case_id == case.id,
+            CaseParticipant.user_id == user_id,
+            CaseParticipant.valid_until_dt > now,
+        )
+    ).all()
+    for participation in windows:
+        participation.valid_until_dt = max(now, participation.valid_from_dt)
+    return len(windows)
+
+
 def move_windows(item: AgendaItem, old_end: datetime, new_end: datetime) -> None:
     """The windows of the item's case and its guests' accounts follow a new session day."""
     for participation in participations_until(item.case, old_end):
@@ -78,7 +93,8 @@ def _open_member_window(item: AgendaItem, user: User, *, now: datetime, actor: U
     manager, who sees it anyway; nothing new for someone whose window already lasts)."""
     until = meeting_day_end(item.meeting)
     if (
-        user.id == item.case.case_manager_id
+        item.conflicted(user.id)
+        or user.id == item.case.case_manager_id
         or not access.team_member_of(user, item.meeting)
         or _sees_until(item.case, user, until)
     ):

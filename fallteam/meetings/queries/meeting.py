@@ -25,6 +25,7 @@ from fallteam.meetings.models import (
     CHANGE_REASON_LABELS,
     AgendaGuest,
     AgendaItem,
+    AgendaTopic,
     Meeting,
     MeetingAttendance,
     MeetingStatus,
@@ -269,3 +270,14 @@ def protocols_written_before(meeting: Meeting) -> dict[str, int]:
         .group_by(AgendaItem.writer_id)
     ).all()
     return {str(writer): count for writer, count in rows}
+
+
+def topics_of(meeting: Meeting) -> list[AgendaTopic]:
+    """The session's topics without a case, in the order they were registered (one query)."""
+    return list(
+        db.session.scalars(
+            select(AgendaTopic)
+            .where(AgendaTopic.meeting_id == meeting.id)
+            .order_by(AgendaTopic.created_dt)
+        )
+    )

@@ -34,7 +34,7 @@ from fallteam.meetings.models import METHOD_LABELS, AgendaDocument, AgendaGuest,
 from fallteam.meetings.operations import MeetingError
 from fallteam.meetings.operations import agenda as operations
 from fallteam.meetings.queries import agenda as queries
-from fallteam.meetings.rules import meeting_day, registration_deadline
+from fallteam.meetings.rules import meeting_day, method_open, registration_deadline
 from fallteam.teams.models import Team
 
 
@@ -249,6 +249,7 @@ def download_document(item_id: uuid.UUID, document_id: uuid.UUID):
     """An attached document, to whoever may see the item (an audited export)."""
     item = get_or_404(AgendaItem, item_id)
     access.require("agenda.view_item", item)
+    access.require_pledge()
     document = part_or_404(item, AgendaDocument, document_id, via="item_id")
     # numbered like the neutral names on the item page: the stored name may identify the family
     number = item.documents.index(document) + 1
@@ -280,6 +281,7 @@ def show_item(item_id: uuid.UUID):
     """One TOP as the viewer may see it: method, question, presentation, diagrams, documents."""
     item = get_or_404(AgendaItem, item_id)
     access.require("agenda.view_item", item)
+    access.require_pledge()
     view = present_case(item.case, current_user, purpose=item.purpose, item=item)
     return render_template(
         "meetings/item.html",
@@ -294,6 +296,8 @@ def show_item(item_id: uuid.UUID):
         team=db.session.get(Team, item.meeting.team_id),
         presenter=db.session.get(User, item.presenter_id),
         methods=METHOD_LABELS,
+        settles_method=access.can("agenda.register", item.case) and method_open(item, item.meeting),
+        action_form=ActionForm(),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from fallteam import access
 from fallteam.auth.models import User
+from fallteam.auth.session import safe_next
 from fallteam.core.errors import render_error
 from fallteam.core.forms import ActionForm
 from fallteam.core.loaders import get_or_404, part_or_404
@@ -25,18 +26,32 @@ from fallteam.meetings.forms.meeting import (
     AttendanceForm,
     CancelForm,
     ClockForm,
+    ItemAttendanceForm,
+    MethodForm,
     MoveForm,
     OrderForm,
+    PledgeForm,
+    TopicForm,
     WriterForm,
 )
 from fallteam.meetings.models import (
     CHANGE_REASON_LABELS,
     METHOD_LABELS,
+    PRESENCE_LABELS,
     AgendaItem,
     Meeting,
     MeetingStatus,
+    Method,
+    Presence,
 )
-from fallteam.meetings.operations import MeetingError, invitations, run, schedule
+from fallteam.meetings.operations import (
+    MeetingError,
+    invitations,
+    pledge,
+    run,
+    schedule,
+    topics,
+)
 from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import (
     items_of,
@@ -117,6 +132,7 @@ def show_meeting(meeting_id: uuid.UUID):
     """The agenda as the viewer may see it; for the moderator also time, order, invitation."""
     meeting = _load(meeting_id)
     access.require("meeting.view", meeting)
+    access.require_pledge()
     moderating = access.can("meeting.moderate", meeting)
     items = queries.agenda_for(meeting, current_user, moderating=moderating)
     team = queries.team_of(meeting)
@@ -125,6 +141,8 @@ def show_meeting(meeting_id: uuid.UUID):
     return render_template(
         "meetings/show.html",
         due=due_resubmissions(meeting, current_user) if sees_team else [],
+        topics=queries.topics_of(meeting) if sees_team else [],
+        topic_form=TopicForm() if sees_team and meeting.status == MeetingStatus.PLANNED else None,
         registered={i.case_id for i in items},
         meeting=meeting,
         team=team,
@@ -220,6 +238,11 @@ def run_meeting(meeting_id: uuid.UUID):
         planned_minutes=queries.planned_minutes(items),
         now=now,
         writer_forms=writer_forms,
+        item_attendance={
+            item.id: {a.user_id: a.presence for a in item.attendance} for item in items
+        },
+        presence_labels=PRESENCE_LABELS,
+        topics=queries.topics_of(meeting),
         action_form=ActionForm(),
     )
 
@@ -252,6 +275,76 @@ def mark_attendance(meeting_id: uuid.UUID):
     except MeetingError as exc:
         return _back(meeting, anchor, exc)
     return _back(meeting, anchor)
+
+
+def mark_item_attendance(meeting_id: uuid.UUID, item_id: uuid.UUID):
+    """A team member's attendance for one item (befangen: they see nothing of it)."""
+    meeting = _load(meeting_id)
+    access.require("meeting.moderate", meeting)
+    item = _item(meeting, item_id)
+    form = ItemAttendanceForm()
+    anchor = f"#top-{item.id}"
+    if not form.validate_on_submit():
+        return _back(meeting, anchor, _("Bitte eine Person und ihre Anwesenheit angeben."))
+    person = _user(form.user_id.data)
+    if person is None:
+        raise NotFound()
+    try:
+        run.mark_item_attendance(meeting, item, person, Presence(form.presence.data))
+    except MeetingError as exc:
+        return _back(meeting, anchor, exc)
+    return _back(meeting, anchor)
+
+
+def settle_method(meeting_id: uuid.UUID, item_id: uuid.UUID):
+    """The presenter or the moderator settles the item's method as the presentation starts."""
+    meeting = _load(meeting_id)
+    item = _item(meeting, item_id)
+    moderating = access.can("meeting.moderate", meeting)
+    if not moderating:
+        access.require("agenda.register", item.case)
+    back = (
+        _run_url(meeting, f"#top-{item.id}")
+        if moderating
+        else url_for("agenda.show_item", item_id=item.id)
+    )
+    form = MethodForm()
+    if not form.validate_on_submit():
+        flash(_("Bitte eine Methode auswählen."), "error")
+        return redirect(back)
+    try:
+        run.settle_method(meeting, item, Method(form.method.data), now=utcnow())
+    except MeetingError as exc:
+        flash(str(exc), "error")
+    return redirect(back)
+
+
+def register_topic(meeting_id: uuid.UUID):
+    """A topic without a case for the session (a team member; after the deadline the
+    moderator)."""
+    meeting = _load(meeting_id)
+    access.require("meeting.view", meeting)
+    if not access.team_member_of(current_user, meeting):
+        raise access.AccessRefused("meeting.view", meeting)
+    form = TopicForm()
+    back = url_for("meetings.show_meeting", meeting_id=meeting.id) + "#themen"
+    if not form.validate_on_submit():
+        flash(_("Bitte einen Titel und höchstens einen kurzen Text angeben."), "error")
+        return redirect(back)
+    try:
+        topics.register_topic(
+            meeting,
+            title=form.title.data,
+            text=form.text.data or "",
+            for_regional_team=form.for_regional_team.data,
+            actor=current_user,
+            now=utcnow(),
+        )
+    except MeetingError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    flash(_("Das Thema steht auf der Tagesordnung."), "success")
+    return redirect(back)
 
 
 def toggle_clock(meeting_id: uuid.UUID, item_id: uuid.UUID):
@@ -385,4 +478,26 @@ def move_meeting(meeting_id: uuid.UUID):
             return _after_reschedule(meeting)
     return render_template(
         "meetings/move.html", meeting=meeting, team=queries.team_of(meeting), form=form
+    )
+
+
+def confirm_pledge():
+    """The Verschwiegenheitspflicht, confirmed once by a guest or temporary team member
+    before the first page with case content; then back to that page."""
+    access.require("start.view")
+    form = PledgeForm()
+    target = safe_next(request.args.get("next") or form.next.data)
+    if not access.pledge_missing(current_user):
+        return redirect(target)
+    if form.validate_on_submit():
+        pledge.confirm_pledge(current_user)
+        flash(
+            _("Danke – Ihre Bestätigung der Verschwiegenheitspflicht ist gespeichert."), "success"
+        )
+        return redirect(target)
+    form.next.data = target
+    return render_template(
+        "meetings/pledge.html",
+        form=form,
+        text=current_app.config["CONFIDENTIALITY_PLEDGE_TEXT"],
     )

@@ -1,0 +1,38 @@
+"""Items without a case: fallunspezifische Themen, Fachfragen, Informationen (source,
+6. Fallteam, point 2 b/c). They carry no case data, so nothing of theirs is encrypted with a
+case key; the form keeps them short and says that no family is named."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
+
+#: the longest short text of a topic
+TOPIC_TEXT_MAX = 600
+
+
+class AgendaTopic(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """A topic on a session's agenda that concerns no case."""
+
+    __tablename__ = "agenda_topics"
+    __audit_type__ = "agenda_topic"
+
+    #: the session
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    #: who registered it (a team member before the deadline, the moderator after)
+    registered_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    #: short title
+    title: Mapped[str] = mapped_column(String(200))
+    #: a few sentences
+    text: Mapped[str] = mapped_column(String(TOPIC_TEXT_MAX), default="")
+    #: to be passed on to the Regionalteam (anonymous, case-independent findings)
+    for_regional_team: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<AgendaTopic {self.title!r} in {self.meeting_id}>"
