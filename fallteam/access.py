@@ -436,7 +436,10 @@ def _amends(user: Any, protocol: Any) -> bool:
 @object_rule("protocol.read")
 def _reads_protocol(user: Any, protocol: Any) -> bool:
     # The case manager, the writer, the moderator, and whoever belonged to the session's team
-    # on the session day and still belongs to it (guests never, for now).
+    # on the session day and still belongs to it (guests never, for now); never a member
+    # marked befangen for the item: they see nothing of it, its protocol included.
+    if protocol.item.conflicted(user.id):
+        return False
     meeting = protocol.item.meeting
     return _amends(user, protocol) or (
         team_member_of(user, meeting) and _still_member(user, meeting)

@@ -1,0 +1,32 @@
+"""A member marked befangen for an item (they know the family) never reads its Fallprotokoll,
+not during the session and not afterwards."""
+
+from __future__ import annotations
+
+from fallteam.auth.models import User
+from fallteam.extensions import db
+from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.models.agenda import Presence
+from fallteam.meetings.operations import run
+from tests.meetings.test_run_view import on_its_day
+
+
+def test_a_member_marked_befangen_gets_403_on_the_items_protocol(app, setting, client_of):
+    url = f"/protokolle/{setting.protocol_id}"
+    assert client_of(setting.member).get(url).status_code == 200  # a team member reads it
+    with app.app_context():
+        item = db.session.get(AgendaItem, setting.item_id)
+        meeting_id = item.meeting_id
+    on_its_day(app, meeting_id)  # attendance is taken on the session day
+    with app.app_context():
+        item = db.session.get(AgendaItem, setting.item_id)
+        run.mark_item_attendance(
+            item.meeting, item, db.session.get(User, setting.member.id), Presence.CONFLICTED
+        )
+        db.session.commit()
+    client = client_of(setting.member)
+    page = client.get(url)
+    assert page.status_code == 403
+    assert client.get(f"{url}/verlauf").status_code == 403
+    # the writer still reads it
+    assert client_of(setting.writer).get(url).status_code == 200
