@@ -393,9 +393,17 @@ def _moderates(user: Any, meeting: Any) -> bool:
 # --- Fallprotokoll: the rules take a protocol (anything with ``item``: its agenda item) ---
 
 
+def _protocol_item(obj: Any) -> AgendaItem:
+    """The agenda item a protocol permission is decided on: the protocol's item, or the item
+    itself (asked before its protocol exists)."""
+    return obj if isinstance(obj, AgendaItem) else obj.item
+
+
 @object_rule("protocol.write")
 def _writes(user: Any, protocol: Any) -> bool:
-    return protocol.item.writer_id is not None and protocol.item.writer_id == user.id
+    # Never a member marked befangen for the item: they see nothing of it.
+    item = _protocol_item(protocol)
+    return item.writer_id is not None and item.writer_id == user.id and not item.conflicted(user.id)
 
 
 def _still_member(user: Any, meeting: Any) -> bool:
@@ -421,15 +429,14 @@ def _assigned_moderator(user: Any, meeting: Any) -> bool:
 
 @object_rule("protocol.finalise")
 def _finalises(user: Any, protocol: Any) -> bool:
-    return _assigned_moderator(user, protocol.item.meeting)
+    return _assigned_moderator(user, _protocol_item(protocol).meeting)
 
 
 @object_rule("protocol.amend")
 def _amends(user: Any, protocol: Any) -> bool:
+    item = _protocol_item(protocol)
     return (
-        _writes(user, protocol)
-        or _manages(user, protocol.item.case)
-        or _assigned_moderator(user, protocol.item.meeting)
+        _writes(user, item) or _manages(user, item.case) or _assigned_moderator(user, item.meeting)
     )
 
 
@@ -438,12 +445,11 @@ def _reads_protocol(user: Any, protocol: Any) -> bool:
     # The case manager, the writer, the moderator, and whoever belonged to the session's team
     # on the session day and still belongs to it (guests never, for now); never a member
     # marked befangen for the item: they see nothing of it, its protocol included.
-    if protocol.item.conflicted(user.id):
+    item = _protocol_item(protocol)
+    if item.conflicted(user.id):
         return False
-    meeting = protocol.item.meeting
-    return _amends(user, protocol) or (
-        team_member_of(user, meeting) and _still_member(user, meeting)
-    )
+    meeting = item.meeting
+    return _amends(user, item) or (team_member_of(user, meeting) and _still_member(user, meeting))
 
 
 @object_rule("meeting.reschedule")

@@ -5,7 +5,6 @@ addenda. Views load, check and act; the queries record the reads."""
 from __future__ import annotations
 
 import uuid
-from types import SimpleNamespace
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,11 +22,10 @@ from fallteam.protocols.rules import sections_for
 
 def may_open_protocol(item: AgendaItem) -> bool:
     """For the agenda pages: whether the signed-in user may open or read the item's
-    Fallprotokoll (the rules only look at the protocol's item)."""
+    Fallprotokoll (the protocol rules are decided on the item)."""
     if item.writer_id is None:
         return False
-    ref = SimpleNamespace(item=item)
-    return access.can("protocol.read", ref) or access.can("protocol.write", ref)
+    return access.can("protocol.read", item) or access.can("protocol.write", item)
 
 
 def _protocol(protocol_id: uuid.UUID) -> CaseProtocol:
@@ -42,9 +40,8 @@ def open_for_item(item_id: uuid.UUID):
     if protocol is not None and not access.can("protocol.write", protocol):
         access.require("protocol.read", protocol)
     if protocol is None:
-        ref = SimpleNamespace(item=item)
-        if not (access.can("protocol.write", ref) or access.can("protocol.finalise", ref)):
-            access.require("protocol.read", ref)
+        if not (access.can("protocol.write", item) or access.can("protocol.finalise", item)):
+            access.require("protocol.read", item)
             flash(_("Zu diesem Punkt gibt es noch kein Fallprotokoll."), "info")
             return redirect(url_for("agenda.show_item", item_id=item.id))
         try:

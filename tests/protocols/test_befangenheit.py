@@ -3,12 +3,15 @@ not during the session and not afterwards."""
 
 from __future__ import annotations
 
+import pytest
+
 from fallteam.auth.models import User
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem
 from fallteam.meetings.models.agenda import Presence
 from fallteam.meetings.operations import run
 from tests.meetings.test_run_view import on_its_day
+from tests.protocols.conftest import stored
 
 
 def test_a_member_marked_befangen_gets_403_on_the_items_protocol(app, setting, client_of):
@@ -30,3 +33,22 @@ def test_a_member_marked_befangen_gets_403_on_the_items_protocol(app, setting, c
     assert client.get(f"{url}/verlauf").status_code == 403
     # the writer still reads it
     assert client_of(setting.writer).get(url).status_code == 200
+
+
+@pytest.mark.settings(WTF_CSRF_ENABLED=False)
+def test_a_writer_marked_befangen_neither_writes_nor_reads_the_protocol(app, setting, client_of):
+    url = f"/protokolle/{setting.protocol_id}"
+    with app.app_context():
+        meeting_id = db.session.get(AgendaItem, setting.item_id).meeting_id
+    on_its_day(app, meeting_id)
+    with app.app_context():
+        item = db.session.get(AgendaItem, setting.item_id)
+        run.mark_item_attendance(
+            item.meeting, item, db.session.get(User, setting.writer.id), Presence.CONFLICTED
+        )
+        db.session.commit()
+    client = client_of(setting.writer)
+    assert client.get(url).status_code == 403
+    saved = client.post(f"{url}/entwurf", json={"version": 1, "sections": {"hypothesen": "x"}})
+    assert saved.status_code == 403
+    assert stored(app, setting.protocol_id).sections == {}
