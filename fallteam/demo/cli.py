@@ -11,7 +11,12 @@ from fallteam.auth import totp
 from fallteam.config import PRODUCTION
 from fallteam.core.lifecycle import unit_of_work
 from fallteam.demo.data import DEMO_USERS
-from fallteam.demo.operations import load_demo_case, load_demo_team, load_demo_users
+from fallteam.demo.operations import (
+    load_demo_case,
+    load_demo_past_session,
+    load_demo_team,
+    load_demo_users,
+)
 
 
 def _require_demo_instance() -> None:
@@ -37,6 +42,8 @@ def load_demo() -> None:
         case = load_demo_case()
     with unit_of_work():
         team = load_demo_team()
+    with unit_of_work():
+        past = load_demo_past_session()
     click.echo(f"Demo-Daten: {len(created)} Konten neu angelegt.")
     if case is not None:
         click.echo(
@@ -47,6 +54,11 @@ def load_demo() -> None:
         click.echo(
             f"{team.name}: sechs ständige Mitglieder, Moderationsplan für sechs Monate "
             "veröffentlicht, nächste Woche drei Fälle angemeldet, Einladung in der Warteschlange."
+        )
+    if past is not None:
+        click.echo(
+            "Sitzung der letzten Woche: zwei Fallprotokolle abgeschlossen, ein Thema für das "
+            "Regionalteam, eine Wiedervorlage für die nächste Sitzung."
         )
 
 

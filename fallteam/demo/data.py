@@ -206,3 +206,65 @@ DEMO_PRESENTATION = (
     "der Schule; die Großmutter hilft, ist aber selbst gesundheitlich eingeschränkt. Der Vater "
     "möchte mehr Kontakt."
 )
+
+#: A third invented family of Hr. Yilmaz, discussed in last week's session; its Wiedervorlage
+#: brings it back next week.
+DEMO_PAST_FAMILY = (
+    ("Mutter", "f", "Sandra", "Kessler", "1991-02-14", "Birkenweg 7, 14513 Teltow", True, False),
+    ("Kind", "m", "Jonas", "Kessler", "2016-06-03", "Birkenweg 7, 14513 Teltow", True, True),
+)
+DEMO_PAST_QUESTION = "Welche Unterstützung braucht die Mutter, damit Kind 1 zur Ruhe kommt?"
+DEMO_PAST_PRESENTATION = (
+    "Die Mutter ist nach einem Umzug neu im Sozialraum und kennt kaum jemanden. Kind 1 (10) "
+    "zeigt in der Schule Unruhe; die Klassenlehrerin hat um ein Gespräch gebeten."
+)
+
+#: The Fallprotokolle of last week's session, by the family's surname (kollegiale Beratung).
+DEMO_PAST_PROTOCOLS = {
+    "Hollerbach": {
+        "falldarstellung": "Die Mutter lebt seit der Trennung mit beiden Kindern allein. "
+        "Bisherige Hilfe: zwei Gespräche in der Erziehungsberatungsstelle.",
+        "genogramm": "Genogramm und Ressourcenkarte lagen vor; starke Ressource ist die "
+        "Großmutter mütterlicherseits, die Schule wird als belastet erlebt.",
+        "fragestellung": "Wie kann die Mutter Kind 1 beim regelmäßigen Schulbesuch unterstützen?",
+        "verstaendnisfragen": "Seit wann fehlt Kind 1? Seit etwa drei Monaten, vor allem "
+        "montags. Wie erlebt Kind 1 die Besuche beim Vater? Eher gut.",
+        "ideenboerse": "Schulsozialarbeit einbeziehen; offene Nachmittagsgruppe im "
+        "Familienzentrum; Elterncafé der Grundschule; Patenschaftsprojekt im Sozialraum.",
+        "hypothesen": "Kind 1 bleibt zu Hause, um die Mutter nicht allein zu lassen. Die "
+        "Montage fallen nach den Wochenenden beim Vater schwer.",
+        "hilfesetting": "Gespräch mit Mutter und Schulsozialarbeit; Vater in die "
+        "Absprachen zum Wochenende einbeziehen.",
+        "empfehlung": "Die fallführende Fachkraft prüft mit der Mutter eine "
+        "Erziehungsbeistandschaft und lädt die Schulsozialarbeit zum nächsten Gespräch ein.",
+    },
+    "Kessler": {
+        "falldarstellung": "Die Mutter ist vor einem halben Jahr mit Kind 1 zugezogen. "
+        "Bisherige Hilfe: keine.",
+        "genogramm": "Kaum Ressourcen im neuen Wohnort; Kontakt zu einer Freundin am "
+        "früheren Wohnort.",
+        "fragestellung": "Welche Unterstützung braucht die Mutter, damit Kind 1 zur Ruhe kommt?",
+        "verstaendnisfragen": "Gibt es einen Hortplatz? Nein, die Anmeldung läuft.",
+        "ideenboerse": "Familienzentrum Teltow; Sportverein mit Kinderturnen; "
+        "Mütterfrühstück der Kirchengemeinde.",
+        "hypothesen": "Die Unruhe von Kind 1 hängt mit dem Umzug und dem fehlenden "
+        "Freundeskreis zusammen.",
+        "hilfesetting": "Anbindung an das Familienzentrum; Gespräch mit der Schule.",
+        "empfehlung": "Die fallführende Fachkraft begleitet die Anbindung an das "
+        "Familienzentrum und legt den Fall nach dem Gespräch mit der Schule wieder vor.",
+    },
+}
+#: An addendum to the first demo family's protocol, after it was finalised.
+DEMO_ADDENDUM = (
+    "Ergänzung: Die Schulsozialarbeit hat die Teilnahme am nächsten Gespräch zugesagt.",
+    "Nachricht der Schulsozialarbeit nach der Sitzung",
+)
+#: What the Wiedervorlage of the third family asks the team to look at again.
+DEMO_RESUBMISSION_TOPIC = (
+    "Hat die Anbindung an das Familienzentrum begonnen? Ergebnis des Schulgesprächs."
+)
+#: A topic without a case in last week's session, for the Regionalteam.
+DEMO_REGIONAL_TOPIC = (
+    "Wartezeiten der Erziehungsberatungsstelle",
+    "Mehrere Familien warten über acht Wochen auf einen Termin; Thema für das Regionalteam.",
+)

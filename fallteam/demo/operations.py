@@ -13,21 +13,30 @@ from fallteam.cases.models import Case
 from fallteam.consent import operations as consents
 from fallteam.core.models import utcnow
 from fallteam.demo.data import (
+    DEMO_ADDENDUM,
     DEMO_BACKGROUND,
     DEMO_FAMILY,
     DEMO_FILE_NUMBER,
     DEMO_MORE_CASES,
+    DEMO_PAST_FAMILY,
+    DEMO_PAST_PRESENTATION,
+    DEMO_PAST_PROTOCOLS,
+    DEMO_PAST_QUESTION,
     DEMO_PRESENTATION,
     DEMO_QUESTION,
+    DEMO_REGIONAL_TOPIC,
+    DEMO_RESUBMISSION_TOPIC,
     DEMO_TEAM,
     DEMO_TEAM_MEMBERS,
     DEMO_USERS,
 )
 from fallteam.extensions import db
 from fallteam.meetings import rules
-from fallteam.meetings.models import Method
-from fallteam.meetings.operations import agenda, invitations
+from fallteam.meetings.models import AgendaItem, Meeting, Method, Presence
+from fallteam.meetings.operations import agenda, invitations, run, topics
 from fallteam.meetings.operations import schedule as meetings
+from fallteam.protocols import operations as protocols
+from fallteam.resubmissions.operations import set_resubmission
 from fallteam.teams import operations as teams
 from fallteam.teams.models import MemberKind, Rhythm, Team
 
@@ -184,7 +193,7 @@ def load_demo_team() -> Team | None:
         duration_minutes=180,
         place="Jugendamt Teltow, Raum 2.14",
         registration_deadline_days=1,
-        rhythm_anchor=today,
+        rhythm_anchor=last_week_wednesday(today),
     )
     for username in DEMO_TEAM_MEMBERS:
         teams.add_member(team, _user(username), kind=MemberKind.PERMANENT)
@@ -234,3 +243,107 @@ def load_demo_team() -> Team | None:
         )
     invitations.send_invitation(session, now=now)
     return team
+
+
+def last_week_wednesday(today: date) -> date:
+    """The Wednesday of the calendar week before ``today``'s (always in the past)."""
+    return next_week_wednesday(today) - timedelta(days=14)
+
+
+def _past_meeting(team: Team, day: date) -> Meeting:
+    existing = db.session.scalars(select(Meeting).where(Meeting.team_id == team.id)).all()
+    meeting = next((m for m in existing if rules.meeting_day(m) == day), None)
+    if meeting is None:
+        (meeting,) = meetings.generate_meetings(team, start=day, until=day)
+    return meeting
+
+
+def _hold_item(
+    meeting: Meeting, item: AgendaItem, *, writer: User, start, minutes: int, late: User | None
+) -> None:
+    """The item as it went in the room: everyone present (``late`` came late), the clock ran
+    ``minutes``, ``writer`` wrote the protocol."""
+    run.assign_writer(meeting, item, writer)
+    for username in DEMO_TEAM_MEMBERS:
+        user = _user(username)
+        presence = Presence.LATE if late is not None and user.id == late.id else Presence.PRESENT
+        run.mark_item_attendance(meeting, item, user, presence)
+    run.start_clock(meeting, item, now=start)
+    run.stop_clock(meeting, item, now=start + timedelta(minutes=minutes))
+
+
+def load_demo_past_session() -> Meeting | None:
+    """Last week's session of the demo team as it was held: moderated by the demo member, two
+    cases discussed (the first demo family and a third family of Hr. Yilmaz), per-item
+    attendance, the clock's actual times, a topic for the Regionalteam, both Fallprotokolle
+    written, submitted and finalised (one with an addendum), and the third family's
+    Wiedervorlage, which puts it on next week's agenda. Made once."""
+    team = db.session.scalar(select(Team).where(Team.name == DEMO_TEAM))
+    if team is None:
+        return None
+    today = rules.local_day(utcnow())
+    meeting = _past_meeting(team, last_week_wednesday(today))
+    if db.session.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)):
+        return None
+    moderator, fachkraft, yilmaz = _user("mitglied"), _user("fachkraft"), _user("yilmaz")
+    meeting.moderator_id = moderator.id
+    registered = meeting.starts_dt - timedelta(days=5)
+    hollerbach = db.session.scalars(
+        select(Case).where(Case.case_manager_id == fachkraft.id).order_by(Case.created_dt)
+    ).first()
+    kessler = cases.register_case(
+        yilmaz,
+        category="hze",
+        child_protection=False,
+        file_number=None,
+        members=_members(DEMO_PAST_FAMILY),
+    )
+    first = agenda.register_case_for_meeting(
+        hollerbach,
+        meeting,
+        agenda.Registration(Method.COLLEGIAL, DEMO_QUESTION, DEMO_PRESENTATION, 45),
+        actor=fachkraft,
+        now=registered,
+    )
+    second = agenda.register_case_for_meeting(
+        kessler,
+        meeting,
+        agenda.Registration(Method.COLLEGIAL, DEMO_PAST_QUESTION, DEMO_PAST_PRESENTATION, 40),
+        actor=yilmaz,
+        now=registered,
+    )
+    title, text = DEMO_REGIONAL_TOPIC
+    topics.register_topic(
+        meeting, title=title, text=text, for_regional_team=True, actor=yilmaz, now=registered
+    )
+    for username in DEMO_TEAM_MEMBERS:
+        run.mark_attendance(meeting, _user(username), present=True)
+    start = meeting.starts_dt + timedelta(minutes=5)
+    _hold_item(
+        meeting, first, writer=_user("schulte"), start=start, minutes=48, late=_user("krueger")
+    )
+    _hold_item(
+        meeting,
+        second,
+        writer=_user("nowak"),
+        start=start + timedelta(minutes=55),
+        minutes=37,
+        late=None,
+    )
+    for item, family in ((first, "Hollerbach"), (second, "Kessler")):
+        writer = _user("schulte" if item is first else "nowak")
+        protocol = protocols.open_protocol(item, writer)
+        protocols.save_draft(protocol, DEMO_PAST_PROTOCOLS[family], protocol.version, writer)
+        protocols.submit(protocol, writer)
+        protocols.finalise(protocol, moderator)
+        if item is first:
+            protocols.add_addendum(protocol, *DEMO_ADDENDUM, fachkraft)
+    set_resubmission(
+        kessler,
+        team,
+        next_week_wednesday(today),
+        DEMO_RESUBMISSION_TOPIC,
+        yilmaz,
+        yilmaz,
+    )
+    return meeting

@@ -104,3 +104,43 @@ def test_the_demo_team_meets_next_week_with_three_cases_and_a_queued_invitation(
         assert queued and all(m.status == "pending" for m in queued)
         assert session.invitation_sent_dt is not None
     assert "0 Konten neu angelegt" in app.test_cli_runner().invoke(args=["demo", "load"]).output
+
+
+@pytest.mark.settings(FALLTEAM_DEMO=True, FALLTEAM_ENV="development")
+def test_the_demo_has_last_weeks_session_held_with_finalised_protocols(app):
+    from sqlalchemy import select
+
+    from fallteam.core.models import utcnow
+    from fallteam.demo.operations import last_week_wednesday, next_week_wednesday
+    from fallteam.extensions import db
+    from fallteam.meetings.models import AgendaItem, AgendaTopic, Meeting
+    from fallteam.meetings.rules import local_day, meeting_day
+    from fallteam.protocols.models import CaseProtocol, ProtocolStatus
+    from fallteam.protocols.rules import content_hash
+    from fallteam.resubmissions.queries import due_resubmissions
+
+    output = app.test_cli_runner().invoke(args=["demo", "load"]).output
+    assert "Sitzung der letzten Woche" in output
+    with app.app_context():
+        today = local_day(utcnow())
+        meetings = db.session.scalars(select(Meeting)).all()
+        past = next(m for m in meetings if meeting_day(m) == last_week_wednesday(today))
+        items = db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == past.id)).all()
+        assert len(items) == 2 and all(i.elapsed_seconds > 0 and i.writer_id for i in items)
+        protocols = db.session.scalars(
+            select(CaseProtocol).where(CaseProtocol.item_id.in_([i.id for i in items]))
+        ).all()
+        assert len(protocols) == 2
+        for protocol in protocols:
+            assert protocol.status == ProtocolStatus.FINALISED
+            item = protocol.item
+            assert protocol.content_hash == content_hash(item.id, item.method, protocol.sections)
+        assert sum(len(p.addenda) for p in protocols) == 1
+        topic = db.session.scalars(
+            select(AgendaTopic).where(AgendaTopic.meeting_id == past.id)
+        ).one()
+        assert topic.for_regional_team
+        coming = next(m for m in meetings if meeting_day(m) == next_week_wednesday(today))
+        due = due_resubmissions(coming)
+        assert len(due) == 1
+    assert "0 Konten neu angelegt" in app.test_cli_runner().invoke(args=["demo", "load"]).output
