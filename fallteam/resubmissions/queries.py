@@ -288,9 +288,10 @@ def in_protocol(
 ) -> InProtocol:
     """The Wiedervorlagen of the item's case that belong on its Fallprotokoll page: agreed
     or dealt with on this item, and with ``with_open`` the case's open ones agreed
-    elsewhere. ``permission`` on ``on`` is checked and the read of topic and outcome
-    recorded. Two statements besides the audit event."""
-    record_read(viewer, item.case, permission, purpose=PURPOSE, fields=("topic", "outcome"), on=on)
+    elsewhere. ``permission`` on ``on`` is checked, and the read of topic and outcome
+    recorded when there is one to show. One statement besides the audit event."""
+    if not access.allowed(viewer, permission, on):
+        raise access.AccessRefused(permission, on)
     here = or_(Resubmission.agreed_in_item_id == item.id, Resubmission.dealt_in_item_id == item.id)
     wanted = or_(here, Resubmission.status == ResubmissionStatus.OPEN) if with_open else here
     rows = db.session.execute(
@@ -308,6 +309,12 @@ def in_protocol(
             agreed.append(entry)
         elif resubmission.status == ResubmissionStatus.OPEN:
             still_open.append(entry)
+    if rows:
+        # recorded only when a topic or outcome is shown (a protocol without Wiedervorlagen
+        # stays one recorded read per page view)
+        record_read(
+            viewer, item.case, permission, purpose=PURPOSE, fields=("topic", "outcome"), on=on
+        )
     return InProtocol(agreed, dealt, still_open if with_open else [])
 
 
