@@ -379,12 +379,13 @@ def team_dashboard_for(
     if mine:
         # the viewer's own lines: their cases' keys in one statement, then the topics
         prime_keys(db.session, select(Resubmission.case_id).where(Resubmission.id.in_(mine)))
+        # whole rows: the topic is decrypted when its row is loaded
         shown = db.session.execute(
-            select(Resubmission.id, Resubmission.topic, Case)
+            select(Resubmission, Case)
             .join(Case, Case.id == Resubmission.case_id)
             .where(Resubmission.id.in_(mine))
         ).all()
-        cases = {case.id: case for _i, _t, case in shown}
+        cases = {case.id: case for _r, case in shown}
         record_agenda_read(
             viewer,
             list(cases.values()),
@@ -393,7 +394,7 @@ def team_dashboard_for(
             purpose=PURPOSE,
             fields=("topic",),
         )
-        topics = {rid: topic for rid, topic, _c in shown}
+        topics = {resubmission.id: resubmission.topic for resubmission, _c in shown}
     entries = [
         TeamEntry(rid, pseudonym, due, name, topics.get(rid))
         for rid, pseudonym, due, name, _mine in rows
