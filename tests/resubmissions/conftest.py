@@ -23,6 +23,7 @@ from fallteam.resubmissions import operations
 from fallteam.resubmissions.models import Resubmission
 from fallteam.teams.models import Team, TeamMember
 from tests.conftest import Account, csrf_token, sign_in
+from tests.mail.conftest import smtp_server  # noqa: F401  (the real SMTP server fixture)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: "now" of the tests: well before every session and due day below

@@ -10,8 +10,11 @@ from datetime import timedelta
 import pytest
 
 from fallteam.auth.models import User
+from fallteam.cases.models import Case
 from fallteam.extensions import db
-from fallteam.resubmissions import queries
+from fallteam.protocols.models import CaseProtocol
+from fallteam.resubmissions import operations, queries
+from fallteam.teams.models import Team
 from tests.resubmissions.conftest import (
     leaves_team,
     lock,
@@ -74,9 +77,7 @@ def test_the_teams_members_read_what_was_agreed_but_cannot_add(app, protocol_sce
     assert len(resubmissions_of(app, s.case_id)) == 1
 
 
-def test_only_the_case_manager_or_a_team_member_can_be_responsible(
-    app, protocol_scene, client_of
-):
+def test_only_the_case_manager_or_a_team_member_can_be_responsible(app, protocol_scene, client_of):
     s = protocol_scene
     response = agree(client_of(s.writer), s, responsible=s.outsider)
     assert response.status_code == 200
@@ -110,9 +111,6 @@ def test_after_finalising_nothing_is_added_through_the_protocol(app, protocol_sc
 
 
 def test_the_operation_refuses_a_locked_protocol_too(app, protocol_scene):
-    from fallteam.protocols.models import CaseProtocol
-    from fallteam.resubmissions import operations
-
     s = protocol_scene
     lock(app, s.protocol_id)
     with app.app_context():
@@ -124,9 +122,7 @@ def test_the_operation_refuses_a_locked_protocol_too(app, protocol_scene):
             )
 
 
-@pytest.mark.parametrize(
-    "who", ["guest", "moderator", "member", "outsider", "other_fachkraft"]
-)
+@pytest.mark.parametrize("who", ["guest", "moderator", "member", "outsider", "other_fachkraft"])
 def test_nobody_else_adds_one(app, protocol_scene, client_of, who):
     s = protocol_scene
     assert agree(client_of(getattr(s, who)), s).status_code == 403
@@ -174,10 +170,6 @@ def test_agreed_in_meeting_lists_them_with_case_and_responsible_loaded(
 def test_agreed_in_meeting_leaves_out_other_sessions_and_those_set_on_the_case(
     app, protocol_scene, create_meeting, create_case
 ):
-    from fallteam.cases.models import Case
-    from fallteam.resubmissions import operations
-    from fallteam.teams.models import Team
-
     s = protocol_scene
     with app.app_context():
         owner = db.session.get(User, s.owner.id)

@@ -95,9 +95,7 @@ def test_the_writer_closes_it_with_the_outcome(app, protocol_scene, later, clien
     assert page.count('data-testid="dealt-resubmission"') == 1 and "Hat begonnen." in page
 
 
-def test_the_case_manager_renews_it_and_the_history_is_kept(
-    app, protocol_scene, later, client_of
-):
+def test_the_case_manager_renews_it_and_the_history_is_kept(app, protocol_scene, later, client_of):
     s = protocol_scene
     resubmission_id, item_id, protocol_id = later
     new_due = today() + timedelta(days=60)
@@ -174,9 +172,7 @@ def test_nobody_else_records_an_outcome(app, protocol_scene, later, client_of, w
     assert resubmissions_of(app, s.case_id)[0].status == "open"
 
 
-def test_the_teams_members_see_no_open_ones_on_the_protocol(
-    app, protocol_scene, later, client_of
-):
+def test_the_teams_members_see_no_open_ones_on_the_protocol(app, protocol_scene, later, client_of):
     s = protocol_scene
     _resubmission_id, _item_id, protocol_id = later
     page = client_of(s.member).get(f"/protokolle/{protocol_id}")

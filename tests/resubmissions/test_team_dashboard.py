@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from fallteam.audit.models import AuditEvent
+from fallteam.auth.models import User
 from fallteam.extensions import db
 from fallteam.resubmissions.models import Resubmission
 from fallteam.resubmissions.queries import TEAM_PAGE_SIZE
 from fallteam.resubmissions.rules import week_end
 from fallteam.teams import operations as teams
-from fallteam.teams.models import Team
+from fallteam.teams.models import MemberKind, Team, TeamMember
 from tests.core.test_statements_per_request import assert_constant, statements_of
 from tests.resubmissions.conftest import leaves_team, today
 
@@ -47,8 +48,6 @@ def third(app, setting, create_account):
 
 
 def join(app, team_id, account):
-    from fallteam.auth.models import User
-
     with app.app_context():
         teams.add_member(
             db.session.get(Team, team_id), db.session.get(User, account.id), kind="permanent"
@@ -76,9 +75,7 @@ def test_sections_by_the_office_day(app, setting, third, client_of):
         assert setting.pseudonym in section(page, key)
 
 
-def test_the_topic_only_for_the_responsible_person_and_the_owner(
-    app, setting, third, client_of
-):
+def test_the_topic_only_for_the_responsible_person_and_the_owner(app, setting, third, client_of):
     add(app, setting, today() + timedelta(days=3))
     other = client_of(third).get(url(setting)).get_data(as_text=True)
     assert setting.pseudonym in other and TOPIC not in other
@@ -121,8 +118,6 @@ def test_nobody_outside_the_team_sees_it(app, setting, create_account, create_te
 
 def test_a_guest_account_on_the_team_sees_nothing(app, setting, create_account, client_of):
     """Even a stray membership does not open it to a guest-role account."""
-    from fallteam.teams.models import MemberKind, TeamMember
-
     guest = create_account(["guest"])
     with app.app_context():
         db.session.add(
