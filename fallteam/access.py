@@ -148,6 +148,15 @@ POLICY_TEXTS = (
     _l("Eigene Fälle zu einer Sitzung anmelden, die Anmeldung bearbeiten und zurückziehen"),
     _l("Wiedervorlagen zu eigenen Fällen setzen, erledigen und erneuern"),
     _l(
+        "Im Fallprotokoll Wiedervorlagen vereinbaren und das Ergebnis offener "
+        "Wiedervorlagen festhalten (Protokollführung des Punkts, fallführende Fachkraft; "
+        "nie befangene Mitglieder)"
+    ),
+    _l(
+        "Wiedervorlagen eines Fallteams sehen (Mitglieder des Fallteams; was betrachtet "
+        "werden soll, nur die Verantwortlichen und die fallführende Fachkraft)"
+    ),
+    _l(
         "Einen Tagesordnungspunkt mit seinen Unterlagen sehen (Mitglieder der Sitzung, "
         "Vorstellende, eingeladene Gäste im Einladungszeitraum)"
     ),
@@ -450,6 +459,28 @@ def _reads_protocol(user: Any, protocol: Any) -> bool:
         return False
     meeting = item.meeting
     return _amends(user, item) or (team_member_of(user, meeting) and _still_member(user, meeting))
+
+
+# --- Wiedervorlage in the protocols and per team ------------------------------------------
+
+
+@object_rule("resubmission.agree")
+def _agrees(user: Any, obj: Any) -> bool:
+    # On the item (or its protocol): its case manager, or its writer while they belong to the
+    # session's team; never a member marked befangen for the item.
+    item = _protocol_item(obj)
+    if item.case_id is None or item.conflicted(user.id):
+        return False
+    return _manages(user, item.case) or (_writes(user, item) and _still_member(user, item.meeting))
+
+
+@object_rule("resubmission.team_view")
+def _sees_team_resubmissions(user: Any, team: Any) -> bool:
+    # Members of the team today (not those who left, never a guest-role account).
+    today = local_day(utcnow())
+    return may_be_team_member(user) and any(
+        m.user_id == user.id and m.active_on(today) for m in team.members
+    )
 
 
 @object_rule("meeting.reschedule")

@@ -448,3 +448,26 @@ def notify_plan_published(team: Team, meetings: Iterable[Meeting]) -> int:
             queued += 1
     db.session.flush()
     return queued
+
+
+def queue_resubmission_reminder(user: User, count: int, now: datetime) -> OutgoingMail:
+    """The reminder to a responsible person that Wiedervorlagen are due: how many, and the
+    link to their dashboard — no pseudonym, topic, team or case manager (it could point to
+    the family)."""
+    with _mail_language():
+        return queue_mail(
+            kind=MailKind.RESUBMISSION,
+            to=user,
+            subject=_("Erinnerung: fällige Wiedervorlagen"),
+            body=_body(
+                user,
+                ngettext(
+                    "Sie haben %(num)d fällige Wiedervorlage.",
+                    "Sie haben %(num)d fällige Wiedervorlagen.",
+                    count,
+                ),
+                _("Was betrachtet werden soll, sehen Sie nach dem Einloggen in Fallteam."),
+                link=public_url("resubmissions.dashboard") or public_url("home.start"),
+            ),
+            now=now,
+        )

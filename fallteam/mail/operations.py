@@ -57,6 +57,7 @@ class MailKind:
     REMINDER = "reminder"
     MOVED = "moved"
     PLAN = "plan"
+    RESUBMISSION = "resubmission"
 
 
 @dataclass

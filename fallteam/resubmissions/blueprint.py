@@ -19,3 +19,17 @@ bp.add_url_rule(
     views.record_outcome,
     methods=["POST"],
 )
+bp.add_url_rule("/fallteams/<uuid:team_id>/wiedervorlagen", "team_dashboard", views.team_dashboard)
+bp.add_url_rule(
+    "/protokolle/<uuid:protocol_id>/wiedervorlagen",
+    "agree_in_protocol",
+    views.agree_in_protocol,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/protokolle/<uuid:protocol_id>/wiedervorlagen/<uuid:resubmission_id>/ergebnis",
+    "deal_in_protocol",
+    views.deal_in_protocol,
+    methods=["POST"],
+)
+bp.add_app_template_global(views.resubmissions_in_protocol, "resubmissions_in_protocol")

@@ -36,3 +36,17 @@ class OutcomeForm(BaseForm):
     new_due = DateField(_l("Neues Datum (nur zum Erneuern)"), validators=[Optional()])
     close = SubmitField(_l("Erledigt"))
     renew = SubmitField(_l("Erneuern"))
+
+
+class AgreeInProtocolForm(BaseForm):
+    """Agreed in the Fallprotokoll: due day, what to look at, who is responsible."""
+
+    due = DateField(
+        _l("Fällig am"), validators=[DataRequired(_l("Bitte ein gültiges Datum angeben."))]
+    )
+    topic = TextAreaField(
+        _l("Was soll betrachtet werden?"),
+        validators=[DataRequired(_REQUIRED), Length(max=MAX_TEXT)],
+    )
+    responsible = SelectField(_l("Verantwortlich"), validators=[DataRequired(_REQUIRED)])
+    submit = SubmitField(_l("Wiedervorlage vereinbaren"))

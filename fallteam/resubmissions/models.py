@@ -9,8 +9,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fallteam.auth.models import User
+from fallteam.cases.models import Case
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
 from fallteam.crypto.types import EncryptedText
 
@@ -60,6 +62,19 @@ class Resubmission(UUIDPrimaryKey, CreatedTimestamp, Base):
     )
     #: who set it
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    #: the agenda item whose Fallprotokoll agreed it (None: set on the case by its owner)
+    agreed_in_item_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True
+    )
+    #: the later agenda item whose Fallprotokoll recorded its outcome
+    dealt_in_item_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True
+    )
+    #: the office day the responsible person was reminded by e-mail that it is due
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship()
+    responsible: Mapped[User] = relationship(foreign_keys=[responsible_id])
 
     def __repr__(self) -> str:
         return f"<Resubmission {self.case_id} {self.due}>"

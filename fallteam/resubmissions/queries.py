@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from fallteam import access
 from fallteam.auth.models import User
@@ -239,5 +239,188 @@ def responsible_candidates(case: Case, teams: list[Team]) -> list[User]:
             select(User)
             .where(or_(User.id == case.case_manager_id, User.id.in_(members)), User.active)
             .order_by(User.display_name)
+        )
+    )
+
+
+def agreed_in_meeting(meeting_id: uuid.UUID) -> list[Resubmission]:
+    """The Wiedervorlagen agreed in the Fallprotokolle of a session's items (for its
+    Teamprotokoll), by due day: each with its ``case`` (pseudonym) and ``responsible`` person
+    loaded, and its ``topic`` decrypted. Two statements (the cases' keys, the rows). The
+    caller shows the topic only to whom may read it and records those reads."""
+    agreed = (
+        select(Resubmission.id)
+        .join(AgendaItem, AgendaItem.id == Resubmission.agreed_in_item_id)
+        .where(AgendaItem.meeting_id == meeting_id)
+    )
+    prime_keys(db.session, select(Resubmission.case_id).where(Resubmission.id.in_(agreed)))
+    return list(
+        db.session.scalars(
+            select(Resubmission)
+            .join(Case, Case.id == Resubmission.case_id)
+            .where(Resubmission.id.in_(agreed))
+            .options(joinedload(Resubmission.case), joinedload(Resubmission.responsible))
+            .order_by(Resubmission.due, Case.pseudonym, Resubmission.created_dt)
+        ).unique()
+    )
+
+
+@dataclass(frozen=True)
+class ProtocolEntry:
+    """A Wiedervorlage of the item's case as its Fallprotokoll shows it."""
+
+    resubmission: Resubmission
+    responsible: str
+
+
+@dataclass(frozen=True)
+class InProtocol:
+    """The item's case's Wiedervorlagen on its Fallprotokoll: agreed in it, dealt with in it,
+    and (for those who may record an outcome) the case's other open ones."""
+
+    agreed: list[ProtocolEntry]
+    dealt: list[ProtocolEntry]
+    open: list[ProtocolEntry]
+
+
+def in_protocol(
+    item: AgendaItem, viewer: User, permission: str, on, *, with_open: bool
+) -> InProtocol:
+    """The Wiedervorlagen of the item's case that belong on its Fallprotokoll page: agreed
+    or dealt with on this item, and with ``with_open`` the case's open ones agreed
+    elsewhere. ``permission`` on ``on`` is checked, and the read of topic and outcome
+    recorded when there is one to show. One statement besides the audit event."""
+    if not access.allowed(viewer, permission, on):
+        raise access.AccessRefused(permission, on)
+    here = or_(Resubmission.agreed_in_item_id == item.id, Resubmission.dealt_in_item_id == item.id)
+    wanted = or_(here, Resubmission.status == ResubmissionStatus.OPEN) if with_open else here
+    rows = db.session.execute(
+        select(Resubmission, User.display_name)
+        .join(User, User.id == Resubmission.responsible_id)
+        .where(Resubmission.case_id == item.case_id, wanted)
+        .order_by(Resubmission.due, Resubmission.created_dt)
+    ).all()
+    agreed, dealt, still_open = [], [], []
+    for resubmission, name in rows:
+        entry = ProtocolEntry(resubmission, name)
+        if resubmission.dealt_in_item_id == item.id:
+            dealt.append(entry)
+        if resubmission.agreed_in_item_id == item.id:
+            agreed.append(entry)
+        elif resubmission.status == ResubmissionStatus.OPEN:
+            still_open.append(entry)
+    if rows:
+        # recorded only when a topic or outcome is shown (a protocol without Wiedervorlagen
+        # stays one recorded read per page view)
+        record_read(
+            viewer, item.case, permission, purpose=PURPOSE, fields=("topic", "outcome"), on=on
+        )
+    return InProtocol(agreed, dealt, still_open if with_open else [])
+
+
+#: lines per page of a team's Wiedervorlagen
+TEAM_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TeamEntry:
+    """A line of a team's dashboard: the topic only for its responsible person and the
+    case's owner."""
+
+    id: uuid.UUID
+    pseudonym: str
+    due: date
+    responsible: str
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class TeamDashboard:
+    """One page of a team's open Wiedervorlagen, by when they are due."""
+
+    overdue: list[TeamEntry]
+    this_week: list[TeamEntry]
+    upcoming: list[TeamEntry]
+    page: int
+    pages: int
+    total: int
+
+
+def team_dashboard_for(
+    team: Team, viewer: User, page: int = 1, now: datetime | None = None
+) -> TeamDashboard:
+    """A team's open Wiedervorlagen (``resubmission.team_view``): overdue, due this week,
+    upcoming by the office's day, ``TEAM_PAGE_SIZE`` to a page. Everyone sees pseudonym, due
+    day and responsible person; the topic only the responsible person and the case's owner
+    (those reads are recorded per case). A constant number of statements."""
+    today = office_today(now or utcnow())
+    responsible = aliased(User)
+    where = (Resubmission.team_id == team.id, Resubmission.status == ResubmissionStatus.OPEN)
+    total = db.session.scalar(select(func.count()).select_from(Resubmission).where(*where))
+    pages = max(1, -(-total // TEAM_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        select(
+            Resubmission.id,
+            Case.pseudonym,
+            Resubmission.due,
+            responsible.display_name,
+            or_(Resubmission.responsible_id == viewer.id, Case.case_manager_id == viewer.id),
+        )
+        .join(Case, Case.id == Resubmission.case_id)
+        .join(responsible, responsible.id == Resubmission.responsible_id)
+        .where(*where)
+        .order_by(Resubmission.due, Case.pseudonym, Resubmission.id)
+        .limit(TEAM_PAGE_SIZE)
+        .offset((page - 1) * TEAM_PAGE_SIZE)
+    ).all()
+    mine = [row[0] for row in rows if row[4]]
+    topics: dict[uuid.UUID, str | None] = {}
+    if mine:
+        # the viewer's own lines: their cases' keys in one statement, then the topics
+        prime_keys(db.session, select(Resubmission.case_id).where(Resubmission.id.in_(mine)))
+        # whole rows: the topic is decrypted when its row is loaded
+        shown = db.session.execute(
+            select(Resubmission, Case)
+            .join(Case, Case.id == Resubmission.case_id)
+            .where(Resubmission.id.in_(mine))
+        ).all()
+        cases = {case.id: case for _r, case in shown}
+        record_agenda_read(
+            viewer,
+            list(cases.values()),
+            "resubmission.team_view",
+            team,
+            purpose=PURPOSE,
+            fields=("topic",),
+        )
+        topics = {resubmission.id: resubmission.topic for resubmission, _c in shown}
+    entries = [
+        TeamEntry(rid, pseudonym, due, name, topics.get(rid))
+        for rid, pseudonym, due, name, _mine in rows
+    ]
+    end = week_end(today)
+    return TeamDashboard(
+        overdue=[e for e in entries if e.due < today],
+        this_week=[e for e in entries if today <= e.due <= end],
+        upcoming=[e for e in entries if e.due > end],
+        page=page,
+        pages=pages,
+        total=total,
+    )
+
+
+def teams_of(user: User, now: datetime | None = None) -> list[Team]:
+    """The teams ``user`` belongs to today (for the links to their Wiedervorlagen)."""
+    today = office_today(now or utcnow())
+    return list(
+        db.session.scalars(
+            select(Team)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(
+                TeamMember.user_id == user.id,
+                or_(TeamMember.until.is_(None), TeamMember.until >= today),
+            )
+            .order_by(Team.name)
         )
     )

@@ -93,6 +93,11 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "resubmissions.dashboard": {"GET": only("fachkraft", "other_fachkraft", "member")},
     "resubmissions.case_resubmissions": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
     "resubmissions.record_outcome": {"POST": CASE_MANAGER},
+    # a team's Wiedervorlagen: its members today (the sample team: the member)
+    "resubmissions.team_dashboard": {"GET": only("member")},
+    # in the Fallprotokoll: the case manager and the item's writer (the sample's member)
+    "resubmissions.agree_in_protocol": {"POST": only("fachkraft", "member")},
+    "resubmissions.deal_in_protocol": {"POST": only("fachkraft", "member")},
     # Fallprotokoll of the sample item: ``member`` writes it and moderates the session,
     # ``fachkraft`` manages the case; guests, DPO and administration never read it
     "protocols.open_for_item": {"POST": only("fachkraft", "member")},

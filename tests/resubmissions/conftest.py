@@ -9,14 +9,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
+from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import Meeting, MeetingStatus
+from fallteam.meetings.models import AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.models.agenda import ItemAttendance, Presence
+from fallteam.protocols import operations as protocols
+from fallteam.protocols.models import CaseProtocol, ProtocolStatus
 from fallteam.resubmissions import operations
-from fallteam.teams.models import Team
-from tests.conftest import Account
+from fallteam.resubmissions.models import Resubmission
+from fallteam.teams.models import Team, TeamMember
+from tests.conftest import Account, csrf_token, sign_in
+from tests.mail.conftest import smtp_server  # noqa: F401  (the real SMTP server fixture)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 #: "now" of the tests: well before every session and due day below
@@ -87,3 +94,142 @@ def add_resubmission(app):
             return resubmission.id
 
     return make
+
+
+# --- Wiedervorlagen in the Fallprotokoll ----------------------------------------------------
+
+
+@dataclass
+class ProtocolScene:
+    """A session of a team of three members (moderator, writer, member) with the case of a
+    Fachkraft (not on the team) on its agenda, an invited guest, and the item's Fallprotokoll
+    opened by its writer; a member of another team and another Fachkraft."""
+
+    owner: Account
+    moderator: Account
+    writer: Account
+    member: Account
+    guest: Account
+    outsider: Account
+    other_fachkraft: Account
+    team_id: uuid.UUID
+    case_id: uuid.UUID
+    pseudonym: str
+    meeting_id: uuid.UUID
+    item_id: uuid.UUID
+    protocol_id: uuid.UUID
+
+
+def open_protocol_for(app, item_id: uuid.UUID, writer: Account) -> uuid.UUID:
+    """The item gets ``writer`` as its writer, who opens its Fallprotokoll."""
+    with app.app_context():
+        item = db.session.get(AgendaItem, item_id)
+        item.writer_id = writer.id
+        protocol = protocols.open_protocol(item, db.session.get(User, writer.id))
+        db.session.commit()
+        return protocol.id
+
+
+@pytest.fixture
+def protocol_scene(app, create_account, create_team, create_case, create_meeting) -> ProtocolScene:
+    owner = create_account(["fachkraft"])
+    moderator, writer, member = (create_account(["member"]) for _ in range(3))
+    guest = create_account(["guest"])
+    outsider = create_account(["member"])
+    create_team([(outsider, "permanent")])
+    other_fachkraft = create_account(["fachkraft", "member"])
+    case = create_case(
+        owner,
+        participants=[(guest, "guest")],
+        consent={"recipients": [{"type": "participant_kind", "value": "guest"}]},
+    )
+    team_id, _ = create_team([(a, "permanent") for a in (moderator, writer, member)])
+    session = create_meeting(team_id, case, moderator=moderator, guests=[guest])
+    protocol_id = open_protocol_for(app, session.item_id, writer)
+    return ProtocolScene(
+        owner,
+        moderator,
+        writer,
+        member,
+        guest,
+        outsider,
+        other_fachkraft,
+        team_id,
+        case.id,
+        case.pseudonym,
+        session.meeting_id,
+        session.item_id,
+        protocol_id,
+    )
+
+
+def mark_befangen(app, item_id: uuid.UUID, account: Account) -> None:
+    """``account`` is marked befangen for the item (they know the family)."""
+    with app.app_context():
+        db.session.add(
+            ItemAttendance(item_id=item_id, user_id=account.id, presence=Presence.CONFLICTED)
+        )
+        db.session.commit()
+
+
+def leaves_team(app, team_id: uuid.UUID, account: Account) -> None:
+    """``account``'s membership ended yesterday."""
+    with app.app_context():
+        membership = db.session.scalar(
+            select(TeamMember).where(
+                TeamMember.team_id == team_id, TeamMember.user_id == account.id
+            )
+        )
+        membership.until = today() - timedelta(days=1)
+        db.session.commit()
+
+
+def lock(app, protocol_id: uuid.UUID) -> None:
+    """The Fallprotokoll is finalised (set directly: the finalising rules are not this
+    suite's subject)."""
+    with app.app_context():
+        protocol = db.session.get(CaseProtocol, protocol_id)
+        protocol.status = ProtocolStatus.FINALISED
+        protocol.content_hash = "0" * 64
+        protocol.finalised_by_id = protocol.writer_id
+        protocol.finalised_dt = utcnow()
+        db.session.commit()
+
+
+@pytest.fixture
+def client_of(app):
+    """``client_of(account)``: a test client signed in as ``account``."""
+
+    def make(account: Account):
+        client = app.test_client()
+        sign_in(client, app, account)
+        return client
+
+    return make
+
+
+def post_form(client, url: str, **data):
+    """POST ``data`` with the page's CSRF token."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client)})
+
+
+def resubmissions_of(app, case_id: uuid.UUID) -> list[Resubmission]:
+    """The case's Wiedervorlagen as stored now (decrypted, detached), oldest first."""
+    with app.app_context():
+        db.session.expire_all()
+        rows = list(
+            db.session.scalars(
+                select(Resubmission)
+                .where(Resubmission.case_id == case_id)
+                .order_by(Resubmission.created_dt)
+            )
+        )
+        for row in rows:
+            _ = row.topic, row.outcome
+            db.session.expunge(row)
+        return rows
+
+
+def today() -> date:
+    """The office's day now (Europe/Berlin)."""
+    return datetime.now(BERLIN).date()
