@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
+from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -227,7 +228,8 @@ def sign_pdf(pdf: bytes, material: SigningMaterial, *, reason: str, location: st
     signer = signers.SimpleSigner(
         signing_cert=cert,
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs([cert]),
+        # the container carries exactly the instance's certificate (checked on verifying)
+        cert_registry=SimpleCertificateStore(),
     )
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -251,6 +253,73 @@ class SignatureCheck:
     problem: str | None = None
     signer: str | None = None
     signed_dt: datetime | None = None
+
+
+#: DER of the algorithm identifiers this instance signs with (SHA-256; RSA PKCS#1 v1.5 or
+#: ECDSA): the container's copies are not covered by the signature, so they are pinned
+_SHA256 = bytes.fromhex("300d06096086480165030402010500")
+_SIGNATURE_ALGORITHMS = {
+    bytes.fromhex("300d06092a864886f70d01010b0500"),  # sha256WithRSAEncryption
+    bytes.fromhex("300a06082a8648ce3d040302"),  # ecdsa-with-SHA256
+}
+
+
+def _unsigned_parts_changed(contents: bytes, root: asn1_x509.Certificate) -> bool:
+    """Whether the signature container differs in any byte from the one this instance
+    writes for the same signed attributes and signature value: the byte range leaves the
+    container out, and parts of it (the embedded certificate, the signer's issuer and serial
+    number, the algorithm identifiers, the reserved space after it) are covered by no
+    signature, so a changed byte there is caught only here (every byte of the file counts)."""
+    try:
+        info = cms.ContentInfo.load(contents)
+        signer = info["content"]["signer_infos"][0]
+        if signer["digest_algorithm"].dump() != _SHA256:
+            return True
+        if signer["signature_algorithm"].dump() not in _SIGNATURE_ALGORITHMS:
+            return True
+        expected = cms.ContentInfo(
+            {
+                "content_type": "signed_data",
+                "content": cms.SignedData(
+                    {
+                        "version": "v1",
+                        "digest_algorithms": [signer["digest_algorithm"]],
+                        "encap_content_info": {"content_type": "data"},
+                        "certificates": [root],
+                        "signer_infos": [
+                            cms.SignerInfo(
+                                {
+                                    "version": "v1",
+                                    "sid": cms.SignerIdentifier(
+                                        name="issuer_and_serial_number",
+                                        value={
+                                            "issuer": root.issuer,
+                                            "serial_number": root.serial_number,
+                                        },
+                                    ),
+                                    "digest_algorithm": signer["digest_algorithm"],
+                                    "signed_attrs": signer["signed_attrs"],
+                                    "signature_algorithm": signer["signature_algorithm"],
+                                    "signature": signer["signature"],
+                                }
+                            )
+                        ],
+                    }
+                ),
+            }
+        ).dump()
+    except (ValueError, TypeError, KeyError, IndexError):
+        return True
+    return contents != expected + bytes(len(contents) - len(expected))
+
+
+def _gap_changed(pdf: bytes, embedded) -> bool:
+    """Whether the space the byte range leaves out is other than the container as this
+    instance writes it (upper-case hexadecimal in angle brackets): a byte turned to lower
+    case would decode to the same container."""
+    _start, first, second, _length = (int(v) for v in embedded.byte_range)
+    written = b"<" + embedded.pkcs7_content.hex().upper().encode("ascii") + b">"
+    return pdf[first:second] != written
 
 
 def verify_pdf(pdf: bytes, certificate: x509.Certificate) -> SignatureCheck:
@@ -284,6 +353,10 @@ def verify_pdf(pdf: bytes, certificate: x509.Certificate) -> SignatureCheck:
     if not status.trusted:
         return SignatureCheck(
             False, "Das Zertifikat der Signatur ist nicht vertrauenswürdig.", **result
+        )
+    if _unsigned_parts_changed(embedded[0].pkcs7_content, root) or _gap_changed(pdf, embedded[0]):
+        return SignatureCheck(
+            False, "Die Signatur ist verletzt: das Dokument wurde verändert.", **result
         )
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         return SignatureCheck(
