@@ -257,7 +257,7 @@ def _role_label(user: User, item: AgendaItem, meeting: Meeting, guest: bool) -> 
     else:
         role = _("Mitglied des Fallteams")
     institution = user.institution.name if user.institution is not None else None
-    return f"{role} ({institution})" if institution else role
+    return f"{role}, {institution}" if institution else role
 
 
 def _present_for_item(item: AgendaItem, meeting: Meeting) -> list[tuple[User, str, bool]]:
