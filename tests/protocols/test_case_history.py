@@ -15,7 +15,7 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.protocols.models import CaseProtocol
 from tests.conftest import sign_in
-from tests.protocols.three_cases import TEXTS, finalise_item, three_cases  # noqa: F401
+from tests.protocols.three_cases import TEXTS, finalise_item
 
 
 def _client(app, account):
@@ -62,9 +62,7 @@ def test_the_history_lists_protocols_excerpts_and_resubmissions_in_date_order(
     assert kinds == ["excerpt", "protocol", "protocol", "resubmission"]
     with app.app_context():
         hashes = db.session.scalars(
-            select(CaseProtocol.content_hash).where(
-                CaseProtocol.case_id == three_cases.cases[0].id
-            )
+            select(CaseProtocol.content_hash).where(CaseProtocol.case_id == three_cases.cases[0].id)
         ).all()
     assert len(hashes) == 2 and all(h in page for h in hashes)
     assert TEXTS[0][2] in page  # the Wiedervorlage's topic

@@ -8,11 +8,11 @@ import hashlib
 from io import BytesIO
 
 import pytest
-from pypdf import PdfReader
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from fallteam.audit.models import AuditAction, AuditEvent
@@ -22,7 +22,7 @@ from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db
 from fallteam.protocols.models import ProtocolExcerpt
 from tests.conftest import sign_in
-from tests.protocols.three_cases import TEXTS, three_cases  # noqa: F401
+from tests.protocols.three_cases import TEXTS
 
 
 def _download(app, account, protocol_id, *, real_names: bool = False):
@@ -85,9 +85,7 @@ def test_the_excerpt_is_an_archival_pdf_with_embedded_fonts_and_metadata(app, th
     assert xmp.xmp_create_date is not None
     assert b"pdfaid:part" in pdf and b"FontFile2" in pdf
     fonts = {
-        font["/BaseFont"]
-        for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()
+        font["/BaseFont"] for page in reader.pages for font in page["/Resources"]["/Font"].values()
     }
     assert fonts and all("DejaVu" in str(name) for name in fonts)
 

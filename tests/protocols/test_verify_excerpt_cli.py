@@ -10,7 +10,6 @@ from fallteam.crypto import signing
 from fallteam.extensions import db
 from fallteam.protocols.models import CaseProtocol
 from tests.conftest import sign_in
-from tests.protocols.three_cases import three_cases  # noqa: F401
 
 
 @pytest.fixture

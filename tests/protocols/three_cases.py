@@ -66,9 +66,7 @@ def finalise_item(app, item_id, writer: Account, moderator: Account, texts) -> u
 
 
 @pytest.fixture
-def three_cases(
-    app, create_account, create_team, create_case, create_meeting
-) -> ThreeCases:
+def three_cases(app, create_account, create_team, create_case, create_meeting) -> ThreeCases:
     owners = [create_account(["fachkraft"]) for _ in range(3)]
     moderator, writer, member = (create_account(["member"]) for _ in range(3))
     guest = create_account(["guest"])
@@ -127,6 +125,14 @@ def three_cases(
         for i, item_id in enumerate(item_ids)
     ]
     return ThreeCases(
-        owners, moderator, writer, member, guest, cases, session.meeting_id, team_id,
-        item_ids, protocol_ids,
+        owners,
+        moderator,
+        writer,
+        member,
+        guest,
+        cases,
+        session.meeting_id,
+        team_id,
+        item_ids,
+        protocol_ids,
     )
