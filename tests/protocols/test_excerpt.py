@@ -20,7 +20,7 @@ from fallteam.auth.models import User
 from fallteam.crypto import signing
 from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db
-from fallteam.protocols.models import ProtocolExcerpt
+from fallteam.protocols.models import CaseProtocol, ProtocolExcerpt
 from tests.conftest import sign_in
 from tests.protocols.three_cases import TEXTS
 
@@ -66,8 +66,6 @@ def test_the_first_page_says_where_it_comes_from_and_gives_the_content_hash(app,
 
     first_page = PdfReader(BytesIO(pdf)).pages[0].extract_text()
     with app.app_context():
-        from fallteam.protocols.models import CaseProtocol
-
         content_hash = db.session.get(CaseProtocol, three_cases.protocol_ids[0]).content_hash
     assert content_hash in first_page
     assert "Herkunft" in first_page
