@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.meetings.blueprint.agenda import bp as agenda_bp
     from fallteam.meetings.blueprint.meeting import bp as meetings_bp
     from fallteam.protocols.blueprint import bp as protocols_bp
+    from fallteam.protocols.cli import protocols_cli
     from fallteam.resubmissions.blueprint import bp as resubmissions_bp
     from fallteam.resubmissions.cli import resubmissions_cli
     from fallteam.teams import rotation
@@ -77,4 +78,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(resubmissions_cli)
+    app.cli.add_command(protocols_cli)
     return app

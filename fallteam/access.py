@@ -127,6 +127,14 @@ POLICY_TEXTS = (
         "Einem abgeschlossenen Fallprotokoll einen Nachtrag anfügen (Protokollführung, "
         "Moderation, fallführende Fachkraft)"
     ),
+    _l(
+        "Einen signierten Protokollauszug eines abgeschlossenen Fallprotokolls für die "
+        "Fallakte erstellen (nur fallführende Fachkraft)"
+    ),
+    _l(
+        "Den Verlauf eines eigenen Falls über alle Sitzungen sehen: Fallprotokolle, Auszüge, "
+        "Wiedervorlagen (nur fallführende Fachkraft)"
+    ),
     _l("Protokoll der Zugriffe (Audit-Log) lesen und Auskunftsberichte erstellen"),
     _l("Fallteams, denen man angehört, mit Sitzungen und Moderationsplan sehen"),
     _l(
@@ -481,6 +489,19 @@ def _sees_team_resubmissions(user: Any, team: Any) -> bool:
     return may_be_team_member(user) and any(
         m.user_id == user.id and m.active_on(today) for m in team.members
     )
+@object_rule("protocol.excerpt")
+def _excerpts(user: Any, protocol: Any) -> bool:
+    # The excerpt goes into the family's file: only the case's fallführende Fachkraft makes
+    # it, and only of a finalised (sealed) protocol; given an agenda item, decided on its
+    # protocol being finalised too (the caller passes the protocol).
+    if isinstance(protocol, AgendaItem):
+        return False
+    return protocol.locked and _manages(user, protocol.item.case)
+
+
+# A case's history across all sessions: its owner only. Members and guests see a protocol
+# only of sessions they belonged to, never a cross-session view.
+object_rule("case.history")(_manages)
 
 
 @object_rule("meeting.reschedule")

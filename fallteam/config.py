@@ -42,6 +42,8 @@ _ENVIRONMENT_SETTINGS: dict[str, type] = {
     "DATABASE_URL": str,
     "FALLTEAM_KEY_FILE": str,
     "FALLTEAM_KEYRING": str,
+    "FALLTEAM_SIGNING_FILE": str,
+    "FALLTEAM_INSTANCE_NAME": str,
     "MAIL_SERVER": str,
     "MAIL_PORT": int,
     "MAIL_USE_TLS": bool,
@@ -67,6 +69,10 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         "DATABASE_URL": None,
         "FALLTEAM_KEY_FILE": str(instance_path / "keys" / "keyring.json"),
         "FALLTEAM_KEYRING": None,
+        # The document-signing key (certificate + sealed private key) of the Protokollauszug.
+        "FALLTEAM_SIGNING_FILE": str(instance_path / "keys" / "document_signing.json"),
+        # The office's name on every Protokollauszug and in the signing certificate.
+        "FALLTEAM_INSTANCE_NAME": "Jugendamt",
         "MAIL_SERVER": "localhost",
         "MAIL_PORT": 25,
         "MAIL_USE_TLS": False,

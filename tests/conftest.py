@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from fallteam import create_app
 from fallteam.auth import operations as accounts
 from fallteam.auth.models import Institution, User
+from fallteam.crypto import signing
 from fallteam.crypto.keyring import Keyring
+from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db, limiter
 from fallteam.meetings.models import ConfidentialityPledge
 
@@ -70,6 +72,12 @@ def make_app(instance_path, database_url: str, **overrides) -> Flask:
     app = create_app({**test_settings(instance_path, database_url), **overrides})
     with app.app_context():
         upgrade()
+        # the document-signing key of the Protokollauszug, as ``keys init`` makes it
+        signing.ensure(
+            signing.signing_file(app.config),
+            current_keyring(),
+            app.config["FALLTEAM_INSTANCE_NAME"],
+        )
     return app
 
 

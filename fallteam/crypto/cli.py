@@ -15,6 +15,7 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from fallteam.config import load_settings
+from fallteam.crypto import signing
 from fallteam.crypto.keyring import FileKeyProvider, Keyring, KeyringError, provider_from_settings
 
 
@@ -35,6 +36,7 @@ def init_keys() -> None:
     else:
         provider.store(Keyring.generate())
         click.echo(f"Schlüsselbund angelegt: {provider.path} (Modus 600). Sicher aufbewahren!")
+    _init_signing_key(settings, provider.load())
     if settings.get("SECRET_KEY"):
         click.echo("Sitzungsschlüssel (SECRET_KEY) vorhanden, nichts geändert.")
         return
@@ -44,6 +46,39 @@ def init_keys() -> None:
     with os.fdopen(fd, "w") as fh:
         fh.write(secrets.token_urlsafe(48))
     click.echo(f"Sitzungsschlüssel angelegt: {secret_file} (Modus 600).")
+
+
+def _init_signing_key(settings, ring: Keyring) -> None:
+    """The document-signing key of the Protokollauszug: a self-signed certificate where none
+    exists yet; never overwritten."""
+    path = signing.signing_file(settings)
+    if signing.ensure(path, ring, settings["FALLTEAM_INSTANCE_NAME"]):
+        click.echo(f"Dokumentsignaturschlüssel (selbstsigniert) angelegt: {path} (Modus 600).")
+    else:
+        click.echo("Dokumentsignaturschlüssel vorhanden, nichts geändert.")
+
+
+@keys_cli.command("import-signing-cert")
+@click.argument("keyfile", type=click.File("rb"))
+@click.argument("certfile", type=click.File("rb"))
+@click.option("--password-prompt", is_flag=True, help="Der Schlüssel ist passwortgeschützt.")
+def import_signing_cert(keyfile, certfile, password_prompt: bool) -> None:
+    """Use a key and certificate (PEM) of the office's PKI to sign Protokollauszüge; replaces
+    the self-signed one. Excerpts signed before stay checkable only with the old certificate."""
+    settings = load_settings()
+    password = None
+    if password_prompt:
+        password = click.prompt("Passwort des Schlüssels", hide_input=True).encode()
+    try:
+        ring = provider_from_settings(settings).load()
+        material = signing.import_pem(
+            signing.signing_file(settings), ring, keyfile.read(), certfile.read(), password
+        )
+    except (KeyringError, signing.SigningKeyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Dokumentsignatur-Zertifikat übernommen: {material.certificate.subject.rfc4514_string()}"
+    )
 
 
 @keys_cli.command("status")

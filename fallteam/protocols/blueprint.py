@@ -40,4 +40,8 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule("/protokolle/<uuid:protocol_id>/verlauf", "show_history", views.show_history)
+bp.add_url_rule(
+    "/protokolle/<uuid:protocol_id>/auszug", "excerpt", views.excerpt, methods=["GET", "POST"]
+)
+bp.add_url_rule("/faelle/<uuid:case_id>/verlauf", "case_history", views.case_history)
 bp.add_app_template_global(views.may_open_protocol, "may_open_protocol")

@@ -4,7 +4,7 @@ addendum after locking."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SubmitField, TextAreaField
+from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
@@ -39,3 +39,10 @@ class AddendumForm(BaseForm):
         _l("Grund des Nachtrags"), validators=[DataRequired(_REQUIRED), Length(max=MAX_ADDENDUM)]
     )
     submit = SubmitField(_l("Nachtrag anfügen"))
+
+
+class ExcerptForm(BaseForm):
+    """The Protokollauszug: role labels by default, real names only by explicit choice."""
+
+    real_names = BooleanField(_l("Klarnamen statt Rollenbezeichnungen"))
+    submit = SubmitField(_l("Signierten Auszug herunterladen"))

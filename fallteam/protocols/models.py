@@ -101,3 +101,25 @@ class ProtocolAddendum(UUIDPrimaryKey, CreatedTimestamp, Base):
     text: Mapped[str | None] = mapped_column(EncryptedText())
     reason: Mapped[str | None] = mapped_column(EncryptedText())
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+
+
+class ProtocolExcerpt(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """A Protokollauszug made of a finalised Fallprotokoll: who made it when, whether with
+    real names, and the SHA-256 of the signed PDF handed out (the PDF itself is not kept)."""
+
+    __tablename__ = "protocol_excerpts"
+    __audit_type__ = "protocol_excerpt"
+
+    protocol_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("case_protocols.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    #: real names instead of role labels (the owner's explicit choice)
+    real_names: Mapped[bool] = mapped_column(default=False)
+    #: SHA-256 (hex) of the signed PDF's bytes
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: the protocol's content hash the excerpt carries
+    content_hash: Mapped[str] = mapped_column(String(64))

@@ -4,6 +4,8 @@ Flush and audit; the view commits."""
 
 from __future__ import annotations
 
+import hashlib
+
 from flask_babel import gettext as _
 
 from fallteam import access
@@ -13,14 +15,18 @@ from fallteam.auth.models import User
 from fallteam.cases.guard import identity_hits
 from fallteam.cases.operations import identity_of
 from fallteam.core.models import utcnow
+from fallteam.crypto import signing
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem
 from fallteam.protocols.models import (
     CaseProtocol,
     ProtocolAddendum,
+    ProtocolExcerpt,
     ProtocolRevision,
     ProtocolStatus,
 )
+from fallteam.protocols.pdf import render
+from fallteam.protocols.queries import excerpt_document
 from fallteam.protocols.rules import MAX_SECTION, content_hash, sections_for
 
 #: the longest addendum text or reason
@@ -220,3 +226,51 @@ def add_addendum(protocol: CaseProtocol, text: str, reason: str, actor: User) ->
         details={"protocol_id": str(protocol.id), "sha256": protocol.content_hash},
     )
     return addendum
+
+
+def make_excerpt(
+    protocol: CaseProtocol, actor: User, *, real_names: bool, instance: str
+) -> tuple[ProtocolExcerpt, bytes]:
+    """The signed Protokollauszug of a finalised protocol for its case's fallführende
+    Fachkraft: laid out (only this case), signed with the instance's document-signing key,
+    and recorded (who, when, real names or not, SHA-256 of the PDF). Returns the record and
+    the PDF; handing it out is the caller's audited export."""
+    _require(actor, "protocol.excerpt", protocol)
+    if not protocol.locked:
+        raise ProtocolError(_("Einen Auszug gibt es nur von einem abgeschlossenen Fallprotokoll."))
+    document = excerpt_document(protocol, actor, real_names=real_names, instance=instance)
+    try:
+        material = signing.current_material()
+    except signing.SigningKeyError as exc:
+        raise ProtocolError(
+            _("Der Auszug kann nicht signiert werden: %(problem)s", problem=str(exc))
+        ) from exc
+    signed = signing.sign_pdf(
+        render(document),
+        material,
+        reason=_("Protokollauszug für die Fallakte"),
+        location=f"Fallteam {instance}",
+    )
+    excerpt = ProtocolExcerpt(
+        protocol_id=protocol.id,
+        case_id=protocol.case_id,
+        created_by_id=actor.id,
+        real_names=real_names,
+        sha256=hashlib.sha256(signed).hexdigest(),
+        content_hash=protocol.content_hash or "",
+    )
+    db.session.add(excerpt)
+    db.session.flush()
+    record(
+        AuditAction.CREATE,
+        excerpt,
+        case_pseudonym=protocol.item.case.pseudonym,
+        actor=actor,
+        details={
+            "protocol_id": str(protocol.id),
+            "real_names": real_names,
+            "sha256": excerpt.sha256,
+            "content_hash": excerpt.content_hash,
+        },
+    )
+    return excerpt, signed

@@ -6,18 +6,24 @@ from __future__ import annotations
 
 import uuid
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fallteam import access
+from fallteam.cases.models import Case
+from fallteam.core.downloads import send_document
 from fallteam.core.loaders import get_or_404
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem
 from fallteam.protocols import operations, queries
-from fallteam.protocols.forms import AddendumForm, draft_form_class
+from fallteam.protocols.forms import AddendumForm, ExcerptForm, draft_form_class
 from fallteam.protocols.models import CaseProtocol, ProtocolStatus
 from fallteam.protocols.rules import sections_for
+
+#: the purposes of the excerpt's export event: with real names is the owner's explicit choice
+EXCERPT_ROLE_LABELS = "Protokollauszug (Rollenbezeichnungen)"
+EXCERPT_REAL_NAMES = "Protokollauszug mit Klarnamen"
 
 
 def may_open_protocol(item: AgendaItem) -> bool:
@@ -189,3 +195,47 @@ def show_history(protocol_id: uuid.UUID):
         request.args.get("bis", type=int),
     )
     return render_template("protocols/history.html", history=history)
+
+
+def excerpt(protocol_id: uuid.UUID):
+    """The signed Protokollauszug of a finalised protocol for the case file: the form (role
+    labels or, by explicit choice, real names) and its download, an audited export."""
+    protocol = _protocol(protocol_id)
+    access.require("protocol.excerpt", protocol)
+    form = ExcerptForm()
+    pseudonym = protocol.item.case.pseudonym
+    if form.validate_on_submit():
+        real_names = bool(form.real_names.data)
+        try:
+            record, pdf = operations.make_excerpt(
+                protocol,
+                current_user,
+                real_names=real_names,
+                instance=current_app.config["FALLTEAM_INSTANCE_NAME"],
+            )
+        except operations.ProtocolError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            page = render_template(
+                "protocols/excerpt.html", protocol=protocol, form=form, pseudonym=pseudonym
+            )
+            return page, 409
+        return send_document(
+            record,
+            content=pdf,
+            media_type="application/pdf",
+            name=f"Protokollauszug_{pseudonym}_{record.created_dt:%Y-%m-%d}",
+            case_pseudonym=pseudonym,
+            purpose=EXCERPT_REAL_NAMES if real_names else EXCERPT_ROLE_LABELS,
+        )
+    return render_template(
+        "protocols/excerpt.html", protocol=protocol, form=form, pseudonym=pseudonym
+    )
+
+
+def case_history(case_id: uuid.UUID):
+    """One case across all sessions: every Fallprotokoll, excerpt and Wiedervorlage."""
+    case = get_or_404(Case, case_id)
+    access.require("case.history", case)
+    entries = queries.case_history(case, current_user)
+    return render_template("protocols/case_history.html", case=case, entries=entries)

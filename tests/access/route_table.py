@@ -107,6 +107,9 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "protocols.submit_protocol": {"POST": MODERATOR},
     "protocols.finalise_protocol": {"POST": MODERATOR},
     "protocols.add_addendum": {"POST": only("fachkraft", "member")},
+    # the signed excerpt and the case's history across sessions: the case manager only
+    "protocols.excerpt": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "protocols.case_history": {"GET": CASE_MANAGER},
     "cases.register_case": {"GET": FACHKRAFT, "POST": FACHKRAFT},
     # guests see the agenda item they are invited to, never the case page
     "cases.show_case": {"GET": only("fachkraft", "member")},

@@ -88,6 +88,7 @@ def _resubmission(app, case, team_id: uuid.UUID, owner_id: uuid.UUID) -> uuid.UU
 PROTOCOL_STATUS = {
     "protocols.finalise_protocol": "submitted",
     "protocols.add_addendum": "finalised",
+    "protocols.excerpt": "finalised",
 }
 
 

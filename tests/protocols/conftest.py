@@ -16,6 +16,7 @@ from fallteam.meetings.models import AgendaItem
 from fallteam.protocols import operations
 from fallteam.protocols.models import CaseProtocol
 from tests.conftest import Account, sign_in
+from tests.protocols.three_cases import three_cases  # noqa: F401  (fixture: three cases)
 
 
 @dataclass
