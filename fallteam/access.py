@@ -102,6 +102,10 @@ class Policy:
 #: extracts them (a test checks that every label and description of the file is listed);
 #: templates and forms show them through ``gettext``.
 POLICY_TEXTS = (
+    _l(
+        "Ein Thema ohne Fallbezug bis zum Sitzungsbeginn bearbeiten oder zurückziehen (wer es "
+        "angemeldet hat, Moderation der Sitzung)"
+    ),
     _l("Startseite sehen"),
     _l("Eigenes Konto verwalten (Passwort, zweiter Faktor, Wiederherstellungscodes)"),
     _l("Benutzerkonten anlegen, deaktivieren, Rollen zuweisen, zweiten Faktor zurücksetzen"),
@@ -405,6 +409,28 @@ def _moderates(user: Any, meeting: Any) -> bool:
         and utcnow() < meeting_day_end(meeting)
         and team_member_of(user, meeting)
     )
+
+
+@object_rule("topic.edit")
+def _edits_topic(user: Any, topic: Any) -> bool:
+    # Whoever registered the topic while they belong to the session's team, and the session's
+    # moderator (the operation refuses once the session has begun).
+    meeting = topic.meeting
+    return _moderates(user, meeting) or (
+        topic.registered_by_id == user.id and team_member_of(user, meeting)
+    )
+
+
+def editable_topics(user: Any, meeting: Meeting, topics: Iterable[Any]) -> set[uuid.UUID]:
+    """The ids of the session's topics ``user`` may edit (``topic.edit``), with the team
+    membership decided once for the whole list (the agenda page asks for every topic)."""
+    topics = list(topics)
+    if not topics or not allowed(user, "topic.edit"):
+        return set()
+    if _moderates(user, meeting):
+        return {topic.id for topic in topics}
+    own = {topic.id for topic in topics if topic.registered_by_id == user.id}
+    return own if own and team_member_of(user, meeting) else set()
 
 
 # --- Fallprotokoll: the rules take a protocol (anything with ``item``: its agenda item) ---

@@ -162,6 +162,10 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "meetings.confirm_pledge": {"GET": signed_in(), "POST": signed_in()},
     "meetings.settle_method": {"POST": only("fachkraft", "member")},
     "meetings.register_topic": {"POST": only("member")},
+    # the sample topic is registered by ``member``, who also moderates the session
+    "meetings.edit_topic": {"GET": only("member"), "POST": only("member")},
+    "meetings.withdraw_topic": {"POST": only("member")},
+    "meetings.move_phase": {"POST": MODERATOR},
     "meetings.toggle_clock": {"POST": MODERATOR},
     "meetings.assign_writer": {"POST": MODERATOR},
     "meetings.propose_writers": {"POST": MODERATOR},

@@ -84,6 +84,22 @@ def _resubmission(app, case, team_id: uuid.UUID, owner_id: uuid.UUID) -> uuid.UU
         return resubmission.id
 
 
+def _topic(app, meeting_id: uuid.UUID, registered_by_id: uuid.UUID) -> uuid.UUID:
+    """A topic without a case on the sample session, registered by ``registered_by_id``."""
+    from fallteam.extensions import db
+    from fallteam.meetings.models import AgendaTopic
+
+    with app.app_context():
+        topic = AgendaTopic(
+            meeting_id=meeting_id,
+            registered_by_id=registered_by_id,
+            title="Neue Kooperationsvereinbarung",
+        )
+        db.session.add(topic)
+        db.session.commit()
+        return topic.id
+
+
 #: the state the sample protocol needs for the action to be possible at all
 PROTOCOL_STATUS = {
     "protocols.finalise_protocol": "submitted",
@@ -179,6 +195,7 @@ def test_route_answers_as_the_table_says(
     )
     values["resubmission_id"] = _resubmission(app, case, team[0], owner.id)
     values["protocol_id"] = _protocol(app, session.item_id, team_member.id, endpoint)
+    values["topic_id"] = _topic(app, session.meeting_id, team_member.id)
     if endpoint.startswith("cases."):
         values["member_id"] = case.member_ids[0]  # a family member, not a team member
     values = {k: v for k, v in values.items() if k in rule.arguments}

@@ -3,7 +3,7 @@
 from flask import Blueprint
 
 from fallteam.meetings.views import meeting as views
-from fallteam.meetings.views import plan
+from fallteam.meetings.views import phases, plan, topics
 
 bp = Blueprint("meetings", __name__)
 
@@ -95,4 +95,22 @@ bp.add_url_rule(
 )
 bp.add_url_rule(
     "/sitzungen/<uuid:meeting_id>/themen", "register_topic", views.register_topic, methods=["POST"]
+)
+bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/themen/<uuid:topic_id>",
+    "edit_topic",
+    topics.edit_topic,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/themen/<uuid:topic_id>/zurueckziehen",
+    "withdraw_topic",
+    topics.withdraw_topic,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/tagesordnung/<uuid:item_id>/phase",
+    "move_phase",
+    phases.move_phase,
+    methods=["POST"],
 )

@@ -22,7 +22,9 @@ from fallteam.meetings.models import (
     CHANGE_REASON_LABELS,
     METHOD_LABELS,
     PRESENCE_LABELS,
+    TOPIC_KIND_LABELS,
     TOPIC_TEXT_MAX,
+    TopicKind,
 )
 
 _REQUIRED = _l("Bitte ausfüllen.")
@@ -81,8 +83,15 @@ class MethodForm(BaseForm):
 
 
 class TopicForm(BaseForm):
-    """A topic without a case: title, a short text, and whether it goes to the Regionalteam."""
+    """A topic without a case: title, a short text, its kind, and whether it goes to the
+    Regionalteam."""
 
+    kind = SelectField(
+        _l("Art"),
+        choices=choices_from(TOPIC_KIND_LABELS),
+        # without a choice sent, a topic (the operation checks the value again)
+        default=TopicKind.TOPIC,
+    )
     title = StringField(_l("Thema"), validators=[DataRequired(_REQUIRED), Length(max=200)])
     text = TextAreaField(
         _l("Kurzbeschreibung (ohne Falldaten, keine Namen)"),
@@ -90,6 +99,23 @@ class TopicForm(BaseForm):
     )
     for_regional_team = BooleanField(_l("für das Regionalteam"))
     submit = SubmitField(_l("Thema anmelden"))
+
+
+class TopicEditForm(TopicForm):
+    """Change a topic without a case (until the session begins)."""
+
+    submit = SubmitField(_l("Änderungen speichern"))
+
+
+#: the phase guide's buttons
+PHASE_STEPS = {"next": _l("Nächste Phase"), "previous": _l("Vorige Phase")}
+
+
+class PhaseForm(BaseForm):
+    """Move an item to the next or the previous phase, from the phase shown as current."""
+
+    shown = HiddenField(validators=[DataRequired(_REQUIRED)])
+    direction = SelectField(choices=choices_from(PHASE_STEPS), validators=[InputRequired()])
 
 
 class ClockForm(BaseForm):

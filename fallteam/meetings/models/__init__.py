@@ -20,7 +20,12 @@ from fallteam.meetings.models.meeting import (
     MeetingStatus,
 )
 from fallteam.meetings.models.pledge import ConfidentialityPledge
-from fallteam.meetings.models.topic import TOPIC_TEXT_MAX, AgendaTopic
+from fallteam.meetings.models.topic import (
+    TOPIC_KIND_LABELS,
+    TOPIC_TEXT_MAX,
+    AgendaTopic,
+    TopicKind,
+)
 
 __all__ = [
     "CHANGE_REASON_LABELS",
@@ -31,7 +36,9 @@ __all__ = [
     "AgendaGuest",
     "AgendaItem",
     "AgendaTopic",
+    "TOPIC_KIND_LABELS",
     "TOPIC_TEXT_MAX",
+    "TopicKind",
     "ConfidentialityPledge",
     "ItemAttendance",
     "PRESENCE_LABELS",

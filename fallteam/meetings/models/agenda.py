@@ -114,6 +114,11 @@ class AgendaItem(UUIDPrimaryKey, CreatedTimestamp, Base):
     #: the item's clock: running since (None when stopped) and time already used
     clock_started_dt: Mapped[datetime | None]
     elapsed_seconds: Mapped[int] = mapped_column(default=0)
+    #: the method's phase the moderator moved to (``meetings.rules.PHASES`` key; None: the
+    #: phase follows the clock by the planned shares)
+    current_phase: Mapped[str | None] = mapped_column(String(30))
+    #: the item's clock reading (seconds) when that phase began
+    phase_started_seconds: Mapped[int | None]
     #: when the presenter was reminded of an unfinished registration
     reminded_dt: Mapped[datetime | None]
 

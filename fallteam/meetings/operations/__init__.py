@@ -6,7 +6,9 @@ commits.
 - ``windows``: who sees a registered case until when (team members, guests);
 - ``invitations``: inviting, announcing changes and reminders (mail only queues them);
 - ``run``: running a session (order, attendance per session and per item, clock, writers);
-- ``pledge``: the confidentiality pledge of guests and temporary members.
+- ``pledge``: the confidentiality pledge of guests and temporary members;
+- ``phases``: the phase guide (the moderator moves an item to the next or previous phase);
+- ``topics``: items without a case (registering, editing, withdrawing).
 """
 
 

@@ -234,6 +234,9 @@ def settle_method(meeting: Meeting, item: AgendaItem, method: Method, *, now: da
         return
     previous = item.method
     item.method = method
+    # another method has other phases: the guide starts again from the plan
+    item.current_phase = None
+    item.phase_started_seconds = None
     db.session.flush()
     record(
         AuditAction.UPDATE,

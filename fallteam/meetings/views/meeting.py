@@ -30,6 +30,7 @@ from fallteam.meetings.forms.meeting import (
     MethodForm,
     MoveForm,
     OrderForm,
+    PhaseForm,
     PledgeForm,
     TopicForm,
     WriterForm,
@@ -38,6 +39,7 @@ from fallteam.meetings.models import (
     CHANGE_REASON_LABELS,
     METHOD_LABELS,
     PRESENCE_LABELS,
+    TOPIC_KIND_LABELS,
     AgendaItem,
     Meeting,
     MeetingStatus,
@@ -62,7 +64,9 @@ from fallteam.meetings.rules import (
     local_text,
     meeting_day,
     office_zone,
+    phase_guide,
     registration_deadline,
+    topic_open,
 )
 from fallteam.resubmissions.queries import due_resubmissions
 
@@ -138,10 +142,17 @@ def show_meeting(meeting_id: uuid.UUID):
     team = queries.team_of(meeting)
     users = queries.users_by_id([meeting.moderator_id] + [i.presenter_id for i in items])
     sees_team = moderating or access.team_member_of(current_user, meeting)
+    topics_list = queries.topics_of(meeting) if sees_team else []
     return render_template(
         "meetings/show.html",
         due=due_resubmissions(meeting, current_user) if sees_team else [],
-        topics=queries.topics_of(meeting) if sees_team else [],
+        topics=topics_list,
+        topic_kinds=TOPIC_KIND_LABELS,
+        editable_topics=(
+            access.editable_topics(current_user, meeting, topics_list)
+            if topic_open(meeting)
+            else set()
+        ),
         topic_form=TopicForm() if sees_team and meeting.status == MeetingStatus.PLANNED else None,
         registered={i.case_id for i in items},
         meeting=meeting,
@@ -215,6 +226,7 @@ def run_meeting(meeting_id: uuid.UUID):
         [i.presenter_id for i in items] + [i.writer_id for i in items] + guest_ids
     )
     writers = queries.writer_candidates(meeting)
+    clock = {item.id: queries.clock_seconds(item, now) for item in items}
     writer_forms = {}
     for item in items:
         form = WriterForm(prefix=f"w-{item.id}", data={"writer_id": str(item.writer_id or "")})
@@ -232,8 +244,10 @@ def run_meeting(meeting_id: uuid.UUID):
         attendance=queries.attendance_of(meeting),
         methods=METHOD_LABELS,
         running=queries.running_item(items),
-        clock={item.id: queries.clock_seconds(item, now) for item in items},
-        used_seconds=sum(queries.clock_seconds(item, now) for item in items),
+        clock=clock,
+        guides={item.id: phase_guide(item, clock[item.id]) for item in items},
+        phase_form=PhaseForm(),
+        used_seconds=sum(clock.values()),
         meeting_minutes=queries.meeting_minutes(meeting),
         planned_minutes=queries.planned_minutes(items),
         now=now,
@@ -336,6 +350,7 @@ def register_topic(meeting_id: uuid.UUID):
             meeting,
             title=form.title.data,
             text=form.text.data or "",
+            kind=form.kind.data,
             for_regional_team=form.for_regional_team.data,
             actor=current_user,
             now=utcnow(),
