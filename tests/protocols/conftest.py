@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from fallteam.auth.models import User
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.models import AgendaItem, ItemAttendance, Presence
 from fallteam.protocols import operations
 from fallteam.protocols.models import CaseProtocol
 from tests.conftest import Account, sign_in
@@ -44,6 +44,10 @@ def setting(app, create_account, create_team, create_case, create_meeting) -> Se
     with app.app_context():
         item = db.session.get(AgendaItem, session.item_id)
         item.writer_id = writer.id
+        # the other member was there for the item (the protocol is read by those present)
+        item.attendance.append(
+            ItemAttendance(item_id=item.id, user_id=member.id, presence=Presence.PRESENT)
+        )
         protocol = operations.open_protocol(item, db.session.get(User, writer.id))
         db.session.commit()
         protocol_id = protocol.id

@@ -31,6 +31,8 @@ class AgendaTopic(UUIDPrimaryKey, CreatedTimestamp, Base):
     title: Mapped[str] = mapped_column(String(200))
     #: a few sentences
     text: Mapped[str] = mapped_column(String(TOPIC_TEXT_MAX), default="")
+    #: the moderator's short notes on how the topic was dealt with (for the Teamprotokoll)
+    notes: Mapped[str] = mapped_column(String(TOPIC_TEXT_MAX), default="")
     #: to be passed on to the Regionalteam (anonymous, case-independent findings)
     for_regional_team: Mapped[bool] = mapped_column(default=False)
 
