@@ -25,7 +25,6 @@ from fallteam.meetings.models import (
     Meeting,
     MeetingStatus,
 )
-from fallteam.meetings.rules import before_meeting_day
 from fallteam.protocols import queries
 from fallteam.protocols.models import (
     CaseProtocol,
@@ -424,8 +423,6 @@ def finalise_session(meeting: Meeting, actor: User) -> str:
         raise ProtocolError(
             _("Die Sitzung ist abgesagt; es gibt kein Teamprotokoll abzuschließen.")
         )
-    if before_meeting_day(meeting):
-        raise ProtocolError(_("Das Teamprotokoll wird erst am Sitzungstag abgeschlossen."))
     items = access.agenda_of(meeting)
     protocols = (
         {

@@ -200,7 +200,7 @@ def protocol_in_conflict(protocol: CaseProtocol, viewer: User) -> ProtocolView:
         return protocol_for_writing(protocol, viewer)
 
 
-def record_conflict_read(protocol: CaseProtocol, viewer: User) -> None:
+def draft_shown_in_conflict(protocol: CaseProtocol, viewer: User) -> None:
     """The autosave's 409 sends the server's version of the draft back: its read is recorded
     and kept although the request's work is rolled back."""
     with kept_on_rollback():

@@ -157,7 +157,7 @@ def autosave(protocol_id: uuid.UUID):
         operations.save_draft(protocol, sections, version, current_user, risk)
     except operations.VersionConflict as exc:
         # The answer carries the protocol's text: its read is kept in the audit log.
-        queries.record_conflict_read(protocol, current_user)
+        queries.draft_shown_in_conflict(protocol, current_user)
         return jsonify(
             error=str(exc),
             server={"version": exc.version, "sections": exc.sections},

@@ -88,6 +88,8 @@ def _resubmission(app, case, team_id: uuid.UUID, owner_id: uuid.UUID) -> uuid.UU
 PROTOCOL_STATUS = {
     "protocols.finalise_protocol": "submitted",
     "protocols.add_addendum": "finalised",
+    # finalising the session needs every Fallprotokoll handed in
+    "protocols.finalise_team_protocol": "submitted",
 }
 
 
