@@ -15,6 +15,7 @@ from fallteam.audit.operations import kept_on_rollback
 from fallteam.auth.models import User
 from fallteam.cases.models import CaseParticipant, ParticipantKind
 from fallteam.cases.queries import record_agenda_read, record_read
+from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
 from fallteam.meetings.models import (
     ITEM_PURPOSE_LABELS,
@@ -394,6 +395,8 @@ def team_protocol_of(meeting: Meeting) -> TeamProtocol | None:
 
 
 def _team_data(meeting: Meeting) -> _TeamData:
+    # the items' texts are encrypted with their cases' keys: unwrap them all with one query
+    prime_keys(db.session, select(AgendaItem.case_id).where(AgendaItem.meeting_id == meeting.id))
     items = access.agenda_of(meeting)
     ids = [item.id for item in items]
     protocols = (
