@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from fallteam.core.forms import BaseForm
+from fallteam.core.forms import BaseForm, choices_from
 from fallteam.meetings.models import TOPIC_TEXT_MAX
 from fallteam.protocols.operations import MAX_ADDENDUM, MAX_TEAM_NOTES
 from fallteam.protocols.rules import (
@@ -55,8 +55,7 @@ def draft_form_class(method: str, *, assessed: bool = False) -> type[BaseForm]:
             )
         fields["risk_level"] = SelectField(
             _l("Gefährdungsgrad"),
-            choices=[("", _l("– bitte wählen –"))]
-            + [(str(k), label) for k, label in RISK_LEVEL_LABELS.items()],
+            choices=choices_from({"": _l("– bitte wählen –"), **RISK_LEVEL_LABELS}),
             render_kw={"data-risk": "risk_level"},
         )
         fields["professionals"] = MultiCheckboxField(

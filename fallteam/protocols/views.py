@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from fallteam import access
+from fallteam.core.forms import choices_from
 from fallteam.core.loaders import get_or_404
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem, Meeting
@@ -59,7 +60,7 @@ def _draft_form(protocol: CaseProtocol, **kwargs):
     assessed = is_risk_assessment(item.purpose)
     form = draft_form_class(item.method, assessed=assessed)(**kwargs)
     if assessed:
-        form.professionals.choices = [(key, name) for key, name in queries.risk_candidates(item)]
+        form.professionals.choices = choices_from(dict(queries.risk_candidates(item)))
     return form
 
 
