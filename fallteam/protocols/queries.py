@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from fallteam import access
@@ -223,6 +224,38 @@ def risk_candidates(item: AgendaItem) -> list[tuple[str, str]]:
     return sorted(((str(p), names.get(p, "")) for p in present), key=lambda pair: pair[1])
 
 
+def _risk_changes(before: dict | None, after: dict | None) -> list:
+    """The changes of a §8a assessment between two revisions: its texts line by line, the
+    level by its label, the participating professionals by name."""
+    old, new = normalised_risk(before), normalised_risk(after)
+    changes = [
+        (str(label), section_diff(old[key], new[key]))
+        for key, label in RISK_FIELDS
+        if old[key] != new[key]
+    ]
+    if old["risk_level"] != new["risk_level"]:
+        label = {k: str(v) for k, v in RISK_LEVEL_LABELS.items()}
+        changes.append(
+            (
+                str(_l("Gefährdungsgrad")),
+                section_diff(label.get(old["risk_level"], ""), label.get(new["risk_level"], "")),
+            )
+        )
+    if old["professionals"] != new["professionals"]:
+        names = _names(uuid.UUID(p) for p in {*old["professionals"], *new["professionals"]})
+
+        def listed(ids: list[str]) -> str:
+            return ", ".join(sorted(names.get(uuid.UUID(p), "") for p in ids))
+
+        changes.append(
+            (
+                str(_l("Beteiligte Fachkräfte")),
+                section_diff(listed(old["professionals"]), listed(new["professionals"])),
+            )
+        )
+    return changes
+
+
 @dataclass
 class Revision:
     version: int
@@ -269,6 +302,13 @@ def history_of(
                 changes.append(
                     (str(heading), section_diff(before.get(key, ""), after.get(key, "")))
                 )
+        if is_risk_assessment(protocol.item.purpose):
+            changes.extend(
+                _risk_changes(
+                    by_version[old].risk_assessment if old is not None else None,
+                    by_version[new].risk_assessment,
+                )
+            )
     return History(
         view=view,
         revisions=[Revision(r.version, names.get(r.author_id, ""), r.created_dt) for r in rows],

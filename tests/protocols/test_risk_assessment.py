@@ -176,3 +176,17 @@ def test_a_protocol_of_another_purpose_has_no_assessment(app, team_session):
     save(app, s.protocol_ids[0], s.writer, risk(s.writer))
     act(app, s.protocol_ids[0], s.writer, "submit")
     assert stored(app, s.protocol_ids[0]).risk_assessment is None
+
+
+def test_the_history_shows_how_the_assessment_changed(app, s, client_of):
+    protocol_id = s.protocol_ids[0]
+    save(app, protocol_id, s.writer, risk(s.writer, level="latent"))
+    client = client_of(s.writer)
+    data = {"version": 2, **SECTIONS, **risk(s.writer, s.member, level="akut")}
+    data["professionals"] = [str(s.writer.id), str(s.member.id)]
+    assert client.post(f"/protokolle/{protocol_id}", data=data).status_code == 302
+
+    page = client.get(f"/protokolle/{protocol_id}/verlauf").get_data(as_text=True)
+
+    assert "Gefährdungsgrad" in page and "akute Kindeswohlgefährdung" in page
+    assert "Beteiligte Fachkräfte" in page
