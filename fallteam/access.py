@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -34,6 +34,7 @@ from fallteam.meetings.models import (
     MeetingAttendance,
 )
 from fallteam.meetings.rules import guest_window_open, local_day, meeting_day, meeting_day_end
+from fallteam.protocols.models import ProtocolStatus, TeamProtocol
 from fallteam.teams.models import MemberKind, TeamMember
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "security" / "policy.toml"
@@ -395,15 +396,32 @@ object_rule("agenda.register")(_manages)
 object_rule("resubmission.manage")(_manages)
 
 
+def sealed(meeting: Meeting) -> bool:
+    """Whether the session's Teamprotokoll is finalised: the session is then a sealed record
+    (its agenda, attendance, clocks and writers are part of the hash) and is no longer run.
+    Asked once per session and request, however often a page asks."""
+    cache = g.setdefault("fallteam_sealed_sessions", {}) if has_request_context() else {}
+    if meeting.id not in cache:
+        cache[meeting.id] = (
+            db.session.scalar(
+                select(TeamProtocol.status).where(TeamProtocol.meeting_id == meeting.id)
+            )
+            == ProtocolStatus.FINALISED
+        )
+    return cache[meeting.id]
+
+
 @object_rule("meeting.moderate")
 def _moderates(user: Any, meeting: Any) -> bool:
     # The moderator is not a stored role: whoever the plan assigns to this one session, while
-    # they belong to its team, until the end of the session day.
+    # they belong to its team, until the end of the session day — and not once the session
+    # is sealed with its Teamprotokoll.
     return (
         meeting.moderator_id is not None
         and meeting.moderator_id == user.id
         and utcnow() < meeting_day_end(meeting)
         and team_member_of(user, meeting)
+        and not sealed(meeting)
     )
 
 

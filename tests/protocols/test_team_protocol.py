@@ -17,6 +17,7 @@ from fallteam.auth.models import User
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem, AgendaTopic, Meeting
 from fallteam.protocols.models import CaseProtocol, TeamProtocol, TeamProtocolAddendum
+from tests.meetings.test_run_view import on_its_day
 from tests.protocols.conftest import act, stored
 
 pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False)
@@ -365,3 +366,28 @@ def test_the_page_sends_as_many_statements_for_six_items_as_for_two(
             assert client.get(url(s)).status_code == 200
         counts.append(len(sent.sent))
     assert counts[0] == counts[1]
+
+
+def test_a_sealed_session_is_no_longer_run(app, team_session, client_of):
+    s = team_session(2)
+    on_its_day(app, s.meeting_id)
+    submit_all(app, s)
+    moderator = client_of(s.moderator)
+    assert moderator.get(f"/sitzungen/{s.meeting_id}/ablauf").status_code == 200
+    assert moderator.post(url(s, "/abschliessen")).status_code == 302
+    item_url = f"/sitzungen/{s.meeting_id}/tagesordnung/{s.item_ids[0]}"
+
+    answers = [
+        moderator.get(f"/sitzungen/{s.meeting_id}/ablauf"),
+        moderator.post(
+            f"{item_url}/anwesenheit", data={"user_id": str(s.member.id), "presence": "absent"}
+        ),
+        moderator.post(f"{item_url}/uhr", data={"action": "start"}),
+        moderator.post(f"{item_url}/schreibende", data={f"w-{s.item_ids[0]}-writer_id": ""}),
+        moderator.post(f"/sitzungen/{s.meeting_id}/schreibende"),
+    ]
+
+    assert [a.status_code for a in answers] == [403] * len(answers)
+    assert team_record(app, s).content_hash == expected_hash(app, s)
+    html = client_of(s.member).get(url(s)).get_data(as_text=True)
+    assert 'data-testid="hash-ok"' in html
