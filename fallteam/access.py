@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, redirect, request, url_for
+from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,8 +25,16 @@ from werkzeug.exceptions import Forbidden
 from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.core.models import utcnow
 from fallteam.extensions import db, login_manager
-from fallteam.meetings.models import AgendaItem, ConfidentialityPledge, Meeting
+from fallteam.meetings.models import (
+    PRESENT_FOR_ITEM,
+    AgendaItem,
+    ConfidentialityPledge,
+    ItemAttendance,
+    Meeting,
+    MeetingAttendance,
+)
 from fallteam.meetings.rules import guest_window_open, local_day, meeting_day, meeting_day_end
+from fallteam.protocols.models import ProtocolStatus, TeamProtocol
 from fallteam.teams.models import MemberKind, TeamMember
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "security" / "policy.toml"
@@ -121,7 +129,17 @@ POLICY_TEXTS = (
     _l("Fallprotokoll schreiben, wenn zugeteilt"),
     _l(
         "Ein Fallprotokoll lesen (fallführende Fachkraft, Protokollführung, Moderation der "
-        "Sitzung, Mitglieder des Fallteams der Sitzung)"
+        "Sitzung, Mitglieder des Fallteams, die bei diesem Punkt anwesend waren; Gäste, die "
+        "bei diesem Punkt anwesend waren, nur im Einladungszeitraum; nie bei Befangenheit)"
+    ),
+    _l(
+        "Das Teamprotokoll einer Sitzung lesen (Moderation der Sitzung und anwesende "
+        "Mitglieder des Fallteams; nie Gäste)"
+    ),
+    _l(
+        "Das Teamprotokoll führen: Notizen, Abschluss der Sitzung mit allen Fallprotokollen, "
+        "Nachträge (die für die Sitzung eingeteilte Moderation, solange sie dem Fallteam "
+        "angehört)"
     ),
     _l(
         "Ein Fallprotokoll abschließen (die für die Sitzung eingeteilte Moderation, solange "
@@ -399,15 +417,32 @@ object_rule("agenda.register")(_manages)
 object_rule("resubmission.manage")(_manages)
 
 
+def sealed(meeting: Meeting) -> bool:
+    """Whether the session's Teamprotokoll is finalised: the session is then a sealed record
+    (its agenda, attendance, clocks and writers are part of the hash) and is no longer run.
+    Asked once per session and request, however often a page asks."""
+    cache = g.setdefault("fallteam_sealed_sessions", {}) if has_request_context() else {}
+    if meeting.id not in cache:
+        cache[meeting.id] = (
+            db.session.scalar(
+                select(TeamProtocol.status).where(TeamProtocol.meeting_id == meeting.id)
+            )
+            == ProtocolStatus.FINALISED
+        )
+    return cache[meeting.id]
+
+
 @object_rule("meeting.moderate")
 def _moderates(user: Any, meeting: Any) -> bool:
     # The moderator is not a stored role: whoever the plan assigns to this one session, while
-    # they belong to its team, until the end of the session day.
+    # they belong to its team, until the end of the session day — and not once the session
+    # is sealed with its Teamprotokoll.
     return (
         meeting.moderator_id is not None
         and meeting.moderator_id == user.id
         and utcnow() < meeting_day_end(meeting)
         and team_member_of(user, meeting)
+        and not sealed(meeting)
     )
 
 
@@ -483,16 +518,87 @@ def _amends(user: Any, protocol: Any) -> bool:
     )
 
 
+def present_for_item(user: Any, item: AgendaItem) -> bool:
+    """Whether ``user`` is recorded present for the item (present, late or left early; not
+    absent, not befangen, not unmarked)."""
+    return any(a.user_id == user.id and a.presence in PRESENT_FOR_ITEM for a in item.attendance)
+
+
+def attended_as_guest(user: Any, item: AgendaItem, at: datetime | None = None) -> bool:
+    """Whether ``user`` is a guest of the item recorded as having come, whose window is still
+    open (their invitation's window and their participation in the case): a guest loses
+    the item, its protocol included, when the window ends."""
+    guest = next((g for g in item.guests if g.user_id == user.id), None)
+    return (
+        guest is not None
+        and guest.present is True
+        and guest_window_open(guest, item.meeting, at)
+        and active_participation(user, item.case, at) is not None
+    )
+
+
 @object_rule("protocol.read")
 def _reads_protocol(user: Any, protocol: Any) -> bool:
-    # The case manager, the writer, the moderator, and whoever belonged to the session's team
-    # on the session day and still belongs to it (guests never, for now); never a member
-    # marked befangen for the item: they see nothing of it, its protocol included.
+    # The case manager, the writer, the session's moderator; members of the session's team
+    # (on the session day and still today) recorded present for this item; the item's guests
+    # who came, while their window is open. Never a member marked befangen for the item:
+    # they see nothing of it, its protocol included. A member absent for the item, or not
+    # marked at all, was not there: the protocol is not theirs to read.
     item = _protocol_item(protocol)
     if item.conflicted(user.id):
         return False
+    if _amends(user, item):
+        return True
     meeting = item.meeting
-    return _amends(user, item) or (team_member_of(user, meeting) and _still_member(user, meeting))
+    if present_for_item(user, item):
+        return team_member_of(user, meeting) and _still_member(user, meeting)
+    return attended_as_guest(user, item)
+
+
+def present_at_session(user: Any, meeting: Meeting) -> bool:
+    """Whether ``user`` is recorded present at the session, or for one of its items."""
+    at_session = db.session.scalar(
+        select(MeetingAttendance.present).where(
+            MeetingAttendance.meeting_id == meeting.id, MeetingAttendance.user_id == user.id
+        )
+    )
+    if at_session:
+        return True
+    return (
+        db.session.scalar(
+            select(ItemAttendance.id)
+            .join(AgendaItem, AgendaItem.id == ItemAttendance.item_id)
+            .where(
+                AgendaItem.meeting_id == meeting.id,
+                ItemAttendance.user_id == user.id,
+                ItemAttendance.presence.in_([str(p) for p in PRESENT_FOR_ITEM]),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+# --- Teamprotokoll: the rules take the session (``Meeting``) ---
+
+
+@object_rule("team_protocol.read")
+def _reads_team_protocol(user: Any, meeting: Any) -> bool:
+    # The moderator, and the members of the session's team (on the session day and still
+    # today) who were there. Guests never (the policy forbids it outright).
+    if _assigned_moderator(user, meeting):
+        return True
+    return (
+        team_member_of(user, meeting)
+        and _still_member(user, meeting)
+        and present_at_session(user, meeting)
+    )
+
+
+@object_rule("team_protocol.keep")
+def _keeps_team_protocol(user: Any, meeting: Any) -> bool:
+    # The moderator keeps the Teamprotokoll: notes, finalising the session, addenda.
+    return _assigned_moderator(user, meeting)
 
 
 # --- Wiedervorlage in the protocols and per team ------------------------------------------

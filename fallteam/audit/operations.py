@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -95,6 +96,39 @@ def record(
         ),
     }
     db.session.info.setdefault(_PENDING, []).append(row)
+
+
+_KEPT = "fallteam_audit_kept"
+
+
+@contextmanager
+def kept_on_rollback() -> Iterator[None]:
+    """The events recorded inside this block are written even when the request's work is
+    rolled back: a 4xx answer that still shows content (the 409 of an edit conflict shows
+    the protocol's text) must leave its read in the log, as a refusal does
+    (``core.errors.record_refusal``). The request lifecycle writes them after its rollback
+    (``write_kept``); a request that commits writes them with everything else."""
+    pending = db.session.info.setdefault(_PENDING, [])
+    start = len(pending)
+    yield
+    if has_request_context():
+        g.setdefault(_KEPT, []).extend(dict(row) for row in pending[start:])
+
+
+def write_kept() -> None:
+    """After a rolled-back request: write, in a transaction of their own, the events recorded
+    in ``kept_on_rollback`` blocks."""
+    rows = g.pop(_KEPT, None) if has_request_context() else None
+    if not rows:
+        return
+    db.session.info[_PENDING] = rows
+    db.session.commit()
+
+
+def forget_kept() -> None:
+    """After a committed request: the kept events were written with everything else."""
+    if has_request_context():
+        g.pop(_KEPT, None)
 
 
 @event.listens_for(Session, "before_commit")

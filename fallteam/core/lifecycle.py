@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from flask import Flask, Response, current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fallteam.audit.operations import new_request_id
+from fallteam.audit.operations import forget_kept, new_request_id, write_kept
 from fallteam.extensions import db
 
 #: No inline script or style anywhere: everything the pages need is served by the app.
@@ -38,11 +38,15 @@ def rollback_quietly() -> None:
 
 
 def commit_or_rollback(response: Response) -> Response:
-    """Commit the request's unit of work once if it succeeded, roll it back otherwise."""
+    """Commit the request's unit of work once if it succeeded, roll it back otherwise; the
+    audit events a refused answer must still leave (``audit.operations.kept_on_rollback``:
+    the read behind a 409 that shows content) are written on their own after the rollback."""
     if response.status_code < 400:
         db.session.commit()
+        forget_kept()
     else:
         rollback_quietly()
+        write_kept()
     return response
 
 

@@ -44,4 +44,22 @@ bp.add_url_rule(
     "/protokolle/<uuid:protocol_id>/auszug", "excerpt", views.excerpt, methods=["GET", "POST"]
 )
 bp.add_url_rule("/faelle/<uuid:case_id>/verlauf", "case_history", views.case_history)
+bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/teamprotokoll",
+    "show_team_protocol",
+    views.show_team_protocol,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/teamprotokoll/abschliessen",
+    "finalise_team_protocol",
+    views.finalise_team_protocol,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/sitzungen/<uuid:meeting_id>/teamprotokoll/nachtrag",
+    "add_team_addendum",
+    views.add_team_addendum,
+    methods=["POST"],
+)
 bp.add_app_template_global(views.may_open_protocol, "may_open_protocol")

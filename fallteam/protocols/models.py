@@ -53,6 +53,9 @@ class CaseProtocol(UUIDPrimaryKey, CreatedTimestamp, Base):
     version: Mapped[int] = mapped_column(default=1)
     #: {section key: text}
     sections: Mapped[dict | None] = mapped_column(EncryptedJSON())
+    #: §8a items only: the structured risk assessment (``rules.RISK_FIELDS``, the risk level
+    #: and the ids of the participating professionals); None for every other item
+    risk_assessment: Mapped[dict | None] = mapped_column(EncryptedJSON())
     #: SHA-256 (hex) of the canonical content, stored when finalised
     content_hash: Mapped[str | None] = mapped_column(String(64))
     finalised_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
@@ -85,6 +88,8 @@ class ProtocolRevision(UUIDPrimaryKey, CreatedTimestamp, Base):
     version: Mapped[int]
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     sections: Mapped[dict | None] = mapped_column(EncryptedJSON())
+    #: §8a items: the risk assessment as saved with this version
+    risk_assessment: Mapped[dict | None] = mapped_column(EncryptedJSON())
 
 
 class ProtocolAddendum(UUIDPrimaryKey, CreatedTimestamp, Base):
@@ -123,3 +128,47 @@ class ProtocolExcerpt(UUIDPrimaryKey, CreatedTimestamp, Base):
     sha256: Mapped[str] = mapped_column(String(64))
     #: the protocol's content hash the excerpt carries
     content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TeamProtocol(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """The Teamprotokoll of a session (kept by its moderator): generated from the session, it
+    holds only the moderator's short notes and, once the session is finalised, the seal (the
+    SHA-256 of its canonical content, which includes the Fallprotokolle's hashes)."""
+
+    __tablename__ = "team_protocols"
+    __audit_type__ = "team_protocol"
+    __table_args__ = (UniqueConstraint("meeting_id"),)
+
+    #: the session
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    #: the moderator's short notes on the session (no case content: checked by the guard)
+    notes: Mapped[str] = mapped_column(String(2000), default="")
+    #: ``ProtocolStatus`` (draft or finalised; it is never "submitted")
+    status: Mapped[str] = mapped_column(String(10), default=ProtocolStatus.DRAFT)
+    #: SHA-256 (hex) of the canonical content, stored when finalised
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    finalised_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    finalised_dt: Mapped[datetime | None]
+
+    @property
+    def locked(self) -> bool:
+        return self.status == ProtocolStatus.FINALISED
+
+    def __repr__(self) -> str:
+        return f"<TeamProtocol {self.meeting_id} {self.status}>"
+
+
+class TeamProtocolAddendum(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """A correction under a finalised Teamprotokoll, which itself never changes. Like the
+    Teamprotokoll it carries no case content (the guard checks it against every case of the
+    session), so it is not encrypted with a case key."""
+
+    __tablename__ = "team_protocol_addenda"
+    __audit_type__ = "team_protocol_addendum"
+
+    team_protocol_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("team_protocols.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(5000))
+    reason: Mapped[str] = mapped_column(String(5000))
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))

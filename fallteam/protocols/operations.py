@@ -5,8 +5,10 @@ Flush and audit; the view commits."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from fallteam import access
 from fallteam.audit.models import AuditAction
@@ -17,17 +19,37 @@ from fallteam.cases.operations import identity_of
 from fallteam.core.models import utcnow
 from fallteam.crypto import signing
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.models import (
+    PRESENT_FOR_ITEM,
+    TOPIC_TEXT_MAX,
+    AgendaItem,
+    AgendaTopic,
+    Meeting,
+    MeetingStatus,
+)
+from fallteam.protocols import queries
 from fallteam.protocols.models import (
     CaseProtocol,
     ProtocolAddendum,
     ProtocolExcerpt,
     ProtocolRevision,
     ProtocolStatus,
+    TeamProtocol,
+    TeamProtocolAddendum,
 )
 from fallteam.protocols.pdf import render
 from fallteam.protocols.queries import excerpt_document
-from fallteam.protocols.rules import MAX_SECTION, content_hash, sections_for
+from fallteam.protocols.rules import (
+    MAX_SECTION,
+    MIN_PROFESSIONALS,
+    RISK_FIELDS,
+    RiskLevel,
+    content_hash,
+    is_risk_assessment,
+    normalised_risk,
+    sections_for,
+    team_content_hash,
+)
 
 #: the longest addendum text or reason
 MAX_ADDENDUM = 5000
@@ -117,11 +139,86 @@ def open_protocol(item: AgendaItem, actor: User) -> CaseProtocol:
     return protocol
 
 
+def present_professionals(item: AgendaItem) -> set[str]:
+    """The ids (as strings) of the people recorded present for the item (present, late or
+    left early): the only ones a §8a assessment can name as participating professionals."""
+    return {str(a.user_id) for a in item.attendance if a.presence in PRESENT_FOR_ITEM}
+
+
+def _checked_risk(item: AgendaItem, risk: dict | None, stored: dict | None) -> dict | None:
+    """The §8a assessment to store with a draft: None for other items; the stored one when
+    the client sent none; texts through the guard, the level from the fixed list, the
+    professionals only from the item's attendance."""
+    if not is_risk_assessment(item.purpose):
+        return None
+    if risk is None:
+        return normalised_risk(stored)
+    if not isinstance(risk, dict):
+        raise ProtocolError(_("Ungültige Gefährdungseinschätzung."))
+    clean = normalised_risk(
+        {
+            **{
+                key: _checked(item, label, str(risk.get(key) or ""), MAX_SECTION)
+                for key, label in RISK_FIELDS
+            },
+            "risk_level": risk.get("risk_level"),
+            "professionals": risk.get("professionals"),
+        }
+    )
+    if clean["risk_level"] and clean["risk_level"] not in set(RiskLevel):
+        raise ProtocolError(_("Bitte einen Gefährdungsgrad aus der Liste wählen."))
+    strangers = set(clean["professionals"]) - present_professionals(item)
+    if strangers:
+        raise ProtocolError(
+            _(
+                "Als beteiligte Fachkräfte lassen sich nur Personen wählen, die bei diesem "
+                "Punkt als anwesend erfasst sind."
+            )
+        )
+    return clean
+
+
+def _require_assessment_complete(protocol: CaseProtocol) -> None:
+    """§8a Abs. 1 SGB VIII: the risk is assessed "im Zusammenwirken mehrerer Fachkräfte" —
+    at least two professionals recorded present for the item (checked again at finalising:
+    the attendance may have been corrected), and a risk level."""
+    item = protocol.item
+    if not is_risk_assessment(item.purpose):
+        return
+    risk = normalised_risk(protocol.risk_assessment)
+    named = set(risk["professionals"]) & present_professionals(item)
+    if len(named) < MIN_PROFESSIONALS:
+        raise ProtocolError(
+            _(
+                "Die Gefährdungseinschätzung nach § 8a SGB VIII erfolgt im Zusammenwirken "
+                "mehrerer Fachkräfte: bitte mindestens %(min)d beteiligte Fachkräfte angeben, "
+                "die bei diesem Punkt anwesend waren (bisher %(n)d).",
+                min=MIN_PROFESSIONALS,
+                n=len(named),
+            )
+        )
+    if not risk["risk_level"]:
+        raise ProtocolError(_("Bitte den Gefährdungsgrad der Einschätzung angeben."))
+
+
+def _hashed_risk(protocol: CaseProtocol) -> dict | None:
+    """What the hash covers of the assessment: only §8a protocols have one (so the hashes of
+    all other protocols are exactly those of the canonical form without it)."""
+    if not is_risk_assessment(protocol.item.purpose):
+        return None
+    return normalised_risk(protocol.risk_assessment)
+
+
 def save_draft(
-    protocol: CaseProtocol, sections: dict, expected_version: int, actor: User
+    protocol: CaseProtocol,
+    sections: dict,
+    expected_version: int,
+    actor: User,
+    risk: dict | None = None,
 ) -> CaseProtocol:
     """The writer saves the draft they loaded as ``expected_version``: refused (nothing
-    overwritten) when someone saved in between; each save is a new version and revision."""
+    overwritten) when someone saved in between; each save is a new version and revision.
+    A §8a item's ``risk`` assessment is saved with it (None: unchanged)."""
     _require(actor, "protocol.write", protocol)
     _refuse_if_locked(protocol)
     if protocol.status != ProtocolStatus.DRAFT:
@@ -135,7 +232,9 @@ def save_draft(
         key: _checked(item, label, (sections or {}).get(key, ""), MAX_SECTION)
         for key, label in sections_for(item.method)
     }
+    clean_risk = _checked_risk(item, risk, protocol.risk_assessment)
     protocol.sections = clean
+    protocol.risk_assessment = clean_risk
     protocol.version += 1
     db.session.add(
         ProtocolRevision(
@@ -144,6 +243,7 @@ def save_draft(
             version=protocol.version,
             author_id=actor.id,
             sections=clean,
+            risk_assessment=clean_risk,
         )
     )
     db.session.flush()
@@ -163,6 +263,7 @@ def submit(protocol: CaseProtocol, actor: User) -> None:
     _refuse_if_locked(protocol)
     if protocol.status != ProtocolStatus.DRAFT:
         raise ProtocolError(_("Das Fallprotokoll ist bereits eingereicht."))
+    _require_assessment_complete(protocol)
     protocol.status = ProtocolStatus.SUBMITTED
     db.session.flush()
     record(
@@ -181,8 +282,9 @@ def finalise(protocol: CaseProtocol, actor: User) -> str:
     _refuse_if_locked(protocol)
     if protocol.status != ProtocolStatus.SUBMITTED:
         raise ProtocolError(_("Abschließen kann man nur ein eingereichtes Fallprotokoll."))
+    _require_assessment_complete(protocol)
     item = protocol.item
-    digest = content_hash(item.id, item.method, protocol.sections or {})
+    digest = content_hash(item.id, item.method, protocol.sections or {}, _hashed_risk(protocol))
     protocol.status = ProtocolStatus.FINALISED
     protocol.content_hash = digest
     protocol.finalised_by_id = actor.id
@@ -274,3 +376,195 @@ def make_excerpt(
         },
     )
     return excerpt, signed
+
+
+# --- Teamprotokoll ---------------------------------------------------------------------------
+
+#: the longest note of the moderator on the session
+MAX_TEAM_NOTES = 2000
+
+
+def _require_keeper(actor: User, meeting: Meeting) -> None:
+    if not access.allowed(actor, "team_protocol.keep", meeting):
+        raise access.AccessRefused("team_protocol.keep", meeting)
+
+
+def _refuse_if_sealed(record: TeamProtocol | None) -> None:
+    if record is not None and record.locked:
+        raise ProtocolError(_("Das Teamprotokoll ist abgeschlossen; Korrekturen nur als Nachtrag."))
+
+
+def _team_text(items: list[AgendaItem], label, text: str, limit: int) -> str:
+    """A text of the Teamprotokoll: short, and naming no family of the session's cases (it is
+    read by the whole team and is not encrypted with a case key)."""
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise ProtocolError(
+            _("„%(section)s“ ist zu lang (höchstens %(n)d Zeichen).", section=label, n=limit)
+        )
+    if text and any(identity_hits(text, identity_of(item.case)) for item in items):
+        raise ProtocolError(
+            _(
+                "„%(section)s“ enthält Angaben, die eine Familie erkennbar machen. Im "
+                "Teamprotokoll stehen nur Pseudonyme und Rollen.",
+                section=label,
+            )
+        )
+    return text
+
+
+def _team_record(meeting: Meeting) -> TeamProtocol:
+    team = queries.team_protocol_of(meeting)
+    if team is None:
+        team = TeamProtocol(meeting_id=meeting.id, notes="", status=ProtocolStatus.DRAFT)
+        db.session.add(team)
+        db.session.flush()
+    return team
+
+
+def save_team_notes(
+    meeting: Meeting, notes: str, topic_notes: dict[uuid.UUID, str], actor: User
+) -> TeamProtocol:
+    """The moderator's short notes on the session and on each topic without a case; refused
+    once the Teamprotokoll is sealed, and for any text that names a family of the session."""
+    _require_keeper(actor, meeting)
+    _refuse_if_sealed(queries.team_protocol_of(meeting))
+    items = access.agenda_of(meeting)
+    topics = {
+        t.id: t
+        for t in db.session.scalars(select(AgendaTopic).where(AgendaTopic.meeting_id == meeting.id))
+    }
+    clean_notes = _team_text(items, _("Notizen zur Sitzung"), notes, MAX_TEAM_NOTES)
+    clean_topics = {
+        topic_id: _team_text(items, topics[topic_id].title, text, TOPIC_TEXT_MAX)
+        for topic_id, text in topic_notes.items()
+        if topic_id in topics
+    }
+    team = _team_record(meeting)
+    team.notes = clean_notes
+    for topic_id, text in clean_topics.items():
+        topics[topic_id].notes = text
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        team,
+        actor=actor,
+        purpose=queries.TEAM_PURPOSE,
+        details={
+            "meeting": str(meeting.id),
+            "notes": bool(clean_notes),
+            "topics": sorted(str(t) for t, text in clean_topics.items() if text),
+        },
+    )
+    return team
+
+
+def _label(number: int, item: AgendaItem) -> str:
+    return _("TOP %(n)d (%(pseudonym)s)", n=number, pseudonym=item.case.pseudonym)
+
+
+def finalise_session(meeting: Meeting, actor: User) -> str:
+    """The moderator finalises the Teamprotokoll with all its Fallprotokolle, in one unit of
+    work: every submitted Fallprotokoll of the session is finalised (``finalise``, with its own
+    hash and audit event), then the Teamprotokoll is sealed with the SHA-256 of its canonical
+    content, which includes the Fallprotokolle's hashes. Refused, with nothing changed, while
+    an item's protocol is still a draft (or missing) or a §8a assessment is incomplete.
+    Returns the Teamprotokoll's hash."""
+    _require_keeper(actor, meeting)
+    _refuse_if_sealed(queries.team_protocol_of(meeting))
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ProtocolError(
+            _("Die Sitzung ist abgesagt; es gibt kein Teamprotokoll abzuschließen.")
+        )
+    items = access.agenda_of(meeting)
+    protocols = (
+        {
+            p.item_id: p
+            for p in db.session.scalars(
+                select(CaseProtocol).where(CaseProtocol.item_id.in_([i.id for i in items]))
+            )
+        }
+        if items
+        else {}
+    )
+    drafts, missing, incomplete = [], [], []
+    for number, item in enumerate(items, start=1):
+        protocol = protocols.get(item.id)
+        if protocol is None:
+            missing.append(_label(number, item))
+        elif protocol.status == ProtocolStatus.DRAFT:
+            drafts.append(_label(number, item))
+        elif protocol.status == ProtocolStatus.SUBMITTED:
+            try:
+                _require_assessment_complete(protocol)
+            except ProtocolError as exc:
+                incomplete.append(f"{_label(number, item)}: {exc}")
+    if drafts or missing or incomplete:
+        reasons = []
+        if drafts:
+            reasons.append(
+                _("noch im Entwurf (nicht eingereicht): %(items)s", items=", ".join(drafts))
+            )
+        if missing:
+            reasons.append(_("ohne Fallprotokoll: %(items)s", items=", ".join(missing)))
+        reasons.extend(incomplete)
+        raise ProtocolError(
+            _(
+                "Die Sitzung kann noch nicht abgeschlossen werden; nichts wurde geändert. "
+                "%(reasons)s.",
+                reasons="; ".join(reasons),
+            )
+        )
+    for item in items:
+        protocol = protocols[item.id]
+        if protocol.status == ProtocolStatus.SUBMITTED:
+            finalise(protocol, actor)
+    team = _team_record(meeting)
+    digest = team_content_hash(queries.team_protocol_document(meeting))
+    team.status = ProtocolStatus.FINALISED
+    team.content_hash = digest
+    team.finalised_by_id = actor.id
+    team.finalised_dt = utcnow()
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        team,
+        actor=actor,
+        purpose=queries.TEAM_PURPOSE,
+        details={
+            "meeting": str(meeting.id),
+            "status": ProtocolStatus.FINALISED,
+            "sha256": digest,
+            "case_protocols": {str(p.id): p.content_hash for p in protocols.values()},
+        },
+    )
+    return digest
+
+
+def add_team_addendum(
+    meeting: Meeting, text: str, reason: str, actor: User
+) -> TeamProtocolAddendum:
+    """A correction under the sealed Teamprotokoll (the moderator); the Teamprotokoll and its
+    hash stay as they are."""
+    _require_keeper(actor, meeting)
+    team = queries.team_protocol_of(meeting)
+    if team is None or not team.locked:
+        raise ProtocolError(_("Nachträge gibt es erst zu einem abgeschlossenen Teamprotokoll."))
+    items = access.agenda_of(meeting)
+    text = _team_text(items, _("Nachtrag"), text, MAX_ADDENDUM)
+    reason = _team_text(items, _("Grund"), reason, MAX_ADDENDUM)
+    if not text or not reason:
+        raise ProtocolError(_("Bitte Nachtrag und Grund angeben."))
+    addendum = TeamProtocolAddendum(
+        team_protocol_id=team.id, text=text, reason=reason, author_id=actor.id
+    )
+    db.session.add(addendum)
+    db.session.flush()
+    record(
+        AuditAction.CREATE,
+        addendum,
+        actor=actor,
+        purpose=queries.TEAM_PURPOSE,
+        details={"team_protocol_id": str(team.id), "sha256": team.content_hash},
+    )
+    return addendum

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from fallteam import access
+from fallteam.audit.operations import kept_on_rollback
 from fallteam.auth.models import User
-from fallteam.cases.models import Case
-from fallteam.cases.queries import record_read
+from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
+from fallteam.cases.queries import record_agenda_read, record_read
 from fallteam.core.models import utcnow
+from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
 from fallteam.meetings.models import (
     ITEM_PURPOSE_LABELS,
@@ -23,6 +28,7 @@ from fallteam.meetings.models import (
     PRESENCE_LABELS,
     PRESENT_FOR_ITEM,
     AgendaItem,
+    AgendaTopic,
     Meeting,
     MeetingAttendance,
     Presence,
@@ -34,6 +40,8 @@ from fallteam.protocols.models import (
     ProtocolAddendum,
     ProtocolExcerpt,
     ProtocolRevision,
+    TeamProtocol,
+    TeamProtocolAddendum,
 )
 from fallteam.protocols.pdf import (
     ExcerptAddendum,
@@ -41,9 +49,19 @@ from fallteam.protocols.pdf import (
     ExcerptPerson,
     ExcerptResubmission,
 )
-from fallteam.protocols.rules import NO_DECISION, section_diff, sections_for
+from fallteam.protocols.rules import (
+    NO_DECISION,
+    RISK_FIELDS,
+    RISK_LEVEL_LABELS,
+    is_risk_assessment,
+    normalised_risk,
+    section_diff,
+    sections_for,
+    team_content_hash,
+)
 from fallteam.resubmissions.models import STATUS_LABELS as RESUBMISSION_STATUS_LABELS
 from fallteam.resubmissions.models import Resubmission
+from fallteam.resubmissions.queries import agreed_in_meeting
 from fallteam.teams.models import Team
 
 PURPOSE = "Fallprotokoll"
@@ -65,6 +83,20 @@ class Addendum:
 
 
 @dataclass
+class RiskView:
+    """The §8a assessment of a protocol as shown: its texts, the level's label and the
+    participating professionals' names; ``candidates`` are who the writer may name (those
+    recorded present for the item), as (id, name)."""
+
+    fields: list[Section]
+    risk_level: str
+    risk_level_label: str
+    professionals: list[str]
+    professional_ids: list[str]
+    candidates: list[tuple[str, str]]
+
+
+@dataclass
 class ProtocolView:
     protocol: CaseProtocol
     pseudonym: str
@@ -75,6 +107,7 @@ class ProtocolView:
     writer: str
     finalised_by: str | None
     addenda: list[Addendum] = field(default_factory=list)
+    risk: RiskView | None = None
 
 
 def _names(ids) -> dict:
@@ -95,7 +128,22 @@ def _view(protocol: CaseProtocol) -> ProtocolView:
             .order_by(ProtocolAddendum.created_dt)
         )
     )
-    names = _names([protocol.writer_id, protocol.finalised_by_id, *(a.author_id for a in addenda)])
+    assessed = is_risk_assessment(item.purpose)
+    risk = normalised_risk(protocol.risk_assessment) if assessed else None
+    present = (
+        sorted(str(a.user_id) for a in item.attendance if a.presence in PRESENT_FOR_ITEM)
+        if assessed
+        else []
+    )
+    names = _names(
+        [
+            protocol.writer_id,
+            protocol.finalised_by_id,
+            *(a.author_id for a in addenda),
+            *(uuid.UUID(p) for p in (risk["professionals"] if risk else [])),
+            *(uuid.UUID(p) for p in present),
+        ]
+    )
     texts = protocol.sections or {}
     return ProtocolView(
         protocol=protocol,
@@ -112,11 +160,33 @@ def _view(protocol: CaseProtocol) -> ProtocolView:
         addenda=[
             Addendum(a.text, a.reason, names.get(a.author_id, ""), a.created_dt) for a in addenda
         ],
+        risk=_risk_view(risk, names, present) if risk is not None else None,
     )
 
 
-def protocol_for_reading(protocol: CaseProtocol, viewer: User) -> ProtocolView:
-    """The protocol as ``viewer`` reads it (``protocol.read``); the read is recorded."""
+def _risk_view(risk: dict, names: dict, present: list[str]) -> RiskView:
+    level = risk["risk_level"]
+    return RiskView(
+        fields=[Section(key, str(label), risk[key]) for key, label in RISK_FIELDS],
+        risk_level=level,
+        risk_level_label=str(RISK_LEVEL_LABELS.get(level, "")) if level else "",
+        professionals=sorted(names.get(uuid.UUID(p), "") for p in risk["professionals"]),
+        professional_ids=list(risk["professionals"]),
+        candidates=sorted(
+            ((p, names.get(uuid.UUID(p), "")) for p in present), key=lambda pair: pair[1]
+        ),
+    )
+
+
+def protocol_for_reading(
+    protocol: CaseProtocol, viewer: User, *, refused_change: bool = False
+) -> ProtocolView:
+    """The protocol as ``viewer`` reads it (``protocol.read``); the read is recorded — and
+    kept in the audit log with a ``refused_change`` (the page is answered as 409, its work
+    rolled back, but it shows the protocol)."""
+    if refused_change:
+        with kept_on_rollback():
+            return protocol_for_reading(protocol, viewer)
     record_read(
         viewer,
         protocol.item.case,
@@ -139,6 +209,67 @@ def protocol_for_writing(protocol: CaseProtocol, viewer: User) -> ProtocolView:
         on=protocol,
     )
     return _view(protocol)
+
+
+def protocol_in_conflict(protocol: CaseProtocol, viewer: User) -> ProtocolView:
+    """The draft as shown with an edit conflict (409: both versions on the page): the read is
+    recorded and kept in the audit log although the request's work is rolled back."""
+    with kept_on_rollback():
+        return protocol_for_writing(protocol, viewer)
+
+
+def draft_shown_in_conflict(protocol: CaseProtocol, viewer: User) -> None:
+    """The autosave's 409 sends the server's version of the draft back: its read is recorded
+    and kept although the request's work is rolled back."""
+    with kept_on_rollback():
+        record_read(
+            viewer,
+            protocol.item.case,
+            "protocol.write",
+            purpose=PURPOSE,
+            fields=("protocol",),
+            on=protocol,
+        )
+
+
+def risk_candidates(item: AgendaItem) -> list[tuple[str, str]]:
+    """Who a §8a assessment can name as participating professionals: the people recorded
+    present for the item, as (id, name), by name."""
+    present = [a.user_id for a in item.attendance if a.presence in PRESENT_FOR_ITEM]
+    names = _names(present)
+    return sorted(((str(p), names.get(p, "")) for p in present), key=lambda pair: pair[1])
+
+
+def _risk_changes(before: dict | None, after: dict | None) -> list:
+    """The changes of a §8a assessment between two revisions: its texts line by line, the
+    level by its label, the participating professionals by name."""
+    old, new = normalised_risk(before), normalised_risk(after)
+    changes = [
+        (str(label), section_diff(old[key], new[key]))
+        for key, label in RISK_FIELDS
+        if old[key] != new[key]
+    ]
+    if old["risk_level"] != new["risk_level"]:
+        label = {k: str(v) for k, v in RISK_LEVEL_LABELS.items()}
+        changes.append(
+            (
+                str(_l("Gefährdungsgrad")),
+                section_diff(label.get(old["risk_level"], ""), label.get(new["risk_level"], "")),
+            )
+        )
+    if old["professionals"] != new["professionals"]:
+        names = _names(uuid.UUID(p) for p in {*old["professionals"], *new["professionals"]})
+
+        def listed(ids: list[str]) -> str:
+            return ", ".join(sorted(names.get(uuid.UUID(p), "") for p in ids))
+
+        changes.append(
+            (
+                str(_l("Beteiligte Fachkräfte")),
+                section_diff(listed(old["professionals"]), listed(new["professionals"])),
+            )
+        )
+    return changes
 
 
 @dataclass
@@ -187,6 +318,13 @@ def history_of(
                 changes.append(
                     (str(heading), section_diff(before.get(key, ""), after.get(key, "")))
                 )
+        if is_risk_assessment(protocol.item.purpose):
+            changes.extend(
+                _risk_changes(
+                    by_version[old].risk_assessment if old is not None else None,
+                    by_version[new].risk_assessment,
+                )
+            )
     return History(
         view=view,
         revisions=[Revision(r.version, names.get(r.author_id, ""), r.created_dt) for r in rows],
@@ -493,3 +631,395 @@ def _aware(moment: datetime) -> datetime:
 def excerpt_by_sha256(sha256: str) -> ProtocolExcerpt | None:
     """The record of an excerpt with this PDF hash, if this instance made it (no content)."""
     return db.session.scalar(select(ProtocolExcerpt).where(ProtocolExcerpt.sha256 == sha256))
+
+
+# --- Teamprotokoll ---------------------------------------------------------------------------
+
+TEAM_PURPOSE = "Teamprotokoll"
+
+
+@dataclass
+class TeamGuest:
+    name: str
+    #: recorded as having come (None: not marked)
+    present: bool | None
+    #: the guest's window on the case: from (invitation) and until (end of the day, or when
+    #: it was ended)
+    window_from: datetime | None
+    window_until: datetime | None
+
+
+@dataclass
+class TeamItem:
+    item_id: uuid.UUID
+    number: int
+    pseudonym: str
+    method: str
+    purpose: str
+    planned_start: datetime
+    planned_minutes: int
+    #: minutes the item's clock counted (rounded up), None when it never ran
+    used_minutes: int | None
+    clock_running: bool
+    writer: str
+    protocol_id: uuid.UUID | None
+    protocol_status: str
+    protocol_hash: str | None
+    #: [(name, presence label)] of the team members marked for the item
+    attendance: list[tuple[str, str]]
+    guests: list[TeamGuest]
+    #: the viewer is befangen for the item: only its place on the agenda is shown
+    hidden: bool = False
+
+
+@dataclass
+class TeamTopic:
+    topic_id: uuid.UUID
+    title: str
+    text: str
+    notes: str
+    for_regional_team: bool
+
+
+@dataclass
+class AgreedResubmission:
+    pseudonym: str
+    due: Any
+    topic: str
+    responsible: str
+
+
+@dataclass
+class TeamAddendum:
+    text: str
+    reason: str
+    author: str
+    created_dt: datetime
+
+
+@dataclass
+class TeamProtocolView:
+    meeting: Meeting
+    team_name: str
+    moderator: str
+    record: TeamProtocol | None
+    items: list[TeamItem]
+    topics: list[TeamTopic]
+    #: [(name, present)] of the session's attendance as the run view took it
+    attendance: list[tuple[str, bool]]
+    agreed_resubmissions: list[AgreedResubmission]
+    finalised_by: str | None
+    #: for a sealed Teamprotokoll: whether the content today still has the sealed hash
+    hash_matches: bool | None
+    addenda: list[TeamAddendum] = field(default_factory=list)
+
+    @property
+    def regional_topics(self) -> list[TeamTopic]:
+        return [t for t in self.topics if t.for_regional_team]
+
+    @property
+    def locked(self) -> bool:
+        return self.record is not None and self.record.locked
+
+
+@dataclass
+class _TeamData:
+    """Everything the Teamprotokoll is made of, loaded in a constant number of queries."""
+
+    meeting: Meeting
+    items: list[AgendaItem]
+    protocols: dict[uuid.UUID, Any]
+    topics: list[AgendaTopic]
+    attendance: list[MeetingAttendance]
+    windows: dict[tuple[uuid.UUID, uuid.UUID], CaseParticipant]
+    record: TeamProtocol | None
+
+
+def team_topic_ids(meeting: Meeting) -> list[uuid.UUID]:
+    """The ids of the session's topics without a case, in the order they were registered."""
+    return list(
+        db.session.scalars(
+            select(AgendaTopic.id)
+            .where(AgendaTopic.meeting_id == meeting.id)
+            .order_by(AgendaTopic.created_dt)
+        )
+    )
+
+
+def team_protocol_of(meeting: Meeting) -> TeamProtocol | None:
+    """The session's Teamprotokoll record, if the moderator has saved or sealed it."""
+    return db.session.scalar(select(TeamProtocol).where(TeamProtocol.meeting_id == meeting.id))
+
+
+def _team_data(meeting: Meeting) -> _TeamData:
+    # the items' texts are encrypted with their cases' keys: unwrap them all with one query
+    prime_keys(db.session, select(AgendaItem.case_id).where(AgendaItem.meeting_id == meeting.id))
+    items = access.agenda_of(meeting)
+    ids = [item.id for item in items]
+    protocols = (
+        {
+            row.item_id: row
+            for row in db.session.execute(
+                select(
+                    CaseProtocol.id,
+                    CaseProtocol.item_id,
+                    CaseProtocol.status,
+                    CaseProtocol.content_hash,
+                ).where(CaseProtocol.item_id.in_(ids))
+            )
+        }
+        if ids
+        else {}
+    )
+    guests = {(item.case_id, g.user_id) for item in items for g in item.guests}
+    windows: dict[tuple[uuid.UUID, uuid.UUID], CaseParticipant] = {}
+    if guests:
+        for window in db.session.scalars(
+            select(CaseParticipant)
+            .where(
+                CaseParticipant.case_id.in_({case for case, _u in guests}),
+                CaseParticipant.user_id.in_({user for _c, user in guests}),
+                CaseParticipant.kind == ParticipantKind.GUEST,
+            )
+            .order_by(CaseParticipant.valid_from_dt)
+        ):
+            # the latest window of the guest on the case is the one of this session
+            windows[(window.case_id, window.user_id)] = window
+    topics = list(
+        db.session.scalars(
+            select(AgendaTopic)
+            .where(AgendaTopic.meeting_id == meeting.id)
+            .order_by(AgendaTopic.created_dt)
+        )
+    )
+    attendance = list(
+        db.session.scalars(
+            select(MeetingAttendance).where(MeetingAttendance.meeting_id == meeting.id)
+        )
+    )
+    return _TeamData(
+        meeting, items, protocols, topics, attendance, windows, team_protocol_of(meeting)
+    )
+
+
+def _utc_text(moment: datetime | None) -> str | None:
+    """A moment as the canonical document writes it (UTC, to the second): the same whether
+    the database gives it back with or without its zone."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def agreed_resubmissions_of(meeting: Meeting, items: list[AgendaItem]) -> list[dict]:
+    """The Wiedervorlagen agreed in this session's Fallprotokolle, by due day, as
+    ``{"case_id", "pseudonym", "due" (ISO date), "topic", "responsible_id"}`` (one load for
+    all ``items``). The Teamprotokoll page and the sealed hash both take them from here."""
+    if not items:
+        return []
+    return [
+        {
+            "case_id": str(r.case_id),
+            "pseudonym": r.case.pseudonym,
+            "due": r.due.isoformat(),
+            "topic": r.topic or "",
+            "responsible_id": str(r.responsible_id),
+        }
+        for r in agreed_in_meeting(meeting.id)
+    ]
+
+
+def team_protocol_document(meeting: Meeting, data: _TeamData | None = None) -> dict[str, Any]:
+    """The canonical content of the session's Teamprotokoll (``rules.team_content_hash`` is
+    taken of it): the session, attendance, the agenda in the agreed order with planned and
+    used time, writers and each Fallprotokoll's hash (so the seal covers the case protocols),
+    the topics with their notes, the agreed Wiedervorlagen and the moderator's notes. Ids,
+    pseudonyms and the topics' texts only: no case content."""
+    data = data or _team_data(meeting)
+    items = []
+    for number, item in enumerate(data.items, start=1):
+        protocol = data.protocols.get(item.id)
+        items.append(
+            {
+                "number": number,
+                "item": str(item.id),
+                "case": item.case.pseudonym,
+                "method": str(item.method),
+                "purpose": str(item.purpose),
+                "planned_minutes": item.expected_minutes,
+                "used_seconds": item.elapsed_seconds,
+                "writer": str(item.writer_id) if item.writer_id else None,
+                "protocol_sha256": protocol.content_hash if protocol is not None else None,
+                "attendance": {str(a.user_id): str(a.presence) for a in item.attendance},
+                "guests": {str(g.user_id): g.present for g in item.guests},
+            }
+        )
+    return {
+        "meeting": str(meeting.id),
+        "team": str(meeting.team_id),
+        "starts": _utc_text(meeting.starts_dt),
+        "ends": _utc_text(meeting.ends_dt),
+        "place": meeting.place or "",
+        "moderator": str(meeting.moderator_id) if meeting.moderator_id else None,
+        "attendance": {str(a.user_id): a.present for a in data.attendance},
+        "items": items,
+        "topics": [
+            {
+                "title": t.title,
+                "text": t.text or "",
+                "notes": t.notes or "",
+                "for_regional_team": t.for_regional_team,
+            }
+            for t in data.topics
+        ],
+        "agreed_resubmissions": agreed_resubmissions_of(meeting, data.items),
+        "notes": data.record.notes if data.record is not None else "",
+    }
+
+
+def _minutes(seconds: int) -> int:
+    return -(-seconds // 60)
+
+
+def _hidden_item(item: AgendaItem, number: int, start: datetime) -> TeamItem:
+    """An item the viewer is befangen for: its place and time on the agenda, nothing else."""
+    return TeamItem(
+        item_id=item.id,
+        number=number,
+        pseudonym=str(_l("(befangen – nicht angezeigt)")),
+        method="",
+        purpose="",
+        planned_start=start,
+        planned_minutes=item.expected_minutes,
+        used_minutes=None,
+        clock_running=False,
+        writer="",
+        protocol_id=None,
+        protocol_status="",
+        protocol_hash=None,
+        attendance=[],
+        guests=[],
+        hidden=True,
+    )
+
+
+def team_protocol_for_reading(meeting: Meeting, viewer: User) -> TeamProtocolView:
+    """The session's Teamprotokoll as ``viewer`` reads it (``team_protocol.read``):
+    pseudonyms and role labels only, never a name of a family; the read of each case's
+    pseudonym is recorded. A constant number of queries however long the agenda."""
+    data = _team_data(meeting)
+    # Befangen: a member who left for an item sees nothing of it here either (its row shows
+    # only that it exists; its Wiedervorlagen are left out); the seal covers the whole session.
+    hidden = {item.id for item in data.items if item.conflicted(viewer.id)}
+    record_agenda_read(
+        viewer,
+        [item.case for item in data.items if item.id not in hidden],
+        "team_protocol.read",
+        meeting,
+        purpose=TEAM_PURPOSE,
+        fields=("pseudonym", "attendance"),
+    )
+    record = data.record
+    addenda = (
+        list(
+            db.session.scalars(
+                select(TeamProtocolAddendum)
+                .where(TeamProtocolAddendum.team_protocol_id == record.id)
+                .order_by(TeamProtocolAddendum.created_dt)
+            )
+        )
+        if record is not None and record.locked
+        else []
+    )
+    hidden_cases = {str(item.case_id) for item in data.items if item.id in hidden}
+    resubmissions = [
+        r for r in agreed_resubmissions_of(meeting, data.items) if r["case_id"] not in hidden_cases
+    ]
+    names = _names(
+        [
+            meeting.moderator_id,
+            record.finalised_by_id if record is not None else None,
+            *(item.writer_id for item in data.items),
+            *(a.user_id for item in data.items for a in item.attendance),
+            *(g.user_id for item in data.items for g in item.guests),
+            *(a.user_id for a in data.attendance),
+            *(a.author_id for a in addenda),
+            *(r.get("responsible_id") for r in resubmissions),
+        ]
+    )
+    team = db.session.get(Team, meeting.team_id)
+    items = []
+    start = meeting.starts_dt
+    for number, item in enumerate(data.items, start=1):
+        protocol = data.protocols.get(item.id)
+        window = {g.user_id: data.windows.get((item.case_id, g.user_id)) for g in item.guests}
+        if item.id in hidden:
+            items.append(_hidden_item(item, number, start))
+            start = start + timedelta(minutes=item.expected_minutes)
+            continue
+        items.append(
+            TeamItem(
+                item_id=item.id,
+                number=number,
+                pseudonym=item.case.pseudonym,
+                method=str(METHOD_LABELS.get(item.method, item.method)),
+                purpose=str(ITEM_PURPOSE_LABELS.get(item.purpose, item.purpose)),
+                planned_start=start,
+                planned_minutes=item.expected_minutes,
+                used_minutes=_minutes(item.elapsed_seconds)
+                if item.elapsed_seconds or item.clock_started_dt
+                else None,
+                clock_running=item.clock_started_dt is not None,
+                writer=names.get(item.writer_id, ""),
+                protocol_id=protocol.id if protocol is not None else None,
+                protocol_status=str(STATUS_LABELS[protocol.status]) if protocol is not None else "",
+                protocol_hash=protocol.content_hash if protocol is not None else None,
+                attendance=[
+                    (names.get(a.user_id, ""), str(PRESENCE_LABELS.get(a.presence, a.presence)))
+                    for a in item.attendance
+                ],
+                guests=[
+                    TeamGuest(
+                        names.get(g.user_id, ""),
+                        g.present,
+                        window[g.user_id].valid_from_dt if window[g.user_id] else None,
+                        window[g.user_id].valid_until_dt if window[g.user_id] else None,
+                    )
+                    for g in item.guests
+                ],
+            )
+        )
+        start = start + timedelta(minutes=item.expected_minutes)
+    hash_matches = None
+    if record is not None and record.locked:
+        hash_matches = team_content_hash(team_protocol_document(meeting, data)) == (
+            record.content_hash
+        )
+    return TeamProtocolView(
+        meeting=meeting,
+        team_name=team.name if team is not None else "",
+        moderator=names.get(meeting.moderator_id, ""),
+        record=record,
+        items=items,
+        topics=[
+            TeamTopic(t.id, t.title, t.text or "", t.notes or "", t.for_regional_team)
+            for t in data.topics
+        ],
+        attendance=sorted(
+            ((names.get(a.user_id, ""), a.present) for a in data.attendance),
+            key=lambda pair: pair[0],
+        ),
+        agreed_resubmissions=[
+            AgreedResubmission(
+                r["pseudonym"], r["due"], r["topic"], names.get(r.get("responsible_id"), "")
+            )
+            for r in resubmissions
+        ],
+        finalised_by=names.get(record.finalised_by_id) if record is not None else None,
+        hash_matches=hash_matches,
+        addenda=[
+            TeamAddendum(a.text, a.reason, names.get(a.author_id, ""), a.created_dt)
+            for a in addenda
+        ],
+    )

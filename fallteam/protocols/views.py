@@ -13,13 +13,19 @@ from flask_login import current_user
 from fallteam import access
 from fallteam.cases.models import Case
 from fallteam.core.downloads import send_document
+from fallteam.core.forms import choices_from
 from fallteam.core.loaders import get_or_404
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.models import AgendaItem, Meeting
 from fallteam.protocols import operations, queries
-from fallteam.protocols.forms import AddendumForm, ExcerptForm, draft_form_class
+from fallteam.protocols.forms import (
+    AddendumForm,
+    ExcerptForm,
+    draft_form_class,
+    team_notes_form_class,
+)
 from fallteam.protocols.models import CaseProtocol, ProtocolStatus
-from fallteam.protocols.rules import sections_for
+from fallteam.protocols.rules import RISK_FIELDS, is_risk_assessment, sections_for
 
 #: the purposes of the excerpt's export event: with real names is the owner's explicit choice
 EXCERPT_ROLE_LABELS = "Protokollauszug (Rollenbezeichnungen)"
@@ -58,9 +64,35 @@ def open_for_item(item_id: uuid.UUID):
     return redirect(url_for("protocols.show_protocol", protocol_id=protocol.id))
 
 
+def _draft_form(protocol: CaseProtocol, **kwargs):
+    """The draft form of the protocol; a §8a item's offers as participating professionals
+    only those recorded present for the item."""
+    item = protocol.item
+    assessed = is_risk_assessment(item.purpose)
+    form = draft_form_class(item.method, assessed=assessed)(**kwargs)
+    if assessed:
+        form.professionals.choices = choices_from(dict(queries.risk_candidates(item)))
+    return form
+
+
+def _risk_of(form) -> dict | None:
+    if not hasattr(form, "risk_level"):
+        return None
+    return {
+        **{key: getattr(form, key).data for key, _label in RISK_FIELDS},
+        "risk_level": form.risk_level.data,
+        "professionals": form.professionals.data or [],
+    }
+
+
 def _fill(form, view) -> None:
     for section in view.sections:
         getattr(form, section.key).data = section.text
+    if view.risk is not None:
+        for section in view.risk.fields:
+            getattr(form, section.key).data = section.text
+        form.risk_level.data = view.risk.risk_level
+        form.professionals.data = view.risk.professional_ids
     form.version.data = view.protocol.version
 
 
@@ -69,20 +101,24 @@ def show_protocol(protocol_id: uuid.UUID):
     is submitted) sees the read view."""
     protocol = _protocol(protocol_id)
     access.require("protocol.read", protocol)
+    access.require_pledge()
     if protocol.status == ProtocolStatus.DRAFT and access.can("protocol.write", protocol):
-        form = draft_form_class(protocol.item.method)()
+        form = _draft_form(protocol)
         if form.validate_on_submit():
             sections = {
                 key: getattr(form, key).data for key, _h in sections_for(protocol.item.method)
             }
             try:
-                operations.save_draft(protocol, sections, form.version.data, current_user)
+                operations.save_draft(
+                    protocol, sections, form.version.data, current_user, _risk_of(form)
+                )
             except operations.VersionConflict as exc:
                 # The page shows both texts; saving again from here is a deliberate choice.
+                # The 409 shows the protocol's text: its read is kept in the audit log.
                 form.form_errors.append(str(exc))
                 form.version.data = exc.version
                 form.version.raw_data = [str(exc.version)]
-                view = queries.protocol_for_writing(protocol, current_user)
+                view = queries.protocol_in_conflict(protocol, current_user)
                 return render_template(
                     "protocols/edit.html", view=view, form=form, theirs=exc.sections
                 ), 409
@@ -103,7 +139,7 @@ def show_protocol(protocol_id: uuid.UUID):
 
 def _read_view(protocol: CaseProtocol, *, error: str | None = None, addendum_form=None):
     """The read view; with ``error`` (a refused change) answered as 409."""
-    view = queries.protocol_for_reading(protocol, current_user)
+    view = queries.protocol_for_reading(protocol, current_user, refused_change=bool(error))
     page = render_template(
         "protocols/show.html",
         view=view,
@@ -122,11 +158,18 @@ def autosave(protocol_id: uuid.UUID):
     data = request.get_json(silent=True) or {}
     sections = data.get("sections") if isinstance(data.get("sections"), dict) else {}
     version = data.get("version")
-    if not isinstance(version, int) or not all(isinstance(v, str) for v in sections.values()):
+    risk = data.get("risk_assessment")
+    if (
+        not isinstance(version, int)
+        or not all(isinstance(v, str) for v in sections.values())
+        or not (risk is None or isinstance(risk, dict))
+    ):
         return jsonify(error=_("Ungültige Anfrage.")), 400
     try:
-        operations.save_draft(protocol, sections, version, current_user)
+        operations.save_draft(protocol, sections, version, current_user, risk)
     except operations.VersionConflict as exc:
+        # The answer carries the protocol's text: its read is kept in the audit log.
+        queries.draft_shown_in_conflict(protocol, current_user)
         return jsonify(
             error=str(exc),
             server={"version": exc.version, "sections": exc.sections},
@@ -188,6 +231,7 @@ def show_history(protocol_id: uuid.UUID):
     """The saved drafts and what changed between two of them (``?von=2&bis=3``)."""
     protocol = _protocol(protocol_id)
     access.require("protocol.read", protocol)
+    access.require_pledge()
     history = queries.history_of(
         protocol,
         current_user,
@@ -239,3 +283,84 @@ def case_history(case_id: uuid.UUID):
     access.require("case.history", case)
     entries = queries.case_history(case, current_user)
     return render_template("protocols/case_history.html", case=case, entries=entries)
+
+
+# --- Teamprotokoll ---------------------------------------------------------------------------
+
+
+def _meeting(meeting_id: uuid.UUID) -> Meeting:
+    return get_or_404(Meeting, meeting_id)
+
+
+def _team_page(meeting: Meeting, *, notes_form=None, addendum_form=None, error=None):
+    """The Teamprotokoll page; with ``error`` (a refused change) answered as 409."""
+    view = queries.team_protocol_for_reading(meeting, current_user)
+    keeps = access.can("team_protocol.keep", meeting)
+    if notes_form is None and keeps and not view.locked:
+        notes_form = team_notes_form_class([t.topic_id for t in view.topics])(formdata=None)
+        notes_form.notes.data = view.record.notes if view.record is not None else ""
+        for topic in view.topics:
+            notes_form[f"topic_{topic.topic_id.hex}"].data = topic.notes
+    page = render_template(
+        "protocols/team.html",
+        view=view,
+        keeps=keeps,
+        notes_form=notes_form,
+        addendum_form=addendum_form or AddendumForm(formdata=None),
+        error=error,
+    )
+    return (page, 409) if error else page
+
+
+def show_team_protocol(meeting_id: uuid.UUID):
+    """The session's Teamprotokoll; the moderator saves the notes here (POST)."""
+    meeting = _meeting(meeting_id)
+    access.require("team_protocol.read", meeting)
+    if request.method == "GET":
+        return _team_page(meeting)
+    access.require("team_protocol.keep", meeting)
+    topics = queries.team_topic_ids(meeting)
+    form = team_notes_form_class(topics)()
+    if form.validate_on_submit():
+        try:
+            operations.save_team_notes(
+                meeting,
+                form.notes.data,
+                {t: form[f"topic_{t.hex}"].data for t in topics},
+                current_user,
+            )
+        except operations.ProtocolError as exc:
+            db.session.rollback()
+            return _team_page(meeting, notes_form=form, error=str(exc))
+        flash(_("Notizen gespeichert."), "success")
+        return redirect(url_for("protocols.show_team_protocol", meeting_id=meeting.id))
+    return _team_page(meeting, notes_form=form)
+
+
+def finalise_team_protocol(meeting_id: uuid.UUID):
+    """The moderator finalises the Teamprotokoll with all its Fallprotokolle."""
+    meeting = _meeting(meeting_id)
+    access.require("team_protocol.keep", meeting)
+    try:
+        operations.finalise_session(meeting, current_user)
+    except operations.ProtocolError as exc:
+        db.session.rollback()
+        return _team_page(meeting, error=str(exc))
+    flash(_("Teamprotokoll mit allen Fallprotokollen abgeschlossen."), "success")
+    return redirect(url_for("protocols.show_team_protocol", meeting_id=meeting.id))
+
+
+def add_team_addendum(meeting_id: uuid.UUID):
+    """A correction under the sealed Teamprotokoll."""
+    meeting = _meeting(meeting_id)
+    access.require("team_protocol.keep", meeting)
+    form = AddendumForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_team_addendum(meeting, form.text.data, form.reason.data, current_user)
+        except operations.ProtocolError as exc:
+            db.session.rollback()
+            return _team_page(meeting, addendum_form=form, error=str(exc))
+        flash(_("Nachtrag angefügt."), "success")
+        return redirect(url_for("protocols.show_team_protocol", meeting_id=meeting.id))
+    return _team_page(meeting, addendum_form=form)

@@ -110,6 +110,11 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     # the signed excerpt and the case's history across sessions: the case manager only
     "protocols.excerpt": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
     "protocols.case_history": {"GET": CASE_MANAGER},
+    # the Teamprotokoll: its moderator and the team members present (never guests, and not
+    # the presenting Fachkraft from outside the team)
+    "protocols.show_team_protocol": {"GET": MODERATOR, "POST": MODERATOR},
+    "protocols.finalise_team_protocol": {"POST": MODERATOR},
+    "protocols.add_team_addendum": {"POST": MODERATOR},
     "cases.register_case": {"GET": FACHKRAFT, "POST": FACHKRAFT},
     # guests see the agenda item they are invited to, never the case page
     "cases.show_case": {"GET": only("fachkraft", "member")},

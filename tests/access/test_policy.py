@@ -31,6 +31,8 @@ def test_a_role_gets_only_what_it_is_granted():
         "account.use",
         "meeting.view",
         "agenda.view_item",
+        # the Fallprotokoll of an item the guest attended, within their window (access.py)
+        "protocol.read",
     }
     assert policy.permissions_of([]) == frozenset()
     assert policy.permissions_of(["no-such-role"]) == frozenset()

@@ -105,6 +105,8 @@ PROTOCOL_STATUS = {
     "protocols.finalise_protocol": "submitted",
     "protocols.add_addendum": "finalised",
     "protocols.excerpt": "finalised",
+    # finalising the session needs every Fallprotokoll handed in
+    "protocols.finalise_team_protocol": "submitted",
 }
 
 

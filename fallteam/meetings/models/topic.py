@@ -51,6 +51,8 @@ class AgendaTopic(UUIDPrimaryKey, CreatedTimestamp, Base):
     text: Mapped[str] = mapped_column(String(TOPIC_TEXT_MAX), default="")
     #: ``TopicKind``
     kind: Mapped[str] = mapped_column(String(20), default=TopicKind.TOPIC)
+    #: the moderator's short notes on how the topic was dealt with (for the Teamprotokoll)
+    notes: Mapped[str] = mapped_column(String(TOPIC_TEXT_MAX), default="")
     #: to be passed on to the Regionalteam (anonymous, case-independent findings)
     for_regional_team: Mapped[bool] = mapped_column(default=False)
 

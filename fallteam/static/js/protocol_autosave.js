@@ -15,7 +15,9 @@
   var url = form.getAttribute("data-autosave");
   var token = form.querySelector("input[name=csrf_token]").value;
   var versionField = form.querySelector("input[name=version]");
-  var fields = Array.prototype.slice.call(form.querySelectorAll("textarea"));
+  var fields = Array.prototype.slice.call(form.querySelectorAll("textarea:not([data-risk])"));
+  /* a §8a item's risk assessment: its texts, the level and the participating professionals */
+  var riskFields = Array.prototype.slice.call(form.querySelectorAll("[data-risk]"));
   var dirty = false;
   var saving = false;
   var stopped = false;
@@ -31,6 +33,23 @@
     var result = {};
     fields.forEach(function (field) {
       result[field.name] = field.value;
+    });
+    return result;
+  }
+
+  function risk() {
+    if (!riskFields.length) {
+      return null;
+    }
+    var result = { professionals: [] };
+    riskFields.forEach(function (field) {
+      if (field.type === "checkbox") {
+        if (field.checked) {
+          result.professionals.push(field.value);
+        }
+      } else {
+        result[field.getAttribute("data-risk")] = field.value;
+      }
     });
     return result;
   }
@@ -80,11 +99,15 @@
       show("offline");
       schedule(RETRY);
     };
-    request.send(JSON.stringify({ version: Number(versionField.value), sections: sections() }));
+    var body = { version: Number(versionField.value), sections: sections() };
+    if (riskFields.length) {
+      body.risk_assessment = risk();
+    }
+    request.send(JSON.stringify(body));
   }
 
-  fields.forEach(function (field) {
-    field.addEventListener("input", function () {
+  fields.concat(riskFields).forEach(function (field) {
+    field.addEventListener(field.tagName === "TEXTAREA" ? "input" : "change", function () {
       dirty = true;
       show("unsaved");
       schedule(DELAY);
