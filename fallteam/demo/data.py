@@ -268,3 +268,6 @@ DEMO_REGIONAL_TOPIC = (
     "Wartezeiten der Erziehungsberatungsstelle",
     "Mehrere Familien warten über acht Wochen auf einen Termin; Thema für das Regionalteam.",
 )
+#: The moderator's notes in last week's Teamprotokoll (no family named).
+DEMO_TEAM_NOTES = "Beginn 9:05 Uhr. Die nächste Moderation übernimmt laut Plan Fr. Demir."
+DEMO_TOPIC_NOTES = "Fr. Schulte bringt die Wartezeiten in das Regionalteam am Monatsende ein."

@@ -28,6 +28,8 @@ from fallteam.demo.data import (
     DEMO_RESUBMISSION_TOPIC,
     DEMO_TEAM,
     DEMO_TEAM_MEMBERS,
+    DEMO_TEAM_NOTES,
+    DEMO_TOPIC_NOTES,
     DEMO_USERS,
 )
 from fallteam.extensions import db
@@ -36,7 +38,7 @@ from fallteam.meetings.models import AgendaItem, Meeting, Method, Presence
 from fallteam.meetings.operations import agenda, invitations, run, topics
 from fallteam.meetings.operations import schedule as meetings
 from fallteam.protocols import operations as protocols
-from fallteam.resubmissions.operations import set_resubmission
+from fallteam.resubmissions.operations import agree_in_protocol
 from fallteam.teams import operations as teams
 from fallteam.teams.models import MemberKind, Rhythm, Team
 
@@ -276,8 +278,9 @@ def load_demo_past_session() -> Meeting | None:
     """Last week's session of the demo team as it was held: moderated by the demo member, two
     cases discussed (the first demo family and a third family of Hr. Yilmaz), per-item
     attendance, the clock's actual times, a topic for the Regionalteam, both Fallprotokolle
-    written, submitted and finalised (one with an addendum), and the third family's
-    Wiedervorlage, which puts it on next week's agenda. Made once."""
+    written and submitted, the Teamprotokoll finalised with them (one Fallprotokoll got an
+    addendum afterwards), and the Wiedervorlage agreed for the third family, which puts it on
+    next week's agenda. Made once."""
     team = db.session.scalar(select(Team).where(Team.name == DEMO_TEAM))
     if team is None:
         return None
@@ -313,37 +316,37 @@ def load_demo_past_session() -> Meeting | None:
         now=registered,
     )
     title, text = DEMO_REGIONAL_TOPIC
-    topics.register_topic(
+    topic = topics.register_topic(
         meeting, title=title, text=text, for_regional_team=True, actor=yilmaz, now=registered
     )
     for username in DEMO_TEAM_MEMBERS:
         run.mark_attendance(meeting, _user(username), present=True)
     start = meeting.starts_dt + timedelta(minutes=5)
+    writers = {first.id: _user("schulte"), second.id: _user("nowak")}
     _hold_item(
-        meeting, first, writer=_user("schulte"), start=start, minutes=48, late=_user("krueger")
+        meeting, first, writer=writers[first.id], start=start, minutes=48, late=_user("krueger")
     )
     _hold_item(
         meeting,
         second,
-        writer=_user("nowak"),
+        writer=writers[second.id],
         start=start + timedelta(minutes=55),
         minutes=37,
         late=None,
     )
+    written = {}
     for item, family in ((first, "Hollerbach"), (second, "Kessler")):
-        writer = _user("schulte" if item is first else "nowak")
+        writer = writers[item.id]
         protocol = protocols.open_protocol(item, writer)
         protocols.save_draft(protocol, DEMO_PAST_PROTOCOLS[family], protocol.version, writer)
+        if item is second:
+            # agreed in the room: the case comes back next week (Teamprotokoll, agenda)
+            agree_in_protocol(
+                protocol, next_week_wednesday(today), DEMO_RESUBMISSION_TOPIC, yilmaz, writer
+            )
         protocols.submit(protocol, writer)
-        protocols.finalise(protocol, moderator)
-        if item is first:
-            protocols.add_addendum(protocol, *DEMO_ADDENDUM, fachkraft)
-    set_resubmission(
-        kessler,
-        team,
-        next_week_wednesday(today),
-        DEMO_RESUBMISSION_TOPIC,
-        yilmaz,
-        yilmaz,
-    )
+        written[item.id] = protocol
+    protocols.save_team_notes(meeting, DEMO_TEAM_NOTES, {topic.id: DEMO_TOPIC_NOTES}, moderator)
+    protocols.finalise_session(meeting, moderator)
+    protocols.add_addendum(written[first.id], *DEMO_ADDENDUM, fachkraft)
     return meeting

@@ -399,23 +399,15 @@ def _role_label(user: User, item: AgendaItem, meeting: Meeting, guest: bool) -> 
 
 
 def _present_for_item(item: AgendaItem, meeting: Meeting) -> list[tuple[User, str, bool]]:
-    """Who was present for the item: the item's attendance (present, late, left early), the
-    session's attendance of members without an entry for the item, and the guests marked
-    present; (user, presence label, guest)."""
+    """Who was present for the item: the item's attendance (present, late, left early; the
+    same record the read rule and the §8a assessment take) and the guests marked present;
+    (user, presence label, guest)."""
     per_item = {a.user_id: a.presence for a in item.attendance}
     wanted: dict[uuid.UUID, tuple[str, bool]] = {
         user_id: (str(PRESENCE_LABELS[presence]) if presence != Presence.PRESENT else "", False)
         for user_id, presence in per_item.items()
         if presence in PRESENT_FOR_ITEM
     }
-    session_present = db.session.scalars(
-        select(MeetingAttendance.user_id).where(
-            MeetingAttendance.meeting_id == meeting.id, MeetingAttendance.present.is_(True)
-        )
-    )
-    for user_id in session_present:
-        if user_id not in per_item:
-            wanted[user_id] = ("", False)
     for guest in item.guests:
         if guest.present:
             wanted.setdefault(guest.user_id, ("", True))
@@ -945,7 +937,7 @@ def team_protocol_for_reading(meeting: Meeting, viewer: User) -> TeamProtocolVie
             *(g.user_id for item in data.items for g in item.guests),
             *(a.user_id for a in data.attendance),
             *(a.author_id for a in addenda),
-            *(r.get("responsible_id") for r in resubmissions),
+            *(uuid.UUID(r["responsible_id"]) for r in resubmissions),
         ]
     )
     team = db.session.get(Team, meeting.team_id)
@@ -1012,7 +1004,10 @@ def team_protocol_for_reading(meeting: Meeting, viewer: User) -> TeamProtocolVie
         ),
         agreed_resubmissions=[
             AgreedResubmission(
-                r["pseudonym"], r["due"], r["topic"], names.get(r.get("responsible_id"), "")
+                r["pseudonym"],
+                date.fromisoformat(r["due"]),
+                r["topic"],
+                names.get(uuid.UUID(r["responsible_id"]), ""),
             )
             for r in resubmissions
         ],

@@ -107,7 +107,7 @@ def test_the_demo_team_meets_next_week_with_three_cases_and_a_queued_invitation(
 
 
 @pytest.mark.settings(FALLTEAM_DEMO=True, FALLTEAM_ENV="development")
-def test_the_demo_has_last_weeks_session_held_with_finalised_protocols(app):
+def test_the_demo_has_last_weeks_session_held_with_finalised_protocols(app, tmp_path):
     from sqlalchemy import select
 
     from fallteam.core.models import utcnow
@@ -115,7 +115,8 @@ def test_the_demo_has_last_weeks_session_held_with_finalised_protocols(app):
     from fallteam.extensions import db
     from fallteam.meetings.models import AgendaItem, AgendaTopic, Meeting
     from fallteam.meetings.rules import local_day, meeting_day
-    from fallteam.protocols.models import CaseProtocol, ProtocolStatus
+    from fallteam.protocols.models import CaseProtocol, ProtocolStatus, TeamProtocol
+    from fallteam.protocols.operations import make_excerpt
     from fallteam.protocols.rules import content_hash
     from fallteam.resubmissions.queries import due_resubmissions
 
@@ -136,6 +137,14 @@ def test_the_demo_has_last_weeks_session_held_with_finalised_protocols(app):
             item = protocol.item
             assert protocol.content_hash == content_hash(item.id, item.method, protocol.sections)
         assert sum(len(p.addenda) for p in protocols) == 1
+        sealed = db.session.scalars(
+            select(TeamProtocol).where(TeamProtocol.meeting_id == past.id)
+        ).one()
+        assert sealed.locked and len(sealed.content_hash) == 64
+        fachkraft = find_user_by_username("fachkraft")
+        own = next(p for p in protocols if p.item.case.case_manager_id == fachkraft.id)
+        _record, pdf = make_excerpt(own, fachkraft, real_names=False, instance="Demo")
+        db.session.commit()
         topic = db.session.scalars(
             select(AgendaTopic).where(AgendaTopic.meeting_id == past.id)
         ).one()
@@ -143,4 +152,8 @@ def test_the_demo_has_last_weeks_session_held_with_finalised_protocols(app):
         coming = next(m for m in meetings if meeting_day(m) == next_week_wednesday(today))
         due = due_resubmissions(coming)
         assert len(due) == 1
+    excerpt = tmp_path / "auszug.pdf"
+    excerpt.write_bytes(pdf)
+    verified = app.test_cli_runner().invoke(args=["protocols", "verify-excerpt", str(excerpt)])
+    assert verified.exit_code == 0, verified.output
     assert "0 Konten neu angelegt" in app.test_cli_runner().invoke(args=["demo", "load"]).output

@@ -63,7 +63,7 @@ def team_record(app, s) -> TeamProtocol | None:
         return record
 
 
-def expected_hash(app, s, notes: str = "") -> str:
+def expected_hash(app, s, notes: str = "", agreed: list | None = None) -> str:
     """The Teamprotokoll's hash computed here from the documented canonical form (not by the
     application): the session, its agenda in order with times, attendance, writers and the
     Fallprotokolle's hashes, the topics and the notes, as JSON with sorted keys."""
@@ -132,7 +132,7 @@ def expected_hash(app, s, notes: str = "") -> str:
                 }
                 for t in topics
             ],
-            "agreed_resubmissions": [],
+            "agreed_resubmissions": agreed or [],
             "notes": notes,
         }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -103,9 +103,14 @@ def three_cases(app, create_account, create_team, create_case, create_meeting) -
             db.session.add(
                 MeetingAttendance(meeting_id=meeting.id, user_id=account.id, present=True)
             )
-        db.session.add(
-            ItemAttendance(item_id=item_ids[0], user_id=member.id, presence=Presence.LATE)
-        )
+        # the moderator records who was there for each item; the member came late to the first
+        for n, item_id in enumerate(item_ids):
+            for account in (moderator, writer, member):
+                late = n == 0 and account is member
+                presence = Presence.LATE if late else Presence.PRESENT
+                db.session.add(
+                    ItemAttendance(item_id=item_id, user_id=account.id, presence=presence)
+                )
         first = db.session.get(AgendaItem, item_ids[0])
         first.guests[0].present = True
         for i, case in enumerate(cases):
