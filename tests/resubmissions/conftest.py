@@ -145,6 +145,14 @@ def protocol_scene(app, create_account, create_team, create_case, create_meeting
     )
     team_id, _ = create_team([(a, "permanent") for a in (moderator, writer, member)])
     session = create_meeting(team_id, case, moderator=moderator, guests=[guest])
+    with app.app_context():  # the three were there for the item (they read its protocol)
+        for account in (moderator, writer, member):
+            db.session.add(
+                ItemAttendance(
+                    item_id=session.item_id, user_id=account.id, presence=Presence.PRESENT
+                )
+            )
+        db.session.commit()
     protocol_id = open_protocol_for(app, session.item_id, writer)
     return ProtocolScene(
         owner,
@@ -166,9 +174,15 @@ def protocol_scene(app, create_account, create_team, create_case, create_meeting
 def mark_befangen(app, item_id: uuid.UUID, account: Account) -> None:
     """``account`` is marked befangen for the item (they know the family)."""
     with app.app_context():
-        db.session.add(
-            ItemAttendance(item_id=item_id, user_id=account.id, presence=Presence.CONFLICTED)
+        attendance = db.session.scalar(
+            select(ItemAttendance).where(
+                ItemAttendance.item_id == item_id, ItemAttendance.user_id == account.id
+            )
         )
+        if attendance is None:
+            attendance = ItemAttendance(item_id=item_id, user_id=account.id)
+            db.session.add(attendance)
+        attendance.presence = Presence.CONFLICTED
         db.session.commit()
 
 

@@ -13,6 +13,7 @@ import pytest
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.extensions import db
+from fallteam.meetings.models import ItemAttendance, Presence
 from fallteam.resubmissions import operations
 from fallteam.resubmissions.models import Resubmission
 from fallteam.teams.models import Team
@@ -54,6 +55,14 @@ def later(app, protocol_scene, create_meeting):
         id = s.case_id
 
     session = create_meeting(s.team_id, Sample, moderator=s.moderator, starts=starts)
+    with app.app_context():  # the team was there for the later item too
+        for account in (s.moderator, s.writer, s.member):
+            db.session.add(
+                ItemAttendance(
+                    item_id=session.item_id, user_id=account.id, presence=Presence.PRESENT
+                )
+            )
+        db.session.commit()
     protocol_id = open_protocol_for(app, session.item_id, s.writer)
     return resubmission_id, session.item_id, protocol_id
 
