@@ -21,7 +21,7 @@ from fallteam.auth.models import User
 from fallteam.cases import operations as cases
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaItem, Meeting, Presence
+from fallteam.meetings.models import Meeting, Presence
 from fallteam.meetings.operations import agenda, run
 from fallteam.meetings.rules import local_day, office_zone
 from fallteam.protocols.models import CaseProtocol, ProtocolStatus
@@ -53,7 +53,9 @@ ONLINE = {
         "Die Mutter lebt mit Kind 1 und Kind 2 allein; seit einem Jahr Erziehungsbeistand, "
         "die Schule meldet häufige Fehlzeiten von Kind 1."
     ),
-    "Fragestellung": "Wie kann die Mutter beim Übergang von Kind 1 in die Schule unterstützt werden?",
+    "Fragestellung": (
+        "Wie kann die Mutter beim Übergang von Kind 1 in die Schule unterstützt werden?"
+    ),
     "Hypothesen": "Kind 1 braucht verlässliche Abläufe am Morgen; die Mutter ist überlastet.",
 }
 OFFLINE = {
@@ -71,6 +73,8 @@ KEYS = {
 }
 RESUBMISSION_TOPIC = "Fehlzeiten von Kind 1 nach dem Hilfeplangespräch"
 ADDENDUM = "Das Hilfeplangespräch findet bereits am Monatsende statt."
+FINALISE_SESSION = "Teamprotokoll mit allen Fallprotokollen abschließen"
+SESSION_FINALISED = "Teamprotokoll mit allen Fallprotokollen abgeschlossen."
 PSEUDONYM = re.compile(r"FT-\d{4}-\d{4}")
 
 
@@ -253,14 +257,13 @@ def test_a_protocol_is_written_offline_finalised_amended_and_excerpted(
     moderator.goto(f"/sitzungen/{scene.meeting_id}")
     moderator.get_by_test_id("team-protocol-link").click()
     expect(moderator.get_by_test_id("agreed-resubmissions")).to_contain_text(RESUBMISSION_TOPIC)
-    moderator.get_by_role("button", name="Teamprotokoll mit allen Fallprotokollen abschließen").click()
-    expect(moderator.get_by_text("Teamprotokoll mit allen Fallprotokollen abgeschlossen.")).to_be_visible()
+    moderator.get_by_role("button", name=FINALISE_SESSION).click()
+    expect(moderator.get_by_text(SESSION_FINALISED)).to_be_visible()
     expect(moderator.get_by_test_id("hash-ok")).to_be_visible()
     locked = stored_protocol(live_app, scene.item_id)
     assert locked.status == ProtocolStatus.FINALISED and locked.content_hash
 
-    moderator.goto(f"/tagesordnung/{scene.item_id}")
-    moderator.get_by_role("button", name="Fallprotokoll").click()
+    moderator.get_by_role("link", name="Fallprotokoll lesen").click()
     expect(moderator.get_by_test_id("content-hash")).to_have_text(locked.content_hash)
     moderator.get_by_label("Nachtrag", exact=True).fill(ADDENDUM)
     moderator.get_by_label("Grund des Nachtrags").fill("Termin nach der Sitzung vorgezogen.")
