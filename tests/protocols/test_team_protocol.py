@@ -391,3 +391,21 @@ def test_a_sealed_session_is_no_longer_run(app, team_session, client_of):
     assert team_record(app, s).content_hash == expected_hash(app, s)
     html = client_of(s.member).get(url(s)).get_data(as_text=True)
     assert 'data-testid="hash-ok"' in html
+
+
+def test_the_moderator_reaches_each_fallprotokoll_from_the_team_protocol(
+    app, team_session, client_of
+):
+    s = team_session(2)
+    submit_all(app, s)
+
+    html = client_of(s.moderator).get(url(s)).get_data(as_text=True)
+
+    links = re.findall(r'href="(/protokolle/[^"]+)" data-testid="protocol-link"', html)
+    assert links == [f"/protokolle/{p}" for p in s.protocol_ids]
+    for link in links:
+        assert client_of(s.moderator).get(link).status_code == 200
+    # the other readers see the status; the protocol is theirs only if they were there
+    assert 'data-testid="protocol-link"' not in client_of(s.member).get(url(s)).get_data(
+        as_text=True
+    )
