@@ -188,6 +188,19 @@ def present_professionals(item: AgendaItem) -> set[str]:
     return {str(a.user_id) for a in item.attendance if a.presence in PRESENT_FOR_ITEM}
 
 
+def _well_formed_risk(risk) -> bool:
+    """A client's assessment has texts (or nothing) in its text fields and the level, and a
+    list of ids (or nothing) as the professionals."""
+    if not isinstance(risk, dict):
+        return False
+    texts = [risk.get(key) for key, _label in RISK_FIELDS] + [risk.get("risk_level")]
+    professionals = risk.get("professionals")
+    return all(t is None or isinstance(t, str) for t in texts) and (
+        professionals is None
+        or (isinstance(professionals, list) and all(isinstance(p, str) for p in professionals))
+    )
+
+
 def _checked_risk(item: AgendaItem, risk: dict | None, stored: dict | None) -> dict | None:
     """The §8a assessment to store with a draft: None for other items; the stored one when
     the client sent none; texts through the guard, the level from the fixed list, the
@@ -196,7 +209,7 @@ def _checked_risk(item: AgendaItem, risk: dict | None, stored: dict | None) -> d
         return None
     if risk is None:
         return normalised_risk(stored)
-    if not isinstance(risk, dict):
+    if not _well_formed_risk(risk):
         raise ProtocolError(_("Ungültige Gefährdungseinschätzung."))
     clean = normalised_risk(
         {

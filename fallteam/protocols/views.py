@@ -155,16 +155,20 @@ def autosave(protocol_id: uuid.UUID):
     422 with the message when a rule refuses it."""
     protocol = _protocol(protocol_id)
     access.require("protocol.write", protocol)
-    data = request.get_json(silent=True) or {}
-    sections = data.get("sections") if isinstance(data.get("sections"), dict) else {}
-    version = data.get("version")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error=_("Ungültige Anfrage: erwartet wird ein JSON-Objekt.")), 400
+    version, sections = data.get("version"), data.get("sections")
     risk = data.get("risk_assessment")
-    if (
-        not isinstance(version, int)
-        or not all(isinstance(v, str) for v in sections.values())
-        or not (risk is None or isinstance(risk, dict))
-    ):
-        return jsonify(error=_("Ungültige Anfrage.")), 400
+    # bool is an int to Python, not a version number
+    if not isinstance(version, int) or isinstance(version, bool):
+        return jsonify(error=_("Ungültige Anfrage: „version“ muss eine ganze Zahl sein.")), 400
+    if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
+        return jsonify(
+            error=_("Ungültige Anfrage: „sections“ muss je Abschnitt einen Text enthalten.")
+        ), 400
+    if not (risk is None or isinstance(risk, dict)):
+        return jsonify(error=_("Ungültige Gefährdungseinschätzung.")), 400
     try:
         operations.save_draft(protocol, sections, version, current_user, risk)
     except operations.VersionConflict as exc:
