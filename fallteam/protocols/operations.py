@@ -72,6 +72,21 @@ class VersionConflict(ProtocolError):
         )
         self.version = protocol.version
         self.sections = dict(protocol.sections or {})
+        self.risk_assessment = (
+            normalised_risk(protocol.risk_assessment)
+            if protocol.risk_assessment is not None
+            else None
+        )
+        #: who saved the version the client did not know (the author of its revision)
+        self.saved_by = db.session.scalar(
+            select(User.display_name)
+            .join(ProtocolRevision, ProtocolRevision.author_id == User.id)
+            .where(
+                ProtocolRevision.protocol_id == protocol.id,
+                ProtocolRevision.version == protocol.version,
+            )
+            .limit(1)
+        )
 
 
 def _require(actor: User, permission: str, protocol: CaseProtocol) -> None:

@@ -151,8 +151,9 @@ def _read_view(protocol: CaseProtocol, *, error: str | None = None, addendum_for
 
 def autosave(protocol_id: uuid.UUID):
     """JSON: ``{"version": n, "sections": {...}}`` -> ``{"version": n + 1}``; 409 with the
-    server's version and sections (and the sent ones back) when someone saved in between;
-    422 with the message when a rule refuses it."""
+    server's version, sections, assessment and who saved it (and the sent ones back) when
+    someone saved in between; 400 for a malformed request, 422 with the message when a rule
+    refuses it."""
     protocol = _protocol(protocol_id)
     access.require("protocol.write", protocol)
     data = request.get_json(silent=True)
@@ -176,7 +177,12 @@ def autosave(protocol_id: uuid.UUID):
         queries.draft_shown_in_conflict(protocol, current_user)
         return jsonify(
             error=str(exc),
-            server={"version": exc.version, "sections": exc.sections},
+            server={
+                "version": exc.version,
+                "sections": exc.sections,
+                "risk_assessment": exc.risk_assessment,
+                "saved_by": exc.saved_by or "",
+            },
             yours={"version": version, "sections": sections},
         ), 409
     except operations.ProtocolError as exc:
