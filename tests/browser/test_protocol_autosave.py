@@ -100,6 +100,7 @@ def test_a_conflict_shows_the_saved_version_keeps_mine_and_saves_mine_on_request
     second.get_by_label("Empfehlung zu den nächsten Schritten").focus()
     panel = second.locator("[data-autosave-conflict]")
     expect(panel).to_be_visible(timeout=8000)
+    expect(panel).to_contain_text("inzwischen von anderer Seite gespeichert")
     expect(panel).to_contain_text("Von Jonas Beispiel gespeicherte Fassung")
     theirs = second.locator('[data-theirs-for="hypothesen"]')
     expect(theirs).to_contain_text("Kind 1 braucht Sicherheit.")

@@ -91,10 +91,11 @@
       .join(", ");
   }
 
-  function openConflict(server) {
+  function openConflict(server, error) {
     theirs = server;
     stopped = true;
-    conflict.querySelector("[data-conflict-message]").textContent = savedLabel() + ".";
+    conflict.querySelector("[data-conflict-message]").textContent = error || "";
+    conflict.querySelector("[data-conflict-by]").textContent = savedLabel() + ".";
     fields.forEach(function (field) {
       var text = (server.sections || {})[field.name] || "";
       if (text !== field.value) {
@@ -237,7 +238,7 @@
         }
         if (server) {
           refused("");
-          openConflict(server);
+          openConflict(server, message(request));
         } else {
           stopped = true;
           show("conflict");
