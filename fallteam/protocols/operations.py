@@ -8,7 +8,8 @@ import hashlib
 import uuid
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fallteam import access
 from fallteam.audit.models import AuditAction
@@ -71,6 +72,21 @@ class VersionConflict(ProtocolError):
         )
         self.version = protocol.version
         self.sections = dict(protocol.sections or {})
+        self.risk_assessment = (
+            normalised_risk(protocol.risk_assessment)
+            if protocol.risk_assessment is not None
+            else None
+        )
+        #: who saved the version the client did not know (the author of its revision)
+        self.saved_by = db.session.scalar(
+            select(User.display_name)
+            .join(ProtocolRevision, ProtocolRevision.author_id == User.id)
+            .where(
+                ProtocolRevision.protocol_id == protocol.id,
+                ProtocolRevision.version == protocol.version,
+            )
+            .limit(1)
+        )
 
 
 def _require(actor: User, permission: str, protocol: CaseProtocol) -> None:
@@ -81,6 +97,48 @@ def _require(actor: User, permission: str, protocol: CaseProtocol) -> None:
 def _refuse_if_locked(protocol: CaseProtocol) -> None:
     if protocol.locked:
         raise ProtocolError(_("Das Fallprotokoll ist abgeschlossen; Korrekturen nur als Nachtrag."))
+
+
+def _refuse_unless_draft(protocol: CaseProtocol) -> None:
+    _refuse_if_locked(protocol)
+    if protocol.status != ProtocolStatus.DRAFT:
+        raise ProtocolError(
+            _("Das Fallprotokoll ist eingereicht und kann nicht mehr bearbeitet werden.")
+        )
+
+
+def _current(protocol: CaseProtocol) -> CaseProtocol:
+    """The protocol as the database holds it now, its row locked until the transaction ends
+    (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's writing transactions hold the database's
+    write lock from their start): a status change decided on it cannot race another one."""
+    return db.session.scalars(
+        select(CaseProtocol)
+        .where(CaseProtocol.id == protocol.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _claim_version(protocol: CaseProtocol, expected_version: int) -> None:
+    """Raise the draft's version from ``expected_version`` in one conditional UPDATE: only
+    one of several simultaneous saves from the same version (or none, once the draft was
+    submitted or finalised) changes the row; the others learn why from the current row."""
+    claimed = db.session.execute(
+        update(CaseProtocol)
+        .where(
+            CaseProtocol.id == protocol.id,
+            CaseProtocol.version == expected_version,
+            CaseProtocol.status == ProtocolStatus.DRAFT,
+        )
+        .values(version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(protocol)
+        _refuse_unless_draft(protocol)
+        raise VersionConflict(protocol)
+    # the row holds the new version now; the object agrees without writing it again
+    set_committed_value(protocol, "version", expected_version + 1)
 
 
 def _checked(item: AgendaItem, label, text: str, limit: int) -> str:
@@ -145,6 +203,19 @@ def present_professionals(item: AgendaItem) -> set[str]:
     return {str(a.user_id) for a in item.attendance if a.presence in PRESENT_FOR_ITEM}
 
 
+def _well_formed_risk(risk) -> bool:
+    """A client's assessment has texts (or nothing) in its text fields and the level, and a
+    list of ids (or nothing) as the professionals."""
+    if not isinstance(risk, dict):
+        return False
+    texts = [risk.get(key) for key, _label in RISK_FIELDS] + [risk.get("risk_level")]
+    professionals = risk.get("professionals")
+    return all(t is None or isinstance(t, str) for t in texts) and (
+        professionals is None
+        or (isinstance(professionals, list) and all(isinstance(p, str) for p in professionals))
+    )
+
+
 def _checked_risk(item: AgendaItem, risk: dict | None, stored: dict | None) -> dict | None:
     """The §8a assessment to store with a draft: None for other items; the stored one when
     the client sent none; texts through the guard, the level from the fixed list, the
@@ -153,7 +224,7 @@ def _checked_risk(item: AgendaItem, risk: dict | None, stored: dict | None) -> d
         return None
     if risk is None:
         return normalised_risk(stored)
-    if not isinstance(risk, dict):
+    if not _well_formed_risk(risk):
         raise ProtocolError(_("Ungültige Gefährdungseinschätzung."))
     clean = normalised_risk(
         {
@@ -220,11 +291,7 @@ def save_draft(
     overwritten) when someone saved in between; each save is a new version and revision.
     A §8a item's ``risk`` assessment is saved with it (None: unchanged)."""
     _require(actor, "protocol.write", protocol)
-    _refuse_if_locked(protocol)
-    if protocol.status != ProtocolStatus.DRAFT:
-        raise ProtocolError(
-            _("Das Fallprotokoll ist eingereicht und kann nicht mehr bearbeitet werden.")
-        )
+    _refuse_unless_draft(protocol)
     if expected_version != protocol.version:
         raise VersionConflict(protocol)
     item = protocol.item
@@ -233,9 +300,12 @@ def save_draft(
         for key, label in sections_for(item.method)
     }
     clean_risk = _checked_risk(item, risk, protocol.risk_assessment)
+    # Checked on what this request loaded; the claim below succeeds only while the row is
+    # still that version and a draft (every save raises the version), so what was checked is
+    # what is overwritten, and the row stays locked until this save commits.
+    _claim_version(protocol, expected_version)
     protocol.sections = clean
     protocol.risk_assessment = clean_risk
-    protocol.version += 1
     db.session.add(
         ProtocolRevision(
             protocol_id=protocol.id,
@@ -260,6 +330,7 @@ def save_draft(
 def submit(protocol: CaseProtocol, actor: User) -> None:
     """The writer hands the draft to the moderator; it cannot be edited afterwards."""
     _require(actor, "protocol.write", protocol)
+    protocol = _current(protocol)
     _refuse_if_locked(protocol)
     if protocol.status != ProtocolStatus.DRAFT:
         raise ProtocolError(_("Das Fallprotokoll ist bereits eingereicht."))
@@ -279,6 +350,7 @@ def finalise(protocol: CaseProtocol, actor: User) -> str:
     """The session's moderator locks a submitted protocol: stores the SHA-256 of its
     canonical content, who and when, and audits the hash. Returns the hash."""
     _require(actor, "protocol.finalise", protocol)
+    protocol = _current(protocol)
     _refuse_if_locked(protocol)
     if protocol.status != ProtocolStatus.SUBMITTED:
         raise ProtocolError(_("Abschließen kann man nur ein eingereichtes Fallprotokoll."))
@@ -304,6 +376,7 @@ def add_addendum(protocol: CaseProtocol, text: str, reason: str, actor: User) ->
     """A correction under a finalised protocol (writer, moderator or case manager); the
     protocol and its hash stay as they are."""
     _require(actor, "protocol.amend", protocol)
+    protocol = _current(protocol)
     if not protocol.locked:
         raise ProtocolError(_("Nachträge gibt es erst zu einem abgeschlossenen Fallprotokoll."))
     item = protocol.item

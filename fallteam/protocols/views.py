@@ -151,20 +151,25 @@ def _read_view(protocol: CaseProtocol, *, error: str | None = None, addendum_for
 
 def autosave(protocol_id: uuid.UUID):
     """JSON: ``{"version": n, "sections": {...}}`` -> ``{"version": n + 1}``; 409 with the
-    server's version and sections (and the sent ones back) when someone saved in between;
-    422 with the message when a rule refuses it."""
+    server's version, sections, assessment and who saved it (and the sent ones back) when
+    someone saved in between; 400 for a malformed request, 422 with the message when a rule
+    refuses it."""
     protocol = _protocol(protocol_id)
     access.require("protocol.write", protocol)
-    data = request.get_json(silent=True) or {}
-    sections = data.get("sections") if isinstance(data.get("sections"), dict) else {}
-    version = data.get("version")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify(error=_("Ungültige Anfrage: erwartet wird ein JSON-Objekt.")), 400
+    version, sections = data.get("version"), data.get("sections")
     risk = data.get("risk_assessment")
-    if (
-        not isinstance(version, int)
-        or not all(isinstance(v, str) for v in sections.values())
-        or not (risk is None or isinstance(risk, dict))
-    ):
-        return jsonify(error=_("Ungültige Anfrage.")), 400
+    # bool is an int to Python, not a version number
+    if not isinstance(version, int) or isinstance(version, bool):
+        return jsonify(error=_("Ungültige Anfrage: „version“ muss eine ganze Zahl sein.")), 400
+    if not isinstance(sections, dict) or not all(isinstance(v, str) for v in sections.values()):
+        return jsonify(
+            error=_("Ungültige Anfrage: „sections“ muss je Abschnitt einen Text enthalten.")
+        ), 400
+    if not (risk is None or isinstance(risk, dict)):
+        return jsonify(error=_("Ungültige Gefährdungseinschätzung.")), 400
     try:
         operations.save_draft(protocol, sections, version, current_user, risk)
     except operations.VersionConflict as exc:
@@ -172,7 +177,12 @@ def autosave(protocol_id: uuid.UUID):
         queries.draft_shown_in_conflict(protocol, current_user)
         return jsonify(
             error=str(exc),
-            server={"version": exc.version, "sections": exc.sections},
+            server={
+                "version": exc.version,
+                "sections": exc.sections,
+                "risk_assessment": exc.risk_assessment,
+                "saved_by": exc.saved_by or "",
+            },
             yours={"version": version, "sections": sections},
         ), 409
     except operations.ProtocolError as exc:

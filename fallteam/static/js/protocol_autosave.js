@@ -1,9 +1,12 @@
 /* The writer's Fallprotokoll draft saves itself: a few seconds after typing stops and when a
  * field loses focus, the sections go as JSON with the version the page started from. The
- * status says "gespeichert" or "nicht gespeichert"; without a connection it tries again; a
- * 409 (someone saved in between) stops autosaving and keeps the text on the page. Leaving
- * the page with unsaved text asks first. Nothing is kept in the browser's storage. Without
- * this script the form's save button works as usual. */
+ * status says "gespeichert" or "nicht gespeichert" (with the rule's message when the server
+ * refuses the text); without a connection it tries again. A 409 (someone saved in between)
+ * stops autosaving, keeps the writer's text in the fields and shows under each field where it
+ * differs the saved version and who saved it, until the writer takes their own text (saved
+ * over the new version) or the saved one. Leaving the page with unsaved text asks first.
+ * Nothing is kept in the browser's storage. Without this script the form's save button works
+ * as usual. */
 (function () {
   "use strict";
 
@@ -12,6 +15,10 @@
     return;
   }
   var status = document.querySelector("[data-autosave-status]");
+  var problem = document.querySelector("[data-autosave-error]");
+  var conflict = form.querySelector("[data-autosave-conflict]");
+  /* the server's version while a conflict is open: {version, sections, risk_assessment, saved_by} */
+  var theirs = null;
   var url = form.getAttribute("data-autosave");
   var token = form.querySelector("input[name=csrf_token]").value;
   var versionField = form.querySelector("input[name=version]");
@@ -28,6 +35,142 @@
   function show(name) {
     status.textContent = form.getAttribute("data-" + name + "-text");
   }
+
+  function refused(message) {
+    problem.textContent = message || "";
+    problem.hidden = !message;
+  }
+
+  function message(request) {
+    try {
+      return JSON.parse(request.responseText).error;
+    } catch (ignored) {
+      return "";
+    }
+  }
+
+  /* where the saved version of one field is shown: under the field's block */
+  function anchorOf(field) {
+    return field.closest(".field") || field.closest("fieldset") || field;
+  }
+
+  function savedLabel() {
+    if (theirs.saved_by) {
+      return form.getAttribute("data-theirs-label").replace("{name}", theirs.saved_by);
+    }
+    return form.getAttribute("data-theirs-anonymous");
+  }
+
+  function showTheirs(anchor, key, text) {
+    var box = document.createElement("div");
+    box.className = "notice conflict-version";
+    box.setAttribute("data-theirs-for", key);
+    var label = document.createElement("p");
+    label.className = "hint";
+    label.textContent = savedLabel() + ":";
+    var saved = document.createElement("p");
+    saved.className = "prewrap";
+    saved.textContent = text || form.getAttribute("data-theirs-empty");
+    box.appendChild(label);
+    box.appendChild(saved);
+    anchor.parentNode.insertBefore(box, anchor.nextSibling);
+  }
+
+  function theirRisk() {
+    return theirs.risk_assessment || { professionals: [] };
+  }
+
+  function professionalNames(ids) {
+    return riskFields
+      .filter(function (field) {
+        return field.type === "checkbox" && ids.indexOf(field.value) !== -1;
+      })
+      .map(function (field) {
+        return field.parentNode.textContent.trim();
+      })
+      .join(", ");
+  }
+
+  function openConflict(server, error) {
+    theirs = server;
+    stopped = true;
+    conflict.querySelector("[data-conflict-message]").textContent = error || "";
+    conflict.querySelector("[data-conflict-by]").textContent = savedLabel() + ".";
+    fields.forEach(function (field) {
+      var text = (server.sections || {})[field.name] || "";
+      if (text !== field.value) {
+        showTheirs(anchorOf(field), field.name, text);
+      }
+    });
+    if (riskFields.length) {
+      var saved = theirRisk();
+      var mine = risk();
+      riskFields.forEach(function (field) {
+        var key = field.getAttribute("data-risk");
+        if (field.type === "checkbox") {
+          return;
+        }
+        var text = saved[key] || "";
+        if (text !== field.value) {
+          if (field.tagName === "SELECT") {
+            var option = field.querySelector('option[value="' + CSS.escape(text) + '"]');
+            text = option ? option.textContent : text;
+          }
+          showTheirs(anchorOf(field), key, text);
+        }
+      });
+      var theirIds = (saved.professionals || []).slice().sort();
+      if (theirIds.join(",") !== mine.professionals.slice().sort().join(",")) {
+        var box = riskFields.filter(function (field) {
+          return field.type === "checkbox";
+        })[0];
+        if (box) {
+          showTheirs(box.closest("fieldset"), "professionals", professionalNames(theirIds));
+        }
+      }
+    }
+    conflict.hidden = false;
+    show("conflict");
+  }
+
+  function closeConflict() {
+    Array.prototype.slice.call(form.querySelectorAll("[data-theirs-for]")).forEach(function (box) {
+      box.parentNode.removeChild(box);
+    });
+    conflict.hidden = true;
+    versionField.value = theirs.version;
+    theirs = null;
+    stopped = false;
+  }
+
+  conflict.querySelector("[data-conflict-mine]").addEventListener("click", function () {
+    /* the writer has seen the saved version: their own text is saved over it */
+    closeConflict();
+    dirty = true;
+    show("unsaved");
+    schedule(0);
+  });
+
+  conflict.querySelector("[data-conflict-theirs]").addEventListener("click", function () {
+    var server = theirs;
+    fields.forEach(function (field) {
+      field.value = (server.sections || {})[field.name] || "";
+    });
+    if (riskFields.length) {
+      var saved = theirRisk();
+      riskFields.forEach(function (field) {
+        if (field.type === "checkbox") {
+          field.checked = (saved.professionals || []).indexOf(field.value) !== -1;
+        } else {
+          field.value = saved[field.getAttribute("data-risk")] || "";
+        }
+      });
+    }
+    closeConflict();
+    dirty = false;
+    refused("");
+    show("saved");
+  });
 
   function sections() {
     var result = {};
@@ -74,8 +217,11 @@
     request.setRequestHeader("X-CSRFToken", token);
     request.onload = function () {
       saving = false;
+      /* typed while the request was on its way: that text was not sent */
+      var changed = dirty;
       if (request.status === 200) {
         versionField.value = JSON.parse(request.responseText).version;
+        refused("");
         show(dirty ? "unsaved" : "saved");
         if (dirty) {
           schedule(DELAY);
@@ -84,13 +230,31 @@
       }
       dirty = true;
       if (request.status === 409) {
-        stopped = true;
-        show("conflict");
+        var server = null;
+        try {
+          server = JSON.parse(request.responseText).server;
+        } catch (ignored) {
+          server = null;
+        }
+        if (server) {
+          refused("");
+          openConflict(server, message(request));
+        } else {
+          stopped = true;
+          show("conflict");
+        }
         return;
       }
       show("unsaved");
       if (request.status >= 500) {
+        refused("");
         schedule(RETRY);
+      } else {
+        /* the guard or another rule refused the text: its message says what to change */
+        refused(message(request));
+        if (changed) {
+          schedule(DELAY);
+        }
       }
     };
     request.onerror = function () {
