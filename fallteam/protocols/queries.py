@@ -427,8 +427,9 @@ def excerpt_document(
     protocol: CaseProtocol, viewer: User, *, real_names: bool, instance: str
 ) -> ExcerptDocument:
     """Everything a Protokollauszug shows, of this protocol's case only: the session header,
-    who was present for the item, the finalised protocol with its addenda, the case's
-    Wiedervorlagen. People by role label unless ``real_names``. The read is recorded
+    who was present for the item, the finalised protocol (a §8a item's with its risk
+    assessment, which the content hash covers) with its addenda, the case's Wiedervorlagen.
+    People by role label unless ``real_names``. The read is recorded
     (``protocol.excerpt``)."""
     item = protocol.item
     case = item.case
