@@ -248,12 +248,23 @@ def history_of(case: Case, viewer: User) -> list[tuple[Resubmission, str, str]]:
 
 
 def responsible_candidates(case: Case, teams: list[Team]) -> list[User]:
-    """Who may be responsible: the case's owner and the members of the case's teams."""
+    """Who may be responsible: the case's owner and the members of the case's teams — not a
+    member befangen for the case (they see nothing of it, so cannot follow it up)."""
     members = select(TeamMember.user_id).where(TeamMember.team_id.in_([t.id for t in teams]))
+    befangen = exists().where(
+        AgendaItem.case_id == case.id,
+        ItemAttendance.item_id == AgendaItem.id,
+        ItemAttendance.user_id == User.id,
+        ItemAttendance.presence == Presence.CONFLICTED,
+    )
     return list(
         db.session.scalars(
             select(User)
-            .where(or_(User.id == case.case_manager_id, User.id.in_(members)), User.active)
+            .where(
+                or_(User.id == case.case_manager_id, User.id.in_(members)),
+                User.active,
+                ~befangen,
+            )
             .order_by(User.display_name)
         )
     )

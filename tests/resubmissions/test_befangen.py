@@ -109,3 +109,18 @@ def test_statements_do_not_grow_for_a_befangen_member(
         have = size
         counts[size] = statements_of(count_statements, client, url(setting))
     assert_constant(counts[3], counts[30], "team dashboard (befangen member)")
+
+
+def test_a_befangen_member_is_not_offered_as_responsible(app, setting, befangen, client_of):
+    page = client_of(setting.owner).get(f"/faelle/{setting.case_id}/wiedervorlagen")
+
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    befangen_name, colleague_name = _names(app, befangen, setting.colleague)
+    assert f'value="{befangen.id}"' not in text and befangen_name not in text
+    assert f'value="{setting.colleague.id}"' in text and colleague_name in text
+
+
+def _names(app, *accounts) -> list[str]:
+    with app.app_context():
+        return [db.session.get(User, a.id).display_name for a in accounts]
