@@ -64,7 +64,8 @@ def _init_signing_key(settings, ring: Keyring) -> None:
 @click.option("--password-prompt", is_flag=True, help="Der Schlüssel ist passwortgeschützt.")
 def import_signing_cert(keyfile, certfile, password_prompt: bool) -> None:
     """Use a key and certificate (PEM) of the office's PKI to sign Protokollauszüge; replaces
-    the self-signed one. Excerpts signed before stay checkable only with the old certificate."""
+    the self-signed one. The replaced certificate is kept in the signing file as a retired
+    one, so excerpts signed before stay checkable."""
     settings = load_settings()
     password = None
     if password_prompt:
@@ -79,6 +80,7 @@ def import_signing_cert(keyfile, certfile, password_prompt: bool) -> None:
     click.echo(
         f"Dokumentsignatur-Zertifikat übernommen: {material.certificate.subject.rfc4514_string()}"
     )
+    click.echo(f"Abgelöste Zertifikate in der Datei (für ältere Auszüge): {len(material.retired)}")
 
 
 @keys_cli.command("status")

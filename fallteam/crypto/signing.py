@@ -6,7 +6,10 @@ mode 600 like the key-ring file): the certificate as PEM and the private key as 
 with AES-256-GCM under a key derived (HKDF) from the key ring. The file alone opens nothing;
 with the key ring it is as well protected as the key ring itself. ``keys init`` makes a
 self-signed certificate when none exists; ``keys import-signing-cert`` replaces it by a
-certificate of the office's PKI.
+certificate of the office's PKI. A replaced certificate is kept in the file (public, without
+its key) as a retired one, so excerpts signed before stay checkable for as long as they lie in
+case files (the signatures are PAdES B-B, without a timestamp: their long-term check rests on
+the kept certificates).
 """
 
 from __future__ import annotations
@@ -61,11 +64,22 @@ class SigningKeyError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class RetiredCertificate:
+    """A certificate this instance signed with before (public; its key is gone) and when it
+    was replaced."""
+
+    certificate: x509.Certificate
+    retired_dt: datetime
+
+
+@dataclass(frozen=True)
 class SigningMaterial:
-    """The certificate and the private key (``cryptography`` objects)."""
+    """The certificate and the private key (``cryptography`` objects), and the instance's
+    earlier certificates, newest first."""
 
     certificate: x509.Certificate
     private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    retired: tuple[RetiredCertificate, ...] = ()
 
     def __repr__(self) -> str:  # never print key material
         return f"<SigningMaterial {self.certificate.subject.rfc4514_string()}>"
@@ -97,8 +111,12 @@ def _write(path: Path, material: SigningMaterial, ring: Keyring) -> None:
     sealed = nonce + AESGCM(_seal_key(ring)).encrypt(nonce, der, _SEAL_AAD)
     document = {
         "format": SIGNING_FORMAT,
-        "certificate": material.certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        "certificate": _pem(material.certificate),
         "key": base64.b64encode(sealed).decode("ascii"),
+        "retired": [
+            {"certificate": _pem(r.certificate), "retired": r.retired_dt.isoformat()}
+            for r in material.retired
+        ],
     }
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_suffix(".tmp")
@@ -108,6 +126,20 @@ def _write(path: Path, material: SigningMaterial, ring: Keyring) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _retired_in(document: dict) -> tuple[RetiredCertificate, ...]:
+    return tuple(
+        RetiredCertificate(
+            x509.load_pem_x509_certificate(entry["certificate"].encode()),
+            datetime.fromisoformat(entry["retired"]),
+        )
+        for entry in document.get("retired") or []
+    )
 
 
 def load(path: Path, ring: Keyring) -> SigningMaterial:
@@ -130,13 +162,14 @@ def load(path: Path, ring: Keyring) -> SigningMaterial:
         sealed = base64.b64decode(document["key"], validate=True)
         der = AESGCM(_seal_key(ring)).decrypt(sealed[:12], sealed[12:], _SEAL_AAD)
         private_key = serialization.load_der_private_key(der, password=None)
+        retired = _retired_in(document)
     except Exception as exc:  # noqa: BLE001 - every defect is the same refusal
         raise SigningKeyError(
             f"Dokumentsignaturschlüssel {path} ist unlesbar oder gehört zu einem anderen "
             "Schlüsselbund."
         ) from exc
     _check_pair(certificate, private_key)
-    return SigningMaterial(certificate, private_key)
+    return SigningMaterial(certificate, private_key, retired)
 
 
 def _check_pair(certificate: x509.Certificate, private_key) -> None:
@@ -201,16 +234,37 @@ def ensure(path: Path, ring: Keyring, instance_name: str) -> bool:
 def import_pem(
     path: Path, ring: Keyring, key_pem: bytes, cert_pem: bytes, password: bytes | None = None
 ) -> SigningMaterial:
-    """Store a key and certificate of the office's PKI (PEM) as the signing key."""
+    """Store a key and certificate of the office's PKI (PEM) as the signing key. The
+    certificate it replaces (and those retired before) stay in the file as retired ones:
+    excerpts signed with them remain checkable."""
     try:
         private_key = serialization.load_pem_private_key(key_pem, password=password)
         certificate = x509.load_pem_x509_certificate(cert_pem)
     except (ValueError, TypeError) as exc:
         raise SigningKeyError(f"Schlüssel oder Zertifikat nicht lesbar: {exc}") from exc
     _check_pair(certificate, private_key)
-    material = SigningMaterial(certificate, private_key)
+    retired = tuple(r for r in _certificates_replaced(path) if r.certificate != certificate)
+    material = SigningMaterial(certificate, private_key, retired)
     _write(path, material, ring)
     return material
+
+
+def _certificates_replaced(path: Path) -> list[RetiredCertificate]:
+    """The certificates of the file at ``path`` once it is replaced, newest first: its
+    current one (retired now) and those retired before. Only the public parts are read (no
+    key ring needed); a file whose certificates cannot be read is not replaced silently."""
+    if not path.exists():
+        return []
+    try:
+        document = json.loads(path.read_text())
+        current = x509.load_pem_x509_certificate(document["certificate"].encode())
+        earlier = _retired_in(document)
+    except Exception as exc:  # noqa: BLE001 - every defect is the same refusal
+        raise SigningKeyError(
+            f"Die Zertifikate in {path} sind nicht lesbar; ohne sie wären ältere Auszüge "
+            "nicht mehr prüfbar. Datei prüfen oder aus der Sicherung wiederherstellen."
+        ) from exc
+    return [RetiredCertificate(current, datetime.now(UTC)), *earlier]
 
 
 def _asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
@@ -253,6 +307,8 @@ class SignatureCheck:
     problem: str | None = None
     signer: str | None = None
     signed_dt: datetime | None = None
+    #: signed with one of the instance's earlier certificates (this one, since replaced)
+    retired: RetiredCertificate | None = None
 
 
 #: DER of the algorithm identifiers this instance signs with (SHA-256; RSA PKCS#1 v1.5 or
@@ -322,9 +378,22 @@ def _gap_changed(pdf: bytes, embedded) -> bool:
     return pdf[first:second] != written
 
 
-def verify_pdf(pdf: bytes, certificate: x509.Certificate) -> SignatureCheck:
+def _signer_certificate(embedded) -> bytes | None:
+    try:
+        return embedded.signer_cert.dump()
+    except Exception:  # noqa: BLE001 - a container without a readable certificate matches none
+        return None
+
+
+def verify_pdf(
+    pdf: bytes,
+    certificate: x509.Certificate,
+    retired: tuple[RetiredCertificate, ...] = (),
+) -> SignatureCheck:
     """Whether ``pdf`` carries exactly one signature that is intact, made with the instance's
-    certificate (trusted as the only root) and covers the whole file."""
+    certificate or one of its ``retired`` earlier ones (the one the signature names is
+    trusted as the only root) and covers the whole file. A signature of a retired
+    certificate says so (``SignatureCheck.retired``)."""
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
@@ -334,7 +403,13 @@ def verify_pdf(pdf: bytes, certificate: x509.Certificate) -> SignatureCheck:
         return SignatureCheck(
             False, f"Erwartet wird genau eine Signatur, gefunden: {len(embedded)}."
         )
-    root = _asn1_certificate(certificate)
+    # the certificate the container names, if it is one of the instance's; else the current
+    # one (and the check below refuses the foreign signer)
+    named = _signer_certificate(embedded[0])
+    used = None
+    if named != _asn1_certificate(certificate).dump():
+        used = next((r for r in retired if _asn1_certificate(r.certificate).dump() == named), None)
+    root = _asn1_certificate(used.certificate if used is not None else certificate)
     context = ValidationContext(trust_roots=[root], allow_fetching=False)
     try:
         status = validate_pdf_signature(embedded[0], context)
@@ -343,7 +418,7 @@ def verify_pdf(pdf: bytes, certificate: x509.Certificate) -> SignatureCheck:
     except Exception as exc:  # noqa: BLE001 - any failure of the validator means: not valid
         return SignatureCheck(False, f"Die Signatur ist nicht prüfbar: {type(exc).__name__}")
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else None
-    result = {"signer": signer, "signed_dt": status.signer_reported_dt}
+    result = {"signer": signer, "signed_dt": status.signer_reported_dt, "retired": used}
     if not (status.intact and status.valid):
         return SignatureCheck(
             False, "Die Signatur ist verletzt: das Dokument wurde verändert.", **result

@@ -43,6 +43,17 @@ class ExcerptResubmission:
 
 
 @dataclass(frozen=True)
+class ExcerptRisk:
+    """The §8a risk assessment of the protocol (sealed by the content hash like the sections):
+    its texts and the level's label in the assessment's order, and the participating
+    professionals (role labels, or names when the owner chose names)."""
+
+    #: [(heading, text)]: indications, assessment, risk level, protective steps
+    fields: list[tuple[str, str]]
+    professionals: list[str]
+
+
+@dataclass(frozen=True)
 class ExcerptDocument:
     """Everything the excerpt shows, of one case only."""
 
@@ -68,6 +79,8 @@ class ExcerptDocument:
     present: list[ExcerptPerson] = field(default_factory=list)
     addenda: list[ExcerptAddendum] = field(default_factory=list)
     resubmissions: list[ExcerptResubmission] = field(default_factory=list)
+    #: §8a items only: the structured risk assessment
+    risk: ExcerptRisk | None = None
     #: fixed texts of the layout, in the reader's language (passed in, so this stays pure)
     texts: dict[str, str] = field(default_factory=dict)
 
@@ -140,6 +153,13 @@ def render(doc: ExcerptDocument) -> bytes:
     for section_heading, text in doc.sections:
         pdf.ln(1)
         line(section_heading, text)
+    if doc.risk is not None:
+        heading(t["risk"])
+        for risk_heading, text in doc.risk.fields:
+            pdf.ln(1)
+            line(risk_heading, text)
+        pdf.ln(1)
+        line(t["professionals"], "\n".join(doc.risk.professionals))
     pdf.ln(2)
     pdf.set_font(FONT, "B", 10)
     pdf.multi_cell(0, 5.5, doc.statement, new_x="LMARGIN", new_y="NEXT")

@@ -48,6 +48,7 @@ from fallteam.protocols.pdf import (
     ExcerptDocument,
     ExcerptPerson,
     ExcerptResubmission,
+    ExcerptRisk,
 )
 from fallteam.protocols.rules import (
     NO_DECISION,
@@ -378,6 +379,8 @@ def _excerpt_texts() -> dict[str, str]:
         "resubmissions": _("Wiedervorlagen dieses Falls"),
         "no_resubmissions": _("Keine Wiedervorlagen."),
         "outcome": _("Ergebnis"),
+        "risk": _("Gefährdungseinschätzung nach § 8a SGB VIII"),
+        "professionals": _("Beteiligte Fachkräfte"),
     }
 
 
@@ -424,8 +427,9 @@ def excerpt_document(
     protocol: CaseProtocol, viewer: User, *, real_names: bool, instance: str
 ) -> ExcerptDocument:
     """Everything a Protokollauszug shows, of this protocol's case only: the session header,
-    who was present for the item, the finalised protocol with its addenda, the case's
-    Wiedervorlagen. People by role label unless ``real_names``. The read is recorded
+    who was present for the item, the finalised protocol (a §8a item's with its risk
+    assessment, which the content hash covers) with its addenda, the case's Wiedervorlagen.
+    People by role label unless ``real_names``. The read is recorded
     (``protocol.excerpt``)."""
     item = protocol.item
     case = item.case
@@ -454,7 +458,10 @@ def excerpt_document(
             .order_by(Resubmission.due, Resubmission.created_dt)
         )
     )
+    risk = normalised_risk(protocol.risk_assessment) if is_risk_assessment(item.purpose) else None
+    professional_ids = [uuid.UUID(p) for p in risk["professionals"]] if risk else []
     people_ids = {
+        *professional_ids,
         viewer.id,
         meeting.moderator_id,
         item.writer_id,
@@ -469,11 +476,13 @@ def excerpt_document(
         )
     }
 
+    guests = {g.user_id for g in item.guests}
+
     def who(user_id: uuid.UUID | None) -> str:
         user = people.get(user_id)
         if user is None:
             return "–"
-        label = _role_label(user, item, meeting, guest=False)
+        label = _role_label(user, item, meeting, guest=user_id in guests)
         return f"{user.display_name} – {label}" if real_names else label
 
     present_people = [
@@ -521,7 +530,25 @@ def excerpt_document(
             )
             for r in resubmissions
         ],
+        risk=_excerpt_risk(risk, [who(p) for p in professional_ids]) if risk else None,
         texts=_excerpt_texts(),
+    )
+
+
+def _excerpt_risk(risk: dict, professionals: list[str]) -> ExcerptRisk:
+    """The §8a assessment as the excerpt shows it, in the order of the assessment:
+    indications, assessment, the level's label, the agreed protective steps."""
+    level = risk["risk_level"]
+    level_label = str(RISK_LEVEL_LABELS.get(level, level)) if level else ""
+    texts = {key: (str(label), risk[key]) for key, label in RISK_FIELDS}
+    return ExcerptRisk(
+        fields=[
+            texts["anhaltspunkte"],
+            texts["einschaetzung"],
+            (_("Gefährdungsgrad"), level_label),
+            texts["schutzmassnahmen"],
+        ],
+        professionals=sorted(professionals),
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from fallteam import access
@@ -19,7 +19,7 @@ from fallteam.cases.queries import record_agenda_read, record_read
 from fallteam.core.models import utcnow
 from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaItem, Meeting, MeetingStatus
+from fallteam.meetings.models import AgendaItem, ItemAttendance, Meeting, MeetingStatus, Presence
 from fallteam.meetings.rules import day_start, meeting_day
 from fallteam.resubmissions.models import Resubmission, ResubmissionStatus
 from fallteam.resubmissions.rules import office_today, week_end
@@ -27,6 +27,19 @@ from fallteam.teams.models import Team, TeamMember
 
 #: the purpose recorded with every read of a Wiedervorlage's topic or outcome
 PURPOSE = "Wiedervorlage"
+
+
+def not_conflicted(user_id: uuid.UUID):
+    """A condition on ``Resubmission``: its case is none for which ``user_id`` was recorded
+    befangen on any agenda item (they know the family and see nothing of it — not its
+    pseudonym, due day or responsible person either). A correlated ``NOT EXISTS``: part of
+    the caller's statement, so a page keeps its number of statements."""
+    return ~exists().where(
+        AgendaItem.case_id == Resubmission.case_id,
+        ItemAttendance.item_id == AgendaItem.id,
+        ItemAttendance.user_id == user_id,
+        ItemAttendance.presence == Presence.CONFLICTED,
+    )
 
 
 def teams_for(case: Case) -> list[Team]:
@@ -68,11 +81,12 @@ class DueItem:
     topic: str | None
 
 
-def _due_candidates(meeting: Meeting) -> list[tuple[Resubmission, Case, User]]:
+def _due_candidates(meeting: Meeting, viewer: User | None) -> list[tuple[Resubmission, Case, User]]:
     due = (
         Resubmission.team_id == meeting.team_id,
         Resubmission.status == ResubmissionStatus.OPEN,
         Resubmission.due <= meeting_day(meeting),
+        *([not_conflicted(viewer.id)] if viewer is not None else []),
     )
     # the cases' data keys in one statement, before their encrypted topics are loaded
     prime_keys(db.session, select(Resubmission.case_id).where(*due))
@@ -106,10 +120,10 @@ def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueI
     cancelled session passes them on to the next planned one). Two statements.
 
     The topic is shown only to the case's owner and the session's moderator (``viewer``);
-    each shown topic is a recorded read."""
+    each shown topic is a recorded read. Nothing of a case ``viewer`` is befangen for."""
     if meeting.status != MeetingStatus.PLANNED:
         return []
-    rows = _due_candidates(meeting)
+    rows = _due_candidates(meeting, viewer)
     if not rows:
         return []
     earliest = min(r.due for r, _c, _u in rows)
@@ -184,7 +198,8 @@ class Dashboard:
 
 def dashboard_for(user: User, now: datetime | None = None) -> Dashboard:
     """The open Wiedervorlagen the user is responsible for or whose case they own: overdue
-    (due before today in Berlin), due this week (today until Sunday), upcoming. One
+    (due before today in Berlin), due this week (today until Sunday), upcoming. Nothing of a
+    case the user is befangen for (should they still be its responsible person). One
     statement; no case content."""
     today = office_today(now or utcnow())
     responsible = aliased(User)
@@ -203,6 +218,7 @@ def dashboard_for(user: User, now: datetime | None = None) -> Dashboard:
         .where(
             Resubmission.status == ResubmissionStatus.OPEN,
             or_(Resubmission.responsible_id == user.id, Case.case_manager_id == user.id),
+            not_conflicted(user.id),
         )
         .order_by(Resubmission.due, Case.pseudonym)
     )
@@ -232,12 +248,23 @@ def history_of(case: Case, viewer: User) -> list[tuple[Resubmission, str, str]]:
 
 
 def responsible_candidates(case: Case, teams: list[Team]) -> list[User]:
-    """Who may be responsible: the case's owner and the members of the case's teams."""
+    """Who may be responsible: the case's owner and the members of the case's teams — not a
+    member befangen for the case (they see nothing of it, so cannot follow it up)."""
     members = select(TeamMember.user_id).where(TeamMember.team_id.in_([t.id for t in teams]))
+    befangen = exists().where(
+        AgendaItem.case_id == case.id,
+        ItemAttendance.item_id == AgendaItem.id,
+        ItemAttendance.user_id == User.id,
+        ItemAttendance.presence == Presence.CONFLICTED,
+    )
     return list(
         db.session.scalars(
             select(User)
-            .where(or_(User.id == case.case_manager_id, User.id.in_(members)), User.active)
+            .where(
+                or_(User.id == case.case_manager_id, User.id.in_(members)),
+                User.active,
+                ~befangen,
+            )
             .order_by(User.display_name)
         )
     )
@@ -352,10 +379,15 @@ def team_dashboard_for(
     """A team's open Wiedervorlagen (``resubmission.team_view``): overdue, due this week,
     upcoming by the office's day, ``TEAM_PAGE_SIZE`` to a page. Everyone sees pseudonym, due
     day and responsible person; the topic only the responsible person and the case's owner
-    (those reads are recorded per case). A constant number of statements."""
+    (those reads are recorded per case). Nothing of a case the viewer is befangen for: not
+    even its line. A constant number of statements."""
     today = office_today(now or utcnow())
     responsible = aliased(User)
-    where = (Resubmission.team_id == team.id, Resubmission.status == ResubmissionStatus.OPEN)
+    where = (
+        Resubmission.team_id == team.id,
+        Resubmission.status == ResubmissionStatus.OPEN,
+        not_conflicted(viewer.id),
+    )
     total = db.session.scalar(select(func.count()).select_from(Resubmission).where(*where))
     pages = max(1, -(-total // TEAM_PAGE_SIZE))
     page = min(max(page, 1), pages)

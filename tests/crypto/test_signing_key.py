@@ -116,3 +116,32 @@ def test_a_key_that_does_not_match_the_certificate_is_refused(tmp_path):
     assert result.exit_code != 0
     assert "passen nicht zusammen" in result.output
     assert (tmp_path / "keys" / "document_signing.json").read_bytes() == before
+
+
+def test_an_import_keeps_the_replaced_certificates_as_retired(tmp_path):
+    _run(tmp_path, "init")
+    path = tmp_path / "keys" / "document_signing.json"
+    first = signing.load(path, _ring(tmp_path)).certificate
+    second, key2, cert2 = _pem_pair(tmp_path, "Zwei")
+    third, key3, cert3 = _pem_pair(tmp_path, "Drei")
+
+    assert _run(tmp_path, "import-signing-cert", str(key2), str(cert2)).exit_code == 0
+    assert _run(tmp_path, "import-signing-cert", str(key3), str(cert3)).exit_code == 0
+
+    loaded = signing.load(path, _ring(tmp_path))
+    assert loaded.certificate == third.certificate
+    # newest first, public certificates only: no key of them is kept
+    assert [r.certificate for r in loaded.retired] == [second.certificate, first]
+    assert all(r.retired_dt.tzinfo is not None for r in loaded.retired)
+    assert set(json.loads(path.read_text())["retired"][0]) == {"certificate", "retired"}
+
+
+def test_importing_the_current_certificate_again_retires_nothing(tmp_path):
+    _run(tmp_path, "init")
+    _material, key, cert = _pem_pair(tmp_path, "Amt")
+    _run(tmp_path, "import-signing-cert", str(key), str(cert))
+
+    assert _run(tmp_path, "import-signing-cert", str(key), str(cert)).exit_code == 0
+
+    retired = signing.load(tmp_path / "keys" / "document_signing.json", _ring(tmp_path)).retired
+    assert len(retired) == 1

@@ -1,14 +1,18 @@
 """``flask protocols verify-excerpt FILE``: an excerpt as handed out is valid (exit code 0,
-signer, signing time and content hash printed in German); one changed byte anywhere, an
-appended revision, or a foreign signer makes it fail."""
+signer, signing time and content hash printed in German, times in the office's time); one
+changed byte anywhere, an appended revision, or a foreign signer makes it fail."""
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 import pytest
+from sqlalchemy import select
 
 from fallteam.crypto import signing
 from fallteam.extensions import db
-from fallteam.protocols.models import CaseProtocol
+from fallteam.protocols.models import CaseProtocol, ProtocolExcerpt
 from tests.conftest import sign_in
 
 
@@ -85,3 +89,22 @@ def test_a_file_that_is_no_pdf_fails(app, tmp_path):
 
     assert result.exit_code != 0
     assert "UNGÜLTIG" in result.output
+
+
+def test_the_times_are_printed_in_the_offices_time(app, tmp_path, three_cases, excerpt):
+    result = _verify(app, tmp_path, excerpt)
+
+    with app.app_context():
+        created = db.session.scalar(
+            select(ProtocolExcerpt.created_dt).where(
+                ProtocolExcerpt.protocol_id == three_cases.protocol_ids[0]
+            )
+        )
+    created = created if created.tzinfo else created.replace(tzinfo=UTC)
+    local = created.astimezone(ZoneInfo("Europe/Berlin"))
+    assert "In dieser Instanz erstellt am " in result.output
+    assert f"{local:%d.%m.%Y, %H:%M} Uhr" in result.output.split("erstellt am", 1)[1]
+    signed = result.output.split("Signiert am:", 1)[1].splitlines()[0]
+    assert signed.strip().endswith("Uhr (Angabe des Servers)")
+    assert f"{local:%d.%m.%Y}" in signed
+    assert "UTC" not in result.output
