@@ -77,6 +77,8 @@ class ExcerptDocument:
     #: [(heading, text)] in the method's order
     sections: list[tuple[str, str]]
     present: list[ExcerptPerson] = field(default_factory=list)
+    #: [(role label, name)] of the family: only when the owner chose real names
+    family: list[tuple[str, str]] = field(default_factory=list)
     addenda: list[ExcerptAddendum] = field(default_factory=list)
     resubmissions: list[ExcerptResubmission] = field(default_factory=list)
     #: §8a items only: the structured risk assessment
@@ -133,7 +135,7 @@ def render(doc: ExcerptDocument) -> bytes:
     heading(t["origin"])
     line(t["instance"], f"Fallteam {doc.instance}")
     line(t["team"], doc.team)
-    line(t["session"], f"{doc.session_date} {doc.session_place}".strip())
+    line(t["session"], ", ".join(part for part in (doc.session_date, doc.session_place) if part))
     line(t["created"], f"{doc.created} – {doc.created_by}")
     line(t["hash"], doc.content_hash)
     line(t["finalised"], f"{doc.finalised} – {doc.finalised_by}")
@@ -148,6 +150,8 @@ def render(doc: ExcerptDocument) -> bytes:
     line(t["writer"], doc.writer)
     present = "\n".join(f"{p.label} ({p.presence})" if p.presence else p.label for p in doc.present)
     line(t["present"], present)
+    if doc.family:
+        line(t["family"], "\n".join(f"{label}: {name}" for label, name in doc.family))
 
     heading(t["protocol"])
     for section_heading, text in doc.sections:

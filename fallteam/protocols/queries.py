@@ -19,6 +19,7 @@ from fallteam.audit.operations import kept_on_rollback
 from fallteam.auth.models import User
 from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
 from fallteam.cases.queries import record_agenda_read, record_read
+from fallteam.cases.rules import role_labels
 from fallteam.core.models import utcnow
 from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
@@ -33,7 +34,7 @@ from fallteam.meetings.models import (
     MeetingAttendance,
     Presence,
 )
-from fallteam.meetings.rules import day_start
+from fallteam.meetings.rules import day_start, local_day
 from fallteam.protocols.models import (
     STATUS_LABELS,
     CaseProtocol,
@@ -381,6 +382,7 @@ def _excerpt_texts() -> dict[str, str]:
         "outcome": _("Ergebnis"),
         "risk": _("Gefährdungseinschätzung nach § 8a SGB VIII"),
         "professionals": _("Beteiligte Fachkräfte"),
+        "family": _("Familie (im Protokoll mit diesen Rollen bezeichnet)"),
     }
 
 
@@ -438,7 +440,7 @@ def excerpt_document(
         case,
         "protocol.excerpt",
         purpose=EXCERPT_PURPOSE,
-        fields=("protocol", "resubmissions"),
+        fields=("protocol", "resubmissions", *(("member_names",) if real_names else ())),
         on=protocol,
     )
     meeting = db.session.get(Meeting, item.meeting_id)
@@ -496,6 +498,17 @@ def excerpt_document(
     ]
     texts = protocol.sections or {}
     created_dt = utcnow()
+    # The protocol speaks of "Mutter", "Kind 1": with names chosen, the file copy resolves them.
+    family = (
+        [
+            (label, " ".join(part for part in (m.first_name, m.last_name) if part) or "–")
+            for m, label in zip(
+                case.members, role_labels(case.members, local_day(meeting.starts_dt)), strict=True
+            )
+        ]
+        if real_names
+        else []
+    )
     return ExcerptDocument(
         instance=instance,
         team=team.name,
@@ -516,6 +529,7 @@ def excerpt_document(
         statement=str(NO_DECISION),
         sections=[(str(heading), texts.get(key, "")) for key, heading in sections_for(item.method)],
         present=present_people,
+        family=family,
         addenda=[
             ExcerptAddendum(a.text or "", a.reason or "", who(a.author_id), _when(a.created_dt))
             for a in addenda

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from fallteam.audit.models import AuditAction, AuditEvent
 from fallteam.auth.models import User
+from fallteam.cases.models import Case
 from fallteam.crypto import signing
 from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db
@@ -103,10 +104,19 @@ def test_the_signature_is_valid_for_pyhankos_own_validator(app, three_cases):
     assert "Dokumentsignatur" in status.signing_cert.subject.human_friendly
 
 
+def _family_names(app, case_id) -> list[str]:
+    with app.app_context():
+        members = db.session.get(Case, case_id).members
+        return [f"{m.first_name} {m.last_name}" for m in members]
+
+
 def test_people_are_role_labels_by_default(app, three_cases):
     pdf = _download(app, three_cases.owners[0], three_cases.protocol_ids[0]).data
 
     text = _text(pdf)
+    assert "Familie (im Protokoll" not in text
+    for name in _family_names(app, three_cases.cases[0].id):
+        assert name not in text
     assert "Moderation" in text and "Protokollführung" in text
     assert "Fallführende Fachkraft" in text and "Gast" in text
     people = (
@@ -127,6 +137,10 @@ def test_real_names_only_by_choice_and_audited_as_export(app, three_cases):
     text = _text(pdf)
     for name in _names(app, three_cases.moderator, three_cases.writer, three_cases.member):
         assert name in text
+    # the family legend resolves the protocol's role labels ("Mutter", "Kind 1 …")
+    family = text.split("Familie (im Protokoll mit diesen Rollen bezeichnet)")[1]
+    for name in _family_names(app, three_cases.cases[0].id):
+        assert name in family
     with app.app_context():
         exports = list(
             db.session.scalars(
