@@ -479,9 +479,15 @@ def _protocol_item(obj: Any) -> AgendaItem:
 
 @object_rule("protocol.write")
 def _writes(user: Any, protocol: Any) -> bool:
-    # Never a member marked befangen for the item: they see nothing of it.
+    # The item's writer while they belong to the session's team (a writer who left keeps
+    # nothing of it); never a member marked befangen for the item: they see nothing of it.
     item = _protocol_item(protocol)
-    return item.writer_id is not None and item.writer_id == user.id and not item.conflicted(user.id)
+    return (
+        item.writer_id is not None
+        and item.writer_id == user.id
+        and not item.conflicted(user.id)
+        and _still_member(user, item.meeting)
+    )
 
 
 def _still_member(user: Any, meeting: Any) -> bool:
@@ -507,12 +513,16 @@ def _assigned_moderator(user: Any, meeting: Any) -> bool:
 
 @object_rule("protocol.finalise")
 def _finalises(user: Any, protocol: Any) -> bool:
-    return _assigned_moderator(user, _protocol_item(protocol).meeting)
+    # Never a moderator marked befangen for the item: they see nothing of it.
+    item = _protocol_item(protocol)
+    return not item.conflicted(user.id) and _assigned_moderator(user, item.meeting)
 
 
 @object_rule("protocol.amend")
 def _amends(user: Any, protocol: Any) -> bool:
     item = _protocol_item(protocol)
+    if item.conflicted(user.id):
+        return False
     return (
         _writes(user, item) or _manages(user, item.case) or _assigned_moderator(user, item.meeting)
     )
@@ -611,7 +621,7 @@ def _agrees(user: Any, obj: Any) -> bool:
     item = _protocol_item(obj)
     if item.case_id is None or item.conflicted(user.id):
         return False
-    return _manages(user, item.case) or (_writes(user, item) and _still_member(user, item.meeting))
+    return _manages(user, item.case) or _writes(user, item)
 
 
 @object_rule("resubmission.team_view")
