@@ -555,14 +555,56 @@ def _reads_protocol(user: Any, protocol: Any) -> bool:
     # they see nothing of it, its protocol included. A member absent for the item, or not
     # marked at all, was not there: the protocol is not theirs to read.
     item = _protocol_item(protocol)
+    return _reads(
+        user,
+        item,
+        still=lambda: _still_member(user, item.meeting),
+        on_day=lambda: team_member_of(user, item.meeting),
+    )
+
+
+def _reads(
+    user: Any, item: AgendaItem, *, still: Callable[[], bool], on_day: Callable[[], bool]
+) -> bool:
+    """``protocol.read`` on the item, with the two membership facts (still in the session's
+    team today; in it on the session day) asked only when needed: the case manager, the
+    writer and the moderator while they belong to the team (as ``protocol.amend``), the
+    members present for the item, the guests who came while their window is open."""
     if item.conflicted(user.id):
         return False
-    if _amends(user, item):
+    if _manages(user, item.case):
         return True
-    meeting = item.meeting
+    if user.id in (item.writer_id, item.meeting.moderator_id) and still():
+        return True
     if present_for_item(user, item):
-        return team_member_of(user, meeting) and _still_member(user, meeting)
+        return on_day() and still()
     return attended_as_guest(user, item)
+
+
+def readable_protocols(user: Any, items: Iterable[AgendaItem]) -> set[uuid.UUID]:
+    """The ids of the ``items`` whose Fallprotokoll ``user`` may read (``protocol.read``),
+    with team membership decided once per session (the Teamprotokoll asks for every item
+    a Wiedervorlage was agreed in: a constant number of queries)."""
+    items = list(items)
+    if not items or not allowed(user, "protocol.read"):
+        return set()
+    known: dict[tuple[str, uuid.UUID], bool] = {}
+
+    def once(kind: str, meeting: Meeting, fact: Callable[[Any, Meeting], bool]) -> bool:
+        if (kind, meeting.id) not in known:
+            known[(kind, meeting.id)] = fact(user, meeting)
+        return known[(kind, meeting.id)]
+
+    return {
+        item.id
+        for item in items
+        if _reads(
+            user,
+            item,
+            still=lambda item=item: once("still", item.meeting, _still_member),
+            on_day=lambda item=item: once("on_day", item.meeting, team_member_of),
+        )
+    }
 
 
 def present_at_session(user: Any, meeting: Meeting) -> bool:
@@ -631,6 +673,8 @@ def _sees_team_resubmissions(user: Any, team: Any) -> bool:
     return may_be_team_member(user) and any(
         m.user_id == user.id and m.active_on(today) for m in team.members
     )
+
+
 @object_rule("protocol.excerpt")
 def _excerpts(user: Any, protocol: Any) -> bool:
     # The excerpt goes into the family's file: only the case's fallführende Fachkraft makes
