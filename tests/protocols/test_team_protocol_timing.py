@@ -97,3 +97,16 @@ def test_the_operation_refuses_too(app, team_session):
             operations.finalise_session(
                 db.session.get(Meeting, s.meeting_id), db.session.get(User, s.moderator.id)
             )
+
+
+def test_a_single_minute_reads_as_one_minute(app, team_session, client_of):
+    s = team_session(1)
+    with app.app_context():
+        db.session.get(AgendaItem, s.item_ids[0]).elapsed_seconds = 45
+        db.session.commit()
+
+    html = client_of(s.moderator).get(url(s)).get_data(as_text=True)
+
+    actual = html.split('data-testid="actual">')[1].split("</dd>")[0]
+    assert actual == "1 Minute"
+    assert "1 Minuten" not in html
