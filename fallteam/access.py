@@ -479,9 +479,15 @@ def _protocol_item(obj: Any) -> AgendaItem:
 
 @object_rule("protocol.write")
 def _writes(user: Any, protocol: Any) -> bool:
-    # Never a member marked befangen for the item: they see nothing of it.
+    # The item's writer while they belong to the session's team (a writer who left keeps
+    # nothing of it); never a member marked befangen for the item: they see nothing of it.
     item = _protocol_item(protocol)
-    return item.writer_id is not None and item.writer_id == user.id and not item.conflicted(user.id)
+    return (
+        item.writer_id is not None
+        and item.writer_id == user.id
+        and not item.conflicted(user.id)
+        and _still_member(user, item.meeting)
+    )
 
 
 def _still_member(user: Any, meeting: Any) -> bool:
@@ -507,12 +513,16 @@ def _assigned_moderator(user: Any, meeting: Any) -> bool:
 
 @object_rule("protocol.finalise")
 def _finalises(user: Any, protocol: Any) -> bool:
-    return _assigned_moderator(user, _protocol_item(protocol).meeting)
+    # Never a moderator marked befangen for the item: they see nothing of it.
+    item = _protocol_item(protocol)
+    return not item.conflicted(user.id) and _assigned_moderator(user, item.meeting)
 
 
 @object_rule("protocol.amend")
 def _amends(user: Any, protocol: Any) -> bool:
     item = _protocol_item(protocol)
+    if item.conflicted(user.id):
+        return False
     return (
         _writes(user, item) or _manages(user, item.case) or _assigned_moderator(user, item.meeting)
     )
@@ -545,14 +555,56 @@ def _reads_protocol(user: Any, protocol: Any) -> bool:
     # they see nothing of it, its protocol included. A member absent for the item, or not
     # marked at all, was not there: the protocol is not theirs to read.
     item = _protocol_item(protocol)
+    return _reads(
+        user,
+        item,
+        still=lambda: _still_member(user, item.meeting),
+        on_day=lambda: team_member_of(user, item.meeting),
+    )
+
+
+def _reads(
+    user: Any, item: AgendaItem, *, still: Callable[[], bool], on_day: Callable[[], bool]
+) -> bool:
+    """``protocol.read`` on the item, with the two membership facts (still in the session's
+    team today; in it on the session day) asked only when needed: the case manager, the
+    writer and the moderator while they belong to the team (as ``protocol.amend``), the
+    members present for the item, the guests who came while their window is open."""
     if item.conflicted(user.id):
         return False
-    if _amends(user, item):
+    if _manages(user, item.case):
         return True
-    meeting = item.meeting
+    if user.id in (item.writer_id, item.meeting.moderator_id) and still():
+        return True
     if present_for_item(user, item):
-        return team_member_of(user, meeting) and _still_member(user, meeting)
+        return on_day() and still()
     return attended_as_guest(user, item)
+
+
+def readable_protocols(user: Any, items: Iterable[AgendaItem]) -> set[uuid.UUID]:
+    """The ids of the ``items`` whose Fallprotokoll ``user`` may read (``protocol.read``),
+    with team membership decided once per session (the Teamprotokoll asks for every item
+    a Wiedervorlage was agreed in: a constant number of queries)."""
+    items = list(items)
+    if not items or not allowed(user, "protocol.read"):
+        return set()
+    known: dict[tuple[str, uuid.UUID], bool] = {}
+
+    def once(kind: str, meeting: Meeting, fact: Callable[[Any, Meeting], bool]) -> bool:
+        if (kind, meeting.id) not in known:
+            known[(kind, meeting.id)] = fact(user, meeting)
+        return known[(kind, meeting.id)]
+
+    return {
+        item.id
+        for item in items
+        if _reads(
+            user,
+            item,
+            still=lambda item=item: once("still", item.meeting, _still_member),
+            on_day=lambda item=item: once("on_day", item.meeting, team_member_of),
+        )
+    }
 
 
 def present_at_session(user: Any, meeting: Meeting) -> bool:
@@ -611,7 +663,7 @@ def _agrees(user: Any, obj: Any) -> bool:
     item = _protocol_item(obj)
     if item.case_id is None or item.conflicted(user.id):
         return False
-    return _manages(user, item.case) or (_writes(user, item) and _still_member(user, item.meeting))
+    return _manages(user, item.case) or _writes(user, item)
 
 
 @object_rule("resubmission.team_view")
@@ -621,6 +673,8 @@ def _sees_team_resubmissions(user: Any, team: Any) -> bool:
     return may_be_team_member(user) and any(
         m.user_id == user.id and m.active_on(today) for m in team.members
     )
+
+
 @object_rule("protocol.excerpt")
 def _excerpts(user: Any, protocol: Any) -> bool:
     # The excerpt goes into the family's file: only the case's fallführende Fachkraft makes

@@ -540,8 +540,9 @@ def finalise_session(meeting: Meeting, actor: User) -> str:
     """The moderator finalises the Teamprotokoll with all its Fallprotokolle, in one unit of
     work: every submitted Fallprotokoll of the session is finalised (``finalise``, with its own
     hash and audit event), then the Teamprotokoll is sealed with the SHA-256 of its canonical
-    content, which includes the Fallprotokolle's hashes. Refused, with nothing changed, while
-    an item's protocol is still a draft (or missing) or a §8a assessment is incomplete.
+    content, which includes the Fallprotokolle's hashes. Refused, with nothing changed, before
+    the session has begun, while an item's clock runs, while an item's protocol is still a
+    draft (or missing) or a §8a assessment is incomplete.
     Returns the Teamprotokoll's hash."""
     _require_keeper(actor, meeting)
     _refuse_if_sealed(queries.team_protocol_of(meeting))
@@ -549,7 +550,23 @@ def finalise_session(meeting: Meeting, actor: User) -> str:
         raise ProtocolError(
             _("Die Sitzung ist abgesagt; es gibt kein Teamprotokoll abzuschließen.")
         )
+    if utcnow() < meeting.starts_dt:
+        raise ProtocolError(
+            _(
+                "Die Sitzung hat noch nicht begonnen; das Teamprotokoll wird erst nach der "
+                "Sitzung abgeschlossen. Nichts wurde geändert."
+            )
+        )
     items = access.agenda_of(meeting)
+    running = [_label(n, item) for n, item in enumerate(items, start=1) if item.clock_started_dt]
+    if running:
+        raise ProtocolError(
+            _(
+                "Die Zeit läuft noch bei %(items)s; bitte erst die Uhr anhalten. "
+                "Nichts wurde geändert.",
+                items=", ".join(running),
+            )
+        )
     protocols = (
         {
             p.item_id: p

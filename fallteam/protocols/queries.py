@@ -718,7 +718,8 @@ class TeamTopic:
 class AgreedResubmission:
     pseudonym: str
     due: Any
-    topic: str
+    #: what is checked; None when the viewer may not read the Fallprotokoll it was agreed in
+    topic: str | None
     responsible: str
 
 
@@ -845,22 +846,31 @@ def _utc_text(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def agreed_resubmissions_of(meeting: Meeting, items: list[AgendaItem]) -> list[dict]:
-    """The Wiedervorlagen agreed in this session's Fallprotokolle, by due day, as
-    ``{"case_id", "pseudonym", "due" (ISO date), "topic", "responsible_id"}`` (one load for
-    all ``items``). The Teamprotokoll page and the sealed hash both take them from here."""
+def _agreed_in_items(meeting: Meeting, items: list[AgendaItem]) -> list[tuple[uuid.UUID, dict]]:
+    """``agreed_resubmissions_of`` with the id of the item each was agreed in."""
     if not items:
         return []
     return [
-        {
-            "case_id": str(r.case_id),
-            "pseudonym": r.case.pseudonym,
-            "due": r.due.isoformat(),
-            "topic": r.topic or "",
-            "responsible_id": str(r.responsible_id),
-        }
+        (
+            r.agreed_in_item_id,
+            {
+                "case_id": str(r.case_id),
+                "pseudonym": r.case.pseudonym,
+                "due": r.due.isoformat(),
+                "topic": r.topic or "",
+                "responsible_id": str(r.responsible_id),
+            },
+        )
         for r in agreed_in_meeting(meeting.id)
     ]
+
+
+def agreed_resubmissions_of(meeting: Meeting, items: list[AgendaItem]) -> list[dict]:
+    """The Wiedervorlagen agreed in this session's Fallprotokolle, by due day, as
+    ``{"case_id", "pseudonym", "due" (ISO date), "topic", "responsible_id"}`` (one load for
+    all ``items``). The Teamprotokoll page and the sealed hash both take them from here
+    (the item is left out: the sealed document stays as it was)."""
+    return [agreed for _item_id, agreed in _agreed_in_items(meeting, items)]
 
 
 def team_protocol_document(meeting: Meeting, data: _TeamData | None = None) -> dict[str, Any]:
@@ -937,22 +947,70 @@ def _hidden_item(item: AgendaItem, number: int, start: datetime) -> TeamItem:
     )
 
 
-def team_protocol_for_reading(meeting: Meeting, viewer: User) -> TeamProtocolView:
+def _topic_shown(viewer: User, item: AgendaItem, responsible_id: str, readable: set) -> bool:
+    """Whether the Teamprotokoll shows ``viewer`` what a Wiedervorlage agreed in ``item``
+    checks: to whom may read the item's Fallprotokoll (``readable``: those items' ids), its
+    responsible person and the case manager (never to a member befangen for the item)."""
+    if item.conflicted(viewer.id):
+        return False
+    return (
+        responsible_id == str(viewer.id)
+        or item.case.case_manager_id == viewer.id
+        or item.id in readable
+    )
+
+
+def team_protocol_for_reading(
+    meeting: Meeting, viewer: User, *, refused_change: bool = False
+) -> TeamProtocolView:
     """The session's Teamprotokoll as ``viewer`` reads it (``team_protocol.read``):
     pseudonyms and role labels only, never a name of a family; the read of each case's
-    pseudonym is recorded. A constant number of queries however long the agenda."""
+    pseudonym is recorded, and of a Wiedervorlage's topic where it is shown (only to whom
+    may read the Fallprotokoll it was agreed in). With ``refused_change`` (the page is
+    answered as 409, its work rolled back) the reads are kept in the audit log. A constant
+    number of queries however long the agenda."""
+    if refused_change:
+        with kept_on_rollback():
+            return team_protocol_for_reading(meeting, viewer)
     data = _team_data(meeting)
     # Befangen: a member who left for an item sees nothing of it here either (its row shows
     # only that it exists; its Wiedervorlagen are left out); the seal covers the whole session.
     hidden = {item.id for item in data.items if item.conflicted(viewer.id)}
+    by_id = {item.id: item for item in data.items}
+    hidden_cases = {str(item.case_id) for item in data.items if item.id in hidden}
+    resubmissions = [
+        (by_id.get(item_id), r)
+        for item_id, r in _agreed_in_items(meeting, data.items)
+        if r["case_id"] not in hidden_cases and item_id not in hidden
+    ]
+    readable = access.readable_protocols(viewer, {item for item, _r in resubmissions if item})
+    topic_shown = [
+        item is not None and _topic_shown(viewer, item, r["responsible_id"], readable)
+        for item, r in resubmissions
+    ]
+    with_topic = {
+        r["case_id"] for (_item, r), shown in zip(resubmissions, topic_shown, strict=True) if shown
+    }
+    visible = list(
+        {item.case.id: item.case for item in data.items if item.id not in hidden}.values()
+    )
     record_agenda_read(
         viewer,
-        [item.case for item in data.items if item.id not in hidden],
+        [case for case in visible if str(case.id) not in with_topic],
         "team_protocol.read",
         meeting,
         purpose=TEAM_PURPOSE,
         fields=("pseudonym", "attendance"),
     )
+    if with_topic:
+        record_agenda_read(
+            viewer,
+            [case for case in visible if str(case.id) in with_topic],
+            "team_protocol.read",
+            meeting,
+            purpose=TEAM_PURPOSE,
+            fields=("pseudonym", "attendance", "topic"),
+        )
     record = data.record
     addenda = (
         list(
@@ -965,10 +1023,6 @@ def team_protocol_for_reading(meeting: Meeting, viewer: User) -> TeamProtocolVie
         if record is not None and record.locked
         else []
     )
-    hidden_cases = {str(item.case_id) for item in data.items if item.id in hidden}
-    resubmissions = [
-        r for r in agreed_resubmissions_of(meeting, data.items) if r["case_id"] not in hidden_cases
-    ]
     names = _names(
         [
             meeting.moderator_id,
@@ -978,7 +1032,7 @@ def team_protocol_for_reading(meeting: Meeting, viewer: User) -> TeamProtocolVie
             *(g.user_id for item in data.items for g in item.guests),
             *(a.user_id for a in data.attendance),
             *(a.author_id for a in addenda),
-            *(uuid.UUID(r["responsible_id"]) for r in resubmissions),
+            *(uuid.UUID(r["responsible_id"]) for _item, r in resubmissions),
         ]
     )
     team = db.session.get(Team, meeting.team_id)
@@ -1047,10 +1101,10 @@ def team_protocol_for_reading(meeting: Meeting, viewer: User) -> TeamProtocolVie
             AgreedResubmission(
                 r["pseudonym"],
                 date.fromisoformat(r["due"]),
-                r["topic"],
+                r["topic"] if shown else None,
                 names.get(uuid.UUID(r["responsible_id"]), ""),
             )
-            for r in resubmissions
+            for (_item, r), shown in zip(resubmissions, topic_shown, strict=True)
         ],
         finalised_by=names.get(record.finalised_by_id) if record is not None else None,
         hash_matches=hash_matches,

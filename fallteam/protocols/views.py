@@ -304,7 +304,7 @@ def _meeting(meeting_id: uuid.UUID) -> Meeting:
 
 def _team_page(meeting: Meeting, *, notes_form=None, addendum_form=None, error=None):
     """The Teamprotokoll page; with ``error`` (a refused change) answered as 409."""
-    view = queries.team_protocol_for_reading(meeting, current_user)
+    view = queries.team_protocol_for_reading(meeting, current_user, refused_change=bool(error))
     keeps = access.can("team_protocol.keep", meeting)
     if notes_form is None and keeps and not view.locked:
         notes_form = team_notes_form_class([t.topic_id for t in view.topics])(formdata=None)
@@ -326,6 +326,7 @@ def show_team_protocol(meeting_id: uuid.UUID):
     """The session's Teamprotokoll; the moderator saves the notes here (POST)."""
     meeting = _meeting(meeting_id)
     access.require("team_protocol.read", meeting)
+    access.require_pledge()
     if request.method == "GET":
         return _team_page(meeting)
     access.require("team_protocol.keep", meeting)

@@ -13,6 +13,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from fallteam import access
+from fallteam.audit.operations import kept_on_rollback
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.cases.queries import record_agenda_read, record_read
@@ -311,12 +312,23 @@ class InProtocol:
 
 
 def in_protocol(
-    item: AgendaItem, viewer: User, permission: str, on, *, with_open: bool
+    item: AgendaItem,
+    viewer: User,
+    permission: str,
+    on,
+    *,
+    with_open: bool,
+    refused_change: bool = False,
 ) -> InProtocol:
     """The Wiedervorlagen of the item's case that belong on its Fallprotokoll page: agreed
     or dealt with on this item, and with ``with_open`` the case's open ones agreed
     elsewhere. ``permission`` on ``on`` is checked, and the read of topic and outcome
-    recorded when there is one to show. One statement besides the audit event."""
+    recorded when there is one to show — kept in the audit log with a ``refused_change``
+    (the page is answered as 409, its work rolled back, but it shows them). One statement
+    besides the audit event."""
+    if refused_change:
+        with kept_on_rollback():
+            return in_protocol(item, viewer, permission, on, with_open=with_open)
     if not access.allowed(viewer, permission, on):
         raise access.AccessRefused(permission, on)
     here = or_(Resubmission.agreed_in_item_id == item.id, Resubmission.dealt_in_item_id == item.id)

@@ -158,12 +158,13 @@ def _outcome_form(resubmission_id: uuid.UUID, formdata=True) -> OutcomeForm:
 
 
 def resubmissions_in_protocol(
-    protocol: CaseProtocol, agree_form=None, outcome_forms=None
+    protocol: CaseProtocol, agree_form=None, outcome_forms=None, refused_change: bool = False
 ) -> ProtocolResubmissions | None:
     """For the Fallprotokoll pages: the item's case's Wiedervorlagen agreed or dealt with in
     this protocol (to whoever may read it), and for its writer and the case manager the
     forms to agree one and to record the outcome of the case's open ones, until it is
-    finalised. None: nothing to show to the signed-in user."""
+    finalised. None: nothing to show to the signed-in user. ``refused_change``: the page is
+    answered as 409 (its reads are kept in the audit log all the same)."""
     item = protocol.item
     if item.case_id is None:
         return None
@@ -175,7 +176,9 @@ def resubmissions_in_protocol(
     else:
         return None
     may_change = agrees and not protocol.locked
-    entries = queries.in_protocol(item, current_user, permission, on, with_open=may_change)
+    entries = queries.in_protocol(
+        item, current_user, permission, on, with_open=may_change, refused_change=refused_change
+    )
     result = ProtocolResubmissions(protocol, entries, STATUS_LABELS, may_change)
     if may_change:
         result.agree_form = agree_form or _agree_form(protocol, formdata=False)
@@ -200,7 +203,7 @@ def _protocol_page(protocol: CaseProtocol, *, error: str | None = None, **forms)
     locked."""
     page = render_template(
         "resubmissions/in_protocol.html",
-        rp=resubmissions_in_protocol(protocol, **forms),
+        rp=resubmissions_in_protocol(protocol, **forms, refused_change=bool(error)),
         protocol=protocol,
         pseudonym=protocol.item.case.pseudonym,
         error=error,

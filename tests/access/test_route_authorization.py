@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from flask import url_for
 
 from fallteam import access
+from fallteam.core.models import utcnow
 from tests.access.route_table import EXPECTED, FORBIDDEN, OK, PRINCIPAL_ROLES, SIGN_IN
 from tests.conftest import GESUNDHEITSAMT, sign_in
 from tests.core.test_security_headers import assert_security_headers
@@ -110,6 +112,23 @@ PROTOCOL_STATUS = {
 }
 
 
+#: the actions that need the sample session to have begun (it is planned a week ahead)
+SESSION_BEGUN = {"protocols.finalise_team_protocol"}
+
+
+def _begin(app, meeting_id: uuid.UUID) -> None:
+    """The sample session began an hour ago (same length)."""
+    from fallteam.extensions import db
+    from fallteam.meetings.models import Meeting
+
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        length = meeting.ends_dt - meeting.starts_dt
+        meeting.starts_dt = (utcnow() - timedelta(hours=1)).replace(microsecond=0)
+        meeting.ends_dt = meeting.starts_dt + length
+        db.session.commit()
+
+
 def _protocol(app, item_id: uuid.UUID, writer_id: uuid.UUID, endpoint: str) -> uuid.UUID:
     """The sample item's Fallprotokoll, written by ``writer_id``, in the state the endpoint
     acts on (a draft unless ``PROTOCOL_STATUS`` says otherwise)."""
@@ -189,6 +208,8 @@ def test_route_answers_as_the_table_says(
     team = create_team([(team_member, "permanent")])
     item_guest = account if principal == "guest" else create_account(["guest"])
     session = create_meeting(team[0], case, moderator=team_member, guests=[item_guest])
+    if endpoint in SESSION_BEGUN:
+        _begin(app, session.meeting_id)
     if account is not None:
         sign_in(client, app, account)
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from fallteam import access
 from fallteam.auth.models import User
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaItem
+from fallteam.meetings.models import AgendaItem, ItemAttendance
 from fallteam.meetings.models.agenda import Presence
 from fallteam.meetings.operations import run
+from fallteam.protocols import queries
+from fallteam.protocols.models import CaseProtocol, ProtocolStatus
 from tests.meetings.test_run_view import on_its_day
 from tests.protocols.conftest import stored
 
@@ -52,3 +55,49 @@ def test_a_writer_marked_befangen_neither_writes_nor_reads_the_protocol(app, set
     saved = client.post(f"{url}/entwurf", json={"version": 1, "sections": {"hypothesen": "x"}})
     assert saved.status_code == 403
     assert stored(app, setting.protocol_id).sections == {}
+
+
+@pytest.mark.settings(WTF_CSRF_ENABLED=False)
+def test_a_moderator_marked_befangen_neither_finalises_nor_amends_the_protocol(
+    app, setting, client_of
+):
+    url = f"/protokolle/{setting.protocol_id}"
+    with app.app_context():
+        item = db.session.get(AgendaItem, setting.item_id)
+        item.attendance.append(
+            ItemAttendance(
+                item_id=item.id, user_id=setting.moderator.id, presence=Presence.CONFLICTED
+            )
+        )
+        db.session.commit()
+    client_of(setting.writer).post(f"{url}/einreichen")
+    client = client_of(setting.moderator)
+
+    assert client.post(f"{url}/abschliessen").status_code == 403
+    assert stored(app, setting.protocol_id).status == ProtocolStatus.SUBMITTED
+    # finalised by someone else: no addendum from the befangen moderator either
+    with app.app_context():
+        db.session.get(CaseProtocol, setting.protocol_id).status = ProtocolStatus.FINALISED
+        db.session.commit()
+    answer = client.post(f"{url}/nachtrag", data={"text": "Korrektur", "reason": "Tippfehler"})
+    assert answer.status_code == 403
+    assert client.get(url).status_code == 403
+
+
+def test_the_read_view_of_a_refused_change_is_refused_to_whom_may_not_read(app, setting):
+    # The 409 page of a refused finalise/addendum shows the whole protocol: its query
+    # decides ``protocol.read`` itself, whatever the view checked before.
+    with app.app_context():
+        item = db.session.get(AgendaItem, setting.item_id)
+        item.attendance.append(
+            ItemAttendance(
+                item_id=item.id, user_id=setting.moderator.id, presence=Presence.CONFLICTED
+            )
+        )
+        db.session.flush()
+        protocol = db.session.get(CaseProtocol, setting.protocol_id)
+        with pytest.raises(access.AccessRefused):
+            queries.protocol_for_reading(
+                protocol, db.session.get(User, setting.moderator.id), refused_change=True
+            )
+        db.session.rollback()

@@ -18,6 +18,7 @@ from fallteam.cases import operations as cases
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaGuest, AgendaItem
+from fallteam.protocols.models import CaseProtocol
 from fallteam.teams.models import TeamMember
 from tests.conftest import GESUNDHEITSAMT
 from tests.protocols.conftest import act, move_to_the_past
@@ -190,3 +191,39 @@ def test_a_refused_change_on_a_locked_protocol_records_the_read_it_shows(app, s,
     assert refused.status_code == 409
     assert SECRET in refused.get_data(as_text=True)
     assert reads_of(app, s.writer) == before + 1
+
+
+def writer_leaves_the_team(app, s) -> None:
+    move_to_the_past(app, s.meeting_id, days=10)
+    with app.app_context():
+        for membership in db.session.scalars(
+            select(TeamMember).where(TeamMember.user_id == s.writer.id)
+        ):
+            membership.until = date.today() - timedelta(days=3)
+        db.session.commit()
+
+
+def test_the_writer_who_has_left_the_team_reads_writes_and_amends_nothing(app, s, client_of):
+    writer_leaves_the_team(app, s)
+    client = client_of(s.writer)
+
+    assert_sees_nothing_of_it(app, s, client)
+    draft = client.post(
+        f"/protokolle/{s.protocol_ids[1]}/entwurf",
+        json={"version": 1, "sections": {"hypothesen": "nach dem Austritt"}},
+    )
+    assert draft.status_code == 403
+    assert client.get(f"/protokolle/{s.protocol_ids[1]}").status_code == 403
+
+
+def test_the_writer_who_has_left_the_team_adds_no_addendum(app, s, client_of):
+    act(app, s.protocol_ids[0], s.moderator, "finalise")
+    writer_leaves_the_team(app, s)
+
+    answer = client_of(s.writer).post(
+        protocol_url(s, "/nachtrag"), data={"text": "Korrektur", "reason": "Tippfehler"}
+    )
+
+    assert answer.status_code == 403
+    with app.app_context():
+        assert db.session.get(CaseProtocol, s.protocol_ids[0]).addenda == []

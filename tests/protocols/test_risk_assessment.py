@@ -17,6 +17,7 @@ from fallteam.extensions import db
 from fallteam.meetings.models import ItemAttendance, Presence
 from fallteam.protocols import operations
 from fallteam.protocols.models import CaseProtocol
+from tests.meetings.test_run_view import on_its_day
 from tests.protocols.conftest import act, stored
 
 pytestmark = pytest.mark.settings(WTF_CSRF_ENABLED=False)
@@ -116,6 +117,7 @@ def test_finalising_with_fewer_than_two_present_professionals_is_refused(app, s,
         )
         row.presence = Presence.ABSENT
         db.session.commit()
+    on_its_day(app, s.meeting_id)  # the session has taken place
 
     for answer in (
         client_of(s.moderator).post(f"/protokolle/{protocol_id}/abschliessen"),

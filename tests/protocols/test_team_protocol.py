@@ -46,6 +46,9 @@ def add_topic(app, s, title, *, regional=False, notes="") -> None:
 
 
 def submit_all(app, s, *, skip=()) -> None:
+    """Every Fallprotokoll submitted (but those in ``skip``), on the session's day after it
+    began (the Teamprotokoll is finalised only once the session has taken place)."""
+    on_its_day(app, s.meeting_id)
     for number, protocol_id in enumerate(s.protocol_ids):
         act(app, protocol_id, s.writer, "save_draft", TEXTS, 1)
         if number not in skip:

@@ -5,10 +5,13 @@ cannot be added through the protocol once it is finalised. Nobody else can add o
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from fallteam.audit.models import AuditAction, AuditEvent
 from fallteam.auth.models import User
 from fallteam.cases.models import Case
 from fallteam.extensions import db
@@ -183,3 +186,29 @@ def test_agreed_in_meeting_leaves_out_other_sessions_and_those_set_on_the_case(
         )
         db.session.commit()
         assert queries.agreed_in_meeting(s.meeting_id) == []
+
+
+def test_the_refused_page_of_a_finalised_protocol_leaves_the_read_of_what_it_shows(
+    app, protocol_scene, client_of
+):
+    s = protocol_scene
+    agree(client_of(s.writer), s)
+    lock(app, s.protocol_id)
+
+    def topic_reads() -> int:
+        with app.app_context():
+            return sum(
+                "topic" in json.loads(event.details).get("fields", [])
+                for event in db.session.scalars(
+                    select(AuditEvent).where(
+                        AuditEvent.actor_id == s.writer.id, AuditEvent.action == AuditAction.READ
+                    )
+                )
+            )
+
+    before = topic_reads()
+    response = agree(client_of(s.writer), s, topic="Noch eine")
+
+    assert response.status_code == 409
+    assert TOPIC in response.get_data(as_text=True)
+    assert topic_reads() == before + 1

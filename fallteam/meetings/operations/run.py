@@ -31,6 +31,7 @@ from fallteam.meetings.operations.windows import end_all_windows_of
 from fallteam.meetings.queries import meeting as queries
 from fallteam.meetings.queries.agenda import items_of
 from fallteam.meetings.rules import before_meeting_day, local_day
+from fallteam.protocols.models import CaseProtocol, ProtocolStatus
 from fallteam.teams import rotation
 
 
@@ -259,9 +260,19 @@ def _check_writer(meeting: Meeting, item: AgendaItem, writer: User) -> None:
 
 
 def assign_writer(meeting: Meeting, item: AgendaItem, writer: User | None) -> None:
-    """Assign who writes the item's case protocol (None: nobody yet); never the presenter."""
+    """Assign who writes the item's case protocol (None: nobody yet); never the presenter,
+    and no longer once the protocol is submitted or finalised (its writer is part of the
+    record)."""
     _require_planned(meeting)
     _require_item_of(meeting, item)
+    status = db.session.scalar(select(CaseProtocol.status).where(CaseProtocol.item_id == item.id))
+    if status in (ProtocolStatus.SUBMITTED, ProtocolStatus.FINALISED):
+        raise MeetingError(
+            _(
+                "Das Fallprotokoll zu diesem Punkt ist bereits eingereicht; die "
+                "Protokollführung kann nicht mehr geändert werden."
+            )
+        )
     if writer is not None:
         _check_writer(meeting, item, writer)
     item.writer_id = writer.id if writer is not None else None

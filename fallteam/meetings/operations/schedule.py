@@ -24,6 +24,7 @@ from fallteam.meetings.models import (
 from fallteam.meetings.operations import MeetingError, invitations, windows
 from fallteam.meetings.queries.agenda import items_of
 from fallteam.meetings.rules import meeting_day, meeting_day_end, meeting_days, office_zone
+from fallteam.protocols.models import ProtocolStatus, TeamProtocol
 from fallteam.teams import rotation
 from fallteam.teams.models import Team
 from fallteam.teams.operations import absences_of, permanent_members
@@ -154,7 +155,11 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 
 
 def next_meeting_after(meeting: Meeting) -> Meeting | None:
-    """The team's next planned session after ``meeting``."""
+    """The team's next planned session after ``meeting`` that is not sealed with its
+    Teamprotokoll (nothing moves into a sealed record)."""
+    sealed = select(TeamProtocol.id).where(
+        TeamProtocol.meeting_id == Meeting.id, TeamProtocol.status == ProtocolStatus.FINALISED
+    )
     return db.session.scalar(
         select(Meeting)
         .where(
@@ -162,6 +167,7 @@ def next_meeting_after(meeting: Meeting) -> Meeting | None:
             Meeting.starts_dt > meeting.starts_dt,
             Meeting.status == MeetingStatus.PLANNED,
             Meeting.id != meeting.id,
+            ~sealed.exists(),
         )
         .order_by(Meeting.starts_dt)
         .limit(1)

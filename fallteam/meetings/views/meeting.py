@@ -161,6 +161,8 @@ def show_meeting(meeting_id: uuid.UUID):
         users=users,
         methods=METHOD_LABELS,
         moderating=moderating,
+        # the moderator (after the session day too) and the members who were there
+        reads_team_protocol=access.can("team_protocol.read", meeting),
         partial=not sees_team,
         show_moderator=meeting.moderation_published or moderating,
         cancelled=meeting.status == MeetingStatus.CANCELLED,
