@@ -18,8 +18,9 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import Forbidden
 
 from fallteam.cases.models import Case, CaseParticipant, ParticipantKind
@@ -272,14 +273,40 @@ def member_on_meeting_day(
     )
 
 
+#: where ``_per_request`` keeps its answers (on ``flask.g``: one request, one user)
+_MEMO = "fallteam_access_memo"
+
+
+def _per_request(key: tuple, decide: Callable[[], bool]) -> bool:
+    """``decide()``, asked once per request for the same ``key``: a page asks the same
+    membership question for every item of an agenda. Any flush forgets the answers (a
+    request that changes memberships asks afresh); outside a request nothing is kept."""
+    if not has_request_context():
+        return decide()
+    memo = g.setdefault(_MEMO, {})
+    if key not in memo:
+        memo[key] = decide()
+    return memo[key]
+
+
+@sa_event.listens_for(Session, "after_flush")
+def _forget_answers(session: Session, flush_context) -> None:
+    if has_request_context():
+        g.pop(_MEMO, None)
+
+
 def team_member_of(user: Any, meeting: Meeting) -> bool:
     """Whether ``user`` belongs to the session's team on the session day."""
-    memberships = db.session.scalars(
-        select(TeamMember).where(
-            TeamMember.team_id == meeting.team_id, TeamMember.user_id == user.id
-        )
-    ).all()
-    return member_on_meeting_day(user, meeting, {meeting.team_id: list(memberships)})
+
+    def decide() -> bool:
+        memberships = db.session.scalars(
+            select(TeamMember).where(
+                TeamMember.team_id == meeting.team_id, TeamMember.user_id == user.id
+            )
+        ).all()
+        return member_on_meeting_day(user, meeting, {meeting.team_id: list(memberships)})
+
+    return _per_request(("member_on_day", user.id, meeting.team_id, meeting_day(meeting)), decide)
 
 
 def agendas_of(meetings: Iterable[Meeting]) -> dict[uuid.UUID, list[AgendaItem]]:
@@ -492,13 +519,17 @@ def _writes(user: Any, protocol: Any) -> bool:
 
 def _still_member(user: Any, meeting: Any) -> bool:
     """Whether ``user`` belongs to the session's team today (not only on the session day)."""
-    memberships = db.session.scalars(
-        select(TeamMember).where(
-            TeamMember.team_id == meeting.team_id, TeamMember.user_id == user.id
-        )
-    )
     today = local_day(utcnow())
-    return may_be_team_member(user) and any(m.active_on(today) for m in memberships)
+
+    def decide() -> bool:
+        memberships = db.session.scalars(
+            select(TeamMember).where(
+                TeamMember.team_id == meeting.team_id, TeamMember.user_id == user.id
+            )
+        )
+        return may_be_team_member(user) and any(m.active_on(today) for m in memberships)
+
+    return _per_request(("still_member", user.id, meeting.team_id, today), decide)
 
 
 def _assigned_moderator(user: Any, meeting: Any) -> bool:

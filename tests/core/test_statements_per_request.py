@@ -199,9 +199,10 @@ def test_a_case_page_costs_the_same_for_5_and_50_consents(
 # --- a session's agenda and run view -------------------------------------------------------
 
 
-def add_items(app, meeting_id, presenter, guest, create_case, count: int) -> None:
+def add_items(app, meeting_id, presenter, guest, create_case, count: int, writer=None) -> None:
     """``count`` more cases of ``presenter`` on the agenda, each with ``guest`` invited, the
-    presenter's attendance for it marked, and as many topics without a case."""
+    presenter's attendance for it marked, ``writer`` assigned to write its Fallprotokoll, and
+    as many topics without a case."""
     for _ in range(count):
         case_id = create_case(presenter).id
         with app.app_context():
@@ -223,6 +224,7 @@ def add_items(app, meeting_id, presenter, guest, create_case, count: int) -> Non
             db.session.flush()
             windows.open_guest_window(guest_entry, now=utcnow() - timedelta(minutes=1))
             item.attendance.append(ItemAttendance(user_id=presenter.id, presence="late"))
+            item.writer_id = writer.id if writer is not None else None
             db.session.add(
                 AgendaTopic(
                     meeting_id=meeting_id,
@@ -246,7 +248,15 @@ def growing_meeting(app, create_account, create_case, create_team, create_meetin
     state = {"items": 1}
 
     def grow(size: int) -> None:
-        add_items(app, first.meeting_id, presenter, guest, create_case, size - state["items"])
+        add_items(
+            app,
+            first.meeting_id,
+            presenter,
+            guest,
+            create_case,
+            size - state["items"],
+            writer=colleague,
+        )
         state["items"] = size
 
     people = {"moderator": moderator, "colleague": colleague, "presenter": presenter}
