@@ -273,7 +273,7 @@ def member_on_meeting_day(
     )
 
 
-#: where ``_per_request`` keeps its answers (on ``flask.g``: one request, one user)
+#: where ``_per_request`` keeps its answers (on ``flask.g``: one request)
 _MEMO = "fallteam_access_memo"
 
 
@@ -447,16 +447,16 @@ object_rule("resubmission.manage")(_manages)
 def sealed(meeting: Meeting) -> bool:
     """Whether the session's Teamprotokoll is finalised: the session is then a sealed record
     (its agenda, attendance, clocks and writers are part of the hash) and is no longer run.
-    Asked once per session and request, however often a page asks."""
-    cache = g.setdefault("fallteam_sealed_sessions", {}) if has_request_context() else {}
-    if meeting.id not in cache:
-        cache[meeting.id] = (
+    Asked once per session and request, however often a page asks (``_per_request``)."""
+    return _per_request(
+        ("sealed", meeting.id),
+        lambda: (
             db.session.scalar(
                 select(TeamProtocol.status).where(TeamProtocol.meeting_id == meeting.id)
             )
             == ProtocolStatus.FINALISED
-        )
-    return cache[meeting.id]
+        ),
+    )
 
 
 @object_rule("meeting.moderate")

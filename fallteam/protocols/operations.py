@@ -346,6 +346,15 @@ def submit(protocol: CaseProtocol, actor: User) -> None:
     )
 
 
+def _seal(record: CaseProtocol | TeamProtocol, digest: str, actor: User) -> None:
+    """Lock a Fallprotokoll or Teamprotokoll: finalised, with its hash, who and when."""
+    record.status = ProtocolStatus.FINALISED
+    record.content_hash = digest
+    record.finalised_by_id = actor.id
+    record.finalised_dt = utcnow()
+    db.session.flush()
+
+
 def finalise(protocol: CaseProtocol, actor: User) -> str:
     """The session's moderator locks a submitted protocol: stores the SHA-256 of its
     canonical content, who and when, and audits the hash. Returns the hash."""
@@ -357,11 +366,7 @@ def finalise(protocol: CaseProtocol, actor: User) -> str:
     _require_assessment_complete(protocol)
     item = protocol.item
     digest = content_hash(item.id, item.method, protocol.sections or {}, _hashed_risk(protocol))
-    protocol.status = ProtocolStatus.FINALISED
-    protocol.content_hash = digest
-    protocol.finalised_by_id = actor.id
-    protocol.finalised_dt = utcnow()
-    db.session.flush()
+    _seal(protocol, digest, actor)
     record(
         AuditAction.UPDATE,
         protocol,
@@ -611,11 +616,7 @@ def finalise_session(meeting: Meeting, actor: User) -> str:
             finalise(protocol, actor)
     team = _team_record(meeting)
     digest = team_content_hash(queries.team_protocol_document(meeting))
-    team.status = ProtocolStatus.FINALISED
-    team.content_hash = digest
-    team.finalised_by_id = actor.id
-    team.finalised_dt = utcnow()
-    db.session.flush()
+    _seal(team, digest, actor)
     record(
         AuditAction.UPDATE,
         team,

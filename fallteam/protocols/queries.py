@@ -189,26 +189,17 @@ def protocol_for_reading(
     if refused_change:
         with kept_on_rollback():
             return protocol_for_reading(protocol, viewer)
-    record_read(
-        viewer,
-        protocol.item.case,
-        "protocol.read",
-        purpose=PURPOSE,
-        fields=("protocol",),
-        on=protocol,
-    )
-    return _view(protocol)
+    return _recorded_view(protocol, viewer, "protocol.read")
 
 
 def protocol_for_writing(protocol: CaseProtocol, viewer: User) -> ProtocolView:
     """The draft as its writer edits it (``protocol.write``); the read is recorded."""
+    return _recorded_view(protocol, viewer, "protocol.write")
+
+
+def _recorded_view(protocol: CaseProtocol, viewer: User, permission: str) -> ProtocolView:
     record_read(
-        viewer,
-        protocol.item.case,
-        "protocol.write",
-        purpose=PURPOSE,
-        fields=("protocol",),
-        on=protocol,
+        viewer, protocol.item.case, permission, purpose=PURPOSE, fields=("protocol",), on=protocol
     )
     return _view(protocol)
 
