@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.core import database, errors, i18n, lifecycle
     from fallteam.crypto import runtime as crypto_runtime
     from fallteam.demo.cli import demo_cli
+    from fallteam.dpo.blueprint import bp as dpo_bp
     from fallteam.home.blueprint import bp as home_bp
     from fallteam.mail.blueprint import bp as mail_bp
     from fallteam.mail.cli import mail_cli
@@ -74,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(resubmissions_bp)
     app.register_blueprint(protocols_bp)
+    app.register_blueprint(dpo_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)

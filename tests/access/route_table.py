@@ -83,6 +83,8 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "admin.reset_second_factor": {"POST": only("admin")},
     "admin.reset_password": {"POST": only("admin")},
     "admin.show_policy": {"GET": only("admin", "dpo")},
+    # the DPO's workspace: the DPO only (never case content, see tests/dpo/)
+    "dpo.show_workspace": {"GET": only("dpo")},
     "admin.list_institutions": {"GET": only("admin")},
     "admin.add_institution": {"POST": only("admin")},
     "admin.edit_institution": {"GET": only("admin"), "POST": only("admin")},

@@ -1,0 +1,1 @@
+"""Pages of the DPO's workspace, one module per part."""

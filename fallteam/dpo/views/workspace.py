@@ -1,0 +1,13 @@
+"""The DPO's start page."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from fallteam import access
+
+
+def show_workspace():
+    """The workspace: what the DPO can check, and how the audit chain stands."""
+    access.require("audit.read")
+    return render_template("dpo/workspace.html")
