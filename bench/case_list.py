@@ -11,9 +11,6 @@ to compare. Target: a Fachkraft with 300 cases gets the page in under 100 ms.
 from __future__ import annotations
 
 import argparse
-import re
-import secrets
-import statistics
 import sys
 import tempfile
 import time
@@ -22,19 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import pyotp  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, select  # noqa: E402
 
-from fallteam import create_app  # noqa: E402
-from fallteam.auth import operations as accounts  # noqa: E402
-from fallteam.auth.models import Institution, User  # noqa: E402
+from bench.common import institution_named, make_account, make_app, measure, signed_in  # noqa: E402
+from fallteam.auth.models import User  # noqa: E402
 from fallteam.cases import operations as cases  # noqa: E402
 from fallteam.consent import operations as consents  # noqa: E402
-from fallteam.crypto.keyring import FileKeyProvider, Keyring  # noqa: E402
 from fallteam.extensions import db  # noqa: E402
 
-PASSWORD = f"Bench-{secrets.token_urlsafe(18)}"  # a fresh one per run
+ASD = "Allgemeiner Sozialer Dienst (ASD)"
 FAMILY = [
     ("Mutter", "f", "Sabine", date(1988, 5, 14), {"in_household": True}),
     ("Vater", "m", "Marco", date(1985, 11, 2), {}),
@@ -42,46 +34,6 @@ FAMILY = [
     ("Kind", "m", "Jonas", date(2015, 9, 21), {"in_household": True}),
 ]
 SURNAMES = ["Krautwurst", "Hollerbach", "Wendland", "Oberschelp", "Kaminski", "Dreyer"]
-
-
-def make_app(workdir: Path):
-    key_file = workdir / "keys" / "keyring.json"
-    FileKeyProvider(key_file).store(Keyring.generate())
-    app = create_app(
-        {
-            "INSTANCE_PATH": str(workdir),
-            "FALLTEAM_ENV": "testing",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "FALLTEAM_KEY_FILE": str(key_file),
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "ARGON2_PROFILE": "cheapest",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        upgrade()
-    return app
-
-
-def make_fachkraft(app, name: str) -> tuple:
-    with app.app_context():
-        user, _ = accounts.create_user(
-            username=name,
-            display_name=name,
-            email=f"{name}@example.org",
-            roles=["fachkraft"],
-            institution=institution_named("Allgemeiner Sozialer Dienst (ASD)"),
-        )
-        accounts.set_password(user, PASSWORD, chosen_by_user=True)
-        secret = accounts.start_second_factor_setup(user)
-        user.totp_confirmed = True
-        db.session.commit()
-        return user.id, secret
-
-
-def institution_named(name: str) -> Institution:
-    """One of the institutions the migration seeds."""
-    return db.session.scalars(select(Institution).where(Institution.name == name)).one()
 
 
 def family(n: int) -> list:
@@ -135,45 +87,6 @@ def fill(app, owner_id, count: int, *, with_consent: bool, batch: int = 100) -> 
             db.session.commit()
 
 
-def signed_in(app, name: str, secret: str):
-    client = app.test_client()
-    page = client.get("/anmelden").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    client.post("/anmelden", data={"username": name, "password": PASSWORD, "csrf_token": token})
-    page = client.get("/anmelden/zweiter-faktor").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post(
-        "/anmelden/zweiter-faktor",
-        data={"code": pyotp.TOTP(secret).now(), "csrf_token": token},
-    )
-    assert response.status_code == 302, "sign-in failed"
-    return client
-
-
-def measure(app, client, url: str, repeat: int) -> tuple[float, float, int]:
-    """Median and 95th percentile in ms, and the statements of one request."""
-    with app.app_context():
-        engine = db.engine
-    sent: list[str] = []
-
-    def note(conn, cursor, statement, parameters, context, executemany) -> None:
-        sent.append(statement)
-
-    assert client.get(url).status_code == 200  # warm-up
-    times = []
-    for _ in range(repeat):
-        sent.clear()
-        event.listen(engine, "before_cursor_execute", note)
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        event.remove(engine, "before_cursor_execute", note)
-        assert response.status_code == 200, (url, response.status_code)
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    return statistics.median(times), p95, len(sent)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=300, help="the Fachkraft's own cases")
@@ -183,7 +96,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as workdir:
         app = make_app(Path(workdir))
-        owner_id, secret = make_fachkraft(app, "fachkraft")
+        owner_id, secret = make_account(app, "fachkraft", ["fachkraft"], ASD)
         client = signed_in(app, "fachkraft", secret)
 
         print(f"Fallliste /faelle, SQLite (WAL), {args.repeat} Anfragen je Messung")
@@ -197,7 +110,7 @@ def main() -> None:
         colleagues = 0
         while others > 0:
             colleagues += 1
-            other_id, _ = make_fachkraft(app, f"kollegin{colleagues}")
+            other_id, _ = make_account(app, f"kollegin{colleagues}", ["fachkraft"], ASD)
             share = min(others, 300)
             fill(app, other_id, share, with_consent=False)
             others -= share
