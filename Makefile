@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 INSTANCE := instance
+# the suite runs in one process per core (pytest-xdist); TEST_WORKERS=0 runs it in this one
+TEST_WORKERS ?= auto
 
 .PHONY: run test install install-dev translations messages lint bench clean
 
@@ -44,7 +46,7 @@ run: install $(INSTANCE)/fallteam.toml
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check fallteam tests bench

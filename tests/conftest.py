@@ -31,7 +31,25 @@ from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db, limiter
 from fallteam.meetings.models import ConfidentialityPledge
 
-POSTGRES_URL = os.environ.get("FALLTEAM_TEST_POSTGRES_URL")
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist every worker gets a PostgreSQL database of its own (``test_gw0``,
+    ``test_gw1`` …): each worker's run begins by dropping the schema it migrates."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}):
+            conn.execute(text(f'CREATE DATABASE "{own}"'))
+    admin.dispose()
+    return f"{base}/{own}"
+
+
+POSTGRES_URL = _database_of_this_worker(os.environ.get("FALLTEAM_TEST_POSTGRES_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 ROLES = ["fachkraft", "member", "guest", "dpo", "admin"]
 
