@@ -345,13 +345,36 @@ def export_missing_checkpoints() -> int:
     return _write_files(directory, missing)
 
 
-def all_checkpoints() -> list[checkpoints.SignedCheckpoint]:
-    """Every checkpoint of the database with the public key, oldest first (the download)."""
+def export_all_checkpoints() -> list[checkpoints.SignedCheckpoint]:
+    """Every checkpoint of the database with the public key, oldest first, for keeping
+    outside the system; recorded as an export."""
     key = public_key()
-    return [
+    found = [
         checkpoints.from_row(row, key)
         for row in db.session.execute(select(_CHECKPOINTS).order_by(_CHECKPOINTS.c.seq))
     ]
+    record(
+        AuditAction.EXPORT,
+        object_type="audit_checkpoints",
+        purpose="Checkpoints zur Verwahrung außerhalb des Systems",
+        details={"count": len(found), "newest_seq": found[-1].seq if found else None},
+    )
+    return found
+
+
+def verification_bind() -> Engine | Connection:
+    """What a verification inside a web request reads through (with ``workers=1``).
+
+    PostgreSQL: the engine, so the verifier takes a connection of its own with one snapshot
+    for head and checkpoints. SQLite: the request's own connection — a changing request holds
+    the one write lock from its first statement on, and a second connection would wait for
+    it; under that lock nothing commits meanwhile, so the view is consistent as well (other
+    writers wait while a large log is checked).
+    """
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        return db.session.connection()
+    return engine
 
 
 @dataclass

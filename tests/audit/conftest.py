@@ -23,9 +23,7 @@ def run_cli(app, *args):
 def restarted(app):
     """The same instance started anew (new process state, same database, keys and folders)."""
     fresh = create_app(app.config["TEST_SETTINGS"])
-    fresh.config.update(
-        {k: v for k, v in app.config.items() if k.startswith("AUDIT_CHECKPOINT_")}
-    )
+    fresh.config.update({k: v for k, v in app.config.items() if k.startswith("AUDIT_CHECKPOINT_")})
     try:
         yield fresh
     finally:

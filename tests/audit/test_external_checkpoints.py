@@ -159,9 +159,7 @@ def test_every_verification_is_remembered_and_recorded(checkpointing_app):
         run = db.session.scalars(select(AuditVerification)).one()
         assert (run.trigger, run.intact, run.events, run.external_seq) == ("cli", True, 12, 11)
         assert run.actor_id is None and run.first_broken_seq is None
-        recorded = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == "verify")
-        ).one()
+        recorded = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "verify")).one()
         assert recorded.object_id == str(run.id)
         assert '"intact":true' in recorded.details
 
