@@ -62,7 +62,6 @@ _ENVIRONMENT_SETTINGS: dict[str, type] = {
     "AUDIT_CHECKPOINT_EVERY": int,
     "AUDIT_CHECKPOINT_MINUTES": int,
     "AUDIT_CHECKPOINT_DIR": str,
-    "AUDIT_CHECKPOINT_MAIL_TO": str,
 }
 
 
@@ -152,8 +151,6 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         # Belongs where the database role cannot write (ideally an append-only or remote
         # mount, see security/KEY_MANAGEMENT.md); "" turns the copy off.
         "AUDIT_CHECKPOINT_DIR": str(instance_path / "audit-checkpoints"),
-        # The DPO's address: every checkpoint is also mailed there (no case data in it).
-        "AUDIT_CHECKPOINT_MAIL_TO": None,
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": {"de": "Deutsch", "en": "English"},
