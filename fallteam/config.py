@@ -59,6 +59,9 @@ _ENVIRONMENT_SETTINGS: dict[str, type] = {
     "SESSION_MAX_HOURS": int,
     "PREFERRED_URL_SCHEME": str,
     "FALLTEAM_PROXY_HOPS": int,
+    "AUDIT_CHECKPOINT_EVERY": int,
+    "AUDIT_CHECKPOINT_MINUTES": int,
+    "AUDIT_CHECKPOINT_DIR": str,
 }
 
 
@@ -138,9 +141,16 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
             "Kreisverwaltung",
         ],
         "RECOVERY_CODE_COUNT": 10,
-        # Audit checkpoints are signed every N events and at least hourly while events come.
+        # Audit checkpoints are signed every N events and, while events come, at least every
+        # M minutes: the events after the newest checkpoint kept outside are the ones whose
+        # removal nothing but the chain head would show.
         "AUDIT_CHECKPOINT_EVERY": 1000,
-        "AUDIT_CHECKPOINT_HOURS": 1,
+        "AUDIT_CHECKPOINT_MINUTES": 15,
+        # Each signed checkpoint is written here as a file of its own once its transaction has
+        # committed (never overwritten); ``flask audit verify`` compares against the newest.
+        # Belongs where the database role cannot write (ideally an append-only or remote
+        # mount, see security/KEY_MANAGEMENT.md); "" turns the copy off.
+        "AUDIT_CHECKPOINT_DIR": str(instance_path / "audit-checkpoints"),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": {"de": "Deutsch", "en": "English"},
@@ -224,6 +234,10 @@ def finish_settings(settings: dict[str, Any]) -> dict[str, Any]:
         raise ConfigurationError(
             f"Fallteam startet nicht (Modus {env}); es fehlt: " + "; ".join(missing)
         )
+    # Before checkpoints were timed in minutes: an instance file that still says hours.
+    hours = settings.pop("AUDIT_CHECKPOINT_HOURS", None)
+    if hours is not None:
+        settings["AUDIT_CHECKPOINT_MINUTES"] = int(float(hours) * 60)
     if production and settings.get("FALLTEAM_DEMO"):
         raise ConfigurationError("Der Demo-Modus ist im Produktionsbetrieb nicht erlaubt.")
 

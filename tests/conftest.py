@@ -104,7 +104,10 @@ def app(request, tmp_path_factory) -> Iterator[Flask]:
     """The application, once per backend (test ids show which: ``[sqlite]``, ``[postgresql]``)."""
     instance = tmp_path_factory.mktemp(f"instance-{request.param}")
     url = f"sqlite:///{instance / 'test.sqlite3'}" if request.param == "sqlite" else POSTGRES_URL
-    application = make_app(instance, url)
+    # No checkpoint directory: this app's commits are savepoints rolled back after each test,
+    # so files written for them would describe a chain that no longer exists (tests of the
+    # directory use ``committed_app`` or set ``AUDIT_CHECKPOINT_DIR`` themselves).
+    application = make_app(instance, url, AUDIT_CHECKPOINT_DIR="")
     yield application
     with application.app_context():
         db.engine.dispose()

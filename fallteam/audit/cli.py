@@ -7,11 +7,20 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from fallteam.audit import chain
-from fallteam.audit.operations import latest_checkpoint, make_checkpoint
-from fallteam.audit.verify import check_external_checkpoint, export_checkpoint, verify_audit_log
+from fallteam.audit import checkpoints
+from fallteam.audit.models import VerificationTrigger
+from fallteam.audit.operations import (
+    VerificationRun,
+    checkpoint_directory,
+    export_missing_checkpoints,
+    latest_checkpoint,
+    make_checkpoint,
+    public_key,
+    run_verification,
+)
+from fallteam.audit.verify import export_checkpoint
 from fallteam.core.lifecycle import unit_of_work
-from fallteam.crypto.runtime import current_keyring
+from fallteam.core.models import utcnow
 from fallteam.extensions import db
 
 
@@ -20,8 +29,33 @@ def audit_cli() -> None:
     """Audit log commands."""
 
 
-def _public_key() -> bytes:
-    return chain.public_key_of(current_keyring().checkpoint_signing_key)
+def _read_external(paths: tuple[Path, ...]) -> list[checkpoints.SignedCheckpoint]:
+    found = []
+    for path in paths:
+        try:
+            found.extend(checkpoints.parse(path.read_text("utf-8"), path.name))
+        except (UnicodeDecodeError, checkpoints.CheckpointFormatError) as exc:
+            raise click.ClickException(f"{path.name}: {exc}") from exc
+    return found
+
+
+def external_summary(run: VerificationRun) -> tuple[str, bool]:
+    """The line about the newest checkpoint kept outside, and whether it is a warning."""
+    newest = run.report.newest_external
+    if newest is not None:
+        minutes = max(int((utcnow() - newest.created).total_seconds() // 60), 0)
+        return (
+            f"Neuester externer Checkpoint: Nr. {newest.seq} vom "
+            f"{newest.created.strftime('%d.%m.%Y %H:%M')} UTC, vor {minutes} Minuten"
+            f"{f' ({newest.source})' if newest.source else ''}.",
+            False,
+        )
+    where = f" in {run.directory}" if run.directory is not None else ""
+    return (
+        f"WARNUNG: Kein externer Checkpoint gefunden{where}. Ohne ihn bleibt unbemerkt, wenn "
+        "jemand die neuesten Ereignisse löscht und den Kettenkopf zurücksetzt.",
+        True,
+    )
 
 
 @audit_cli.command("verify")
@@ -33,21 +67,33 @@ def _public_key() -> bytes:
     multiple=True,
     help="Außerhalb aufbewahrte Checkpoint-Datei zusätzlich prüfen (mehrfach möglich).",
 )
+@click.option(
+    "--no-checkpoint-dir",
+    is_flag=True,
+    help="Die Checkpoint-Ablage (AUDIT_CHECKPOINT_DIR) nicht heranziehen – dann bleibt ein "
+    "abgeschnittenes Ende unbemerkt.",
+)
 @with_appcontext
-def verify(workers: int | None, external: tuple[Path, ...]) -> None:
-    """Recompute the whole chain and check every checkpoint; exit 1 naming the first break."""
-    report = verify_audit_log(
-        db.engine, current_keyring().audit_mac_key, _public_key(), workers=workers
-    )
-    for path in external:
-        problem = check_external_checkpoint(db.engine, _public_key(), path.read_text())
-        if problem:
-            report.note(None, f"{path.name}: {problem}")
+def verify(workers: int | None, external: tuple[Path, ...], no_checkpoint_dir: bool) -> None:
+    """Recompute the whole chain, check every checkpoint and compare with the newest one kept
+    outside; exit 1 naming the first break."""
+    with unit_of_work():
+        run = run_verification(
+            VerificationTrigger.CLI,
+            bind=db.engine,
+            workers=workers,
+            external=_read_external(external),
+            use_directory=not no_checkpoint_dir,
+            actor=None,
+        )
+    report = run.report
     rate = report.events / report.seconds if report.seconds else 0
     click.echo(
         f"{report.events} Ereignisse, {report.checkpoints} Checkpoints geprüft "
         f"in {report.seconds:.2f} s ({rate:,.0f} Ereignisse/s)."
     )
+    line, warning = external_summary(run)
+    click.echo(line, err=warning)
     if report.intact:
         click.echo("Protokoll unversehrt.")
         return
@@ -57,6 +103,8 @@ def verify(workers: int | None, external: tuple[Path, ...]) -> None:
             f"({report.reason}).",
             err=True,
         )
+    else:
+        click.echo("PROTOKOLL VERLETZT.", err=True)
     for problem in report.problems:
         click.echo(f"  - {problem}", err=True)
     raise SystemExit(1)
@@ -71,14 +119,28 @@ def verify(workers: int | None, external: tuple[Path, ...]) -> None:
 )
 @with_appcontext
 def checkpoint(output: Path | None) -> None:
-    """Sign the current head now and print it for safekeeping outside the system."""
+    """Sign the current head now (it also goes to the checkpoint directory) and print it for
+    safekeeping outside the system."""
     with unit_of_work():
         made = make_checkpoint() or latest_checkpoint()
     if made is None:
         raise click.ClickException("Das Protokoll ist noch leer.")
-    text = export_checkpoint(made, _public_key())
+    export_missing_checkpoints()
+    text = export_checkpoint(made, public_key())
     if output:
         output.write_text(text)
         click.echo(f"Checkpoint {made.seq} gespeichert: {output}")
     else:
         click.echo(text, nl=False)
+
+
+@audit_cli.command("export-checkpoints")
+@with_appcontext
+def export_checkpoints() -> None:
+    """Write every signed checkpoint the checkpoint directory still lacks."""
+    directory = checkpoint_directory()
+    if directory is None:
+        raise click.ClickException("Keine Checkpoint-Ablage eingestellt (AUDIT_CHECKPOINT_DIR).")
+    with unit_of_work():
+        written = export_missing_checkpoints()
+    click.echo(f"{written} Checkpoints nach {directory} geschrieben.")

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fallteam.core.models import Base
+from fallteam.core.models import Base, UUIDPrimaryKey
 
 
 class AuditAction(enum.StrEnum):
@@ -41,6 +41,7 @@ class AuditAction(enum.StrEnum):
     REENCRYPTION = "reencryption"
     SHRED = "shred"
     CHECKPOINT = "checkpoint"
+    VERIFY = "verify"
 
 
 class Outcome(enum.StrEnum):
@@ -126,3 +127,41 @@ class AuditCheckpoint(Base):
 
     def __repr__(self) -> str:
         return f"<AuditCheckpoint {self.seq}>"
+
+
+class VerificationTrigger(enum.StrEnum):
+    """How a verification was started."""
+
+    CLI = "cli"
+    BUTTON = "button"
+
+
+class AuditVerification(UUIDPrimaryKey, Base):
+    """One run of the verification (``flask audit verify`` or the DPO's button), remembered so
+    the DPO's start page can say when the chain was last checked and what was found."""
+
+    __tablename__ = "audit_verifications"
+
+    #: when the run started and ended (UTC)
+    started_dt: Mapped[datetime] = mapped_column(index=True)
+    finished_dt: Mapped[datetime]
+    #: ``cli`` or ``button`` (``VerificationTrigger``)
+    trigger: Mapped[str] = mapped_column(String(10))
+    #: who pressed the button (none for the command line; no foreign key, like the log)
+    actor_id: Mapped[uuid.UUID | None]
+    #: whether nothing was found
+    intact: Mapped[bool]
+    #: events recomputed, checkpoints checked
+    events: Mapped[int] = mapped_column(BigInteger)
+    checkpoints: Mapped[int] = mapped_column(BigInteger)
+    #: the first broken event, and why
+    first_broken_seq: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    #: every problem found, one per line
+    problems: Mapped[str] = mapped_column(Text, default="")
+    #: the newest checkpoint kept outside that was compared, and when it was signed
+    external_seq: Mapped[int | None] = mapped_column(BigInteger)
+    external_created_dt: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<AuditVerification {self.started_dt} {'ok' if self.intact else 'broken'}>"

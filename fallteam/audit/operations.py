@@ -5,31 +5,54 @@ the session, and the session's ``before_commit`` hook assigns sequence numbers a
 the chain lock and inserts the events. A rollback drops the queue, so there is never a change
 without its event, nor an event for a change that did not happen. Taking the chain lock last,
 just before the commit, keeps it short and out of every lock-ordering cycle.
+
+Signed checkpoints leave the database by themselves: a transaction that signs one also
+collects, before it commits, every checkpoint the checkpoint directory still lacks, and
+writes them there once the commit has succeeded (``after_commit``). A crash between the
+commit and the files is healed by the next checkpoint, ``flask audit checkpoint`` or
+``flask audit export-checkpoints``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from fallteam.audit import chain
-from fallteam.audit.models import AuditAction, AuditChainHead, AuditCheckpoint, AuditEvent, Outcome
+from fallteam.audit import chain, checkpoints
+from fallteam.audit.models import (
+    AuditAction,
+    AuditChainHead,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditVerification,
+    Outcome,
+    VerificationTrigger,
+)
+from fallteam.audit.verify import VerificationReport, verify_audit_log
 from fallteam.core.models import utcnow
 from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db
 
 _PENDING = "fallteam.audit.pending"
 _MARKS = "fallteam.audit.savepoint_marks"
+#: sequence numbers of the checkpoints signed in this transaction
+_SIGNED = "fallteam.audit.signed_checkpoints"
+#: (directory, checkpoints) to write there once this transaction has committed
+_TO_EXPORT = "fallteam.audit.checkpoints_to_export"
+_log = logging.getLogger("fallteam.audit")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HEAD = AuditChainHead.__table__
 _EVENTS = AuditEvent.__table__
@@ -136,12 +159,13 @@ def _write_pending(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint is released: the events wait for the real commit
     session.info.pop(_MARKS, None)
-    rows = session.info.get(_PENDING)
-    if not rows:
-        return
-    # Everything else is written first, so the chain lock is the last lock taken.
-    session.flush()
-    write_events(session, session.info.pop(_PENDING))
+    if session.info.get(_PENDING):
+        # Everything else is written first, so the chain lock is the last lock taken.
+        session.flush()
+        write_events(session, session.info.pop(_PENDING))
+    signed = session.info.pop(_SIGNED, None)
+    if signed:
+        _collect_for_export(session.connection(), session.info, min(signed))
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -157,8 +181,15 @@ def _drop_pending(session: Session, previous_transaction) -> None:
         # Only what was recorded inside the rolled-back savepoint goes.
         del session.info.get(_PENDING, [])[marks.pop(previous_transaction) :]
     else:
-        session.info.pop(_PENDING, None)
-        session.info.pop(_MARKS, None)
+        for name in (_PENDING, _MARKS, _SIGNED, _TO_EXPORT):
+            session.info.pop(name, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _export_committed(session: Session) -> None:
+    collected = session.info.pop(_TO_EXPORT, None)
+    if collected:
+        _write_files(*collected)
 
 
 # Built once: the chain writer runs in every transaction that records something.
@@ -201,6 +232,7 @@ def write_events(session: Session, rows: list[dict]) -> int:
         values: dict[str, Any] = {"last_mac": mac}
         for cp_seq, cp_mac in checkpoints:
             values.update(_checkpoint_values(connection, cp_seq, cp_mac))
+        session.info.setdefault(_SIGNED, []).extend(cp_seq for cp_seq, _ in checkpoints)
         connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(**values))
     else:
         connection.execute(_SET_HEAD_MAC, {"mac": mac})
@@ -208,8 +240,8 @@ def write_events(session: Session, rows: list[dict]) -> int:
 
 
 def _checkpoint_due_by_time(last_dt) -> bool:
-    hours = current_app.config["AUDIT_CHECKPOINT_HOURS"]
-    return last_dt is None or utcnow() - last_dt >= timedelta(hours=hours)
+    minutes = current_app.config["AUDIT_CHECKPOINT_MINUTES"]
+    return last_dt is None or utcnow() - last_dt >= timedelta(minutes=minutes)
 
 
 def _checkpoint_values(connection, seq: int, mac: bytes) -> dict[str, Any]:
@@ -241,7 +273,184 @@ def make_checkpoint() -> AuditCheckpoint | None:
     if head.last_checkpoint_seq != head.last_seq:
         values = _checkpoint_values(connection, head.last_seq, bytes(head.last_mac))
         connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(**values))
+    # written to the directory after the commit, with any the directory still lacks
+    db.session.info.setdefault(_SIGNED, []).append(head.last_seq)
     return db.session.get(AuditCheckpoint, head.last_seq)
+
+
+def public_key() -> bytes:
+    """The instance's checkpoint-signing public key (raw Ed25519)."""
+    return chain.public_key_of(current_keyring().checkpoint_signing_key)
+
+
+def checkpoint_directory() -> Path | None:
+    """Where checkpoints are written outside the database (``AUDIT_CHECKPOINT_DIR``, relative
+    to the instance folder); None when the copy is turned off."""
+    configured = current_app.config.get("AUDIT_CHECKPOINT_DIR")
+    if not configured:
+        return None
+    return Path(current_app.config["INSTANCE_PATH"]) / Path(configured).expanduser()
+
+
+_CHECKPOINTS = AuditCheckpoint.__table__
+
+
+def _collect_for_export(connection: Connection, info: dict, first_signed: int) -> None:
+    """Before the commit: the checkpoints to write out after it — the ones just signed and
+    every older one the directory lacks since the last file below them (a crash between an
+    earlier commit and its files)."""
+    directory = checkpoint_directory()
+    if directory is None:
+        return
+    present = checkpoints.exported_seqs(directory)
+    floor = max((seq for seq in present if seq < first_signed), default=0)
+    rows = connection.execute(
+        select(_CHECKPOINTS).where(_CHECKPOINTS.c.seq > floor).order_by(_CHECKPOINTS.c.seq)
+    ).all()
+    key = public_key()
+    missing = [checkpoints.from_row(row, key) for row in rows if row.seq not in present]
+    if missing:
+        info[_TO_EXPORT] = (directory, missing)
+
+
+def _write_files(directory: Path, missing: Sequence[checkpoints.SignedCheckpoint]) -> int:
+    """Write checkpoints to the directory; a failure is logged, never raised: the work they
+    sign is committed, and the next checkpoint catches up."""
+    written = 0
+    for checkpoint in missing:
+        try:
+            written += checkpoints.write(directory, checkpoint)
+        except (OSError, checkpoints.CheckpointConflict):
+            _log.exception(
+                "Audit-Checkpoint %s konnte nicht nach %s geschrieben werden",
+                checkpoint.seq,
+                directory,
+            )
+    return written
+
+
+def export_missing_checkpoints() -> int:
+    """Write every checkpoint of the database that the checkpoint directory lacks
+    (``flask audit export-checkpoints``); returns how many files were written."""
+    directory = checkpoint_directory()
+    if directory is None:
+        return 0
+    present = checkpoints.exported_seqs(directory)
+    key = public_key()
+    missing = [
+        checkpoints.from_row(row, key)
+        for row in db.session.execute(select(_CHECKPOINTS).order_by(_CHECKPOINTS.c.seq))
+        if row.seq not in present
+    ]
+    return _write_files(directory, missing)
+
+
+def export_all_checkpoints() -> list[checkpoints.SignedCheckpoint]:
+    """Every checkpoint of the database with the public key, oldest first, for keeping
+    outside the system; recorded as an export."""
+    key = public_key()
+    found = [
+        checkpoints.from_row(row, key)
+        for row in db.session.execute(select(_CHECKPOINTS).order_by(_CHECKPOINTS.c.seq))
+    ]
+    record(
+        AuditAction.EXPORT,
+        object_type="audit_checkpoints",
+        purpose="Checkpoints zur Verwahrung außerhalb des Systems",
+        details={"count": len(found), "newest_seq": found[-1].seq if found else None},
+    )
+    return found
+
+
+def verification_bind() -> Engine | Connection:
+    """What a verification inside a web request reads through (with ``workers=1``).
+
+    PostgreSQL: the engine, so the verifier takes a connection of its own with one snapshot
+    for head and checkpoints. SQLite: the request's own connection — a changing request holds
+    the one write lock from its first statement on, and a second connection would wait for
+    it; under that lock nothing commits meanwhile, so the view is consistent as well (other
+    writers wait while a large log is checked).
+    """
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        return db.session.connection()
+    return engine
+
+
+@dataclass
+class VerificationRun:
+    """A finished verification: what was found, and how it was remembered."""
+
+    report: VerificationReport
+    stored: AuditVerification
+    #: the configured checkpoint directory (None: turned off or not consulted)
+    directory: Path | None = None
+    #: files of the directory that could not be used, as (file name, problem)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+
+
+def run_verification(
+    trigger: VerificationTrigger,
+    *,
+    bind: Engine | Connection,
+    workers: int | None = None,
+    external: Sequence[checkpoints.SignedCheckpoint] = (),
+    use_directory: bool = True,
+    actor: Any = CURRENT_USER,
+) -> VerificationRun:
+    """Verify the whole chain and compare with the newest checkpoint in the checkpoint
+    directory (unless ``use_directory`` is off) and with ``external`` ones; remember the run
+    and record it. The one path behind ``flask audit verify`` and the DPO's button."""
+    started = utcnow()
+    key = public_key()
+    directory = checkpoint_directory() if use_directory else None
+    found = list(external)
+    rejected: list[tuple[str, str]] = []
+    if directory is not None:
+        scan = checkpoints.scan(directory, key)
+        rejected = scan.rejected or []
+        if scan.newest is not None:
+            found.append(scan.newest)
+    report = verify_audit_log(
+        bind, current_keyring().audit_mac_key, key, workers=workers, external=found
+    )
+    for name, problem in rejected:
+        report.note(None, f"{name}: {problem}")
+    newest = report.newest_external
+    stored = AuditVerification(
+        started_dt=started,
+        finished_dt=utcnow(),
+        trigger=VerificationTrigger(trigger).value,
+        actor_id=None,
+        intact=report.intact,
+        events=report.events,
+        checkpoints=report.checkpoints,
+        first_broken_seq=report.first_broken_seq,
+        reason=(report.reason or (report.problems[0] if report.problems else None) or "")[:500]
+        or None,
+        problems="\n".join(report.problems),
+        external_seq=newest.seq if newest else None,
+        external_created_dt=newest.created if newest else None,
+    )
+    if actor is CURRENT_USER:
+        actor = current_user if has_request_context() and current_user.is_authenticated else None
+    stored.actor_id = actor.id if actor is not None else None
+    db.session.add(stored)
+    db.session.flush()
+    record(
+        AuditAction.VERIFY,
+        stored,
+        actor=actor,
+        purpose="Prüfung der Protokollkette",
+        details={
+            "trigger": stored.trigger,
+            "intact": stored.intact,
+            "events": stored.events,
+            "first_broken_seq": stored.first_broken_seq,
+            "external_seq": stored.external_seq,
+        },
+    )
+    return VerificationRun(report, stored, directory, rejected)
 
 
 def latest_checkpoint() -> AuditCheckpoint | None:

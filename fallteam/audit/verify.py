@@ -1,7 +1,11 @@
-"""Verification of the whole log: every checkpoint's signature, then the chain between them.
+"""Verification of the whole log: every checkpoint's signature, then the chain between them,
+then the checkpoints kept outside the database.
 
 The runs between signed checkpoints start from a known mac, so they are verified
-independently, in parallel processes, each with its own database connection.
+independently, in parallel processes, each with its own database connection. The chain and
+the checkpoints in the database only show that the database agrees with itself: someone with
+access to it can cut the newest events and rewind the head (and its checkpoints) to an earlier
+event. Only a checkpoint kept outside shows that the log once went further.
 """
 
 from __future__ import annotations
@@ -9,14 +13,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import Connection, Engine, create_engine, select, text
 
-from fallteam.audit import chain
+from fallteam.audit import chain, checkpoints
 from fallteam.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
 
 _EVENTS = AuditEvent.__table__
@@ -51,6 +54,12 @@ class VerificationReport:
     reason: str | None = None
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    #: sequence number of the chain head the database names
+    head_seq: int = 0
+    #: the newest checkpoint kept outside that was compared (signed by this instance)
+    newest_external: checkpoints.SignedCheckpoint | None = None
+    #: how many checkpoints kept outside were compared
+    external_checked: int = 0
 
     @property
     def intact(self) -> bool:
@@ -130,6 +139,7 @@ def _segments(
             select(_EVENTS.c.seq).where(_EVENTS.c.seq > head.last_seq).order_by(_EVENTS.c.seq)
         )
     report.checkpoints = len(checkpoints)
+    report.head_seq = head.last_seq
     if beyond is not None:
         report.note(beyond, "Ereignis nach dem Kettenkopf (eingefügt)")
     boundaries: list[tuple[int, bytes]] = [(0, chain.GENESIS_MAC)]
@@ -152,12 +162,18 @@ def _segments(
 
 
 def verify_audit_log(
-    bind: Engine | Connection, audit_key: bytes, public_key: bytes, workers: int | None = None
+    bind: Engine | Connection,
+    audit_key: bytes,
+    public_key: bytes,
+    workers: int | None = None,
+    external: Sequence[checkpoints.SignedCheckpoint] = (),
 ) -> VerificationReport:
-    """Recompute the chain and check every checkpoint; names the first broken event.
+    """Recompute the chain, check every checkpoint, and compare with the checkpoints kept
+    outside (``external``); names the first broken event.
 
-    With an Engine, the runs between checkpoints are verified in parallel processes; with a
-    Connection (which other processes cannot share), in this one.
+    With an Engine, the runs between checkpoints are verified in parallel processes (``fork``:
+    never with ``workers`` > 1 inside a threaded web server); with a Connection (which other
+    processes cannot share), in this one.
     """
     started = time.perf_counter()
     report = VerificationReport()
@@ -174,8 +190,61 @@ def verify_audit_log(
         report.events += result.count
         if result.first_broken_seq is not None:
             report.note(result.first_broken_seq, result.reason or "")
+    compare_external(bind, public_key, external, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _when(checkpoint: checkpoints.SignedCheckpoint) -> str:
+    return checkpoint.created.strftime("%d.%m.%Y %H:%M UTC")
+
+
+def compare_external(
+    bind: Engine | Connection,
+    public_key: bytes,
+    external: Sequence[checkpoints.SignedCheckpoint],
+    report: VerificationReport,
+) -> None:
+    """Note in ``report`` every checkpoint kept outside that the database contradicts: not
+    signed by this instance, beyond the database's chain head (the end was cut off), its event
+    missing, or its event's mac different (history rewritten)."""
+    valid = []
+    for checkpoint in external:
+        problem = checkpoints.signature_problem(checkpoint, public_key)
+        if problem:
+            label = checkpoint.source or "Externer Checkpoint"
+            report.note(None, f"{label} (Nr. {checkpoint.seq}): {problem}")
+        else:
+            valid.append(checkpoint)
+    report.external_checked = len(valid)
+    if not valid:
+        return
+    seqs = sorted({c.seq for c in valid})
+    stored: dict[int, bytes] = {}
+    with _connected(bind) as connection:
+        head_seq = connection.scalar(select(AuditChainHead.last_seq))
+        for start in range(0, len(seqs), 500):
+            chunk = seqs[start : start + 500]
+            rows = connection.execute(
+                select(_EVENTS.c.seq, _EVENTS.c.mac).where(_EVENTS.c.seq.in_(chunk))
+            )
+            stored.update((seq, bytes(mac)) for seq, mac in rows)
+    for checkpoint in valid:
+        seq, when = checkpoint.seq, _when(checkpoint)
+        if seq > head_seq:
+            report.note(
+                head_seq + 1,
+                f"Das Protokoll endet bei Nr. {head_seq}, vor dem extern verwahrten Checkpoint "
+                f"Nr. {seq} vom {when}: Ereignisse {head_seq + 1} bis {seq} fehlen "
+                "(Ende abgeschnitten).",
+            )
+        elif seq not in stored:
+            report.note(seq, f"Ereignis {seq} des extern verwahrten Checkpoints vom {when} fehlt")
+        elif stored[seq] != checkpoint.head_mac:
+            report.note(
+                seq, f"Ereignis {seq} weicht vom extern verwahrten Checkpoint vom {when} ab"
+            )
+    report.newest_external = max(valid, key=lambda c: c.seq)
 
 
 def _balanced(segments: list[_Segment]) -> list[_Segment]:
@@ -183,44 +252,22 @@ def _balanced(segments: list[_Segment]) -> list[_Segment]:
     return sorted(segments, key=lambda s: s.end_seq - s.start_seq, reverse=True)
 
 
-EXTERNAL_HEADER = "Fallteam Audit-Checkpoint v1"
+EXTERNAL_HEADER = checkpoints.HEADER
 
 
 def export_checkpoint(checkpoint: AuditCheckpoint, public_key: bytes) -> str:
     """The checkpoint as text for the DPO to keep outside the system."""
-    return "\n".join(
-        [
-            EXTERNAL_HEADER,
-            f"Sequenz: {checkpoint.seq}",
-            f"Kopf-MAC: {bytes(checkpoint.head_mac).hex()}",
-            f"Zeit: {checkpoint.created_dt.isoformat()}",
-            f"Signatur: {bytes(checkpoint.signature).hex()}",
-            f"Schluessel: {public_key.hex()}",
-            "",
-        ]
-    )
+    return checkpoints.from_row(checkpoint, public_key).text()
 
 
 def check_external_checkpoint(
     bind: Engine | Connection, public_key: bytes, text: str
 ) -> str | None:
-    """Compare a checkpoint kept outside with the log; returns the problem, or None."""
-    fields = dict(line.split(": ", 1) for line in text.strip().splitlines()[1:] if ": " in line)
+    """Compare a text of checkpoints kept outside with the log; returns the problems, or None."""
     try:
-        seq = int(fields["Sequenz"])
-        head_mac = bytes.fromhex(fields["Kopf-MAC"])
-        created = datetime.fromisoformat(fields["Zeit"])
-        signature = bytes.fromhex(fields["Signatur"])
-    except (KeyError, ValueError):
-        return "Checkpoint-Datei ist unvollständig oder beschädigt."
-    if not text.startswith(EXTERNAL_HEADER):
-        return "Keine Fallteam-Checkpoint-Datei."
-    if not chain.checkpoint_signature_valid(public_key, seq, head_mac, created, signature):
-        return "Die Signatur des Checkpoints ist ungültig (anderer Schlüssel oder verändert)."
-    with _connected(bind) as connection:
-        stored = connection.scalar(select(_EVENTS.c.mac).where(_EVENTS.c.seq == seq))
-    if stored is None:
-        return f"Ereignis {seq} fehlt im Protokoll (gekürzt oder gelöscht)."
-    if bytes(stored) != head_mac:
-        return f"Ereignis {seq} weicht vom aufbewahrten Checkpoint ab."
-    return None
+        found = checkpoints.parse(text)
+    except checkpoints.CheckpointFormatError as exc:
+        return str(exc)
+    report = VerificationReport()
+    compare_external(bind, public_key, found, report)
+    return " ".join(report.problems) or None

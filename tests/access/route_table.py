@@ -85,6 +85,9 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "admin.show_policy": {"GET": only("admin", "dpo")},
     # the DPO's workspace: the DPO only (never case content, see tests/dpo/)
     "dpo.show_workspace": {"GET": only("dpo")},
+    # the audit chain: verify now, download the checkpoints (audit.read)
+    "dpo.verify_chain": {"POST": only("dpo")},
+    "dpo.download_checkpoints": {"GET": only("dpo")},
     "admin.list_institutions": {"GET": only("admin")},
     "admin.add_institution": {"POST": only("admin")},
     "admin.edit_institution": {"GET": only("admin"), "POST": only("admin")},
