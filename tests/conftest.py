@@ -32,7 +32,6 @@ from fallteam.extensions import db, limiter
 from fallteam.meetings.models import ConfidentialityPledge
 
 
-
 def _database_of_this_worker(url: str | None) -> str | None:
     """Under pytest-xdist every worker gets a PostgreSQL database of its own (``test_gw0``,
     ``test_gw1`` …): each worker's run begins by dropping the schema it migrates."""
