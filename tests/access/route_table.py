@@ -85,6 +85,10 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "admin.show_policy": {"GET": only("admin", "dpo")},
     # the DPO's workspace: the DPO only (never case content, see tests/dpo/)
     "dpo.show_workspace": {"GET": only("dpo")},
+    "dpo.open_case_report": {"GET": only("dpo")},
+    "dpo.case_report": {"GET": only("dpo")},
+    "dpo.list_anomalies": {"GET": only("dpo")},
+    "dpo.list_disclosures": {"GET": only("dpo")},
     "admin.list_institutions": {"GET": only("admin")},
     "admin.add_institution": {"POST": only("admin")},
     "admin.edit_institution": {"GET": only("admin"), "POST": only("admin")},
