@@ -99,9 +99,7 @@ def test_the_dpos_look_is_recorded_and_shown_the_next_time(app, worked_scenario)
     assert (line.object_type, line.count) == ("access_report", 1)
 
 
-def test_a_read_naming_no_session_belongs_to_the_session_whose_window_it_used(
-    app, dpo_scenario
-):
+def test_a_read_naming_no_session_belongs_to_the_session_whose_window_it_used(app, dpo_scenario):
     # an older event, or the case page through a window granted by hand: the participation
     # windows end with the session day, so the read prepares the first session
     s = dpo_scenario

@@ -178,8 +178,13 @@ def unrelated_reads(period: Period) -> list[Anomaly]:
             AgendaItem.presenter_id == actor,
             AgendaItem.writer_id == actor,
             Meeting.moderator_id == actor,
-            exists().where(AgendaGuest.item_id == AgendaItem.id, AgendaGuest.user_id == actor),
-            exists().where(TeamMember.team_id == Meeting.team_id, TeamMember.user_id == actor),
+            # two levels down, the reader's event is named for correlation explicitly
+            exists()
+            .where(AgendaGuest.item_id == AgendaItem.id, AgendaGuest.user_id == actor)
+            .correlate(AgendaItem, e),
+            exists()
+            .where(TeamMember.team_id == Meeting.team_id, TeamMember.user_id == actor)
+            .correlate(Meeting, e),
         ),
     )
     moderated = aliased(Meeting)
@@ -188,9 +193,9 @@ def unrelated_reads(period: Period) -> list[Anomaly]:
         or_(
             Resubmission.responsible_id == actor,
             Resubmission.created_by_id == actor,
-            exists().where(
-                moderated.team_id == Resubmission.team_id, moderated.moderator_id == actor
-            ),
+            exists()
+            .where(moderated.team_id == Resubmission.team_id, moderated.moderator_id == actor)
+            .correlate(Resubmission, e),
         ),
     )
     first = func.min(e.occurred_dt)
