@@ -151,6 +151,18 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         # Belongs where the database role cannot write (ideally an append-only or remote
         # mount, see security/KEY_MANAGEMENT.md); "" turns the copy off.
         "AUDIT_CHECKPOINT_DIR": str(instance_path / "audit-checkpoints"),
+        # The DPO's anomaly list (``/datenschutz/auffaelligkeiten``): the period it looks at
+        # by default; "bulk reads" are more than N distinct cases read by one person within
+        # M minutes; "repeated refusals" are K or more refusals of one person within M
+        # minutes; access outside the working hours (office time zone, [from, until) hours)
+        # or on other days than the working days (0 = Monday … 6 = Sunday).
+        "DPO_ANOMALY_DAYS": 30,
+        "DPO_BULK_READ_CASES": 20,
+        "DPO_BULK_READ_MINUTES": 10,
+        "DPO_REFUSALS": 5,
+        "DPO_REFUSAL_MINUTES": 60,
+        "DPO_WORKING_HOURS": [7, 19],
+        "DPO_WORKING_DAYS": [0, 1, 2, 3, 4],
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": {"de": "Deutsch", "en": "English"},

@@ -202,16 +202,16 @@ def set_background(case: Case, text: str | None, *, release_reason: str | None =
     else:
         case.background_status = BackgroundStatus.HELD
     db.session.flush()
-    record(
-        AuditAction.UPDATE,
-        case,
-        case_pseudonym=case.pseudonym,
-        details={
-            "fields": ["background"],
-            "identity_hits": len(hits),
-            "released_despite_hits": bool(hits and case.background_status == "released"),
-        },
-    )
+    released_despite_hits = bool(hits and case.background_status == "released")
+    details = {
+        "fields": ["background"],
+        "identity_hits": len(hits),
+        "released_despite_hits": released_despite_hits,
+    }
+    if released_despite_hits:
+        # a release of text the guard flagged: the DPO's list of disclosure decisions
+        details["disclosure"] = "guard_release"
+    record(AuditAction.UPDATE, case, case_pseudonym=case.pseudonym, details=details)
     return hits
 
 

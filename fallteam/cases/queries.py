@@ -213,8 +213,22 @@ def record_read(
         case,
         case_pseudonym=case.pseudonym,
         purpose=purpose,
-        details={"fields": sorted(fields)},
+        details=_read_details(fields, on),
     )
+
+
+def _read_details(fields, on: Any) -> dict:
+    """What the read event notes besides the case: the fields shown and, where the read
+    happened through a session (its agenda, an agenda item, a Fallprotokoll), that
+    session's id, so the DPO's access report can group reads by session."""
+    details: dict = {"fields": sorted(fields)}
+    if isinstance(on, Meeting):
+        details["meeting"] = str(on.id)
+    elif isinstance(on, AgendaItem):
+        details["meeting"] = str(on.meeting_id)
+    elif isinstance(getattr(on, "item", None), AgendaItem):
+        details["meeting"] = str(on.item.meeting_id)
+    return details
 
 
 def record_agenda_read(
@@ -232,7 +246,7 @@ def record_agenda_read(
             case,
             case_pseudonym=case.pseudonym,
             purpose=purpose,
-            details={"fields": sorted(fields)},
+            details=_read_details(fields, on),
         )
 
 

@@ -159,7 +159,12 @@ def record_consent(case: Case, data: ConsentData, *, actor: User) -> Consent:
         consent,
         case_pseudonym=case.pseudonym,
         purpose=",".join(data.purposes),
-        details={"categories": data.data_categories, "recipients": len(data.recipients)},
+        details={
+            "categories": data.data_categories,
+            "recipients": len(data.recipients),
+            # the DPO's list of disclosure decisions finds it by this marker
+            "disclosure": "consent_recorded",
+        },
     )
     return consent
 
@@ -185,7 +190,8 @@ def correct_consent(case: Case, old: Consent, data: ConsentData, *, actor: User)
         AuditAction.UPDATE,
         consent,
         case_pseudonym=case.pseudonym,
-        details={"corrects": str(old.id)},
+        # a corrected version is a consent recorded anew (the DPO's disclosure list)
+        details={"corrects": str(old.id), "disclosure": "consent_recorded"},
     )
     return consent
 
@@ -214,5 +220,5 @@ def revoke_consent(
         consent,
         case_pseudonym=case.pseudonym,
         purpose="Widerruf",
-        details={"revoked": True},
+        details={"revoked": True, "disclosure": "consent_revoked"},
     )

@@ -451,6 +451,8 @@ def make_excerpt(
             "real_names": real_names,
             "sha256": excerpt.sha256,
             "content_hash": excerpt.content_hash,
+            # names instead of role labels: a disclosure decision the DPO lists
+            **({"disclosure": "real_name_excerpt"} if real_names else {}),
         },
     )
     return excerpt, signed

@@ -88,6 +88,10 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     # the audit chain: verify now, download the checkpoints (audit.read)
     "dpo.verify_chain": {"POST": only("dpo")},
     "dpo.download_checkpoints": {"GET": only("dpo")},
+    "dpo.open_case_report": {"GET": only("dpo")},
+    "dpo.case_report": {"GET": only("dpo")},
+    "dpo.list_anomalies": {"GET": only("dpo")},
+    "dpo.list_disclosures": {"GET": only("dpo")},
     "admin.list_institutions": {"GET": only("admin")},
     "admin.add_institution": {"POST": only("admin")},
     "admin.edit_institution": {"GET": only("admin"), "POST": only("admin")},

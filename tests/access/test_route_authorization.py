@@ -57,6 +57,7 @@ def _sample_values(
         "user_id": target,
         "filename": "css/app.css",
         "case_id": case.id,
+        "pseudonym": case.pseudonym,
         "relation_id": case.relation_id,
         "resource_id": case.resource_id,
         "participant_id": case.participant_ids[0],

@@ -145,6 +145,15 @@ def _apply(item: AgendaItem, data: Registration) -> None:
     ] or None
 
 
+def _confirmation(confirmed_before: bool, item: AgendaItem) -> dict:
+    """The audit detail of the presenter's confirmation to present the case pseudonymised
+    to guests no consent covers, when this change gives it: a disclosure decision the DPO
+    lists (``dpo.list_disclosures``)."""
+    if item.pseudonymised_confirmed and not confirmed_before:
+        return {"disclosure": "pseudonymised_presentation_confirmed"}
+    return {}
+
+
 def _opened_by_case_manager(item: AgendaItem, actor: User) -> bool:
     # A moderator's late item must not open a case to the team: only its case manager does.
     return actor.id == item.case.case_manager_id
@@ -200,7 +209,12 @@ def register_case_for_meeting(
         actor=actor,
         case_pseudonym=case.pseudonym,
         purpose="Nachmeldung durch die Moderation" if item.late_reason else None,
-        details={"meeting": str(meeting.id), "method": item.method, "late": bool(late_reason)},
+        details={
+            "meeting": str(meeting.id),
+            "method": item.method,
+            "late": bool(late_reason),
+            **_confirmation(False, item),
+        },
     )
     if _opened_by_case_manager(item, actor):
         windows.grant_team(item, actor=actor, now=now)
@@ -215,9 +229,15 @@ def update_registration(
     the team if the moderator had added the item."""
     now = now or utcnow()
     _check(item.case, item.meeting, data, now)
+    confirmed_before = item.pseudonymised_confirmed
     _apply(item, data)
     db.session.flush()
-    record(AuditAction.UPDATE, item, case_pseudonym=item.case.pseudonym)
+    record(
+        AuditAction.UPDATE,
+        item,
+        case_pseudonym=item.case.pseudonym,
+        details={"meeting": str(item.meeting_id), **_confirmation(confirmed_before, item)},
+    )
     if _opened_by_case_manager(item, actor):
         windows.grant_team(item, actor=actor, now=now)
         windows.open_pending_windows(item, now=now)
