@@ -85,6 +85,10 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "admin.show_policy": {"GET": only("admin", "dpo")},
     # the DPO's workspace: the DPO only (never case content, see tests/dpo/)
     "dpo.show_workspace": {"GET": only("dpo")},
+    "dpo.search_audit": {"GET": only("dpo")},
+    "dpo.export_audit_csv": {"GET": only("dpo")},
+    "dpo.export_audit_json": {"GET": only("dpo")},
+    "dpo.person_activity": {"GET": only("dpo")},
     "admin.list_institutions": {"GET": only("admin")},
     "admin.add_institution": {"POST": only("admin")},
     "admin.edit_institution": {"GET": only("admin"), "POST": only("admin")},
