@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 #: as ``fallteam.audit.models.CONSENT_READ_PREDICATE`` (a migration keeps its own copy)
-CONSENT_READS = "action = 'read' AND details LIKE '%\"consent_ids\":%'"
+CONSENT_READS = "details LIKE '%\"consent_ids\":%'"
 
 
 def upgrade():

@@ -21,7 +21,7 @@ class AuditFilterForm(SubForm):
     """Filters of the audit search. A search changes nothing, so the form is sent with GET
     and carries no CSRF token (``SubForm``: the shared input rules, no token)."""
 
-    actor = SelectField(_l("Person"), validate_choice=False)
+    actor = SelectField(_l("Person"), default="", validate_choice=False)
     pseudonym = StringField(
         _l("Fall (Pseudonym)"),
         filters=[lambda v: v.strip() if isinstance(v, str) else v],
@@ -30,9 +30,10 @@ class AuditFilterForm(SubForm):
             Length(max=40, message=_l("Ein Pseudonym hat höchstens 40 Zeichen.")),
         ],
     )
-    action = SelectField(_l("Aktion"))
+    action = SelectField(_l("Aktion"), default="")
     outcome = SelectField(
         _l("Ergebnis"),
+        default="",
         choices=[
             SelectChoice("", _l("alle")),
             SelectChoice("denied", _l("nur verweigerte Zugriffe")),

@@ -32,8 +32,8 @@ EXPORT_BATCH = 1000
 
 
 def consent_read_condition():
-    """Read events whose details carry ``consent_ids``: the partial index's predicate,
-    literally (``audit.models.CONSENT_READ_PREDICATE``)."""
+    """Events whose details carry ``consent_ids`` (only reads do): the partial index's
+    predicate, literally (``audit.models.CONSENT_READ_PREDICATE``)."""
     return text(CONSENT_READ_PREDICATE)
 
 
