@@ -209,7 +209,7 @@ BASIS_WRITER = "Protokollführung"
 BASIS_MODERATOR = "Moderation"
 BASIS_RESPONSIBLE = "Zuständigkeit (Wiedervorlage)"
 #: added to the basis where consents released data to the viewer (their ids: ``consent_ids``)
-BASIS_CONSENT = "Einwilligung"
+BASIS_CONSENT = "Schweigepflichtsentbindung"
 
 
 def read_basis(viewer: User, case: Case, on: Any = None) -> str:

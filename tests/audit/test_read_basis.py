@@ -1,8 +1,8 @@
 """A read event says on what basis the read was allowed: the case owner ("fallführend"), the
 writer ("Protokollführung"), the moderator ("Moderation"), a member present at the session
 ("Teilnahme an der Sitzung"), an invited guest ("Gast (eingeladen)") — and, where consents
-released data to the reader, "Einwilligung" with the ids of exactly those consents (ids only:
-nothing of their content)."""
+released data to the reader, "Schweigepflichtsentbindung" with the ids of exactly those
+consents (ids only: nothing of their content)."""
 
 # ruff: noqa: F811  (pytest fixtures imported from tests.protocols.conftest are parameters)
 from __future__ import annotations
@@ -76,7 +76,7 @@ def test_a_member_whom_no_consent_names_reads_the_item_without_consent_ids(app, 
 
 def test_a_guest_released_by_consent_reads_with_the_consents_ids(app, s, client_of):
     details = _read(app, client_of, s.guest, f"/tagesordnung/{s.item_ids[0]}")
-    assert details["basis"] == "Gast (eingeladen), Einwilligung"
+    assert details["basis"] == "Gast (eingeladen), Schweigepflichtsentbindung"
     assert details["consent_ids"] == _consent_ids(app, s)
     assert "member_names" in " ".join(details["fields"])  # what the consent released
 

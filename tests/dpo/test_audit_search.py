@@ -43,7 +43,10 @@ def log(app, people):
             bob.id,
             pseudonym="FT-2026-0001",
             at=day(4),
-            details={"basis": "Gast (eingeladen), Einwilligung", "consent_ids": ["c-1"]},
+            details={
+                "basis": "Gast (eingeladen), Schweigepflichtsentbindung",
+                "consent_ids": ["c-1"],
+            },
         ),
         "bob_export_a": Entry(bob.id, AuditAction.EXPORT, "FT-2026-0001", at=day(4)),
         # 23:30 UTC on 4 March is 00:30 on 5 March in Berlin
@@ -114,7 +117,7 @@ def test_the_page_shows_names_roles_labels_and_basis(dpo, log, app, people):
     html = dpo.get(URL, query_string={"pseudonym": "FT-2026-0001"}).get_data(as_text=True)
     assert f"Test {alice.username}" in html  # staff by name
     assert "Zugriff verweigert" in html and "Export" in html  # actions in words
-    assert "Gast (eingeladen), Einwilligung" in html
+    assert "Gast (eingeladen), Schweigepflichtsentbindung" in html
     assert "04.03.2026" in html or "05.03.2026" in html  # office time
 
 

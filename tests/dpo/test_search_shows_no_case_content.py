@@ -86,5 +86,5 @@ def test_no_dpo_search_page_or_export_shows_the_familys_data(app, scene, signed_
     # what the DPO is there to see: the case by pseudonym, the refusal, the consent read
     assert case.pseudonym in seen
     assert "Zugriff verweigert" in seen
-    assert "Gast (eingeladen), Einwilligung" in seen
+    assert "Gast (eingeladen), Schweigepflichtsentbindung" in seen
     assert f"Test {outsider.username}" in seen

@@ -42,7 +42,7 @@ class AuditFilterForm(SubForm):
     since = DateField(_l("von (Tag)"), validators=[Optional()])
     until = DateField(_l("bis (Tag)"), validators=[Optional()])
     consent_reads = BooleanField(
-        _l("nur Lesezugriffe auf per Einwilligung freigegebene Daten"),
+        _l("nur Lesezugriffe auf per Schweigepflichtsentbindung freigegebene Daten"),
         false_values=(False, "false", "", "0"),
     )
 
