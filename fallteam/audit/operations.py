@@ -90,13 +90,18 @@ def record(
 ) -> None:
     """Queue an audit event on the current unit of work; it is written when that commits.
 
-    ``details`` holds ids, counts and names of fields, never their content.
+    ``details`` holds ids, counts and names of fields, never their content. An event about
+    a row that belongs to a case names the case's pseudonym even when the caller does not
+    pass it (refusals included): the row says it through ``audit_case_pseudonym`` (every
+    case-related model has it; audit itself knows no domain).
     """
     if actor is CURRENT_USER:
         actor = current_user if has_request_context() and current_user.is_authenticated else None
     if obj is not None:
         object_type = object_type or getattr(obj, "__audit_type__", obj.__tablename__)
         object_id = obj.id if object_id is None else object_id
+        if case_pseudonym is None:
+            case_pseudonym = getattr(obj, "audit_case_pseudonym", None)
     request_id, address = _request_facts()
     row = {
         "occurred_dt": utcnow(),

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
 from fallteam.crypto.types import EncryptedJSON, EncryptedText
@@ -43,6 +43,29 @@ class BackgroundStatus(enum.StrEnum):
     EMPTY = "empty"
     RELEASED = "released"
     HELD = "held"
+
+
+class OfOneCase:
+    """Mixin of every table whose rows belong to one case (a ``case_id`` column): the audit
+    log names that case by its pseudonym (``audit.operations.record`` reads
+    ``audit_case_pseudonym``), so that "who touched case X" — refusals included — is one look
+    at the log. The case is taken from the session's identity map: no query while it is
+    loaded, which it is wherever a row of it was just read or changed."""
+
+    @property
+    def audit_case_pseudonym(self) -> str | None:
+        """The pseudonym of the case this row belongs to (None when it cannot be found)."""
+        return pseudonym_of_case(self, getattr(self, "case_id", None))
+
+
+def pseudonym_of_case(row: object, case_id: uuid.UUID | None) -> str | None:
+    """The pseudonym of case ``case_id``, loaded through the session ``row`` belongs to."""
+    session = object_session(row)
+    if session is None or case_id is None:
+        return None
+    with session.no_autoflush:  # asked while recording: never flush half-made work
+        case = session.get(Case, case_id)
+    return case.pseudonym if case is not None else None
 
 
 class Case(UUIDPrimaryKey, CreatedTimestamp, Base):
@@ -79,6 +102,11 @@ class Case(UUIDPrimaryKey, CreatedTimestamp, Base):
     relations: Mapped[list[FamilyRelation]] = relationship(cascade="all, delete-orphan")
     resources: Mapped[list[ResourceEntry]] = relationship(cascade="all, delete-orphan")
     participants: Mapped[list[CaseParticipant]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def audit_case_pseudonym(self) -> str:
+        """The pseudonym the audit log names this case by."""
+        return self.pseudonym
 
     def __repr__(self) -> str:
         return f"<Case {self.pseudonym}>"
@@ -131,7 +159,7 @@ FAMILY_ROLE_LABELS = {
 CHILD_ROLES = {"Kind", "Pflegekind"}
 
 
-class FamilyMember(UUIDPrimaryKey, Base):
+class FamilyMember(OfOneCase, UUIDPrimaryKey, Base):
     """One person of the family. The real identity is encrypted; role and sex are not."""
 
     __tablename__ = "family_members"
@@ -192,7 +220,7 @@ RELATION_LABELS = {
 }
 
 
-class FamilyRelation(UUIDPrimaryKey, Base):
+class FamilyRelation(OfOneCase, UUIDPrimaryKey, Base):
     """One line of the genogram, stored encrypted: {"kind", "a", "b"} (member ids)."""
 
     __tablename__ = "family_relations"
@@ -240,7 +268,7 @@ RESOURCE_QUALITY_LABELS = {
 }
 
 
-class ResourceEntry(UUIDPrimaryKey, Base):
+class ResourceEntry(OfOneCase, UUIDPrimaryKey, Base):
     """A person or service around the family (Ressourcenkarte)."""
 
     __tablename__ = "resource_entries"
@@ -269,7 +297,7 @@ class ParticipantKind(enum.StrEnum):
     GUEST = "guest"
 
 
-class CaseParticipant(UUIDPrimaryKey, CreatedTimestamp, Base):
+class CaseParticipant(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     """Someone who may see the case's (pseudonymised) presentation, for a time window.
 
     Sessions (a later issue) create these for the team and the invited guests of an agenda
@@ -277,6 +305,7 @@ class CaseParticipant(UUIDPrimaryKey, CreatedTimestamp, Base):
     """
 
     __tablename__ = "case_participants"
+    __audit_type__ = "case_participant"
 
     #: the case
     case_id: Mapped[uuid.UUID] = mapped_column(

@@ -44,6 +44,7 @@ from fallteam.crypto.envelope import prime_keys
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem, Meeting
 from fallteam.meetings.rules import meeting_day_end
+from fallteam.teams.models import Team
 
 
 @dataclass
@@ -187,6 +188,7 @@ def present_case(
         purpose="Fallführung" if view.is_full else "Fallberatung",
         fields=_read_fields(fields),
         on=on,
+        consent_ids=fields.consent_ids,
     )
     return view
 
@@ -199,12 +201,73 @@ def _read_fields(visibility: Visibility) -> set[str]:
     return shown
 
 
+#: on what basis a read was allowed, as a read event's details name it (``basis``)
+BASIS_OWNER = "fallführend"
+BASIS_MEMBER = "Teilnahme an der Sitzung"
+BASIS_GUEST = "Gast (eingeladen)"
+BASIS_WRITER = "Protokollführung"
+BASIS_MODERATOR = "Moderation"
+BASIS_RESPONSIBLE = "Zuständigkeit (Wiedervorlage)"
+#: added to the basis where consents released data to the viewer (their ids: ``consent_ids``)
+BASIS_CONSENT = "Schweigepflichtsentbindung"
+
+
+def read_basis(viewer: User, case: Case, on: Any = None) -> str:
+    """Why ``viewer`` may read ``case`` through ``on`` (an agenda item, a protocol, a session,
+    a team; None: the case page), once the permission is granted: the relation that granted
+    it, for the audit log. Asks only what the access check has just answered (team
+    membership is memoised per request)."""
+    if case.case_manager_id == viewer.id:
+        return BASIS_OWNER
+    if isinstance(on, Team):
+        return BASIS_RESPONSIBLE
+    item = on if isinstance(on, AgendaItem) else getattr(on, "item", None)
+    meeting = on if isinstance(on, Meeting) else getattr(item, "meeting", None)
+    if item is not None and item.writer_id == viewer.id:
+        return BASIS_WRITER
+    if meeting is not None and meeting.moderator_id == viewer.id:
+        return BASIS_MODERATOR
+    if meeting is not None and not access.team_member_of(viewer, meeting):
+        # not in the session's team, yet allowed on its item or agenda: an invited guest
+        return BASIS_GUEST
+    # a member of the session's team, or (the case page) a member taking part in the case
+    return BASIS_MEMBER
+
+
+def _read_details(viewer: User, case: Case, on: Any, fields, consent_ids) -> dict:
+    """What the read event notes besides the case: the fields shown, the basis of the read
+    and the consents that released data; where the read happened through a session (its
+    agenda, an agenda item, a Fallprotokoll), that session's id, so the DPO's access report
+    can group reads by session."""
+    basis = read_basis(viewer, case, on)
+    details: dict[str, Any] = {"fields": sorted(fields), "basis": basis}
+    if consent_ids:
+        details["basis"] = f"{basis}, {BASIS_CONSENT}"
+        details["consent_ids"] = sorted(str(c) for c in consent_ids)
+    if isinstance(on, Meeting):
+        details["meeting"] = str(on.id)
+    elif isinstance(on, AgendaItem):
+        details["meeting"] = str(on.meeting_id)
+    elif isinstance(getattr(on, "item", None), AgendaItem):
+        details["meeting"] = str(on.item.meeting_id)
+    return details
+
+
 def record_read(
-    viewer: User, case: Case, permission: str, *, purpose: str, fields=("all",), on=None
+    viewer: User,
+    case: Case,
+    permission: str,
+    *,
+    purpose: str,
+    fields=("all",),
+    on=None,
+    consent_ids=(),
 ) -> None:
     """The one point where reading a case's content is recorded: the query that loads the
     content for ``viewer`` calls it, after checking ``permission`` (on ``on``, the case by
-    default). Views never record reads themselves."""
+    default). Views never record reads themselves. The event names the basis of the read
+    (``read_basis``) and the ``consent_ids`` of the consents that released data to the
+    viewer (ids only, from ``consent.queries.visible_fields``)."""
     target = case if on is None else on
     if not access.allowed(viewer, permission, target):
         raise access.AccessRefused(permission, target)
@@ -213,22 +276,8 @@ def record_read(
         case,
         case_pseudonym=case.pseudonym,
         purpose=purpose,
-        details=_read_details(fields, on),
+        details=_read_details(viewer, case, on, fields, consent_ids),
     )
-
-
-def _read_details(fields, on: Any) -> dict:
-    """What the read event notes besides the case: the fields shown and, where the read
-    happened through a session (its agenda, an agenda item, a Fallprotokoll), that
-    session's id, so the DPO's access report can group reads by session."""
-    details: dict = {"fields": sorted(fields)}
-    if isinstance(on, Meeting):
-        details["meeting"] = str(on.id)
-    elif isinstance(on, AgendaItem):
-        details["meeting"] = str(on.meeting_id)
-    elif isinstance(getattr(on, "item", None), AgendaItem):
-        details["meeting"] = str(on.item.meeting_id)
-    return details
 
 
 def record_agenda_read(
@@ -246,7 +295,7 @@ def record_agenda_read(
             case,
             case_pseudonym=case.pseudonym,
             purpose=purpose,
-            details=_read_details(fields, on),
+            details=_read_details(viewer, case, on, fields, ()),
         )
 
 

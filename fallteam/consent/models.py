@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
+from fallteam.cases.models import OfOneCase
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
 from fallteam.crypto.types import EncryptedBytes, EncryptedText
 
@@ -87,7 +88,7 @@ FORM_LABELS = {
 }
 
 
-class Consent(UUIDPrimaryKey, CreatedTimestamp, Base):
+class Consent(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     """One version of a Schweigepflichtsentbindung for one case."""
 
     __tablename__ = "consents"

@@ -87,10 +87,13 @@ class Visibility(frozenset):
     address, health …). A member nobody released has none: they stay a role label."""
 
     members: Mapping[uuid.UUID, frozenset[str]]
+    #: the consents that released data to the viewer (the audit log notes their ids)
+    consent_ids: tuple[uuid.UUID, ...]
 
-    def __new__(cls, fields: Iterable[str] = (), members=None) -> Visibility:
+    def __new__(cls, fields: Iterable[str] = (), members=None, consent_ids=()) -> Visibility:
         self = super().__new__(cls, fields)
         self.members = MappingProxyType(dict(members or {}))
+        self.consent_ids = tuple(consent_ids)
         return self
 
     def of(self, member_id: uuid.UUID) -> frozenset[str]:
@@ -222,12 +225,27 @@ def released_by_member(
     participation_kind: str | None,
 ) -> dict[uuid.UUID, frozenset[str]]:
     """Family member id -> the data categories the consents release of that person."""
+    return _release(viewer, case, consents, purpose, participation_kind)[0]
+
+
+def _release(
+    viewer: Any,
+    case: Case,
+    consents: Iterable[Consent],
+    purpose: str,
+    participation_kind: str | None,
+) -> tuple[dict[uuid.UUID, frozenset[str]], list[uuid.UUID]]:
+    """``released_by_member``, and the ids of the consents that release anything."""
     members = {m.id: m for m in case.members}
     released: dict[uuid.UUID, set[str]] = {m: set() for m in members}
+    releasing = []
     for consent in _counting(viewer, consents, purpose, participation_kind):
-        for person in rules.released_persons(consent, members):
+        persons = rules.released_persons(consent, members)
+        if persons and consent.data_categories:
+            releasing.append(consent.id)
+        for person in persons:
             released[person].update(consent.data_categories or [])
-    return {m: frozenset(c) for m, c in released.items()}
+    return {m: frozenset(c) for m, c in released.items()}, releasing
 
 
 def visible_fields(
@@ -259,7 +277,7 @@ def visible_fields(
         return Visibility()
     if consents is None:
         consents = consents_in_force(case, at)
-    by_member = released_by_member(viewer, case, consents, purpose, participation.kind)
+    by_member, releasing = _release(viewer, case, consents, purpose, participation.kind)
     members = {
         member: frozenset().union(*(MEMBER_CATEGORY_FIELDS.get(c, frozenset()) for c in cats))
         for member, cats in by_member.items()
@@ -268,7 +286,7 @@ def visible_fields(
     fields = set(PSEUDONYMISED_FIELDS)
     for category in whole_family:
         fields |= CATEGORY_FIELDS.get(category, frozenset())
-    return Visibility(fields, members)
+    return Visibility(fields, members, releasing)
 
 
 def consents_ending_soon(case_manager: Any, days: int = 30) -> list[tuple[Any, str]]:

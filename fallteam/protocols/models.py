@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from fallteam.cases.models import OfOneCase
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
 from fallteam.crypto.types import EncryptedJSON, EncryptedText
 from fallteam.meetings.models import AgendaItem
@@ -31,7 +32,7 @@ STATUS_LABELS = {
 }
 
 
-class CaseProtocol(UUIDPrimaryKey, CreatedTimestamp, Base):
+class CaseProtocol(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     """The Fallprotokoll of one agenda item."""
 
     __tablename__ = "case_protocols"
@@ -74,7 +75,7 @@ class CaseProtocol(UUIDPrimaryKey, CreatedTimestamp, Base):
         return f"<CaseProtocol {self.item_id} v{self.version}>"
 
 
-class ProtocolRevision(UUIDPrimaryKey, CreatedTimestamp, Base):
+class ProtocolRevision(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     """One saved draft of a Fallprotokoll: who saved which sections as which version."""
 
     __tablename__ = "protocol_revisions"
@@ -92,7 +93,7 @@ class ProtocolRevision(UUIDPrimaryKey, CreatedTimestamp, Base):
     risk_assessment: Mapped[dict | None] = mapped_column(EncryptedJSON())
 
 
-class ProtocolAddendum(UUIDPrimaryKey, CreatedTimestamp, Base):
+class ProtocolAddendum(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     """A correction under a finalised Fallprotokoll, which itself never changes."""
 
     __tablename__ = "protocol_addenda"
@@ -108,7 +109,7 @@ class ProtocolAddendum(UUIDPrimaryKey, CreatedTimestamp, Base):
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
 
 
-class ProtocolExcerpt(UUIDPrimaryKey, CreatedTimestamp, Base):
+class ProtocolExcerpt(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     """A Protokollauszug made of a finalised Fallprotokoll: who made it when, whether with
     real names, and the SHA-256 of the signed PDF handed out (the PDF itself is not kept)."""
 

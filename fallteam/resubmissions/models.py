@@ -12,7 +12,7 @@ from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fallteam.auth.models import User
-from fallteam.cases.models import Case
+from fallteam.cases.models import Case, OfOneCase
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
 from fallteam.crypto.types import EncryptedText
 
@@ -32,7 +32,7 @@ STATUS_LABELS = {
 }
 
 
-class Resubmission(UUIDPrimaryKey, CreatedTimestamp, Base):
+class Resubmission(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     """One Wiedervorlage of a case to a team."""
 
     __tablename__ = "resubmissions"

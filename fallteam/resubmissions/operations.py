@@ -267,15 +267,20 @@ def queue_due_reminders(*, now: datetime | None = None) -> int:
     today = office_today(now)
     # ids only: nothing encrypted is loaded (the mail says nothing of the case)
     rows = db.session.execute(
-        select(Resubmission.id, Resubmission.responsible_id).where(
+        select(Resubmission.id, Resubmission.responsible_id, Case.pseudonym)
+        .join(Case, Case.id == Resubmission.case_id)
+        .where(
             Resubmission.status == ResubmissionStatus.OPEN,
             Resubmission.due <= today,
             or_(Resubmission.reminded_on.is_(None), Resubmission.reminded_on < Resubmission.due),
         )
     ).all()
     by_person: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for resubmission_id, responsible_id in rows:
+    # the audit log names each Wiedervorlage's case (by pseudonym, as every case event)
+    pseudonyms: dict[uuid.UUID, str] = {}
+    for resubmission_id, responsible_id, pseudonym in rows:
         by_person[responsible_id].append(resubmission_id)
+        pseudonyms[resubmission_id] = pseudonym
     if not by_person:
         return 0
     people = db.session.scalars(
@@ -298,6 +303,7 @@ def queue_due_reminders(*, now: datetime | None = None) -> int:
                 AuditAction.UPDATE,
                 object_type=Resubmission.__audit_type__,
                 object_id=resubmission_id,
+                case_pseudonym=pseudonyms[resubmission_id],
                 purpose="An fällige Wiedervorlage erinnert",
                 details={"responsible": str(person.id), "reminded_on": today.isoformat()},
             )

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from fallteam.cases.models import Case
+from fallteam.cases.models import Case, OfOneCase, pseudonym_of_case
 from fallteam.consent.models import Purpose
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
 from fallteam.crypto.types import EncryptedBytes, EncryptedJSON, EncryptedText
@@ -65,7 +65,7 @@ ITEM_PURPOSE_LABELS = {
 }
 
 
-class AgendaItem(UUIDPrimaryKey, CreatedTimestamp, Base):
+class AgendaItem(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     """One case on the agenda of one session (a TOP)."""
 
     __tablename__ = "agenda_items"
@@ -164,11 +164,16 @@ class AgendaGuest(UUIDPrimaryKey, CreatedTimestamp, Base):
 
     item: Mapped[AgendaItem] = relationship(back_populates="guests")
 
+    @property
+    def audit_case_pseudonym(self) -> str | None:
+        """The pseudonym of the item's case (the audit log names it, ``cases.models.OfOneCase``)."""
+        return self.item.audit_case_pseudonym if self.item is not None else None
+
     def __repr__(self) -> str:
         return f"<AgendaGuest {self.user_id} for {self.item_id}>"
 
 
-class AgendaDocument(UUIDPrimaryKey, CreatedTimestamp, Base):
+class AgendaDocument(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     """A further document the presenter attached to an item (encrypted with the case key)."""
 
     __tablename__ = "agenda_documents"
@@ -213,6 +218,16 @@ class ItemAttendance(UUIDPrimaryKey, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     #: ``Presence``
     presence: Mapped[str] = mapped_column(String(20))
+
+    @property
+    def audit_case_pseudonym(self) -> str | None:
+        """The pseudonym of the item's case (the audit log names it, ``cases.models.OfOneCase``)."""
+        session = object_session(self)
+        if session is None:
+            return None
+        with session.no_autoflush:
+            item = session.get(AgendaItem, self.item_id)
+        return pseudonym_of_case(item, item.case_id) if item is not None else None
 
     def __repr__(self) -> str:
         return f"<ItemAttendance {self.user_id} {self.presence} for {self.item_id}>"

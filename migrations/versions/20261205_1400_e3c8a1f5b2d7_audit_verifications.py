@@ -2,7 +2,7 @@
 
 Revision ID: e3c8a1f5b2d7
 Revises: c7e2a9d4f1b8
-Create Date: 2026-12-06 09:00:00
+Create Date: 2026-12-05 14:00:00
 
 """
 

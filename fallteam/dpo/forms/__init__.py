@@ -1,0 +1,1 @@
+"""Forms of the DPO's workspace, one module per part."""
