@@ -12,12 +12,21 @@ from fallteam.core.forms import BaseForm
 _REQUIRED = _l("Bitte ausfüllen.")
 
 
+def _strip(value: str | None) -> str | None:
+    # the blind index ignores case and inner spacing, not spaces around a typed name
+    return value.strip() if isinstance(value, str) else value
+
+
 class SubjectSearchForm(BaseForm):
     """Surname, first name and birth date, exactly as recorded (the blind index matches only
     the same person, never a similar one)."""
 
-    last_name = StringField(_l("Nachname"), validators=[DataRequired(_REQUIRED), Length(max=200)])
-    first_name = StringField(_l("Vorname"), validators=[DataRequired(_REQUIRED), Length(max=200)])
+    last_name = StringField(
+        _l("Nachname"), filters=[_strip], validators=[DataRequired(_REQUIRED), Length(max=200)]
+    )
+    first_name = StringField(
+        _l("Vorname"), filters=[_strip], validators=[DataRequired(_REQUIRED), Length(max=200)]
+    )
     birth_date = DateField(_l("Geburtsdatum"), validators=[DataRequired(_REQUIRED)])
     submit = SubmitField(_l("Auskunft erstellen"))
 

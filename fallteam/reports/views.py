@@ -7,7 +7,8 @@ from __future__ import annotations
 import uuid
 from io import BytesIO
 
-from flask import Response, render_template, send_file
+from flask import Response, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from fallteam import access
@@ -62,14 +63,8 @@ def download_dpo_subject_access():
     access.require("audit.read")
     form = SubjectDownloadForm()
     if not form.validate_on_submit():
-        return render_template(
-            "reports/subject_access.html",
-            form=SubjectSearchForm(formdata=None),
-            report=None,
-            download=form,
-            download_url=("reports.download_dpo_subject_access", {}),
-            case=None,
-        ), 400
+        flash(_("Bitte zuerst die Auskunft erstellen."), "error")
+        return redirect(url_for("reports.dpo_subject_access"))
     report = queries.subject_overview(current_user, form.index.data, export=True)
     return _pdf(subject_access_pdf(report), "auskunft-art15-uebersicht.pdf")
 
@@ -98,14 +93,8 @@ def download_owner_subject_access(case_id: uuid.UUID):
     access.require("case.art15", case)
     form = SubjectDownloadForm()
     if not form.validate_on_submit():
-        return render_template(
-            "reports/subject_access.html",
-            form=SubjectSearchForm(formdata=None),
-            report=None,
-            download=form,
-            download_url=("reports.download_owner_subject_access", {"case_id": case.id}),
-            case=case,
-        ), 400
+        flash(_("Bitte zuerst die Auskunft erstellen."), "error")
+        return redirect(url_for("reports.owner_subject_access", case_id=case.id))
     report = queries.subject_answer(current_user, form.index.data, export=True)
     return _pdf(subject_access_pdf(report), "auskunft-art15.pdf")
 
