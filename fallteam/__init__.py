@@ -35,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.meetings.blueprint.meeting import bp as meetings_bp
     from fallteam.protocols.blueprint import bp as protocols_bp
     from fallteam.protocols.cli import protocols_cli
+    from fallteam.reports.blueprint import bp as reports_bp
+    from fallteam.reports.cli import reports_cli
     from fallteam.resubmissions.blueprint import bp as resubmissions_bp
     from fallteam.resubmissions.cli import resubmissions_cli
     from fallteam.teams import rotation
@@ -76,9 +78,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(resubmissions_bp)
     app.register_blueprint(protocols_bp)
     app.register_blueprint(dpo_bp)
+    app.register_blueprint(reports_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(resubmissions_cli)
     app.cli.add_command(protocols_cli)
+    app.cli.add_command(reports_cli)
     return app

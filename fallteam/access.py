@@ -159,6 +159,11 @@ POLICY_TEXTS = (
         "Wiedervorlagen (nur fallführende Fachkraft)"
     ),
     _l("Protokoll der Zugriffe (Audit-Log) lesen und Auskunftsberichte erstellen"),
+    _l(
+        "Auskunft nach Art. 15 DSGVO mit Inhalten erstellen: die gespeicherten Daten einer "
+        "Person in eigenen Fällen, gefunden über Name und Geburtsdatum (nur fallführende "
+        "Fachkraft)"
+    ),
     _l("Fallteams, denen man angehört, mit Sitzungen und Moderationsplan sehen"),
     _l(
         "Fallteams anlegen, Mitglieder und Abwesenheiten pflegen, Sitzungen erzeugen, "
@@ -719,6 +724,9 @@ def _excerpts(user: Any, protocol: Any) -> bool:
 # A case's history across all sessions: its owner only. Members and guests see a protocol
 # only of sessions they belonged to, never a cross-session view.
 object_rule("case.history")(_manages)
+# The Art. 15 answer with content: from the owner's own case, and it finds the person only in
+# cases the owner manages (``reports.queries``); everyone else gets the DPO's structural one.
+object_rule("case.art15")(_manages)
 
 
 @object_rule("meeting.reschedule")

@@ -24,7 +24,7 @@ from fallteam.cases.models import (
     PseudonymCounter,
     ResourceEntry,
 )
-from fallteam.cases.rules import role_labels
+from fallteam.cases.rules import member_index, role_labels
 from fallteam.core.models import utcnow
 from fallteam.crypto.blind_index import blind_index
 from fallteam.extensions import db
@@ -71,14 +71,6 @@ def next_pseudonym(year: int | None = None, prefix: str = PSEUDONYM_PREFIX) -> s
         db.session.execute(insert(table).values(prefix=prefix, year=year, last=1))
         number = 1
     return f"{prefix}-{year}-{number:04d}"
-
-
-def member_index(first_name: str | None, last_name: str | None, born: date | None) -> str | None:
-    """Blind index of one person (surname + first name + birth date), or None if incomplete."""
-    if not (first_name and last_name and born):
-        return None
-    value = f"{last_name}|{first_name}|{born.isoformat()}"
-    return blind_index(value, table="family_members", column="identity")
 
 
 def file_number_index(file_number: str | None) -> str | None:

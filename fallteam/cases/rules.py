@@ -1,7 +1,7 @@
 """Pure rules of the cases domain: the role labels the team reads instead of names, ages.
 
-Imports only the standard library, models and core, so forms, queries, access and mail can
-use them.
+Imports only the standard library, models, core and crypto (the blind index of a person), so
+forms, queries, access and mail can use them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from fallteam.cases.models import CHILD_ROLES, FAMILY_ROLE_LABELS, FamilyMember
 from fallteam.core.models import utcnow
+from fallteam.crypto.blind_index import blind_index
 
 
 def role_labels(members: list[FamilyMember], on: date | None = None) -> list[str]:
@@ -43,3 +44,12 @@ def role_labels(members: list[FamilyMember], on: date | None = None) -> list[str
 def age_on(born: date, on: date) -> int:
     """Age in full years."""
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def member_index(first_name: str | None, last_name: str | None, born: date | None) -> str | None:
+    """Blind index of one person (surname + first name + birth date), or None if incomplete:
+    what registration stores and what the duplicate check and the Art. 15 search compare."""
+    if not (first_name and last_name and born):
+        return None
+    value = f"{last_name}|{first_name}|{born.isoformat()}"
+    return blind_index(value, table="family_members", column="identity")

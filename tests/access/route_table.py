@@ -96,6 +96,14 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "dpo.export_audit_csv": {"GET": only("dpo")},
     "dpo.export_audit_json": {"GET": only("dpo")},
     "dpo.person_activity": {"GET": only("dpo")},
+    # reports: the Art. 15 overview and the record of processing for the DPO; the Art. 15
+    # answer with content for the case's owner (tests/reports/)
+    "reports.dpo_subject_access": {"GET": only("dpo"), "POST": only("dpo")},
+    "reports.download_dpo_subject_access": {"POST": only("dpo")},
+    "reports.show_processing_record": {"GET": only("dpo")},
+    "reports.download_processing_record": {"GET": only("dpo")},
+    "reports.owner_subject_access": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    "reports.download_owner_subject_access": {"POST": CASE_MANAGER},
     "admin.list_institutions": {"GET": only("admin")},
     "admin.add_institution": {"POST": only("admin")},
     "admin.edit_institution": {"GET": only("admin"), "POST": only("admin")},
