@@ -208,12 +208,21 @@ def record_read(
     target = case if on is None else on
     if not access.allowed(viewer, permission, target):
         raise access.AccessRefused(permission, target)
+    details: dict = {"fields": sorted(fields)}
+    if access.restricted(case):
+        # Its approved owner reads a restricted case only naming why (asked by the page
+        # before; § 84 Abs. 3 SGB X): the reason goes with the read, never content.
+        reason = access.read_reason(case)
+        if reason is None:
+            raise access.AccessRefused(permission, target)
+        purpose = f"Gesperrter Fall: {reason[0]}"
+        details["restricted_read"] = {"reason": reason[0], "note": reason[1]}
     record(
         AuditAction.READ,
         case,
         case_pseudonym=case.pseudonym,
         purpose=purpose,
-        details={"fields": sorted(fields)},
+        details=details,
     )
 
 
@@ -325,7 +334,8 @@ def case_list_page(
     """One page of the cases ``user`` manages, in a constant number of queries (count, ids,
     data keys, cases, family members, consents); records one read event naming the cases
     shown."""
-    conditions = [Case.case_manager_id == user.id]
+    # a deleted case is a tombstone: it leaves the list (its certificate is the DPO's)
+    conditions = [Case.case_manager_id == user.id, Case.deleted_dt.is_(None)]
     if category:
         conditions.append(Case.category == category)
     total = db.session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
