@@ -402,8 +402,6 @@ def close_case(case: Case, *, closed_on: date, reason: str, note: str | None, ac
         raise CaseError(_("Der Fall ist bereits abgeschlossen."))
     if closed_on > retention.today():
         raise CaseError(_("Der Abschluss kann nicht in der Zukunft liegen."))
-    if closed_on < case.created_dt.date():
-        raise CaseError(_("Der Abschluss kann nicht vor der Anlage des Falls liegen."))
     coming = _coming_registration(case)
     if coming is not None:
         raise CaseError(

@@ -41,9 +41,10 @@ from fallteam.core.forms import ActionForm
 from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.extensions import db
 from fallteam.resubmissions.queries import open_resubmissions_for_cases
+from fallteam.retention import rules as retention_rules
 from fallteam.retention.forms import RestrictionForm
 from fallteam.retention.queries import case_retention
-from fallteam.retention.rules import RESTRICTION_REASON_LABELS, today
+from fallteam.retention.rules import RESTRICTION_REASON_LABELS
 
 
 def list_cases():
@@ -116,14 +117,14 @@ def show_case(case_id: uuid.UUID):
     )
 
 
-def _retention_forms(case: Case, **forms) -> dict:
+def _retention_forms(case: Case) -> dict:
     """The owner's part of the case page: its retention class and deletion date, closing or
     reopening, the disputed mark, the request for a restriction."""
     if not access.can("case.close", case):
         return {"retention": None}
     return {
         "retention": case_retention(case),
-        "close_form": forms.get("close_form") or CloseCaseForm(data={"closed_on": today()}),
+        "close_form": CloseCaseForm(data={"closed_on": retention_rules.today()}),
         "reopen_form": ReopenCaseForm(prefix="wo"),
         "disputed_form": DisputedForm(prefix="be", data={"disputed_on": case.disputed_on}),
         "restriction_form": RestrictionForm(prefix="sp"),

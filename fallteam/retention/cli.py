@@ -19,9 +19,8 @@ from flask.cli import with_appcontext
 
 from fallteam.core.lifecycle import unit_of_work
 from fallteam.extensions import db
-from fallteam.retention import operations
+from fallteam.retention import operations, rules
 from fallteam.retention.models import DeletionProposal
-from fallteam.retention.rules import today
 
 
 @click.group("retention", help="Löschfristen: fällige Fälle vorschlagen, bestätigte löschen.")
@@ -41,7 +40,7 @@ def retention_cli() -> None:
 @with_appcontext
 def run(dry_run: bool, on) -> None:
     """Delete the confirmed cases, then propose the newly due ones."""
-    day: date = on.date() if on is not None else today()
+    day: date = on.date() if on is not None else rules.today()
     prefix = "[Probelauf] " if dry_run else ""
     confirmed = operations.confirmed_proposals()
     if dry_run:

@@ -16,14 +16,10 @@ from fallteam.cases.models import CATEGORY_LABELS, Case
 from fallteam.core.forms import ActionForm
 from fallteam.core.loaders import get_or_404
 from fallteam.extensions import db
-from fallteam.retention import operations, queries
+from fallteam.retention import operations, queries, rules
 from fallteam.retention.forms import ReadReasonForm, RejectProposalForm, RestrictionForm
 from fallteam.retention.models import DeletionCertificate, DeletionProposal
-from fallteam.retention.rules import (
-    PROPOSAL_STATUS_LABELS,
-    RESTRICTION_REASON_LABELS,
-    today,
-)
+from fallteam.retention.rules import PROPOSAL_STATUS_LABELS, RESTRICTION_REASON_LABELS
 
 
 def give_reason(case_id: uuid.UUID):
@@ -66,7 +62,7 @@ def show_retention():
     page = request.args.get("seite", 1, type=int) or 1
     return render_template(
         "retention/overview.html",
-        overview=queries.retention_overview(today(), page),
+        overview=queries.retention_overview(rules.today(), page),
         reject_form=RejectProposalForm(),
         restrict_form=RestrictionForm(),
         action_form=ActionForm(),
