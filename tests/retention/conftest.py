@@ -95,3 +95,55 @@ def today(app) -> date:
     """The office's day now, as the retention rules read it."""
     with app.app_context():
         return rules.today()
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A case on a session's agenda: its owner, a member taking part, the session's
+    moderator (also the item's writer), an invited guest who came, the item's Fallprotokoll."""
+
+    case: object
+    meeting_id: uuid.UUID
+    item_id: uuid.UUID
+    protocol_id: uuid.UUID
+    owner: object
+    member: object
+    moderator: object
+    guest: object
+
+
+@pytest.fixture
+def scene(app, create_account, create_case, create_team, create_meeting) -> Scene:
+    """The case's presentation with everyone who sees it, the session held today (it began
+    four hours ago and ended an hour ago: the windows last until the end of the day)."""
+    from datetime import timedelta
+
+    from fallteam.core.models import utcnow
+    from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
+    from fallteam.protocols.models import CaseProtocol
+
+    owner = create_account(["fachkraft"])
+    member = create_account(["member"])
+    moderator = create_account(["member"])
+    guest = create_account(["guest"])
+    case = create_case(owner, participants=[(member, "member")])
+    team_id, _ = create_team([(moderator, "permanent"), (member, "permanent")])
+    session = create_meeting(team_id, case, moderator=moderator, guests=[guest])
+    with app.app_context():
+        meeting = db.session.get(Meeting, session.meeting_id)
+        meeting.starts_dt = (utcnow() - timedelta(hours=4)).replace(microsecond=0)
+        meeting.ends_dt = meeting.starts_dt + timedelta(hours=3)
+        item = db.session.get(AgendaItem, session.item_id)
+        item.writer_id = moderator.id
+        db.session.get(AgendaGuest, session.guest_ids[0]).present = True
+        protocol = CaseProtocol(
+            item_id=item.id,
+            case_id=case.id,
+            writer_id=moderator.id,
+            status="draft",
+            version=1,
+            sections={"ergebnis": "Die Mutter nimmt das Beratungsangebot an."},
+        )
+        db.session.add(protocol)
+        db.session.commit()
+        return Scene(case, meeting.id, item.id, protocol.id, owner, member, moderator, guest)
