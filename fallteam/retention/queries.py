@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import load_only, selectinload
+from werkzeug.exceptions import NotFound
 
 from fallteam.audit.models import AuditAction
 from fallteam.audit.operations import record
@@ -167,6 +168,27 @@ def _structure(query):
     return query.options(load_only(*_CASE_STRUCTURE))
 
 
+def case_structure(case_id: uuid.UUID) -> Case:
+    """A case as the DPO's decisions need it: pseudonym, owner, dates, restriction — none of
+    its encrypted fields loaded (so none decrypted); 404 when there is none."""
+    case = db.session.scalar(_structure(select(Case).where(Case.id == case_id)))
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def proposal_of(proposal_id: uuid.UUID) -> DeletionProposal:
+    """A deletion proposal with its case's structure (``case_structure``); 404 when none."""
+    proposal = db.session.scalar(
+        select(DeletionProposal)
+        .where(DeletionProposal.id == proposal_id)
+        .options(selectinload(DeletionProposal.case).load_only(*_CASE_STRUCTURE))
+    )
+    if proposal is None:
+        raise NotFound()
+    return proposal
+
+
 def retention_overview(on: date, page: int = 1) -> RetentionOverview:
     """The DPO's retention page on the day ``on``: open proposals (to confirm or reject),
     confirmed ones waiting for the run, recent decisions and certificates, restriction
@@ -177,6 +199,9 @@ def retention_overview(on: date, page: int = 1) -> RetentionOverview:
             select(DeletionProposal)
             .where(DeletionProposal.status.in_([ProposalStatus.PROPOSED, ProposalStatus.CONFIRMED]))
             .order_by(DeletionProposal.deletion_due_on, DeletionProposal.case_pseudonym)
+            # the four-eyes rule asks for each proposal's case owner: loaded with them, and
+            # only the structure (nothing encrypted is loaded or decrypted)
+            .options(selectinload(DeletionProposal.case).load_only(*_CASE_STRUCTURE))
         )
     )
     decided = list(

@@ -18,7 +18,7 @@ from fallteam.core.loaders import get_or_404
 from fallteam.extensions import db
 from fallteam.retention import operations, queries, rules
 from fallteam.retention.forms import ReadReasonForm, RejectProposalForm, RestrictionForm
-from fallteam.retention.models import DeletionCertificate, DeletionProposal
+from fallteam.retention.models import DeletionCertificate
 from fallteam.retention.rules import PROPOSAL_STATUS_LABELS, RESTRICTION_REASON_LABELS
 
 
@@ -78,7 +78,7 @@ def _back():
 
 def confirm_proposal(proposal_id: uuid.UUID):
     """The second person confirms a deletion proposal; the next run deletes the case."""
-    proposal = get_or_404(DeletionProposal, proposal_id)
+    proposal = queries.proposal_of(proposal_id)
     access.require("retention.confirm", proposal)
     if ActionForm().validate_on_submit():
         try:
@@ -98,7 +98,7 @@ def confirm_proposal(proposal_id: uuid.UUID):
 
 def reject_proposal(proposal_id: uuid.UUID):
     """The DPO rejects a deletion proposal, with a reason."""
-    proposal = get_or_404(DeletionProposal, proposal_id)
+    proposal = queries.proposal_of(proposal_id)
     access.require("retention.confirm", proposal)
     form = RejectProposalForm()
     if form.validate_on_submit():
@@ -123,7 +123,10 @@ def restrict_case():
     access.require("retention.confirm")
     form = RestrictionForm()
     pseudonym = (request.form.get("pseudonym") or "").strip().upper()
-    case = db.session.scalar(select(Case).where(Case.pseudonym == pseudonym)) if pseudonym else None
+    case_id = (
+        db.session.scalar(select(Case.id).where(Case.pseudonym == pseudonym)) if pseudonym else None
+    )
+    case = queries.case_structure(case_id) if case_id else None
     if case is None or not form.validate_on_submit():
         flash(_("Bitte ein vorhandenes Pseudonym und den Grund angeben."), "error")
         return _back()
@@ -137,7 +140,7 @@ def restrict_case():
 
 def approve_restriction(case_id: uuid.UUID):
     """The DPO approves the owner's request for a restriction."""
-    case = get_or_404(Case, case_id)
+    case = queries.case_structure(case_id)
     return _decide_restriction(
         case, lambda: operations.restrict(case, actor=current_user), _("Fall %(p)s gesperrt.")
     )
@@ -145,7 +148,7 @@ def approve_restriction(case_id: uuid.UUID):
 
 def decline_restriction(case_id: uuid.UUID):
     """The DPO declines the owner's request for a restriction."""
-    case = get_or_404(Case, case_id)
+    case = queries.case_structure(case_id)
     return _decide_restriction(
         case,
         lambda: operations.decline_restriction(case, actor=current_user),
@@ -155,7 +158,7 @@ def decline_restriction(case_id: uuid.UUID):
 
 def lift_restriction(case_id: uuid.UUID):
     """The DPO lifts a restriction."""
-    case = get_or_404(Case, case_id)
+    case = queries.case_structure(case_id)
     return _decide_restriction(
         case,
         lambda: operations.lift_restriction(case, actor=current_user),
