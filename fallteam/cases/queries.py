@@ -359,7 +359,7 @@ def case_list_page(
             .where(Case.id.in_(ids))
             # only what the list shows: the other encrypted fields are not even decrypted
             .options(
-                load_only(Case.pseudonym, Case.category, Case.child_protection),
+                load_only(Case.pseudonym, Case.category, Case.child_protection, Case.restriction),
                 selectinload(Case.members).load_only(FamilyMember.case_id, FamilyMember.last_name),
             )
         )
@@ -369,7 +369,12 @@ def case_list_page(
     rows = [
         CaseRow(
             case,
-            ", ".join(sorted({m.last_name for m in case.members if isinstance(m.last_name, str)})),
+            # a restricted case names its family only on a read with a reason (its page)
+            ""
+            if access.restricted(case)
+            else ", ".join(
+                sorted({m.last_name for m in case.members if isinstance(m.last_name, str)})
+            ),
             len(in_force[case.id]),
         )
         for case in cases

@@ -188,3 +188,12 @@ def test_a_restricted_case_cannot_be_transferred_or_registered(app, scene, dpo):
                 agenda.Registration("kollegiale_beratung", "Frage?", "Darstellung.", 30),
                 actor=owner,
             )
+
+
+def test_the_owners_case_list_does_not_name_the_family_of_a_restricted_case(app, scene, dpo):
+    owner = app.test_client()
+    sign_in(owner, app, scene.owner)
+    assert "Krautwurst" in owner.get("/faelle").get_data(as_text=True)
+    _restrict(app, scene, dpo)
+    listing = owner.get("/faelle").get_data(as_text=True)
+    assert scene.case.pseudonym in listing and "Krautwurst" not in listing
