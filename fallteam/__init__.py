@@ -39,6 +39,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.reports.cli import reports_cli
     from fallteam.resubmissions.blueprint import bp as resubmissions_bp
     from fallteam.resubmissions.cli import resubmissions_cli
+    from fallteam.retention.blueprint import bp as retention_bp
+    from fallteam.retention.cli import retention_cli
     from fallteam.teams import rotation
     from fallteam.teams.blueprint import bp as teams_bp
 
@@ -79,10 +81,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(protocols_bp)
     app.register_blueprint(dpo_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(retention_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(resubmissions_cli)
     app.cli.add_command(protocols_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(retention_cli)
     return app

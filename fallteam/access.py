@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
+from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event as sa_event
@@ -36,6 +36,7 @@ from fallteam.meetings.models import (
 )
 from fallteam.meetings.rules import guest_window_open, local_day, meeting_day, meeting_day_end
 from fallteam.protocols.models import ProtocolStatus, TeamProtocol
+from fallteam.retention.rules import RestrictionState
 from fallteam.teams.models import MemberKind, TeamMember
 
 POLICY_PATH = Path(__file__).resolve().parent.parent / "security" / "policy.toml"
@@ -196,6 +197,19 @@ POLICY_TEXTS = (
         "Einen Tagesordnungspunkt mit seinen Unterlagen sehen (Mitglieder der Sitzung, "
         "Vorstellende, eingeladene Gäste im Einladungszeitraum)"
     ),
+    _l(
+        "Eigene Fälle abschließen und wieder öffnen, als bestritten kennzeichnen, die Sperrung "
+        "beantragen und vor jedem Lesen eines gesperrten Falls den Grund angeben (nur "
+        "fallführende Fachkraft)"
+    ),
+    _l(
+        "Löschfristen, Löschvorschläge, Sperrungen und Löschnachweise sehen (nur Pseudonym, "
+        "Klasse, Datum; keine Fallinhalte)"
+    ),
+    _l(
+        "Löschvorschläge bestätigen oder ablehnen (Vier-Augen-Prinzip, nie für einen eigenen "
+        "Fall), Sperrungen genehmigen, setzen und aufheben"
+    ),
     _l("Fachkraft (ASD)"),
     _l(
         "Fallführende Fachkraft: registriert eigene Fälle, stellt sie vor, erfasst "
@@ -231,6 +245,100 @@ def object_rule(permission: str) -> Callable[[ObjectRule], ObjectRule]:
         return rule
 
     return register
+
+
+# --- restriction and deletion: one predicate for every permission on case content ----------
+
+#: the permissions that open a case's content (or change it); decided on a case, an agenda
+#: item, a protocol (anything ``case_of`` finds a case in). A restricted case opens them to
+#: its DPO-approved owner only; a deleted case to nobody.
+CASE_CONTENT = frozenset(
+    {
+        "case.read_pseudonymised",
+        "case.read_identity",
+        "case.edit",
+        "consent.record",
+        "agenda.register",
+        "agenda.view_item",
+        "protocol.read",
+        "protocol.write",
+        "protocol.finalise",
+        "protocol.amend",
+        "protocol.excerpt",
+        "case.history",
+        "resubmission.manage",
+        "resubmission.agree",
+    }
+)
+
+
+def case_of(obj: Any) -> Case | None:
+    """The case an object of a case permission belongs to: the case itself, an agenda item's
+    or a protocol's case (None for anything else)."""
+    if isinstance(obj, Case):
+        return obj
+    if isinstance(obj, AgendaItem):
+        return obj.case if obj.case_id is not None else None
+    item = getattr(obj, "item", None)
+    if isinstance(item, AgendaItem):
+        return item.case if item.case_id is not None else None
+    case = getattr(obj, "case", None)
+    return case if isinstance(case, Case) else None
+
+
+def restricted(case: Case) -> bool:
+    """Whether the case's processing is restricted (Sperrung in force)."""
+    return case.restriction == RestrictionState.RESTRICTED
+
+
+def kept_out(user: Any, case: Case) -> bool:
+    """Whether a restriction or the deletion keeps ``user`` out of the case's content:
+    everyone once it is deleted; while it is restricted, everyone but the owner the DPO
+    approved (members, guests, moderators, writers, other Fachkräfte alike)."""
+    if case.deleted_dt is not None:
+        return True
+    return restricted(case) and case.restricted_for_id != getattr(user, "id", None)
+
+
+#: where the reasons given for reading restricted cases wait (flask session: case id -> reason)
+_READ_REASONS = "fallteam_restricted_read_reasons"
+#: where this request keeps the reason it took (``flask.g``: case id -> reason)
+_REQUEST_REASONS = "fallteam_restricted_read_reason"
+
+
+def give_read_reason(case: Case, reason: str, note: str | None) -> None:
+    """The approved owner names why they open the restricted case: the next request that
+    opens its content takes it (one reason, one request)."""
+    waiting = dict(session.get(_READ_REASONS, {}))
+    waiting[str(case.id)] = [reason, note or ""]
+    session[_READ_REASONS] = waiting
+
+
+def read_reason(case: Case) -> tuple[str, str] | None:
+    """The reason this request opens the restricted case with: taken from the waiting ones
+    on first use, so every further request must give a new one."""
+    if not has_request_context():
+        return None
+    taken = g.setdefault(_REQUEST_REASONS, {})
+    key = str(case.id)
+    if key not in taken:
+        waiting = dict(session.get(_READ_REASONS, {}))
+        if key not in waiting:
+            return None
+        taken[key] = tuple(waiting.pop(key))
+        session[_READ_REASONS] = waiting
+    return taken[key]
+
+
+def reason_missing(user: Any, permission: str, obj: Any) -> Case | None:
+    """The restricted case ``user`` (its approved owner) would open with ``permission`` on
+    ``obj`` without having named a reason; None when no reason is needed or one was given."""
+    if permission not in CASE_CONTENT or obj is None:
+        return None
+    case = case_of(obj)
+    if case is None or not restricted(case) or kept_out(user, case):
+        return None
+    return case if read_reason(case) is None else None
 
 
 # --- relationship predicates ---------------------------------------------------------------
@@ -376,7 +484,7 @@ def may_see_item(
 
     A member marked befangen for the item (they know the family) sees nothing of it, before
     or after, whatever window they hold."""
-    if item.conflicted(user.id):
+    if item.conflicted(user.id) or kept_out(user, item.case):
         return False
     if item.case.case_manager_id == user.id:
         return True
@@ -445,8 +553,21 @@ def _belongs_to(user: Any, team: Any) -> bool:
 object_rule("case.read_identity")(_manages)
 object_rule("case.edit")(_manages)
 object_rule("consent.record")(_manages)
-object_rule("agenda.register")(_manages)
 object_rule("resubmission.manage")(_manages)
+object_rule("case.close")(_manages)
+
+
+@object_rule("agenda.register")
+def _registers(user: Any, case: Any) -> bool:
+    # A closed case is no longer presented: its owner reopens it first.
+    return _manages(user, case) and case.closed_on is None
+
+
+@object_rule("retention.confirm")
+def _second_person(user: Any, obj: Any) -> bool:
+    # Four eyes: whoever decides on a case's deletion or restriction is never its owner.
+    case = case_of(obj)
+    return case is not None and case.case_manager_id != user.id
 
 
 def sealed(meeting: Meeting) -> bool:
@@ -605,8 +726,9 @@ def _reads(
     """``protocol.read`` on the item, with the two membership facts (still in the session's
     team today; in it on the session day) asked only when needed: the case manager, the
     writer and the moderator while they belong to the team (as ``protocol.amend``), the
-    members present for the item, the guests who came while their window is open."""
-    if item.conflicted(user.id):
+    members present for the item, the guests who came while their window is open. Never
+    while a restriction keeps the user out (``kept_out``)."""
+    if item.conflicted(user.id) or kept_out(user, item.case):
         return False
     if _manages(user, item.case):
         return True
@@ -835,6 +957,10 @@ def allowed(user: Any, permission: str, obj: Any = None) -> bool:
     rule = _object_rules.get(permission)
     if rule is None:
         raise PolicyError(f"Keine Objektregel für {permission!r}; Zugriff verweigert.")
+    if permission in CASE_CONTENT:
+        case = case_of(obj)
+        if case is not None and kept_out(user, case):
+            return False
     return bool(rule(user, obj))
 
 
@@ -852,6 +978,9 @@ def require(permission: str, obj: Any = None) -> None:
         raise _SignInRequired()
     if not allowed(current_user, permission, obj):
         raise AccessRefused(permission, obj)
+    case = reason_missing(current_user, permission, obj)
+    if case is not None:
+        raise _ReasonRequired(case)
 
 
 class AccessRefused(Forbidden):
@@ -871,6 +1000,14 @@ class _PledgeRequired(Exception):
     """Raised before case content for someone who has not confirmed the pledge."""
 
 
+class _ReasonRequired(Exception):
+    """Raised before a restricted case's content when its owner has not named a reason."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__()
+        self.case = case
+
+
 def init_app(app: Flask) -> None:
     """Load the policy and expose ``can`` to templates."""
     app.extensions["fallteam.policy"] = Policy.load()
@@ -884,3 +1021,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(_PledgeRequired)
     def _to_pledge(exc: _PledgeRequired):
         return redirect(url_for("meetings.confirm_pledge", next=request.full_path.rstrip("?")))
+
+    @app.errorhandler(_ReasonRequired)
+    def _to_reason(exc: _ReasonRequired):
+        # A page that changes something comes back to the case page, never replays a form.
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("retention.give_reason", case_id=exc.case.id, next=back))

@@ -10,4 +10,5 @@ from fallteam.mail import models as mail_models  # noqa: F401
 from fallteam.meetings import models as meetings_models  # noqa: F401
 from fallteam.protocols import models as protocols_models  # noqa: F401
 from fallteam.resubmissions import models as resubmissions_models  # noqa: F401
+from fallteam.retention import models as retention_models  # noqa: F401
 from fallteam.teams import models as teams_models  # noqa: F401

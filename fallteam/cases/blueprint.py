@@ -45,3 +45,10 @@ bp.add_url_rule(
     views.end_participant,
     methods=["POST"],
 )
+bp.add_url_rule("/<uuid:case_id>/abschliessen", "close_case", views.close_case, methods=["POST"])
+bp.add_url_rule(
+    "/<uuid:case_id>/wieder-oeffnen", "reopen_case", views.reopen_case, methods=["POST"]
+)
+bp.add_url_rule(
+    "/<uuid:case_id>/bestritten", "mark_disputed", views.mark_disputed, methods=["POST"]
+)

@@ -20,8 +20,10 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from fallteam.cases.models import (
     CATEGORY_LABELS,
+    CLOSING_REASON_LABELS,
     FAMILY_ROLE_LABELS,
     RELATION_LABELS,
+    REOPENING_REASON_LABELS,
     RESOURCE_KIND_LABELS,
     RESOURCE_QUALITY_LABELS,
     ParticipantKind,
@@ -189,3 +191,33 @@ class ParticipantForm(BaseForm):
     valid_from = DateTimeLocalField(_l("ab"), validators=[DataRequired(_REQUIRED)])
     valid_until = DateTimeLocalField(_l("bis"), validators=[DataRequired(_REQUIRED)])
     submit = SubmitField(_l("Freigeben"))
+
+
+class CloseCaseForm(BaseForm):
+    """The owner closes the case: the day, why (a short list) and, if need be, a note."""
+
+    closed_on = DateField(
+        _l("Abgeschlossen am"), validators=[DataRequired(_REQUIRED), not_in_future]
+    )
+    reason = SelectField(
+        _l("Grund"), choices=choices_from(CLOSING_REASON_LABELS), validators=[DataRequired()]
+    )
+    note = TextAreaField(_l("Notiz (optional)"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("Fall abschließen"))
+
+
+class ReopenCaseForm(BaseForm):
+    """The owner reopens a closed case, naming why."""
+
+    reason = SelectField(
+        _l("Grund"), choices=choices_from(REOPENING_REASON_LABELS), validators=[DataRequired()]
+    )
+    submit = SubmitField(_l("Fall wieder öffnen"))
+
+
+class DisputedForm(BaseForm):
+    """The family disputes the accuracy of the case's data: the day it was noted (empty:
+    no longer disputed)."""
+
+    disputed_on = DateField(_l("Bestritten seit"), validators=[Optional(), not_in_future])
+    submit = SubmitField(_l("Speichern"))

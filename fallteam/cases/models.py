@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
@@ -34,6 +34,40 @@ CATEGORY_LABELS = {
     CaseCategory.EINGLIEDERUNG: _l("Eingliederungshilfe (§ 35a SGB VIII / SGB IX)"),
     CaseCategory.VORMUNDSCHAFT: _l("Vormundschaft/Pflegschaft"),
     CaseCategory.SONSTIGE: _l("Sonstiger Fall"),
+}
+
+
+class ClosingReason(enum.StrEnum):
+    """Why the fallführende Fachkraft closed a case (a short list: no case content)."""
+
+    GOAL_REACHED = "ziel_erreicht"
+    HELP_ENDED = "hilfe_beendet"
+    HANDED_OVER = "abgegeben"
+    WITHDRAWN = "mitwirkung_beendet"
+    OTHER = "sonstiges"
+
+
+CLOSING_REASON_LABELS = {
+    ClosingReason.GOAL_REACHED: _l("Ziel erreicht, keine weitere Beratung nötig"),
+    ClosingReason.HELP_ENDED: _l("Hilfe beendet oder ausgelaufen (z. B. Volljährigkeit)"),
+    ClosingReason.HANDED_OVER: _l("Zuständigkeit abgegeben (Umzug, anderer Dienst)"),
+    ClosingReason.WITHDRAWN: _l("Familie wirkt nicht mehr mit"),
+    ClosingReason.OTHER: _l("Sonstiger Grund"),
+}
+
+
+class ReopeningReason(enum.StrEnum):
+    """Why the owner reopens a closed case."""
+
+    NEW_NEED = "neuer_bedarf"
+    CLOSED_IN_ERROR = "irrtuemlich"
+    OTHER = "sonstiges"
+
+
+REOPENING_REASON_LABELS = {
+    ReopeningReason.NEW_NEED: _l("Erneuter Beratungs- oder Hilfebedarf"),
+    ReopeningReason.CLOSED_IN_ERROR: _l("Irrtümlich abgeschlossen"),
+    ReopeningReason.OTHER: _l("Sonstiger Grund"),
 }
 
 
@@ -95,6 +129,32 @@ class Case(UUIDPrimaryKey, CreatedTimestamp, Base):
     background_release_reason: Mapped[str | None] = mapped_column(EncryptedText())
     #: who registered it
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    #: the day its owner closed it (None: open); starts the retention clock
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    #: why (``ClosingReason``)
+    closing_reason: Mapped[str | None] = mapped_column(String(30))
+    #: the owner's note on closing (may name the family: encrypted)
+    closing_note: Mapped[str | None] = mapped_column(EncryptedText())
+    #: the day its data are due for deletion (Löschfrist, ``retention.rules``), computed where
+    #: the owner's request decrypts the family (a date only: the birth date is never copied)
+    deletion_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: when its data were deleted (crypto-shredded); the row stays as a tombstone
+    deleted_dt: Mapped[datetime | None]
+    #: restriction of processing (Sperrung, § 84 Abs. 3 SGB X, Art. 18 DSGVO):
+    #: ``retention.rules.RestrictionState`` (None: not restricted)
+    restriction: Mapped[str | None] = mapped_column(String(10))
+    #: the ground (``retention.rules.RestrictionReason``)
+    restriction_reason: Mapped[str | None] = mapped_column(String(30))
+    #: when it was asked for (by the owner) or set (by the DPO)
+    restriction_requested_dt: Mapped[datetime | None]
+    #: the DPO who approved or set it, and when
+    restricted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    restricted_dt: Mapped[datetime | None]
+    #: the one owner the DPO approved: nobody else reads the case while it is restricted
+    restricted_for_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    #: the day the family disputed the accuracy of its data (bestritten, Art. 18 DSGVO,
+    #: § 84 SGB X): shown with the data wherever the case is shown
+    disputed_on: Mapped[date | None] = mapped_column(Date)
 
     members: Mapped[list[FamilyMember]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="FamilyMember.position"
@@ -107,6 +167,16 @@ class Case(UUIDPrimaryKey, CreatedTimestamp, Base):
     def audit_case_pseudonym(self) -> str:
         """The pseudonym the audit log names this case by."""
         return self.pseudonym
+
+    @property
+    def closed(self) -> bool:
+        """Whether its owner closed it."""
+        return self.closed_on is not None
+
+    @property
+    def deleted(self) -> bool:
+        """Whether its data were deleted (only the pseudonym and dates remain)."""
+        return self.deleted_dt is not None
 
     def __repr__(self) -> str:
         return f"<Case {self.pseudonym}>"

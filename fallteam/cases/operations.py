@@ -16,6 +16,7 @@ from fallteam.audit.operations import record
 from fallteam.auth.models import User
 from fallteam.cases.guard import Hit, PersonIdentity, identity_hits
 from fallteam.cases.models import (
+    CHILD_ROLES,
     BackgroundStatus,
     Case,
     CaseParticipant,
@@ -28,7 +29,9 @@ from fallteam.cases.rules import member_index, role_labels
 from fallteam.core.models import utcnow
 from fallteam.crypto.blind_index import blind_index
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaItem, Meeting
+from fallteam.meetings.models import AgendaItem, Meeting, MeetingStatus
+from fallteam.retention import rules as retention
+from fallteam.retention.models import DeletionProposal
 
 PSEUDONYM_PREFIX = "FT"
 
@@ -136,6 +139,7 @@ def register_case(
         member = FamilyMember(case_id=case.id, position=position)
         _apply_member(member, data)
         case.members.append(member)
+    refresh_deletion_date(case)
     db.session.flush()
     record(
         AuditAction.CREATE,
@@ -154,6 +158,7 @@ def update_case(
     case.child_protection = child_protection
     case.file_number = file_number or None
     case.file_number_index = file_number_index(file_number)
+    refresh_deletion_date(case)
     db.session.flush()
     record(
         AuditAction.UPDATE,
@@ -212,6 +217,7 @@ def add_member(case: Case, data: MemberData) -> FamilyMember:
     member = FamilyMember(case_id=case.id, position=len(case.members))
     _apply_member(member, data)
     case.members.append(member)
+    refresh_deletion_date(case)
     db.session.flush()
     record(AuditAction.CREATE, member, case_pseudonym=case.pseudonym)
     return member
@@ -220,6 +226,7 @@ def add_member(case: Case, data: MemberData) -> FamilyMember:
 def update_member(case: Case, member: FamilyMember, data: MemberData) -> None:
     """Change one person's data."""
     _apply_member(member, data)
+    refresh_deletion_date(case)
     db.session.flush()
     record(AuditAction.UPDATE, member, case_pseudonym=case.pseudonym)
 
@@ -264,6 +271,9 @@ def transfer_case(case: Case, new_manager: User, *, actor: User) -> None:
     """Hand the Fallführung to another Fachkraft; she then sees the identity, the old one not."""
     if new_manager.id == case.case_manager_id:
         raise CaseError(_("Diese Fachkraft führt den Fall bereits."))
+    if case.restriction is not None:
+        # The DPO approved one owner for the restricted case; a new one would need approval.
+        raise CaseError(_("Ein gesperrter Fall kann nicht übertragen werden."))
     if not new_manager.active or not access.allowed(new_manager, "case.register"):
         raise CaseError(_("Fallführend kann nur eine aktive Fachkraft sein."))
     previous = case.case_manager_id
@@ -338,4 +348,140 @@ def end_participation(case: Case, participant: CaseParticipant) -> None:
         object_type="case_participant",
         case_pseudonym=case.pseudonym,
         details={"ended": True},
+    )
+
+
+# --- closing, retention, the disputed flag ------------------------------------------------
+
+
+def refresh_deletion_date(case: Case) -> None:
+    """Compute the case's deletion date (``retention.rules``) from its category, its closing
+    day and, for § 9b SGB VIII, the young person's birth date. Called where the owner's
+    request has the family decrypted anyway (registration, family or category changed,
+    closing, reopening); only the resulting date is stored, never the birth date."""
+    people = [
+        retention.Person(born=m.born, is_index=m.fact("is_index"), is_child=m.role in CHILD_ROLES)
+        for m in case.members
+    ]
+    case.deletion_due_on = retention.case_deletion_date(
+        case.category,
+        closed_on=case.closed_on,
+        young_person_born=retention.young_person_born(people),
+    )
+
+
+def _coming_registration(case: Case) -> Meeting | None:
+    """A planned session the case is registered for that has not ended yet."""
+    return db.session.scalar(
+        select(Meeting)
+        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(
+            AgendaItem.case_id == case.id,
+            Meeting.status == MeetingStatus.PLANNED,
+            Meeting.ends_dt > utcnow(),
+        )
+        .order_by(Meeting.starts_dt)
+        .limit(1)
+    )
+
+
+def close_case(case: Case, *, closed_on: date, reason: str, note: str | None, actor: User) -> int:
+    """The owner closes the case: the retention clock starts on ``closed_on`` and every
+    participation window on the case ends now (team members' and the guests' windows of its
+    agenda items live there), so nobody but the owner sees it any longer. Refused while it
+    is still registered for a session that has not ended. Returns how many windows ended."""
+    if case.closed_on is not None:
+        raise CaseError(_("Der Fall ist bereits abgeschlossen."))
+    if closed_on > retention.today():
+        raise CaseError(_("Der Abschluss kann nicht in der Zukunft liegen."))
+    coming = _coming_registration(case)
+    if coming is not None:
+        raise CaseError(
+            _(
+                "Der Fall ist noch für eine Sitzung angemeldet, die nicht vorbei ist: erst die "
+                "Anmeldung zurückziehen."
+            )
+        )
+    now = utcnow()
+    windows = db.session.scalars(
+        select(CaseParticipant).where(
+            CaseParticipant.case_id == case.id, CaseParticipant.valid_until_dt > now
+        )
+    ).all()
+    for participation in windows:
+        participation.valid_until_dt = max(now, participation.valid_from_dt)
+    case.closed_on = closed_on
+    case.closing_reason = reason
+    case.closing_note = (note or "").strip() or None
+    refresh_deletion_date(case)
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        actor=actor,
+        case_pseudonym=case.pseudonym,
+        purpose="Fallabschluss",
+        details={
+            "closed_on": closed_on.isoformat(),
+            "reason": reason,
+            "windows_ended": len(windows),
+            "retention_class": retention.class_for_case_category(case.category).key,
+        },
+    )
+    return len(windows)
+
+
+def open_deletion_proposal(case: Case) -> DeletionProposal | None:
+    """The case's deletion proposal that is proposed or confirmed, if any."""
+    return db.session.scalar(
+        select(DeletionProposal).where(
+            DeletionProposal.case_id == case.id,
+            DeletionProposal.status.in_(
+                [retention.ProposalStatus.PROPOSED, retention.ProposalStatus.CONFIRMED]
+            ),
+        )
+    )
+
+
+def reopen_case(case: Case, *, reason: str, actor: User) -> None:
+    """The owner reopens a closed case (work on it resumes): possible only until its deletion
+    is proposed, never while it is restricted; the retention clock stops."""
+    if case.closed_on is None:
+        raise CaseError(_("Der Fall ist nicht abgeschlossen."))
+    if case.deleted_dt is not None or case.restriction is not None:
+        raise CaseError(_("Ein gesperrter oder gelöschter Fall kann nicht wieder geöffnet werden."))
+    if open_deletion_proposal(case) is not None:
+        raise CaseError(
+            _("Die Löschung ist bereits vorgeschlagen: der Fall kann nicht mehr geöffnet werden.")
+        )
+    previous = case.closed_on
+    case.closed_on = None
+    case.closing_reason = None
+    case.closing_note = None
+    refresh_deletion_date(case)
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        actor=actor,
+        case_pseudonym=case.pseudonym,
+        purpose="Fall wieder geöffnet",
+        details={"closed_on_before": previous.isoformat(), "reason": reason},
+    )
+
+
+def set_disputed(case: Case, disputed_on: date | None, *, actor: User) -> None:
+    """Mark (with the day it was noted) or unmark the case's data as disputed by the family
+    (bestritten, Art. 18 DSGVO, § 84 SGB X): the mark shows wherever the case is shown."""
+    if disputed_on is not None and disputed_on > retention.today():
+        raise CaseError(_("Das Datum kann nicht in der Zukunft liegen."))
+    case.disputed_on = disputed_on
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        actor=actor,
+        case_pseudonym=case.pseudonym,
+        purpose="Bestritten" if disputed_on else "Nicht mehr bestritten",
+        details={"disputed_on": disputed_on.isoformat() if disputed_on else None},
     )

@@ -271,12 +271,22 @@ def record_read(
     target = case if on is None else on
     if not access.allowed(viewer, permission, target):
         raise access.AccessRefused(permission, target)
+    details = _read_details(viewer, case, on, fields, consent_ids)
+    if access.restricted(case):
+        # Its approved owner reads a restricted case only naming why (asked by the page
+        # before; § 84 Abs. 3 SGB X): the reason goes with the read (its note is asked for
+        # "ohne Falldaten", e.g. a court's file number), never content.
+        reason = access.read_reason(case)
+        if reason is None:
+            raise access.AccessRefused(permission, target)
+        purpose = f"Gesperrter Fall: {reason[0]}"
+        details["restricted_read"] = {"reason": reason[0], "note": reason[1]}
     record(
         AuditAction.READ,
         case,
         case_pseudonym=case.pseudonym,
         purpose=purpose,
-        details=_read_details(viewer, case, on, fields, consent_ids),
+        details=details,
     )
 
 
@@ -388,7 +398,8 @@ def case_list_page(
     """One page of the cases ``user`` manages, in a constant number of queries (count, ids,
     data keys, cases, family members, consents); records one read event naming the cases
     shown."""
-    conditions = [Case.case_manager_id == user.id]
+    # a deleted case is a tombstone: it leaves the list (its certificate is the DPO's)
+    conditions = [Case.case_manager_id == user.id, Case.deleted_dt.is_(None)]
     if category:
         conditions.append(Case.category == category)
     total = db.session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
@@ -412,7 +423,7 @@ def case_list_page(
             .where(Case.id.in_(ids))
             # only what the list shows: the other encrypted fields are not even decrypted
             .options(
-                load_only(Case.pseudonym, Case.category, Case.child_protection),
+                load_only(Case.pseudonym, Case.category, Case.child_protection, Case.restriction),
                 selectinload(Case.members).load_only(FamilyMember.case_id, FamilyMember.last_name),
             )
         )
@@ -422,7 +433,12 @@ def case_list_page(
     rows = [
         CaseRow(
             case,
-            ", ".join(sorted({m.last_name for m in case.members if isinstance(m.last_name, str)})),
+            # a restricted case names its family only on a read with a reason (its page)
+            ""
+            if access.restricted(case)
+            else ", ".join(
+                sorted({m.last_name for m in case.members if isinstance(m.last_name, str)})
+            ),
             len(in_force[case.id]),
         )
         for case in cases

@@ -14,11 +14,14 @@ from fallteam.auth.models import User
 from fallteam.cases import operations, queries
 from fallteam.cases.forms import (
     BackgroundForm,
+    CloseCaseForm,
+    DisputedForm,
     EditCaseForm,
     MemberForm,
     ParticipantForm,
     RegisterCaseForm,
     RelationForm,
+    ReopenCaseForm,
     ResourceForm,
     TransferForm,
 )
@@ -38,6 +41,10 @@ from fallteam.core.forms import ActionForm
 from fallteam.core.loaders import get_or_404, part_or_404
 from fallteam.extensions import db
 from fallteam.resubmissions.queries import open_resubmissions_for_cases
+from fallteam.retention import rules as retention_rules
+from fallteam.retention.forms import RestrictionForm
+from fallteam.retention.queries import case_retention
+from fallteam.retention.rules import RESTRICTION_REASON_LABELS
 
 
 def list_cases():
@@ -105,8 +112,86 @@ def show_case(case_id: uuid.UUID):
         open_resubmissions=open_resubmissions_for_cases([case.id]).get(case.id)
         if access.can("resubmission.manage", case)
         else None,
+        **_retention_forms(case),
         **consent_helpers(),
     )
+
+
+def _retention_forms(case: Case) -> dict:
+    """The owner's part of the case page: its retention class and deletion date, closing or
+    reopening, the disputed mark, the request for a restriction."""
+    if not access.can("case.close", case):
+        return {"retention": None}
+    return {
+        "retention": case_retention(case),
+        "close_form": CloseCaseForm(data={"closed_on": retention_rules.today()}),
+        "reopen_form": ReopenCaseForm(prefix="wo"),
+        "disputed_form": DisputedForm(prefix="be", data={"disputed_on": case.disputed_on}),
+        "restriction_form": RestrictionForm(prefix="sp"),
+        "restriction_labels": RESTRICTION_REASON_LABELS,
+    }
+
+
+def close_case(case_id: uuid.UUID):
+    """The owner closes the case (day, reason, note): the retention clock starts and every
+    participation window ends."""
+    case = get_or_404(Case, case_id)
+    access.require("case.close", case)
+    form = CloseCaseForm()
+    if form.validate_on_submit():
+        try:
+            ended = operations.close_case(
+                case,
+                closed_on=form.closed_on.data,
+                reason=form.reason.data,
+                note=form.note.data,
+                actor=current_user,
+            )
+        except operations.CaseError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                _(
+                    "Fall abgeschlossen; %(n)d Teilnahme-Zeitfenster beendet.",
+                    n=ended,
+                ),
+                "success",
+            )
+    else:
+        flash(_("Bitte Datum und Grund des Abschlusses angeben."), "error")
+    return redirect(url_for("cases.show_case", case_id=case.id) + "#loeschfrist")
+
+
+def reopen_case(case_id: uuid.UUID):
+    """The owner reopens a closed case (only until its deletion is proposed)."""
+    case = get_or_404(Case, case_id)
+    access.require("case.close", case)
+    form = ReopenCaseForm(prefix="wo")
+    if form.validate_on_submit():
+        try:
+            operations.reopen_case(case, reason=form.reason.data, actor=current_user)
+        except operations.CaseError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Fall wieder geöffnet."), "success")
+    return redirect(url_for("cases.show_case", case_id=case.id) + "#loeschfrist")
+
+
+def mark_disputed(case_id: uuid.UUID):
+    """The owner marks the case's data as disputed by the family (or clears the mark)."""
+    case = get_or_404(Case, case_id)
+    access.require("case.close", case)
+    form = DisputedForm(prefix="be")
+    if form.validate_on_submit():
+        try:
+            operations.set_disputed(case, form.disputed_on.data, actor=current_user)
+        except operations.CaseError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Gespeichert."), "success")
+    else:
+        flash(_("Das Datum ist ungültig."), "error")
+    return redirect(url_for("cases.show_case", case_id=case.id) + "#loeschfrist")
 
 
 def edit_case(case_id: uuid.UUID):

@@ -13,6 +13,7 @@ from fallteam.core.lifecycle import unit_of_work
 from fallteam.demo.data import DEMO_USERS
 from fallteam.demo.operations import (
     load_demo_case,
+    load_demo_closed_case,
     load_demo_past_session,
     load_demo_team,
     load_demo_users,
@@ -44,6 +45,8 @@ def load_demo() -> None:
         team = load_demo_team()
     with unit_of_work():
         past = load_demo_past_session()
+    with unit_of_work():
+        closed = load_demo_closed_case()
     click.echo(f"Demo-Daten: {len(created)} Konten neu angelegt.")
     if case is not None:
         click.echo(
@@ -54,6 +57,11 @@ def load_demo() -> None:
         click.echo(
             f"{team.name}: sechs ständige Mitglieder, Moderationsplan für sechs Monate "
             "veröffentlicht, nächste Woche drei Fälle angemeldet, Einladung in der Warteschlange."
+        )
+    if closed is not None:
+        click.echo(
+            f"Fall {closed.pseudonym} vor sechs Jahren abgeschlossen: Löschfrist abgelaufen "
+            "(flask retention run --dry-run zeigt ihn)."
         )
     if past is not None:
         click.echo(

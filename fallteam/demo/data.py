@@ -271,3 +271,12 @@ DEMO_REGIONAL_TOPIC = (
 #: The moderator's notes in last week's Teamprotokoll (no family named).
 DEMO_TEAM_NOTES = "Beginn 9:05 Uhr. Die nächste Moderation übernimmt laut Plan Fr. Demir."
 DEMO_TOPIC_NOTES = "Fr. Schulte bringt die Wartezeiten in das Regionalteam am Monatsende ein."
+
+#: a family whose case (sonstiger Fall) Hr. Yilmaz closed six years ago: past its deletion
+#: date (closing day plus five years), so ``flask retention run --dry-run`` lists it
+DEMO_CLOSED_FAMILY = (
+    ("Vater", "m", "Rüdiger", "Brandt", "1979-10-02", "Am Hafen 3, 14542 Werder", True, False),
+    ("Kind", "f", "Nele", "Brandt", "2009-04-17", "Am Hafen 3, 14542 Werder", True, True),
+)
+#: how long ago the demo's closed case was closed
+DEMO_CLOSED_YEARS_AGO = 6

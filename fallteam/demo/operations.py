@@ -15,6 +15,8 @@ from fallteam.core.models import utcnow
 from fallteam.demo.data import (
     DEMO_ADDENDUM,
     DEMO_BACKGROUND,
+    DEMO_CLOSED_FAMILY,
+    DEMO_CLOSED_YEARS_AGO,
     DEMO_FAMILY,
     DEMO_FILE_NUMBER,
     DEMO_MORE_CASES,
@@ -39,6 +41,7 @@ from fallteam.meetings.operations import agenda, invitations, run, topics
 from fallteam.meetings.operations import schedule as meetings
 from fallteam.protocols import operations as protocols
 from fallteam.resubmissions.operations import agree_in_protocol
+from fallteam.retention import rules as retention
 from fallteam.teams import operations as teams
 from fallteam.teams.models import MemberKind, Rhythm, Team
 
@@ -350,3 +353,30 @@ def load_demo_past_session() -> Meeting | None:
     protocols.finalise_session(meeting, moderator)
     protocols.add_addendum(written[first.id], *DEMO_ADDENDUM, fachkraft)
     return meeting
+
+
+def load_demo_closed_case() -> Case | None:
+    """A "sonstiger Fall" of Hr. Yilmaz, closed six years ago: its deletion date (closing day
+    plus five years) has passed, so the retention run proposes it (``flask retention run
+    --dry-run`` lists it). Made once."""
+    yilmaz = accounts.find_user_by_username("yilmaz")
+    if yilmaz is None or db.session.scalar(
+        select(Case.id).where(Case.case_manager_id == yilmaz.id, Case.closed_on.is_not(None))
+    ):
+        return None
+    case = cases.register_case(
+        yilmaz,
+        category="sonstige",
+        child_protection=False,
+        file_number=None,
+        members=_members(DEMO_CLOSED_FAMILY),
+    )
+    today = retention.today()
+    cases.close_case(
+        case,
+        closed_on=retention.add_years(today, -DEMO_CLOSED_YEARS_AGO),
+        reason="ziel_erreicht",
+        note=None,
+        actor=yilmaz,
+    )
+    return case

@@ -130,14 +130,7 @@ class SubjectAccessReport:
         return bool(self.appearances)
 
 
-def stored_deletion_date(case_id: uuid.UUID) -> date | None:
-    """The case's computed deletion date. Cases carry no stored deletion date yet; once the
-    retention branch (case closing) is merged, this returns it (the answer then names the
-    date instead of the period only)."""
-    return None
-
-
-def _retention(category: str, case_id: uuid.UUID) -> RetentionFacts | None:
+def _retention(category: str, deletion_due_on: date | None) -> RetentionFacts | None:
     try:
         item = class_for_case_category(category)
     except RetentionConfigError:
@@ -146,7 +139,7 @@ def _retention(category: str, case_id: uuid.UUID) -> RetentionFacts | None:
         label=item.label,
         period=rules.retention_period(item),
         legal_basis=item.legal_basis,
-        deletion_date=stored_deletion_date(case_id),
+        deletion_date=deletion_due_on,
     )
 
 
@@ -373,6 +366,7 @@ def subject_overview(viewer: Any, index: str, *, export: bool = False) -> Subjec
             Case.id.label("case_id"),
             Case.pseudonym,
             Case.category,
+            Case.deletion_due_on,
             Case.created_by_id,
             *filled,
         )
@@ -414,7 +408,7 @@ def subject_overview(viewer: Any, index: str, *, export: bool = False) -> Subjec
                     if _concerns(c, row.id)
                 ],
                 recipients=recipients.get(row.pseudonym, []),
-                retention=_retention(row.category, row.case_id),
+                retention=_retention(row.category, row.deletion_due_on),
                 source=creator.display_name if creator is not None else "?",
             )
         )
@@ -486,7 +480,7 @@ def subject_answer(owner: Any, index: str, *, export: bool = False) -> SubjectAc
                     if _concerns(c, member.id)
                 ],
                 recipients=recipients.get(case.pseudonym, []),
-                retention=_retention(case.category, case.id),
+                retention=_retention(case.category, case.deletion_due_on),
                 source=creator.display_name if creator is not None else "?",
                 person=_person(member, labels.get(member.id, member.role)),
             )

@@ -46,6 +46,7 @@ FIELD_LABELS = {
     ("cases", "file_number"): _l("Aktenzeichen"),
     ("cases", "background"): _l("Hintergrund (Freitext)"),
     ("cases", "background_release_reason"): _l("Begründung der Freigabe des Hintergrunds"),
+    ("cases", "closing_note"): _l("Notiz zum Abschluss des Falls"),
     ("family_members", "first_name"): _l("Vorname"),
     ("family_members", "last_name"): _l("Nachname"),
     ("family_members", "birth_date"): _l("Geburtsdatum"),

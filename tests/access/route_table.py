@@ -149,6 +149,23 @@ EXPECTED: dict[str, dict[str, dict[str, str]]] = {
     "cases.transfer_case": {"POST": CASE_MANAGER},
     "cases.add_participant": {"POST": CASE_MANAGER},
     "cases.end_participant": {"POST": CASE_MANAGER},
+    # closing, reopening, the disputed mark, the restriction request: the case's owner only
+    "cases.close_case": {"POST": CASE_MANAGER},
+    "cases.reopen_case": {"POST": CASE_MANAGER},
+    "cases.mark_disputed": {"POST": CASE_MANAGER},
+    "retention.request_restriction": {"POST": CASE_MANAGER},
+    "retention.give_reason": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
+    # the DPO's retention pages (structure only: pseudonym, class, dates); the sample
+    # proposal and certificate are of the sample case, which the DPO does not own
+    "retention.show_retention": {"GET": only("dpo")},
+    "retention.confirm_proposal": {"POST": only("dpo")},
+    "retention.reject_proposal": {"POST": only("dpo")},
+    "retention.show_certificate": {"GET": only("dpo")},
+    "retention.download_certificate": {"GET": only("dpo")},
+    "retention.restrict_case": {"POST": only("dpo")},
+    "retention.approve_restriction": {"POST": only("dpo")},
+    "retention.decline_restriction": {"POST": only("dpo")},
+    "retention.lift_restriction": {"POST": only("dpo")},
     "consent.record_consent": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
     "consent.correct_consent": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},
     "consent.revoke_consent": {"GET": CASE_MANAGER, "POST": CASE_MANAGER},

@@ -153,6 +153,56 @@ def _protocol(app, item_id: uuid.UUID, writer_id: uuid.UUID, endpoint: str) -> u
         return protocol.id
 
 
+def _deletion_records(app, case) -> tuple[uuid.UUID, uuid.UUID]:
+    """A deletion proposal of the sample case (open) and a certificate of another (a
+    certificate names only pseudonym, class and dates)."""
+    from datetime import date
+
+    from fallteam.extensions import db
+    from fallteam.retention.models import DeletionCertificate, DeletionProposal
+
+    with app.app_context():
+        proposal = DeletionProposal(
+            case_id=case.id,
+            case_pseudonym=case.pseudonym,
+            retention_class="hilfen_9b",
+            deletion_due_on=date(2020, 1, 1),
+            proposed_by="flask retention run",
+            status="proposed",
+        )
+        done = DeletionProposal(
+            case_id=case.id,
+            case_pseudonym=case.pseudonym,
+            retention_class="hilfen_9b",
+            deletion_due_on=date(2020, 1, 1),
+            proposed_by="flask retention run",
+            status="done",
+        )
+        db.session.add_all([proposal, done])
+        db.session.flush()
+        now = utcnow()
+        certificate = DeletionCertificate(
+            proposal_id=done.id,
+            case_id=case.id,
+            case_pseudonym=case.pseudonym,
+            retention_class="hilfen_9b",
+            class_label="Fallakte",
+            legal_basis="§ 9b SGB VIII",
+            deletion_due_on=date(2020, 1, 1),
+            proposed_dt=now,
+            proposed_by="flask retention run",
+            confirmed_by_name="Test",
+            confirmed_dt=now,
+            executed_dt=now,
+            keys_destroyed=1,
+            rows_removed={},
+            rows_kept={},
+        )
+        db.session.add(certificate)
+        db.session.commit()
+        return proposal.id, certificate.id
+
+
 def _feed_token(app, user_id: uuid.UUID) -> str:
     """A valid calendar feed token of ``user_id`` (the feed URL is a capability)."""
     from fallteam.auth.models import User
@@ -220,6 +270,7 @@ def test_route_answers_as_the_table_says(
     values["resubmission_id"] = _resubmission(app, case, team[0], owner.id)
     values["protocol_id"] = _protocol(app, session.item_id, team_member.id, endpoint)
     values["topic_id"] = _topic(app, session.meeting_id, team_member.id)
+    values["proposal_id"], values["certificate_id"] = _deletion_records(app, case)
     if endpoint.startswith("cases."):
         values["member_id"] = case.member_ids[0]  # a family member, not a team member
     values = {k: v for k, v in values.items() if k in rule.arguments}

@@ -111,12 +111,12 @@ def test_reencrypt_command_gives_new_keys_and_keeps_values(committed_app):
         before = {u.username: u.totp_secret for u in db.session.scalars(select(User))}
     result = _cli(committed_app, "keys", "reencrypt", "--batch-size", "2")
     assert result.exit_code == 0, result.output
-    # the system key (TOTP secrets, mail queue) and the four demo cases' keys, with every
-    # value they protect
+    # the system key (TOTP secrets, mail queue) and the five demo cases' keys (four presented,
+    # one closed years ago), with every value they protect
     done = re.search(
         r"(\d+) Werte neu verschlüsselt, (\d+) alte Schlüssel vernichtet", result.output
     )
-    assert done and int(done.group(1)) > 20 and int(done.group(2)) == 5
+    assert done and int(done.group(1)) > 20 and int(done.group(2)) == 6
     with _restarted(committed_app) as fresh, fresh.app_context():
         assert {u.username: u.totp_secret for u in db.session.scalars(select(User))} == before
 

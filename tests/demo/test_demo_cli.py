@@ -157,3 +157,30 @@ def test_the_demo_has_last_weeks_session_held_with_finalised_protocols(app, tmp_
     verified = app.test_cli_runner().invoke(args=["protocols", "verify-excerpt", str(excerpt)])
     assert verified.exit_code == 0, verified.output
     assert "0 Konten neu angelegt" in app.test_cli_runner().invoke(args=["demo", "load"]).output
+
+
+@pytest.mark.settings(FALLTEAM_DEMO=True, FALLTEAM_ENV="development")
+def test_the_demo_has_a_case_past_its_deletion_date_that_the_dry_run_lists(app):
+    from sqlalchemy import select
+
+    from fallteam.cases.models import Case
+    from fallteam.extensions import db
+    from fallteam.retention.models import DeletionProposal
+    from fallteam.retention.rules import today
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        closed = db.session.scalars(select(Case).where(Case.closed_on.is_not(None))).one()
+        assert closed.category == "sonstige"
+        assert closed.deletion_due_on < today()
+        pseudonym = closed.pseudonym
+    dry = runner.invoke(args=["retention", "run", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"würde zur Löschung vorschlagen: {pseudonym}" in dry.output
+    with app.app_context():
+        assert db.session.scalars(select(DeletionProposal)).all() == []
+    # loading again adds no second closed case
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        assert len(db.session.scalars(select(Case).where(Case.closed_on.is_not(None))).all()) == 1

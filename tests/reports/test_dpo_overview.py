@@ -38,7 +38,8 @@ def test_the_overview_shows_structure_and_counts(app, family):
     # retention and source
     assert "Fallakte mit Fallprotokollen und Auszügen (Hilfen zur Erziehung" in html
     assert "bis zum 100. Geburtstag des jungen Menschen" in html
-    assert "wird mit dem Abschluss des Falls berechnet" in html
+    # a § 9b case has its date from the registration on: the end of the 100th birthday's year
+    assert "31.12.2118" in html
     assert f"Test {family.owner.username}" in html
 
 

@@ -176,6 +176,11 @@ def register_case_for_meeting(
     re-identification guard. The team members get to see the pseudonymised presentation.
     """
     now = now or utcnow()
+    if case.closed_on is not None or case.restriction is not None or case.deleted_dt is not None:
+        # A closed, restricted or deleted case is no longer presented (its owner reopens it).
+        raise MeetingError(
+            _("Ein abgeschlossener oder gesperrter Fall kann nicht angemeldet werden.")
+        )
     _check(case, meeting, data, now)
     if deadline_passed(meeting, now) and not (late_reason or "").strip():
         deadline = registration_deadline(meeting, _team_of(meeting))

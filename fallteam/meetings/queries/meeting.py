@@ -167,6 +167,8 @@ def agenda_for(meeting: Meeting, viewer: Any, *, moderating: bool) -> list[Agend
     they may see); records, once per case, that it showed their pseudonym, method and
     question."""
     items = items_of(meeting) if moderating else visible_items(meeting, viewer)
+    # A restricted (or deleted) case is left out for everyone it keeps out, the moderator too.
+    items = [item for item in items if not access.kept_out(viewer, item.case)]
     record_agenda_read(
         viewer,
         [item.case for item in items],
@@ -180,7 +182,7 @@ def agenda_for(meeting: Meeting, viewer: Any, *, moderating: bool) -> list[Agend
 
 def run_agenda(meeting: Meeting, viewer: Any) -> list[AgendaItem]:
     """Every item of the session for the moderator's run view; records the read per case."""
-    items = items_of(meeting)
+    items = [item for item in items_of(meeting) if not access.kept_out(viewer, item.case)]
     record_agenda_read(
         viewer,
         [item.case for item in items],

@@ -1,0 +1,89 @@
+"""``flask retention run``: the daily retention run (cron or a systemd timer).
+
+1. Carries out the deletions the DPO confirmed since the last run, each in its own
+   transaction (crypto-shredding, rows removed, a deletion certificate): a failure leaves
+   that case whole and the others done.
+2. Proposes every case past its deletion date (closed, not restricted) for deletion; the DPO
+   confirms or rejects on ``/datenschutz/loeschungen`` (four eyes), the next run deletes.
+
+``--dry-run`` prints what would be deleted and proposed and changes nothing. ``--today``
+runs as on another day (the retention clock is ``retention.rules.today``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+
+from fallteam.core.lifecycle import unit_of_work
+from fallteam.extensions import db
+from fallteam.retention import operations, rules
+from fallteam.retention.models import DeletionProposal
+
+
+@click.group("retention", help="Löschfristen: fällige Fälle vorschlagen, bestätigte löschen.")
+def retention_cli() -> None:
+    """Retention commands."""
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Nur anzeigen, was geschähe; nichts ändern.")
+@click.option(
+    "--today",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Stichtag (JJJJ-MM-TT) statt heute.",
+)
+@with_appcontext
+def run(dry_run: bool, on) -> None:
+    """Delete the confirmed cases, then propose the newly due ones."""
+    day: date = on.date() if on is not None else rules.today()
+    prefix = "[Probelauf] " if dry_run else ""
+    confirmed = operations.confirmed_proposals()
+    if dry_run:
+        for proposal in confirmed:
+            click.echo(
+                f"{prefix}würde löschen: {proposal.case_pseudonym} "
+                f"({proposal.retention_class}, fällig seit {proposal.deletion_due_on:%d.%m.%Y})"
+            )
+        due = operations.due_cases(day)
+        for case in due:
+            click.echo(
+                f"{prefix}würde zur Löschung vorschlagen: {case.pseudonym} "
+                f"(Löschfrist {case.deletion_due_on:%d.%m.%Y})"
+            )
+        click.echo(
+            f"{prefix}Stichtag {day:%d.%m.%Y}: {len(confirmed)} Löschung(en), "
+            f"{len(due)} neue(r) Vorschlag/Vorschläge. Nichts geändert."
+        )
+        db.session.rollback()
+        return
+    deleted = 0
+    for proposal_id in [p.id for p in confirmed]:
+        with unit_of_work():
+            proposal = db.session.get(DeletionProposal, proposal_id)
+            try:
+                deletion = operations.delete_case(proposal)
+            except operations.RetentionError as exc:
+                click.echo(f"übersprungen: {proposal.case_pseudonym}: {exc}")
+                continue
+            click.echo(
+                f"gelöscht: {proposal.case_pseudonym} ({deletion.keys_destroyed} Schlüssel "
+                f"vernichtet, {sum(deletion.rows_removed.values())} Zeilen entfernt, "
+                f"Löschnachweis {deletion.certificate.id})"
+            )
+            deleted += 1
+    with unit_of_work():
+        proposals = operations.propose_deletions(day)
+        for proposal in proposals:
+            click.echo(
+                f"zur Löschung vorgeschlagen: {proposal.case_pseudonym} "
+                f"({proposal.retention_class}, Löschfrist {proposal.deletion_due_on:%d.%m.%Y})"
+            )
+    click.echo(
+        f"Stichtag {day:%d.%m.%Y}: {deleted} gelöscht, {len(proposals)} neu vorgeschlagen; "
+        "Bestätigung durch den Datenschutz unter /datenschutz/loeschungen."
+    )

@@ -1,0 +1,89 @@
+"""Deletion proposals (the four-eyes step of the retention run) and deletion certificates.
+
+Neither holds personal data of a family: the case appears by its pseudonym only, the staff
+who decided by account id (and, on the certificate, by name, as the proof requires).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fallteam.cases.models import Case
+from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
+
+
+class DeletionProposal(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """A case past its deletion date, proposed by ``flask retention run`` for deletion; a
+    second person (the DPO) confirms or rejects it; the next run carries it out."""
+
+    __tablename__ = "deletion_proposals"
+    __audit_type__ = "deletion_proposal"
+
+    #: the case (its row stays as a tombstone after the deletion)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: the case's pseudonym when proposed
+    case_pseudonym: Mapped[str] = mapped_column(String(20))
+    #: the retention class key (``security/retention.toml``)
+    retention_class: Mapped[str] = mapped_column(String(40))
+    #: the deletion date that was reached
+    deletion_due_on: Mapped[date] = mapped_column(Date)
+    #: who proposed it (the run)
+    proposed_by: Mapped[str] = mapped_column(String(40))
+    #: ``retention.rules.ProposalStatus``
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    #: who confirmed or rejected it, and when
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_dt: Mapped[datetime | None]
+    #: why it was rejected (the DPO's words about the period, not case content)
+    rejection_reason: Mapped[str | None] = mapped_column(String(500))
+    #: a rejected case is not proposed again before this day (None: at the next run)
+    keep_until: Mapped[date | None] = mapped_column(Date)
+    #: when the deletion was carried out
+    executed_dt: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<DeletionProposal {self.case_pseudonym} {self.status}>"
+
+
+class DeletionCertificate(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """Proof that a case was deleted: what, under which class and legal basis, when due,
+    when done, proposed and confirmed by whom, how many keys and rows went. No personal data
+    of the family."""
+
+    __tablename__ = "deletion_certificates"
+    __audit_type__ = "deletion_certificate"
+
+    #: the proposal carried out
+    proposal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deletion_proposals.id"), unique=True)
+    #: the case (a tombstone now)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_pseudonym: Mapped[str] = mapped_column(String(20))
+    #: the retention class: key, label and legal basis as configured at the deletion
+    retention_class: Mapped[str] = mapped_column(String(40))
+    class_label: Mapped[str] = mapped_column(String(300))
+    legal_basis: Mapped[str] = mapped_column(String(300))
+    #: the deletion date that was reached
+    deletion_due_on: Mapped[date] = mapped_column(Date)
+    #: proposed when and by whom (the run)
+    proposed_dt: Mapped[datetime]
+    proposed_by: Mapped[str] = mapped_column(String(40))
+    #: the second person who confirmed it
+    confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_by_name: Mapped[str] = mapped_column(String(200))
+    confirmed_dt: Mapped[datetime]
+    #: when the deletion was carried out
+    executed_dt: Mapped[datetime]
+    #: the case's data keys destroyed (crypto-shredding)
+    keys_destroyed: Mapped[int]
+    #: rows removed per table, and the tombstone rows kept (emptied) per table
+    rows_removed: Mapped[dict] = mapped_column(JSON)
+    rows_kept: Mapped[dict] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<DeletionCertificate {self.case_pseudonym}>"

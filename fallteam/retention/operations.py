@@ -1,0 +1,394 @@
+"""Changes of the retention domain: restriction (Sperrung) asked for by the owner and decided
+by the DPO, the retention run's deletion proposals, their four-eyes confirmation, and the
+deletion itself (crypto-shredding, rows removed, a certificate). Every function flushes and
+writes its audit event; none commits (the CLI commits each deletion on its own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, or_, select, update
+
+from fallteam import access
+from fallteam.audit.models import AuditAction
+from fallteam.audit.operations import record
+from fallteam.auth.models import User
+from fallteam.cases.models import (
+    BackgroundStatus,
+    Case,
+    CaseParticipant,
+    FamilyMember,
+    FamilyRelation,
+    ResourceEntry,
+)
+from fallteam.consent.models import Consent
+from fallteam.core.models import utcnow
+from fallteam.crypto.operations import shred_case_key
+from fallteam.extensions import db
+from fallteam.meetings.models import AgendaDocument, AgendaItem
+from fallteam.protocols.models import (
+    CaseProtocol,
+    ProtocolAddendum,
+    ProtocolExcerpt,
+    ProtocolRevision,
+)
+from fallteam.resubmissions.models import Resubmission
+from fallteam.retention.models import DeletionCertificate, DeletionProposal
+from fallteam.retention.rules import (
+    PROPOSED_BY_RUN,
+    ProposalStatus,
+    RestrictionState,
+    class_for_case_category,
+)
+
+
+class RetentionError(ValueError):
+    """A retention step the rules do not allow; the message is for the user."""
+
+
+# --- restriction (Sperrung) ---------------------------------------------------------------
+
+
+def request_restriction(case: Case, *, reason: str, actor: User) -> None:
+    """The owner asks the DPO to restrict the case instead of deleting it."""
+    if case.deleted_dt is not None:
+        raise RetentionError(_("Der Fall ist gelöscht."))
+    if case.restriction is not None:
+        raise RetentionError(_("Die Sperrung ist bereits beantragt oder in Kraft."))
+    case.restriction = RestrictionState.REQUESTED
+    case.restriction_reason = reason
+    case.restriction_requested_dt = utcnow()
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        actor=actor,
+        case_pseudonym=case.pseudonym,
+        purpose="Sperrung beantragt",
+        details={"reason": reason},
+    )
+
+
+def restrict(case: Case, *, actor: User, reason: str | None = None) -> None:
+    """The DPO approves the owner's request (or restricts the case on their own, naming the
+    ground): from now on only the current owner reads it, each time with a reason, and no
+    deletion is proposed; open proposals are withdrawn."""
+    if case.deleted_dt is not None:
+        raise RetentionError(_("Der Fall ist gelöscht."))
+    if case.restriction == RestrictionState.RESTRICTED:
+        raise RetentionError(_("Der Fall ist bereits gesperrt."))
+    if case.restriction is None:
+        if not reason:
+            raise RetentionError(_("Bitte den Grund der Sperrung wählen."))
+        case.restriction_reason = reason
+        case.restriction_requested_dt = utcnow()
+    now = utcnow()
+    case.restriction = RestrictionState.RESTRICTED
+    case.restricted_by_id = actor.id
+    case.restricted_dt = now
+    case.restricted_for_id = case.case_manager_id
+    for proposal in db.session.scalars(
+        select(DeletionProposal).where(
+            DeletionProposal.case_id == case.id,
+            DeletionProposal.status.in_([ProposalStatus.PROPOSED, ProposalStatus.CONFIRMED]),
+        )
+    ):
+        proposal.status = ProposalStatus.REJECTED
+        proposal.decided_by_id = actor.id
+        proposal.decided_dt = now
+        proposal.rejection_reason = "Gesperrt statt gelöscht (§ 84 Abs. 3 SGB X)"
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        actor=actor,
+        case_pseudonym=case.pseudonym,
+        purpose="Sperrung in Kraft",
+        details={"reason": case.restriction_reason, "owner": str(case.case_manager_id)},
+    )
+
+
+def decline_restriction(case: Case, *, actor: User) -> None:
+    """The DPO declines the owner's request: the case stays as it was."""
+    if case.restriction != RestrictionState.REQUESTED:
+        raise RetentionError(_("Für diesen Fall ist keine Sperrung beantragt."))
+    _clear_restriction(case)
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        actor=actor,
+        case_pseudonym=case.pseudonym,
+        purpose="Sperrung abgelehnt",
+    )
+
+
+def lift_restriction(case: Case, *, actor: User) -> None:
+    """The DPO lifts the restriction: the case is read and deleted as any other again."""
+    if case.restriction != RestrictionState.RESTRICTED:
+        raise RetentionError(_("Der Fall ist nicht gesperrt."))
+    _clear_restriction(case)
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        case,
+        actor=actor,
+        case_pseudonym=case.pseudonym,
+        purpose="Sperrung aufgehoben",
+    )
+
+
+def _clear_restriction(case: Case) -> None:
+    case.restriction = None
+    case.restriction_reason = None
+    case.restriction_requested_dt = None
+    case.restricted_by_id = None
+    case.restricted_dt = None
+    case.restricted_for_id = None
+
+
+# --- the retention run: proposals ---------------------------------------------------------
+
+
+def due_cases(on: date) -> list[Case]:
+    """The cases to propose for deletion on the day ``on``: closed, their deletion date
+    reached, not restricted (nor a restriction asked for), not deleted, without an open
+    proposal, and not kept longer by a rejected one (``keep_until``)."""
+    open_or_kept = select(DeletionProposal.case_id).where(
+        or_(
+            DeletionProposal.status.in_([ProposalStatus.PROPOSED, ProposalStatus.CONFIRMED]),
+            (DeletionProposal.status == ProposalStatus.REJECTED)
+            & (DeletionProposal.keep_until > on),
+        )
+    )
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(
+                Case.closed_on.is_not(None),
+                Case.deletion_due_on.is_not(None),
+                Case.deletion_due_on <= on,
+                Case.restriction.is_(None),
+                Case.deleted_dt.is_(None),
+                Case.id.not_in(open_or_kept),
+            )
+            .order_by(Case.deletion_due_on, Case.pseudonym)
+        )
+    )
+
+
+def propose_deletions(on: date) -> list[DeletionProposal]:
+    """Propose every due case for deletion (``due_cases``); the DPO confirms or rejects."""
+    proposals = []
+    for case in due_cases(on):
+        proposal = DeletionProposal(
+            case_id=case.id,
+            case_pseudonym=case.pseudonym,
+            retention_class=class_for_case_category(case.category).key,
+            deletion_due_on=case.deletion_due_on,
+            proposed_by=PROPOSED_BY_RUN,
+            status=ProposalStatus.PROPOSED,
+        )
+        db.session.add(proposal)
+        proposals.append(proposal)
+    db.session.flush()
+    for proposal in proposals:
+        record(
+            AuditAction.CREATE,
+            proposal,
+            actor=None,
+            case_pseudonym=proposal.case_pseudonym,
+            purpose="Löschung vorgeschlagen (Löschfrist erreicht)",
+            details={
+                "retention_class": proposal.retention_class,
+                "deletion_due_on": proposal.deletion_due_on.isoformat(),
+            },
+        )
+    return proposals
+
+
+def confirmed_proposals() -> list[DeletionProposal]:
+    """The confirmed proposals the next run carries out, oldest first."""
+    return list(
+        db.session.scalars(
+            select(DeletionProposal)
+            .where(DeletionProposal.status == ProposalStatus.CONFIRMED)
+            .order_by(DeletionProposal.decided_dt)
+        )
+    )
+
+
+def confirm_proposal(proposal: DeletionProposal, *, actor: User) -> None:
+    """The second person (the DPO, never the case's owner) confirms a proposal; the next
+    retention run deletes the case."""
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
+    if not access.allowed(actor, "retention.confirm", proposal):
+        raise access.AccessRefused("retention.confirm", proposal)
+    if proposal.case.restriction is not None:
+        raise RetentionError(_("Für den Fall ist eine Sperrung beantragt oder in Kraft."))
+    proposal.status = ProposalStatus.CONFIRMED
+    proposal.decided_by_id = actor.id
+    proposal.decided_dt = utcnow()
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        proposal,
+        actor=actor,
+        case_pseudonym=proposal.case_pseudonym,
+        purpose="Löschung bestätigt (Vier-Augen-Prinzip)",
+    )
+
+
+def reject_proposal(
+    proposal: DeletionProposal, *, reason: str, keep_until: date | None, actor: User
+) -> None:
+    """The DPO rejects a proposal, with a reason (e.g. the case is kept longer); the run does
+    not propose the case again before ``keep_until`` (None: at its next run)."""
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
+    if not reason.strip():
+        raise RetentionError(_("Bitte den Grund der Ablehnung angeben."))
+    if not access.allowed(actor, "retention.confirm", proposal):
+        raise access.AccessRefused("retention.confirm", proposal)
+    proposal.status = ProposalStatus.REJECTED
+    proposal.decided_by_id = actor.id
+    proposal.decided_dt = utcnow()
+    proposal.rejection_reason = reason.strip()
+    proposal.keep_until = keep_until
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        proposal,
+        actor=actor,
+        case_pseudonym=proposal.case_pseudonym,
+        purpose="Löschung abgelehnt",
+        details={"keep_until": keep_until.isoformat() if keep_until else None},
+    )
+
+
+# --- the deletion -------------------------------------------------------------------------
+
+#: rows removed, by table, in an order the foreign keys allow (consents name family members,
+#: revisions, addenda and excerpts belong to Fallprotokolle)
+_REMOVED = (
+    Consent,
+    Resubmission,
+    ProtocolRevision,
+    ProtocolAddendum,
+    ProtocolExcerpt,
+    AgendaDocument,
+    CaseParticipant,
+    FamilyRelation,
+    ResourceEntry,
+    FamilyMember,
+)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What one deletion did (also on the certificate)."""
+
+    certificate: DeletionCertificate
+    keys_destroyed: int
+    rows_removed: dict[str, int]
+
+
+def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> Deletion:
+    """Carry out a confirmed proposal, all in the caller's one transaction: the case's rows
+    are removed where nothing else needs them; the agenda items and Fallprotokolle of past
+    sessions stay as emptied tombstones (the sessions' sealed Teamprotokolle list them), the
+    case row with its pseudonym and dates as "gelöscht"; every data key of the case is
+    destroyed (crypto-shredding: backups cannot be read either); a deletion certificate
+    without personal data is written. The audit log keeps the case's pseudonym only."""
+    if proposal.status != ProposalStatus.CONFIRMED:
+        raise RetentionError(_("Nur bestätigte Vorschläge werden ausgeführt."))
+    case = proposal.case
+    if case.restriction is not None or case.deleted_dt is not None:
+        raise RetentionError(_("Der Fall ist gesperrt oder bereits gelöscht."))
+    now = now or utcnow()
+    removed: dict[str, int] = {}
+    for model in _REMOVED:
+        result = db.session.execute(
+            delete(model)
+            .where(model.case_id == case.id)
+            .execution_options(synchronize_session=False)
+        )
+        removed[model.__tablename__] = result.rowcount or 0
+    kept = {
+        "agenda_items": _empty(
+            AgendaItem,
+            case,
+            question=None,
+            presentation=None,
+            category_notes=None,
+            late_reason=None,
+        ),
+        "case_protocols": _empty(CaseProtocol, case, sections=None, risk_assessment=None),
+        "cases": 1,
+    }
+    db.session.expire(case)
+    case.file_number = None
+    case.file_number_index = None
+    case.background = None
+    case.background_status = BackgroundStatus.EMPTY
+    case.background_release_reason = None
+    case.closing_note = None
+    case.deleted_dt = now
+    db.session.flush()
+    keys = shred_case_key(case.id, case_pseudonym=case.pseudonym)
+    retention_class = class_for_case_category(case.category)
+    decider = db.session.get(User, proposal.decided_by_id) if proposal.decided_by_id else None
+    certificate = DeletionCertificate(
+        proposal_id=proposal.id,
+        case_id=case.id,
+        case_pseudonym=case.pseudonym,
+        retention_class=retention_class.key,
+        class_label=retention_class.label,
+        legal_basis=retention_class.legal_basis,
+        deletion_due_on=proposal.deletion_due_on,
+        proposed_dt=proposal.created_dt,
+        proposed_by=proposal.proposed_by,
+        confirmed_by_id=proposal.decided_by_id,
+        confirmed_by_name=decider.display_name if decider else "",
+        confirmed_dt=proposal.decided_dt,
+        executed_dt=now,
+        keys_destroyed=keys,
+        rows_removed=removed,
+        rows_kept=kept,
+    )
+    db.session.add(certificate)
+    proposal.status = ProposalStatus.DONE
+    proposal.executed_dt = now
+    db.session.flush()
+    record(
+        AuditAction.DELETE,
+        case,
+        actor=None,
+        case_pseudonym=case.pseudonym,
+        purpose="Löschung nach Ablauf der Löschfrist",
+        details={
+            "proposal": str(proposal.id),
+            "certificate": str(certificate.id),
+            "keys_destroyed": keys,
+            "rows_removed": removed,
+        },
+    )
+    return Deletion(certificate, keys, removed)
+
+
+def _empty(model, case: Case, **columns) -> int:
+    """Empty the encrypted content of the case's tombstone rows of ``model``; their count."""
+    count = (
+        db.session.scalar(select(func.count()).select_from(model).where(model.case_id == case.id))
+        or 0
+    )
+    db.session.execute(
+        update(model)
+        .where(model.case_id == case.id)
+        .values(**columns)
+        .execution_options(synchronize_session=False)
+    )
+    return count
