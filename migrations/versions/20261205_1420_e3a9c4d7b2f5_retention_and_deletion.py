@@ -93,36 +93,44 @@ def upgrade():
             batch_op.f("ix_deletion_certificates_case_id"), ["case_id"], unique=False
         )
 
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("closing_reason", sa.String(length=30), nullable=True))
-        batch_op.add_column(sa.Column("closing_note", sa.LargeBinary(), nullable=True))
-        batch_op.add_column(sa.Column("deletion_due_on", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("deleted_dt", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("restriction", sa.String(length=10), nullable=True))
-        batch_op.add_column(sa.Column("restriction_reason", sa.String(length=30), nullable=True))
-        batch_op.add_column(
-            sa.Column("restriction_requested_dt", sa.DateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(sa.Column("restricted_by_id", sa.Uuid(), nullable=True))
-        batch_op.add_column(sa.Column("restricted_dt", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("restricted_for_id", sa.Uuid(), nullable=True))
-        batch_op.add_column(sa.Column("disputed_on", sa.Date(), nullable=True))
-        batch_op.create_index(
-            batch_op.f("ix_cases_deletion_due_on"), ["deletion_due_on"], unique=False
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_cases_restricted_by_id_users"), "users", ["restricted_by_id"], ["id"]
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_cases_restricted_for_id_users"), "users", ["restricted_for_id"], ["id"]
-        )
+    # Plain ADD COLUMN, never a batch: on SQLite a batch rebuilds ``cases`` (DROP TABLE and
+    # rename), and with foreign keys on, dropping it deletes every family member, consent and
+    # agenda item of every case through their ON DELETE CASCADE.
+    for column in (
+        sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.Column("closing_reason", sa.String(length=30), nullable=True),
+        sa.Column("closing_note", sa.LargeBinary(), nullable=True),
+        sa.Column("deletion_due_on", sa.Date(), nullable=True),
+        sa.Column("deleted_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("restriction", sa.String(length=10), nullable=True),
+        sa.Column("restriction_reason", sa.String(length=30), nullable=True),
+        sa.Column("restriction_requested_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("restricted_dt", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("disputed_on", sa.Date(), nullable=True),
+    ):
+        op.add_column("cases", column)
+    for name in ("restricted_by_id", "restricted_for_id"):
+        constraint = f"fk_cases_{name}_users"
+        if op.get_bind().dialect.name == "sqlite":
+            # SQLite adds a reference only with its column (Alembic would want a batch).
+            op.execute(
+                f"ALTER TABLE cases ADD COLUMN {name} CHAR(32) "
+                f"CONSTRAINT {constraint} REFERENCES users (id)"
+            )
+        else:
+            op.add_column("cases", sa.Column(name, sa.Uuid(), nullable=True))
+            op.create_foreign_key(constraint, "cases", "users", [name], ["id"])
+    op.create_index(op.f("ix_cases_deletion_due_on"), "cases", ["deletion_due_on"], unique=False)
 
 
 def downgrade():
+    # On SQLite this batch rebuilds ``cases``: run a downgrade only on a copy with
+    # ``PRAGMA foreign_keys=OFF`` (see the upgrade), or it cascades to the cases' rows.
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_cases_restricted_for_id_users"), type_="foreignkey")
-        batch_op.drop_constraint(batch_op.f("fk_cases_restricted_by_id_users"), type_="foreignkey")
+        if op.get_bind().dialect.name != "sqlite":
+            # (on SQLite the references went in with their columns and go out with them)
+            batch_op.drop_constraint("fk_cases_restricted_for_id_users", type_="foreignkey")
+            batch_op.drop_constraint("fk_cases_restricted_by_id_users", type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_cases_deletion_due_on"))
         batch_op.drop_column("disputed_on")
         batch_op.drop_column("restricted_for_id")
