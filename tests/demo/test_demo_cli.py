@@ -184,3 +184,35 @@ def test_the_demo_has_a_case_past_its_deletion_date_that_the_dry_run_lists(app):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
         assert len(db.session.scalars(select(Case).where(Case.closed_on.is_not(None))).all()) == 1
+
+
+@pytest.mark.settings(FALLTEAM_DEMO=True, FALLTEAM_ENV="development")
+def test_the_dpo_opens_a_demo_cases_access_report_and_the_record_of_processing(app):
+    from sqlalchemy import select
+
+    from fallteam.cases.models import Case
+    from fallteam.demo.data import DEMO_USERS
+    from fallteam.extensions import db
+    from tests.conftest import Account, sign_in
+
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    demo = {user.username: user for user in DEMO_USERS}
+    with app.app_context():
+        dsb = find_user_by_username("dsb")
+        account = Account(dsb.id, "dsb", demo["dsb"].password, dsb.totp_secret, ["dpo"])
+        owner = find_user_by_username("fachkraft")
+        case = db.session.scalars(select(Case).where(Case.case_manager_id == owner.id)).one()
+        pseudonym, family_name = case.pseudonym, case.members[0].last_name
+    client = app.test_client()
+    sign_in(client, app, account)
+
+    report = client.get(f"/datenschutz/faelle/{pseudonym}")
+    html = report.get_data(as_text=True)
+    assert report.status_code == 200
+    # last week's session: the moderator, the writer and the case manager worked on the case
+    assert 'data-testid="report-person"' in html and owner.display_name in html
+    assert family_name not in html
+    record = client.get("/datenschutz/verarbeitungsverzeichnis")
+    assert record.status_code == 200
+    assert "Verzeichnis von Verarbeitungstätigkeiten" in record.get_data(as_text=True)
+    assert client.get("/datenschutz/verarbeitungsverzeichnis.pdf").status_code == 200
