@@ -36,6 +36,7 @@ from fallteam.consent.models import FORM_LABELS, PURPOSE_LABELS, Consent, Recipi
 from fallteam.consent.queries import CONSENT_STATE_LABELS, consent_state, recipients_text
 from fallteam.consent.rules import PARTICIPANT_KINDS
 from fallteam.core.models import Base, utcnow
+from fallteam.dpo.queries.case_report import REPORT_OBJECT
 from fallteam.extensions import db
 from fallteam.reports import rules
 from fallteam.retention.rules import (
@@ -46,6 +47,8 @@ from fallteam.retention.rules import (
 
 #: the audit log's name for an Art. 15 answer (its events are not "recipients" of the data)
 SUBJECT_ACCESS = "subject_access"
+#: audit object types of looks that show no case content
+NO_CONTENT_OBJECTS = (SUBJECT_ACCESS, REPORT_OBJECT)
 PURPOSE = "Auskunft nach Art. 15 DSGVO"
 DPO_VERSION, OWNER_VERSION = "dpo", "owner"
 #: audit actions that put a case's data before someone
@@ -191,7 +194,9 @@ def _recipients(pseudonyms: list[str]) -> dict[str, list[RecipientGroup]]:
             AuditEvent.case_pseudonym.in_(pseudonyms),
             AuditEvent.action.in_(DISCLOSING_ACTIONS),
             AuditEvent.outcome == Outcome.ALLOWED.value,
-            func.coalesce(AuditEvent.object_type, "") != SUBJECT_ACCESS,
+            # the DPO's own looks at the case (this answer, the access report) carry no
+            # content: the family's data did not reach anyone through them
+            func.coalesce(AuditEvent.object_type, "").not_in(NO_CONTENT_OBJECTS),
         )
         .group_by(AuditEvent.case_pseudonym, institution)
         .order_by(AuditEvent.case_pseudonym, institution)
@@ -323,10 +328,14 @@ def _named_users(consents: Iterable[Any]) -> set:
     }
 
 
-def _record(viewer: Any, version: str, appearances: list[Appearance], *, export: bool) -> None:
-    """The answer was generated (read) or handed out as a PDF (export): one event per case."""
+def _record(
+    viewer: Any, version: str, index: str, appearances: list[Appearance], *, export: bool
+) -> None:
+    """The answer was generated (read) or handed out as a PDF (export): one event per case.
+    The events name the person looked up by the blind index (a keyed hash, no name), so it
+    can be shown later whom a search concerned, a search that found nobody included."""
     action = AuditAction.EXPORT if export else AuditAction.READ
-    details = {"version": version, "format": "pdf" if export else "html"}
+    details = {"version": version, "format": "pdf" if export else "html", "subject": index}
     if not appearances:
         record(
             action,
@@ -412,7 +421,7 @@ def subject_overview(viewer: Any, index: str, *, export: bool = False) -> Subjec
                 source=creator.display_name if creator is not None else "?",
             )
         )
-    _record(viewer, DPO_VERSION, appearances, export=export)
+    _record(viewer, DPO_VERSION, index, appearances, export=export)
     return SubjectAccessReport(DPO_VERSION, index, utcnow(), appearances)
 
 
@@ -485,7 +494,7 @@ def subject_answer(owner: Any, index: str, *, export: bool = False) -> SubjectAc
                 person=_person(member, labels.get(member.id, member.role)),
             )
         )
-    _record(owner, OWNER_VERSION, appearances, export=export)
+    _record(owner, OWNER_VERSION, index, appearances, export=export)
     return SubjectAccessReport(OWNER_VERSION, index, utcnow(), appearances)
 
 

@@ -77,15 +77,16 @@ def test_a_page_number_out_of_range_shows_a_page_that_exists(thirty_cases, page)
     assert len(listed(response.get_data(as_text=True))) in (25, 5)
 
 
-def test_one_page_view_records_one_read_event_naming_the_cases_shown(app, thirty_cases):
+def test_one_page_view_records_one_read_per_case_shown_under_its_pseudonym(app, thirty_cases):
     client, owner, made = thirty_cases
     before = len(reads_of(app, owner.id))
     html = client.get("/faelle?seite=2").get_data(as_text=True)
     events = reads_of(app, owner.id)[before:]
-    assert len(events) == 1
-    event = events[0]
-    assert event.purpose == "Fallliste" and event.object_type == "case_list"
+    assert len(events) == CASES - 25
+    assert {e.purpose for e in events} == {"Fallliste"}
+    assert {e.object_type for e in events} == {"case"}
+    # the list names the families: each read is found by the case's pseudonym
+    assert sorted(e.case_pseudonym for e in events) == sorted(listed(html))
     ids = {str(c.id): c.pseudonym for c in made}
-    shown = json.loads(event.details)["cases"]
-    assert sorted(ids[i] for i in shown) == sorted(listed(html))
-    assert len(shown) == CASES - 25
+    assert sorted(ids[e.object_id] for e in events) == sorted(listed(html))
+    assert {json.loads(e.details)["basis"] for e in events} == {"fallführend"}

@@ -43,7 +43,8 @@ def test_generation_is_a_read_and_download_an_export_with_the_pseudonym(app, fam
         assert event.case_pseudonym == family.pseudonym
         assert event.object_id == str(family.case_id)
         assert event.purpose == "Auskunft nach Art. 15 DSGVO"
-        assert json.loads(event.details) == {"format": form, "version": version}
+        subject = index_in(html)
+        assert json.loads(event.details) == {"format": form, "version": version, "subject": subject}
         _no_content(event)
 
 
@@ -55,12 +56,16 @@ def test_a_search_that_finds_nothing_is_recorded_without_the_name(app, family):
     assert event.action == AuditAction.READ
     assert event.case_pseudonym is None
     assert json.loads(event.details)["matches"] == 0
+    # whom the search concerned stays provable: the person's blind index, no name
+    assert len(json.loads(event.details)["subject"]) == 64
     _no_content(event)
 
 
 def test_the_answers_own_events_do_not_count_as_recipients(app, family):
     client = client_of(app, family.dpo)
     first = client.post("/datenschutz/auskunft", data=MOTHER).text
+    # nor the DPO's look at the case's access report: no content reached anyone by it
+    assert client.get(f"/datenschutz/faelle/{family.pseudonym}").status_code == 200
     second = client.post("/datenschutz/auskunft", data=MOTHER).text
     # the member's one read (tests/reports/conftest.py), however often the answer is made
     for html in (first, second):
