@@ -1,7 +1,10 @@
-"""The DPO sees no case content anywhere: every page of the DPO's workspace (every GET route
-of the ``dpo`` blueprint, found in the URL map, so routes added later are covered too), the
-start page and the workspace, opened as the DPO after a scenario with known plaintext, show
-none of it — and no case's data key decrypts anything while they are served."""
+"""The DPO sees no case content anywhere: every page the DPO may open (every GET route the
+role × route table grants the ``dpo`` principal, found in the URL map, so routes added later
+are covered too: the workspace, the audit search and its exports, the reports, the Art. 15
+overview, the record of processing, Löschfristen and deletion certificates), opened as the
+DPO after a scenario with known plaintext — a case worked on in two sessions, a second case
+deleted and a third whose restriction waits for the DPO — show none of it, and no case's
+data key decrypts anything while they are served."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 
 from fallteam.core.models import utcnow
 from fallteam.crypto import envelope
+from tests.access.route_table import EXPECTED, OK
 from tests.conftest import PRESENTATION, QUESTION, family_of_four
 from tests.dpo.conftest import (
     BACKGROUND,
@@ -52,16 +56,32 @@ def _plaintexts(disclosed) -> list[str]:
     return values
 
 
-def _urls(app, disclosed) -> list[str]:
-    """Every GET route of the ``dpo`` blueprint, its parameters filled from the scenario,
-    once plainly and once with the filters the DPO's pages take; fails on a parameter it
-    cannot fill (a new route must be added here, not skipped)."""
+#: pages the DPO reaches that belong to signing in or to the DPO's own account and calendar
+NOT_ABOUT_CASES = ("static", "auth.", "home.check_health", "meetings.confirm_pledge", "mail.")
+
+
+def _dpo_endpoints() -> list[str]:
+    """Every endpoint the role × route table lets the DPO GET."""
+    return [
+        endpoint
+        for endpoint, methods in EXPECTED.items()
+        if methods.get("GET", {}).get("dpo") == OK and not endpoint.startswith(NOT_ABOUT_CASES)
+    ]
+
+
+def _urls(app, disclosed, retained) -> list[str]:
+    """Every GET page the DPO may open, its parameters filled from the scenario, once
+    plainly and once with the filters the DPO's pages take; fails on a parameter it cannot
+    fill (a new route must be added here, not skipped)."""
     s = disclosed.scenario
     values = {
         "pseudonym": s.case.pseudonym,
         "user_id": s.owner.id,
         "actor_id": s.owner.id,
         "account_id": s.owner.id,
+        "certificate_id": retained["certificate_id"],
+        "case_id": retained["restricted_case_id"],
+        "proposal_id": retained["proposal_id"],
     }
     today = utcnow().date()
     filters = (
@@ -72,14 +92,70 @@ def _urls(app, disclosed) -> list[str]:
     with app.test_request_context():
         from flask import url_for
 
+        endpoints = set(_dpo_endpoints())
+        assert {"dpo.case_report", "reports.show_processing_record"} <= endpoints
         for rule in app.url_map.iter_rules():
-            if not rule.endpoint.startswith("dpo.") or "GET" not in rule.methods:
+            if rule.endpoint not in endpoints or "GET" not in rule.methods:
                 continue
             unknown = rule.arguments - values.keys()
             assert not unknown, f"{rule.endpoint}: cannot fill {unknown}; extend this test"
             url = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
             urls += [url, url + filters]
     return urls
+
+
+@pytest.fixture
+def retained(app, disclosed) -> dict:
+    """Two more cases of the owner with the same family: one closed six years ago, proposed,
+    confirmed by the DPO and deleted (its certificate), one whose restriction the owner
+    asked for (waiting for the DPO), and a proposal still open for a third."""
+    from fallteam.auth.models import User
+    from fallteam.cases.models import Case
+    from fallteam.extensions import db
+    from fallteam.retention import operations as retention
+    from fallteam.retention.rules import today
+    from tests.retention.conftest import close, register
+
+    s = disclosed.scenario
+    deleted = register(app, s.owner.id, category="sonstige")
+    pending = register(app, s.owner.id, category="sonstige")
+    restricted = register(app, s.owner.id, category="sonstige")
+    with app.app_context():
+        six_years_ago = today() - timedelta(days=6 * 366)
+    for case_id in (deleted, pending):
+        close(app, case_id, six_years_ago)
+    with app.app_context():
+        proposals = {p.case_id: p for p in retention.propose_deletions(today())}
+        retention.confirm_proposal(proposals[deleted], actor=db.session.get(User, s.dpo.id))
+        done = retention.delete_case(proposals[deleted])
+        retention.request_restriction(
+            db.session.get(Case, restricted),
+            reason=next(iter(_restriction_reasons())),
+            actor=db.session.get(User, s.owner.id),
+        )
+        db.session.commit()
+        return {
+            "certificate_id": done.certificate.id,
+            "proposal_id": proposals[pending].id,
+            "restricted_case_id": restricted,
+        }
+
+
+def _restriction_reasons():
+    from fallteam.retention.rules import RestrictionReason
+
+    return [reason.value for reason in RestrictionReason]
+
+
+def _text_of(response) -> str:
+    """What a person reads in the response: a PDF's extracted text, else the body."""
+    if response.mimetype == "application/pdf":
+        import io
+
+        from pypdf import PdfReader
+
+        return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    return response.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -97,7 +173,7 @@ def decryptions(monkeypatch):
     return seen
 
 
-def test_no_dpo_page_shows_any_case_content(app, disclosed, decryptions):
+def test_no_dpo_page_shows_any_case_content(app, disclosed, retained, decryptions):
     s = disclosed.scenario
     # the team has worked on the case: its content was read (and decrypted) for them
     for account, path in (
@@ -111,12 +187,13 @@ def test_no_dpo_page_shows_any_case_content(app, disclosed, decryptions):
 
     plaintexts = _plaintexts(disclosed)
     client = s.clients[s.dpo.id]
-    urls = ["/", "/datenschutz/", *_urls(app, disclosed)]
+    urls = ["/", "/datenschutz/", *_urls(app, disclosed, retained)]
     assert f"/datenschutz/faelle/{s.case.pseudonym}" in urls
+    assert f"/datenschutz/loeschungen/nachweise/{retained['certificate_id']}" in urls
     for url in urls:
         response = client.get(url, follow_redirects=True)
         assert response.status_code == 200, url
-        body = response.get_data(as_text=True)
+        body = _text_of(response)
         for text in (body, html_module.unescape(body)):
             leaked = [value for value in plaintexts if value in text]
             assert not leaked, f"{url} shows case content: {leaked}"
