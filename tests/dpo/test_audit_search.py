@@ -82,6 +82,12 @@ def test_the_pseudonym_filter_finds_exactly_that_cases_events(dpo, log):
     assert _found(dpo, pseudonym="FT-2026-0002") == _expected(log, "alice_refused_b", "bob_read_b")
 
 
+def test_a_pseudonym_typed_in_small_letters_with_spaces_finds_the_case(dpo, log):
+    assert _found(dpo, pseudonym=" ft-2026-0002 ") == _expected(
+        log, "alice_refused_b", "bob_read_b"
+    )
+
+
 def test_the_action_filter_finds_exactly_that_action(dpo, log):
     assert _found(dpo, action="export") == _expected(log, "bob_export_a")
     assert _found(dpo, action="update", pseudonym="FT-2026-0001") == _expected(

@@ -24,7 +24,8 @@ class AuditFilterForm(SubForm):
     actor = SelectField(_l("Person"), default="", validate_choice=False)
     pseudonym = StringField(
         _l("Fall (Pseudonym)"),
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        # typed as "ft-2026-0042 " it is still the case FT-2026-0042 (as in the case report)
+        filters=[lambda v: v.strip().upper() if isinstance(v, str) else v],
         validators=[
             Optional(),
             Length(max=40, message=_l("Ein Pseudonym hat höchstens 40 Zeichen.")),
