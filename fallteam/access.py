@@ -306,15 +306,15 @@ _READ_REASONS = "fallteam_restricted_read_reasons"
 _REQUEST_REASONS = "fallteam_restricted_read_reason"
 
 
-def give_read_reason(case: Case, reason: str, note: str | None) -> None:
+def give_read_reason(case: Case, reason: str) -> None:
     """The approved owner names why they open the restricted case: the next request that
     opens its content takes it (one reason, one request)."""
     waiting = dict(session.get(_READ_REASONS, {}))
-    waiting[str(case.id)] = [reason, note or ""]
+    waiting[str(case.id)] = reason
     session[_READ_REASONS] = waiting
 
 
-def read_reason(case: Case) -> tuple[str, str] | None:
+def read_reason(case: Case) -> str | None:
     """The reason this request opens the restricted case with: taken from the waiting ones
     on first use, so every further request must give a new one."""
     if not has_request_context():
@@ -325,7 +325,7 @@ def read_reason(case: Case) -> tuple[str, str] | None:
         waiting = dict(session.get(_READ_REASONS, {}))
         if key not in waiting:
             return None
-        taken[key] = tuple(waiting.pop(key))
+        taken[key] = waiting.pop(key)
         session[_READ_REASONS] = waiting
     return taken[key]
 

@@ -274,13 +274,14 @@ def record_read(
     details = _read_details(viewer, case, on, fields, consent_ids)
     if access.restricted(case):
         # Its approved owner reads a restricted case only naming why (asked by the page
-        # before; § 84 Abs. 3 SGB X): the reason goes with the read (its note is asked for
-        # "ohne Falldaten", e.g. a court's file number), never content.
+        # before; § 84 Abs. 3 SGB X): the reason from the list goes with the read. Never free
+        # text: the log is plaintext and outlives the case's deletion, and a note such as a
+        # court's file number identifies the family.
         reason = access.read_reason(case)
         if reason is None:
             raise access.AccessRefused(permission, target)
-        purpose = f"Gesperrter Fall: {reason[0]}"
-        details["restricted_read"] = {"reason": reason[0], "note": reason[1]}
+        purpose = f"Gesperrter Fall: {reason}"
+        details["restricted_read"] = {"reason": reason}
     record(
         AuditAction.READ,
         case,

@@ -328,14 +328,12 @@ def _named_users(consents: Iterable[Any]) -> set:
     }
 
 
-def _record(
-    viewer: Any, version: str, index: str, appearances: list[Appearance], *, export: bool
-) -> None:
+def _record(viewer: Any, version: str, appearances: list[Appearance], *, export: bool) -> None:
     """The answer was generated (read) or handed out as a PDF (export): one event per case.
-    The events name the person looked up by the blind index (a keyed hash, no name), so it
-    can be shown later whom a search concerned, a search that found nobody included."""
+    Not the person's blind index: the log outlives the case's deletion, and the index would
+    let anyone holding the key test a name against it long after."""
     action = AuditAction.EXPORT if export else AuditAction.READ
-    details = {"version": version, "format": "pdf" if export else "html", "subject": index}
+    details = {"version": version, "format": "pdf" if export else "html"}
     if not appearances:
         record(
             action,
@@ -421,7 +419,7 @@ def subject_overview(viewer: Any, index: str, *, export: bool = False) -> Subjec
                 source=creator.display_name if creator is not None else "?",
             )
         )
-    _record(viewer, DPO_VERSION, index, appearances, export=export)
+    _record(viewer, DPO_VERSION, appearances, export=export)
     return SubjectAccessReport(DPO_VERSION, index, utcnow(), appearances)
 
 
@@ -494,7 +492,7 @@ def subject_answer(owner: Any, index: str, *, export: bool = False) -> SubjectAc
                 person=_person(member, labels.get(member.id, member.role)),
             )
         )
-    _record(owner, OWNER_VERSION, index, appearances, export=export)
+    _record(owner, OWNER_VERSION, appearances, export=export)
     return SubjectAccessReport(OWNER_VERSION, index, utcnow(), appearances)
 
 

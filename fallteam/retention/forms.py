@@ -4,7 +4,7 @@ the DPO's decisions on deletion proposals (CSRF by Flask-WTF)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from fallteam.core.forms import BaseForm, choices_from
@@ -31,10 +31,6 @@ class ReadReasonForm(BaseForm):
         _l("Grund des Zugriffs"),
         choices=choices_from(READ_REASON_LABELS),
         validators=[DataRequired(_REQUIRED)],
-    )
-    note = StringField(
-        _l("Ergänzung (ohne Falldaten, z. B. Geschäftszeichen des Verfahrens)"),
-        validators=[Optional(), Length(max=120)],
     )
     submit = SubmitField(_l("Fall öffnen"))
 

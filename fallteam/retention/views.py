@@ -33,7 +33,7 @@ def give_reason(case_id: uuid.UUID):
     default = url_for("cases.show_case", case_id=case.id)
     target = safe_next(request.args.get("next") or default)
     if form.validate_on_submit():
-        access.give_read_reason(case, form.reason.data, form.note.data)
+        access.give_read_reason(case, form.reason.data)
         return redirect(target)
     return render_template("retention/reason.html", case=case, form=form)
 

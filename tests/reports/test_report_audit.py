@@ -43,8 +43,7 @@ def test_generation_is_a_read_and_download_an_export_with_the_pseudonym(app, fam
         assert event.case_pseudonym == family.pseudonym
         assert event.object_id == str(family.case_id)
         assert event.purpose == "Auskunft nach Art. 15 DSGVO"
-        subject = index_in(html)
-        assert json.loads(event.details) == {"format": form, "version": version, "subject": subject}
+        assert json.loads(event.details) == {"format": form, "version": version}
         _no_content(event)
 
 
@@ -56,8 +55,8 @@ def test_a_search_that_finds_nothing_is_recorded_without_the_name(app, family):
     assert event.action == AuditAction.READ
     assert event.case_pseudonym is None
     assert json.loads(event.details)["matches"] == 0
-    # whom the search concerned stays provable: the person's blind index, no name
-    assert len(json.loads(event.details)["subject"]) == 64
+    # not even the blind index: the log outlives a deletion, and the index could be tested
+    assert set(json.loads(event.details)) == {"version", "format", "matches"}
     _no_content(event)
 
 
