@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.crypto import runtime as crypto_runtime
     from fallteam.demo.cli import demo_cli
     from fallteam.dpo.blueprint import bp as dpo_bp
+    from fallteam.dpo.cli import dpo_cli
     from fallteam.home.blueprint import bp as home_bp
     from fallteam.mail.blueprint import bp as mail_bp
     from fallteam.mail.cli import mail_cli
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(retention_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(dpo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(resubmissions_cli)
     app.cli.add_command(protocols_cli)

@@ -62,6 +62,7 @@ _ENVIRONMENT_SETTINGS: dict[str, type] = {
     "AUDIT_CHECKPOINT_EVERY": int,
     "AUDIT_CHECKPOINT_MINUTES": int,
     "AUDIT_CHECKPOINT_DIR": str,
+    "AUDIT_CHECKPOINT_MAIL_TO": str,
 }
 
 
@@ -151,6 +152,9 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         # Belongs where the database role cannot write (ideally an append-only or remote
         # mount, see security/KEY_MANAGEMENT.md); "" turns the copy off.
         "AUDIT_CHECKPOINT_DIR": str(instance_path / "audit-checkpoints"),
+        # ``flask dpo mail-checkpoint`` (daily, cron) mails the newest signed checkpoint
+        # here: a second copy outside the system, kept by the DPO ("" : none).
+        "AUDIT_CHECKPOINT_MAIL_TO": "",
         # The DPO's anomaly list (``/datenschutz/auffaelligkeiten``): the period it looks at
         # by default; "bulk reads" are more than N distinct cases read by one person within
         # M minutes; "repeated refusals" are K or more refusals of one person within M

@@ -58,6 +58,7 @@ class MailKind:
     MOVED = "moved"
     PLAN = "plan"
     RESUBMISSION = "resubmission"
+    AUDIT_CHECKPOINT = "audit_checkpoint"
 
 
 @dataclass
