@@ -7,8 +7,12 @@ role cannot reach pins the whole chain up to it: whoever cuts the newest events 
 the chain head can make the database agree with itself, never with this copy.
 
 The directory is append-only by convention of this module (and, in production, by the file
-system: see ``security/KEY_MANAGEMENT.md``): a file is created with ``O_CREAT | O_EXCL``,
-written, ``fsync``'d, and never rewritten; a file cut short by a crash is only completed.
+system: see ``security/KEY_MANAGEMENT.md``): a file is written and ``fsync``'d under a name of
+its own in a work folder, then linked into place (``link`` fails when the name exists, so a
+file appears whole or not at all, whoever else writes the same checkpoint), and never
+rewritten. A different checkpoint for a number that has a file already means the database's
+chain is not the one that was exported: that leaves a conflict mark (``conflict-<seq>.txt``)
+which the application never removes, and verification fails while it is there.
 Nothing here knows Flask or the database.
 """
 
@@ -17,9 +21,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fallteam.audit import chain
@@ -28,6 +33,11 @@ HEADER = "Fallteam Audit-Checkpoint v1"
 #: the ``format`` of a checkpoint as a JSON line
 JSON_FORMAT = "fallteam-audit-checkpoint-v1"
 _FILE = re.compile(r"^checkpoint-(\d{1,20})\.txt$")
+_CONFLICT = re.compile(r"^conflict-(\d{1,20})\.txt$")
+#: where files are written before they are linked into place; not append-only itself (a
+#: directory made append-only with ``chattr +a`` would keep every temporary file)
+WORK_FOLDER = ".schreiben"
+CONFLICT_HEADER = "Fallteam Audit-Checkpoint-Konflikt v1"
 
 
 class CheckpointFormatError(ValueError):
@@ -167,35 +177,98 @@ class CheckpointConflict(RuntimeError):
     database's chain is not the one that was exported (or the file was changed)."""
 
 
+def conflict_file_name(seq: int) -> str:
+    """The name of the conflict mark for checkpoint ``seq``."""
+    return f"conflict-{seq:012d}.txt"
+
+
+def _place(directory: Path, name: str, data: bytes) -> bool:
+    """Put a file ``name`` with ``data`` into ``directory`` whole or not at all; False if the
+    name exists already (then nothing is changed)."""
+    directory.mkdir(mode=0o750, parents=True, exist_ok=True)
+    work = directory / WORK_FOLDER
+    work.mkdir(mode=0o750, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=work, prefix=f"{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o640)
+        try:
+            # atomic, and fails when the name exists: of two writers, exactly one places it
+            os.link(temporary, directory / name)
+        except FileExistsError:
+            return False
+    finally:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass  # a leftover in the work folder is harmless
+    _sync_directory(directory)
+    return True
+
+
 def write(directory: Path, checkpoint: SignedCheckpoint) -> bool:
     """Write ``checkpoint`` as a new file in ``directory``; False if it is already there.
 
-    Never rewrites: ``O_CREAT | O_EXCL``, then ``fsync`` of the file and the directory. A file
-    a crash left shorter than its text is completed by appending; any other difference raises
-    ``CheckpointConflict`` and leaves the file as it is.
+    Never rewrites: the file appears whole (see ``_place``). A file an earlier version left
+    shorter than its text after a crash is completed by appending; any other difference
+    raises ``CheckpointConflict`` and leaves the file as it is.
     """
-    directory.mkdir(mode=0o750, parents=True, exist_ok=True)
     path = directory / file_name(checkpoint.seq)
     data = checkpoint.text().encode("utf-8")
+    if not path.exists() and _place(directory, path.name, data):
+        return True
+    present = path.read_bytes()
+    if present == data:
+        return False
+    if not data.startswith(present):
+        raise CheckpointConflict(
+            f"{path} enthält einen anderen Checkpoint Nr. {checkpoint.seq} als die Datenbank."
+        )
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    except FileExistsError:
-        present = path.read_bytes()
-        if present == data:
-            return False
-        if not data.startswith(present):
-            raise CheckpointConflict(
-                f"{path} enthält einen anderen Checkpoint Nr. {checkpoint.seq} als die Datenbank."
-            ) from None
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        data = data[len(present) :]
-    try:
-        os.write(fd, data)
+        os.write(fd, data[len(present) :])
         os.fsync(fd)
     finally:
         os.close(fd)
-    _sync_directory(directory)
     return True
+
+
+def write_conflict(directory: Path, checkpoint: SignedCheckpoint) -> bool:
+    """Leave the lasting mark that the database wanted to write ``checkpoint`` where another
+    one with its number lies; False if the mark exists already. The mark holds the
+    database's checkpoint (no case data), for comparing with the kept file."""
+    text = "\n".join(
+        [
+            CONFLICT_HEADER,
+            f"Bemerkt: {datetime.now(UTC).isoformat()}",
+            f"In der Ablage liegt ein anderer Checkpoint Nr. {checkpoint.seq} als der, den die "
+            "Datenbank schreiben wollte (dieser hier). Die Kette der Datenbank ist nicht die, "
+            "die abgelegt wurde: abgeschnitten und neu geschrieben, oder die Datei verändert.",
+            "",
+            checkpoint.text(),
+        ]
+    )
+    return _place(directory, conflict_file_name(checkpoint.seq), text.encode("utf-8"))
+
+
+def conflicts(directory: Path) -> list[str]:
+    """The names of the conflict marks in ``directory``, oldest number first."""
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return []
+    return sorted(name for name in names if _CONFLICT.match(name))
+
+
+def conflict_seq(name: str) -> int:
+    """The checkpoint number a conflict mark's name names."""
+    match = _CONFLICT.match(name)
+    if match is None:
+        raise ValueError(name)
+    return int(match.group(1))
 
 
 def _sync_directory(directory: Path) -> None:
@@ -244,6 +317,36 @@ def scan(directory: Path, public_key: bytes, limit: int = 100) -> DirectoryScan:
         result.newest = found[0]
         break
     return result
+
+
+@dataclass
+class DirectoryContents:
+    """Every file of a directory: the valid checkpoints of this instance, the files that are
+    not, and the conflict marks."""
+
+    valid: list[SignedCheckpoint] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+def read_all(directory: Path, public_key: bytes) -> DirectoryContents:
+    """Every checkpoint file of ``directory`` (for verification: each one kept pins the chain
+    up to it, and a kept file the database contradicts must fail even when newer files
+    agree — the application may have run on past a cut and written new ones)."""
+    contents = DirectoryContents(conflicts=conflicts(directory))
+    for seq in sorted(exported_seqs(directory)):
+        path = directory / file_name(seq)
+        try:
+            found = parse(path.read_text("utf-8"), path.name)
+        except (OSError, UnicodeDecodeError, CheckpointFormatError) as exc:
+            contents.rejected.append((path.name, str(exc)))
+            continue
+        problem = problem_of(found, public_key, expected_seq=seq)
+        if problem:
+            contents.rejected.append((path.name, problem))
+        else:
+            contents.valid.append(found[0])
+    return contents
 
 
 def problem_of(found: Iterable[SignedCheckpoint], public_key: bytes, expected_seq=None):

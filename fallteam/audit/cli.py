@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from fallteam.audit import checkpoints
 from fallteam.audit.models import VerificationTrigger
@@ -16,12 +17,12 @@ from fallteam.audit.operations import (
     latest_checkpoint,
     make_checkpoint,
     public_key,
-    run_verification,
+    remember_verification,
+    verify_log,
 )
 from fallteam.audit.verify import export_checkpoint
 from fallteam.core.lifecycle import unit_of_work
 from fallteam.core.models import utcnow
-from fallteam.extensions import db
 
 
 @click.group("audit", help="Zugriffsprotokoll: prüfen, Checkpoints signieren und exportieren.")
@@ -77,15 +78,12 @@ def external_summary(run: VerificationRun) -> tuple[str, bool]:
 def verify(workers: int | None, external: tuple[Path, ...], no_checkpoint_dir: bool) -> None:
     """Recompute the whole chain, check every checkpoint and compare with the newest one kept
     outside; exit 1 naming the first break."""
-    with unit_of_work():
-        run = run_verification(
-            VerificationTrigger.CLI,
-            bind=db.engine,
-            workers=workers,
-            external=_read_external(external),
-            use_directory=not no_checkpoint_dir,
-            actor=None,
-        )
+    run = verify_log(
+        workers=workers,
+        external=_read_external(external),
+        use_directory=not no_checkpoint_dir,
+    )
+    # the report first: storing the run must not hide what was found
     report = run.report
     rate = report.events / report.seconds if report.seconds else 0
     click.echo(
@@ -94,6 +92,7 @@ def verify(workers: int | None, external: tuple[Path, ...], no_checkpoint_dir: b
     )
     line, warning = external_summary(run)
     click.echo(line, err=warning)
+    _remember(run)
     if report.intact:
         click.echo("Protokoll unversehrt.")
         return
@@ -108,6 +107,27 @@ def verify(workers: int | None, external: tuple[Path, ...], no_checkpoint_dir: b
     for problem in report.problems:
         click.echo(f"  - {problem}", err=True)
     raise SystemExit(1)
+
+
+def _remember(run: VerificationRun) -> None:
+    """Store the run in a transaction of its own; when its chain event cannot be written (the
+    log is broken in a way that makes it collide), store the run without it."""
+    try:
+        with unit_of_work():
+            remember_verification(run, VerificationTrigger.CLI, actor=None)
+    except SQLAlchemyError as exc:
+        try:
+            with unit_of_work():
+                remember_verification(run, VerificationTrigger.CLI, actor=None, with_event=False)
+        except SQLAlchemyError:
+            click.echo(f"WARNUNG: Prüfung nicht gespeichert ({type(exc).__name__}).", err=True)
+            return
+    if not run.recorded:
+        click.echo(
+            "WARNUNG: Die Prüfung ist gespeichert, aber ohne ihr Ereignis in der Kette "
+            "(es hätte mit eingeschobenen Ereignissen kollidiert).",
+            err=True,
+        )
 
 
 @audit_cli.command("checkpoint")

@@ -22,13 +22,13 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Connection, Engine, bindparam, event, insert, select, update
+from sqlalchemy import Connection, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from fallteam.audit import chain, checkpoints
@@ -41,7 +41,7 @@ from fallteam.audit.models import (
     Outcome,
     VerificationTrigger,
 )
-from fallteam.audit.verify import VerificationReport, verify_audit_log
+from fallteam.audit.verify import VerificationReport, reading_engine, verify_audit_log
 from fallteam.core.models import utcnow
 from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db
@@ -170,7 +170,7 @@ def _write_pending(session: Session) -> None:
         write_events(session, session.info.pop(_PENDING))
     signed = session.info.pop(_SIGNED, None)
     if signed:
-        _collect_for_export(session.connection(), session.info, min(signed))
+        _collect_for_export(session.connection(), session.info, signed)
 
 
 @event.listens_for(Session, "after_transaction_create")
@@ -194,7 +194,7 @@ def _drop_pending(session: Session, previous_transaction) -> None:
 def _export_committed(session: Session) -> None:
     collected = session.info.pop(_TO_EXPORT, None)
     if collected:
-        _write_files(*collected)
+        write_checkpoint_files(*collected)
 
 
 # Built once: the chain writer runs in every transaction that records something.
@@ -300,32 +300,52 @@ def checkpoint_directory() -> Path | None:
 _CHECKPOINTS = AuditCheckpoint.__table__
 
 
-def _collect_for_export(connection: Connection, info: dict, first_signed: int) -> None:
-    """Before the commit: the checkpoints to write out after it — the ones just signed and
+def _collect_for_export(connection: Connection, info: dict, signed: list[int]) -> None:
+    """Before the commit: the checkpoints to write out after it — the ones just signed (also
+    when a file with their number exists: it must hold the same, or that is a conflict) and
     every older one the directory lacks since the last file below them (a crash between an
     earlier commit and its files)."""
     directory = checkpoint_directory()
     if directory is None:
         return
     present = checkpoints.exported_seqs(directory)
-    floor = max((seq for seq in present if seq < first_signed), default=0)
+    just_signed = set(signed)
+    floor = max((seq for seq in present if seq < min(just_signed)), default=0)
     rows = connection.execute(
         select(_CHECKPOINTS).where(_CHECKPOINTS.c.seq > floor).order_by(_CHECKPOINTS.c.seq)
     ).all()
     key = public_key()
-    missing = [checkpoints.from_row(row, key) for row in rows if row.seq not in present]
-    if missing:
-        info[_TO_EXPORT] = (directory, missing)
+    due = [
+        checkpoints.from_row(row, key)
+        for row in rows
+        if row.seq not in present or row.seq in just_signed
+    ]
+    if due:
+        info[_TO_EXPORT] = (directory, due)
 
 
-def _write_files(directory: Path, missing: Sequence[checkpoints.SignedCheckpoint]) -> int:
-    """Write checkpoints to the directory; a failure is logged, never raised: the work they
-    sign is committed, and the next checkpoint catches up."""
+def write_checkpoint_files(directory: Path, due: Sequence[checkpoints.SignedCheckpoint]) -> int:
+    """Write checkpoints to the directory; returns how many files are new. A failure is
+    logged, never raised: the work they sign is committed, and the next checkpoint catches
+    up. A file that holds another checkpoint with the same number is a conflict: it stays,
+    and a conflict mark beside it makes every verification fail until someone looks."""
     written = 0
-    for checkpoint in missing:
+    for checkpoint in due:
         try:
             written += checkpoints.write(directory, checkpoint)
-        except (OSError, checkpoints.CheckpointConflict):
+        except checkpoints.CheckpointConflict:
+            _log.error(
+                "Audit-Checkpoint %s: in %s liegt ein anderer Checkpoint mit dieser Nummer "
+                "(Protokoll abgeschnitten und neu geschrieben?); Konfliktvermerk %s",
+                checkpoint.seq,
+                directory,
+                checkpoints.conflict_file_name(checkpoint.seq),
+            )
+            try:
+                checkpoints.write_conflict(directory, checkpoint)
+            except OSError:
+                _log.exception("Konfliktvermerk %s nicht geschrieben", checkpoint.seq)
+        except OSError:
             _log.exception(
                 "Audit-Checkpoint %s konnte nicht nach %s geschrieben werden",
                 checkpoint.seq,
@@ -347,7 +367,7 @@ def export_missing_checkpoints() -> int:
         for row in db.session.execute(select(_CHECKPOINTS).order_by(_CHECKPOINTS.c.seq))
         if row.seq not in present
     ]
-    return _write_files(directory, missing)
+    return write_checkpoint_files(directory, missing)
 
 
 def export_all_checkpoints() -> list[checkpoints.SignedCheckpoint]:
@@ -367,66 +387,100 @@ def export_all_checkpoints() -> list[checkpoints.SignedCheckpoint]:
     return found
 
 
-def verification_bind() -> Engine | Connection:
-    """What a verification inside a web request reads through (with ``workers=1``).
-
-    PostgreSQL: the engine, so the verifier takes a connection of its own with one snapshot
-    for head and checkpoints. SQLite: the request's own connection — a changing request holds
-    the one write lock from its first statement on, and a second connection would wait for
-    it; under that lock nothing commits meanwhile, so the view is consistent as well (other
-    writers wait while a large log is checked).
-    """
-    engine = db.engine
-    if engine.dialect.name == "sqlite":
-        return db.session.connection()
-    return engine
-
-
 @dataclass
 class VerificationRun:
     """A finished verification: what was found, and how it was remembered."""
 
     report: VerificationReport
-    stored: AuditVerification
+    started: datetime
+    #: the remembered run (None until ``remember_verification``)
+    stored: AuditVerification | None = None
     #: the configured checkpoint directory (None: turned off or not consulted)
     directory: Path | None = None
     #: files of the directory that could not be used, as (file name, problem)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    #: conflict marks of the directory (file names)
+    conflicts: list[str] = field(default_factory=list)
+    #: whether the run's VERIFY event joined the chain (not when events were slipped in
+    #: beyond the head: it would collide with them)
+    recorded: bool = False
 
 
-def run_verification(
-    trigger: VerificationTrigger,
+def _end_reading_transaction() -> None:
+    # A POST request holds SQLite's one write lock from its first statement (loading the
+    # signed-in account); nothing is written yet, so its transaction ends here and other
+    # requests write while the log is verified. Storing the result begins a new one.
+    session = db.session()
+    if (
+        session.in_transaction()
+        and not session.info.get(_PENDING)
+        and not (session.new or session.dirty or session.deleted)
+    ):
+        session.commit()
+
+
+def verify_log(
     *,
-    bind: Engine | Connection,
     workers: int | None = None,
     external: Sequence[checkpoints.SignedCheckpoint] = (),
     use_directory: bool = True,
-    actor: Any = CURRENT_USER,
 ) -> VerificationRun:
-    """Verify the whole chain and compare with the newest checkpoint in the checkpoint
-    directory (unless ``use_directory`` is off) and with ``external`` ones; remember the run
-    and record it. The one path behind ``flask audit verify`` and the DPO's button."""
+    """Verify the whole chain and compare with every checkpoint of the checkpoint directory
+    (unless ``use_directory`` is off), its conflict marks, and ``external`` ones; nothing is
+    written. Reads through connections of its own (``verify.reading_engine``), in read
+    transactions, outside the session's: no write lock is held meanwhile.
+
+    ``workers`` > 1: parallel processes (``fork``: never inside a threaded web server)."""
+    _end_reading_transaction()
     started = utcnow()
     key = public_key()
     directory = checkpoint_directory() if use_directory else None
     found = list(external)
-    rejected: list[tuple[str, str]] = []
+    contents = checkpoints.DirectoryContents()
     if directory is not None:
-        scan = checkpoints.scan(directory, key)
-        rejected = scan.rejected or []
-        if scan.newest is not None:
-            found.append(scan.newest)
-    report = verify_audit_log(
-        bind, current_keyring().audit_mac_key, key, workers=workers, external=found
-    )
-    for name, problem in rejected:
+        contents = checkpoints.read_all(directory, key)
+        found.extend(contents.valid)
+    with reading_engine(db.engine) as engine:
+        report = verify_audit_log(
+            engine, current_keyring().audit_mac_key, key, workers=workers, external=found
+        )
+    for name, problem in contents.rejected:
         report.note(None, f"{name}: {problem}")
+    for name in contents.conflicts:
+        seq = checkpoints.conflict_seq(name)
+        report.note(
+            seq,
+            f"Checkpoint-Konflikt ({name}): für Nr. {seq} lag schon ein anderer Checkpoint in "
+            "der Ablage, als die Datenbank ihren schreiben wollte",
+        )
+    return VerificationRun(report, started, None, directory, contents.rejected, contents.conflicts)
+
+
+def _events_beyond_head() -> bool:
+    head = select(_HEAD.c.last_seq).where(_HEAD.c.id == 1).scalar_subquery()
+    return db.session.scalar(select(_EVENTS.c.seq).where(_EVENTS.c.seq > head).limit(1)) is not None
+
+
+def remember_verification(
+    run: VerificationRun,
+    trigger: VerificationTrigger,
+    *,
+    actor: Any = CURRENT_USER,
+    with_event: bool = True,
+) -> AuditVerification:
+    """Store the run and record it as a VERIFY event of the chain — except when events were
+    slipped in beyond the chain head (found by the run or now): the event would take their
+    sequence number and the commit would fail, so the run is stored without it (the start
+    page then says the run is not vouched for by the chain)."""
+    report = run.report
     newest = report.newest_external
+    if actor is CURRENT_USER:
+        actor = current_user if has_request_context() and current_user.is_authenticated else None
     stored = AuditVerification(
-        started_dt=started,
+        started_dt=run.started,
         finished_dt=utcnow(),
         trigger=VerificationTrigger(trigger).value,
-        actor_id=None,
+        actor_id=actor.id if actor is not None else None,
         intact=report.intact,
         events=report.events,
         checkpoints=report.checkpoints,
@@ -437,25 +491,25 @@ def run_verification(
         external_seq=newest.seq if newest else None,
         external_created_dt=newest.created if newest else None,
     )
-    if actor is CURRENT_USER:
-        actor = current_user if has_request_context() and current_user.is_authenticated else None
-    stored.actor_id = actor.id if actor is not None else None
     db.session.add(stored)
     db.session.flush()
-    record(
-        AuditAction.VERIFY,
-        stored,
-        actor=actor,
-        purpose="Prüfung der Protokollkette",
-        details={
-            "trigger": stored.trigger,
-            "intact": stored.intact,
-            "events": stored.events,
-            "first_broken_seq": stored.first_broken_seq,
-            "external_seq": stored.external_seq,
-        },
-    )
-    return VerificationRun(report, stored, directory, rejected)
+    run.stored = stored
+    run.recorded = with_event and report.beyond_head is None and not _events_beyond_head()
+    if run.recorded:
+        record(
+            AuditAction.VERIFY,
+            stored,
+            actor=actor,
+            purpose="Prüfung der Protokollkette",
+            details={
+                "trigger": stored.trigger,
+                "intact": stored.intact,
+                "events": stored.events,
+                "first_broken_seq": stored.first_broken_seq,
+                "external_seq": stored.external_seq,
+            },
+        )
+    return stored
 
 
 def latest_checkpoint() -> AuditCheckpoint | None:

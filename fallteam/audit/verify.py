@@ -17,7 +17,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, create_engine, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy.pool import NullPool
 
 from fallteam.audit import chain, checkpoints
 from fallteam.audit.models import AuditChainHead, AuditCheckpoint, AuditEvent
@@ -60,6 +61,9 @@ class VerificationReport:
     newest_external: checkpoints.SignedCheckpoint | None = None
     #: how many checkpoints kept outside were compared
     external_checked: int = 0
+    #: the first event found after the chain head (slipped in), if any: a new event of the
+    #: chain would collide with it
+    beyond_head: int | None = None
 
     @property
     def intact(self) -> bool:
@@ -115,6 +119,39 @@ def _connected(bind: Engine | Connection, snapshot: bool = False) -> Iterator[Co
         yield connection
 
 
+@contextmanager
+def reading_engine(engine: Engine) -> Iterator[Engine]:
+    """An engine that only reads, for verifying while the application writes on.
+
+    PostgreSQL: ``engine`` itself (the look at head and checkpoints runs in REPEATABLE READ,
+    see ``_connected``). SQLite: an engine of its own for this verification, without the
+    application's rule that work outside a GET request begins with ``BEGIN IMMEDIATE`` — its
+    transactions are deferred and only read (``query_only``), so with the write-ahead log
+    each sees one snapshot and no writer waits for it, however long the log.
+    """
+    if engine.dialect.name != "sqlite":
+        yield engine
+        return
+    own = create_engine(engine.url, poolclass=NullPool)
+
+    @event.listens_for(own, "connect")
+    def _on_connect(dbapi_connection, connection_record) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy says BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    @event.listens_for(own, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN DEFERRED")
+
+    try:
+        yield own
+    finally:
+        own.dispose()
+
+
 _worker_state: dict = {}
 
 
@@ -140,6 +177,7 @@ def _segments(
         )
     report.checkpoints = len(checkpoints)
     report.head_seq = head.last_seq
+    report.beyond_head = beyond
     if beyond is not None:
         report.note(beyond, "Ereignis nach dem Kettenkopf (eingefügt)")
     boundaries: list[tuple[int, bytes]] = [(0, chain.GENESIS_MAC)]
@@ -207,7 +245,9 @@ def compare_external(
 ) -> None:
     """Note in ``report`` every checkpoint kept outside that the database contradicts: not
     signed by this instance, beyond the database's chain head (the end was cut off), its event
-    missing, or its event's mac different (history rewritten)."""
+    missing, or its event's mac different (history rewritten). Each one is compared, not only
+    the newest: after a cut the application writes new checkpoints that agree with the new
+    chain, and only the older kept ones still tell. The events are read in chunks."""
     valid = []
     for checkpoint in external:
         problem = checkpoints.signature_problem(checkpoint, public_key)
@@ -229,16 +269,21 @@ def compare_external(
                 select(_EVENTS.c.seq, _EVENTS.c.mac).where(_EVENTS.c.seq.in_(chunk))
             )
             stored.update((seq, bytes(mac)) for seq, mac in rows)
+    cut = [c for c in valid if c.seq > head_seq]
+    if cut:
+        # one message for the cut: the newest kept checkpoint beyond the end says how far
+        newest = max(cut, key=lambda c: c.seq)
+        report.note(
+            head_seq + 1,
+            f"Das Protokoll endet bei Nr. {head_seq}, vor dem extern verwahrten Checkpoint "
+            f"Nr. {newest.seq} vom {_when(newest)}: Ereignisse {head_seq + 1} bis {newest.seq} "
+            "fehlen (Ende abgeschnitten).",
+        )
     for checkpoint in valid:
         seq, when = checkpoint.seq, _when(checkpoint)
         if seq > head_seq:
-            report.note(
-                head_seq + 1,
-                f"Das Protokoll endet bei Nr. {head_seq}, vor dem extern verwahrten Checkpoint "
-                f"Nr. {seq} vom {when}: Ereignisse {head_seq + 1} bis {seq} fehlen "
-                "(Ende abgeschnitten).",
-            )
-        elif seq not in stored:
+            continue
+        if seq not in stored:
             report.note(seq, f"Ereignis {seq} des extern verwahrten Checkpoints vom {when} fehlt")
         elif stored[seq] != checkpoint.head_mac:
             report.note(

@@ -93,3 +93,25 @@ def checkpointing_app(committed_app):
     checkpoint directory, the default ``instance/audit-checkpoints``)."""
     committed_app.config["AUDIT_CHECKPOINT_EVERY"] = 10
     return committed_app
+
+
+def insert_beyond_head(app) -> int:
+    """What someone with database access does to slip an event in: a copy of the newest event
+    with the next sequence number, without advancing the chain head. Returns its seq."""
+    with app.app_context():
+        db.engine.dispose()
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as conn:
+        seq = conn.scalar(text("SELECT last_seq FROM audit_chain_head")) + 1
+        conn.execute(
+            text(
+                "INSERT INTO audit_events (seq, occurred_dt, actor_id, actor_roles, action, "
+                "object_type, object_id, case_pseudonym, purpose, outcome, request_id, "
+                "client_address, details, mac) SELECT :seq, occurred_dt, actor_id, actor_roles, "
+                "action, object_type, object_id, case_pseudonym, purpose, outcome, request_id, "
+                "client_address, details, mac FROM audit_events WHERE seq = :seq - 1"
+            ),
+            {"seq": seq},
+        )
+    engine.dispose()
+    return seq

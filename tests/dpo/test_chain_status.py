@@ -6,12 +6,22 @@ downloaded for keeping outside."""
 from __future__ import annotations
 
 import re
+import threading
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from fallteam.audit import operations
 from fallteam.audit.models import AuditEvent, AuditVerification
+from fallteam.core.models import utcnow
 from fallteam.extensions import db
-from tests.audit.conftest import cut_tail_and_rewind_head, run_cli, write_events
+from tests.audit.conftest import (
+    checkpoint_dir,
+    cut_tail_and_rewind_head,
+    insert_beyond_head,
+    run_cli,
+    write_events,
+)
 from tests.conftest import csrf_token, extract_csrf_token, make_account, sign_in
 
 
@@ -114,6 +124,7 @@ def test_the_chain_status_costs_the_same_statements_however_long_the_history(
     app, signed_in, count_statements
 ):
     client, _ = signed_in(["dpo"])
+    client.post("/datenschutz/kette/pruefen", data={"csrf_token": csrf_token(client)})
     client.get("/datenschutz/")
     with count_statements() as few:
         client.get("/datenschutz/")
@@ -123,3 +134,85 @@ def test_the_chain_status_costs_the_same_statements_however_long_the_history(
     with count_statements() as many:
         assert client.get("/datenschutz/").status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_button_shows_an_event_slipped_in_beyond_the_head_instead_of_failing(committed_app):
+    committed_app.config["AUDIT_CHECKPOINT_EVERY"] = 10
+    client, _ = _dpo_client(committed_app)
+    write_events(committed_app, 12)
+    token = csrf_token(client)
+    slipped = insert_beyond_head(committed_app)
+    response = client.post("/datenschutz/kette/pruefen", data={"csrf_token": token})
+    assert response.status_code == 302
+    shown = client.get("/datenschutz/").get_data(as_text=True)
+    assert f"Protokoll verletzt: erstes betroffenes Ereignis Nr. {slipped}" in shown
+    with committed_app.app_context():
+        run = db.session.scalars(select(AuditVerification)).one()
+        assert not run.intact and run.first_broken_seq == slipped
+
+
+def test_others_can_write_while_the_button_verifies(committed_app, monkeypatch):
+    client, _ = _dpo_client(committed_app)
+    write_events(committed_app, 3)
+    token = csrf_token(client)
+    verifying, may_finish = threading.Event(), threading.Event()
+    real = operations.verify_audit_log
+
+    def paused(*args, **kwargs):
+        verifying.set()
+        assert may_finish.wait(timeout=20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(operations, "verify_audit_log", paused)
+    answers = []
+    pressing = threading.Thread(
+        target=lambda: answers.append(
+            client.post("/datenschutz/kette/pruefen", data={"csrf_token": token}).status_code
+        )
+    )
+    pressing.start()
+    try:
+        assert verifying.wait(timeout=20)
+        write_events(committed_app, 1)  # another request's event commits meanwhile
+    finally:
+        may_finish.set()
+        pressing.join()
+    assert answers == [302]
+    assert "Protokoll unversehrt" in client.get("/datenschutz/").get_data(as_text=True)
+
+
+def test_a_run_without_its_chain_event_is_shown_as_not_vouched_for(committed_app):
+    client, _ = _dpo_client(committed_app)
+    write_events(committed_app, 3)
+    assert run_cli(committed_app, "audit", "verify").exit_code == 0
+    assert "nicht belegt" not in _status(client)
+    with committed_app.app_context():
+        # someone with database access adds a reassuring run of their own
+        now = utcnow() + timedelta(minutes=1)
+        db.session.add(
+            AuditVerification(
+                started_dt=now,
+                finished_dt=now,
+                trigger="cli",
+                intact=True,
+                events=3,
+                checkpoints=1,
+                problems="",
+            )
+        )
+        db.session.commit()
+    status = _status(client)
+    assert "nicht belegt" in status
+
+
+def test_a_checkpoint_conflict_shows_on_the_start_page(committed_app):
+    committed_app.config["AUDIT_CHECKPOINT_EVERY"] = 10
+    client, _ = _dpo_client(committed_app)
+    write_events(committed_app, 30)
+    cut_tail_and_rewind_head(committed_app, keep=12)
+    write_events(committed_app, 25)
+    marks = sorted(p.name for p in checkpoint_dir(committed_app).glob("conflict-*.txt"))
+    assert marks  # the new chain's checkpoints clash with the kept files
+    status = _status(client)
+    assert all(mark in status for mark in marks)
+    assert "Checkpoint-Konflikt" in status
