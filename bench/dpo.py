@@ -49,6 +49,7 @@ MIX = [
     (AuditAction.REFUSE, "denied", 0.03),
     (AuditAction.SIGN_IN, "allowed", 0.03),
 ]
+DISCLOSURES = ["pseudonymised_presentation_confirmed", "guard_release", "consent_recorded"]
 BASES = ["fallführend", "Teilnahme an der Sitzung", "Moderation", "Gast (eingeladen)"]
 
 
@@ -58,9 +59,7 @@ def seed_people(app, owners: int, members: int) -> dict[str, list]:
     people["owners"] = [
         make_account(app, f"fachkraft{i}", ["fachkraft", "member"], ASD) for i in range(owners)
     ]
-    people["members"] = [
-        make_account(app, f"mitglied{i}", ["member"], ASD) for i in range(members)
-    ]
+    people["members"] = [make_account(app, f"mitglied{i}", ["member"], ASD) for i in range(members)]
     return people
 
 
@@ -123,6 +122,9 @@ def seed_events(app, total: int, actors: list, case_rows: list[tuple], hot: tupl
                     if rng.random() < 0.2:  # data released by a Schweigepflichtsentbindung
                         details["basis"] += ", Schweigepflichtsentbindung"
                         details["consent_ids"] = [str(case_id)]
+                elif action == AuditAction.UPDATE and rng.random() < 0.05:
+                    # a disclosure decision (the DPO's list of them)
+                    details = {"disclosure": rng.choice(DISCLOSURES)}
                 signed_in_only = action == AuditAction.SIGN_IN
                 rows.append(
                     {
