@@ -8,7 +8,8 @@ database is created there and dropped afterwards).
 Each page is measured twice in the same process: first with the cases and a small log
 (``--baseline-events``, the baseline), then with the full log; the ratio shows whether the
 page grows with the log (it must not: the indexes carry the filters). The query plan of every
-filtered search is printed and checked for an index. Target of issue 11: every page answers
+filtered search is printed and checked for an index. Also measured: the anomaly list, the
+disclosure decisions and a person's activity (seed: 5 % of the changes are disclosures). Target of issue 11: every page answers
 in under 1 s (p95) at 1,000,000 events and 10,000 cases.
 """
 
@@ -158,6 +159,15 @@ def pages(typical: str, hot: str, actor_id, since: date) -> list[tuple[str, str]
         ("Suche: Lesen durch Einwilligung", "/datenschutz/protokoll?consent_reads=1"),
         (f"Zugriffsbericht Fall {typical}", f"/datenschutz/faelle/{typical}"),
         (f"Zugriffsbericht Fall {hot}", f"/datenschutz/faelle/{hot}"),
+        ("Auffälligkeiten (30 Tage)", "/datenschutz/auffaelligkeiten"),
+        ("Offenlegungen", "/datenschutz/offenlegungen"),
+        ("Offenlegungen: eine Art", "/datenschutz/offenlegungen?art=guard_release"),
+        (f"Offenlegungen Fall {hot}", f"/datenschutz/offenlegungen?pseudonym={hot}"),
+        ("Aktivität einer Person (30 Tage)", f"/datenschutz/personen/{actor_id}"),
+        (
+            "Aktivität einer Person (1 Jahr)",
+            f"/datenschutz/personen/{actor_id}?since={since - timedelta(days=335)}",
+        ),
     ]
 
 
