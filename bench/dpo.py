@@ -9,8 +9,9 @@ Each page is measured twice in the same process: first with the cases and a smal
 (``--baseline-events``, the baseline), then with the full log; the ratio shows whether the
 page grows with the log (it must not: the indexes carry the filters). The query plan of every
 filtered search is printed and checked for an index. Also measured: the anomaly list, the
-disclosure decisions and a person's activity (seed: 5 % of the changes are disclosures). Target of issue 11: every page answers
-in under 1 s (p95) at 1,000,000 events and 10,000 cases.
+disclosure decisions and a person's activity (5 % of the seeded changes are disclosures).
+Target of issue 11: every page answers in under 1 s (p95) at 1,000,000 events and 10,000
+cases.
 """
 
 from __future__ import annotations
