@@ -20,6 +20,7 @@ from fallteam.cases.models import Case, CaseParticipant
 from fallteam.core.i18n import office_zone
 from fallteam.dpo.queries.case_report import REPORT_OBJECT
 from fallteam.dpo.queries.expressions import (
+    by_period,
     json_text,
     minutes_after,
     utc_day,
@@ -214,8 +215,8 @@ def unrelated_reads(period: Period) -> list[Anomaly]:
         select(e.actor_id, e.case_pseudonym, func.count(), first, func.max(e.occurred_dt))
         .join(c, c.pseudonym == e.case_pseudonym)
         .where(
-            e.action == AuditAction.READ,
-            e.outcome == Outcome.ALLOWED,
+            by_period(e.action) == AuditAction.READ,
+            by_period(e.outcome) == Outcome.ALLOWED,
             e.object_type == "case",
             actor.is_not(None),
             e.occurred_dt >= period.start,
@@ -241,8 +242,8 @@ def unrelated_reads(period: Period) -> list[Anomaly]:
 def _case_reads(e):
     """Reads of a case's content (not the DPO's look at its access report)."""
     return and_(
-        e.action == AuditAction.READ,
-        e.outcome == Outcome.ALLOWED,
+        by_period(e.action) == AuditAction.READ,
+        by_period(e.outcome) == Outcome.ALLOWED,
         e.object_type == "case",
         e.case_pseudonym.is_not(None),
         e.actor_id.is_not(None),
@@ -251,7 +252,7 @@ def _case_reads(e):
 
 def _refusals(e):
     """Refusals of a signed-in person."""
-    return and_(e.outcome == Outcome.DENIED, e.actor_id.is_not(None))
+    return and_(by_period(e.outcome) == Outcome.DENIED, e.actor_id.is_not(None))
 
 
 def _episodes(period: Period, kind, *, minutes: int, counted, more_than: int) -> list[Anomaly]:
@@ -396,7 +397,7 @@ def after_hours(period: Period, thresholds: Thresholds) -> list[Anomaly]:
         .where(
             e.case_pseudonym.is_not(None),
             e.actor_id.is_not(None),
-            e.outcome == Outcome.ALLOWED,
+            by_period(e.outcome) == Outcome.ALLOWED,
             or_(e.object_type.is_(None), e.object_type != REPORT_OBJECT),
             e.occurred_dt >= period.start,
             e.occurred_dt < period.end,
