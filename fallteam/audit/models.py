@@ -57,6 +57,12 @@ class Outcome(enum.StrEnum):
 #: only for a query that repeats its predicate literally; it names no other column, so no
 #: other index competes with it.
 CONSENT_READ_PREDICATE = "details LIKE '%\"consent_ids\":%'"
+#: disclosure decisions (``details.disclosure``; the DPO's list of them), spelled alike in
+#: their partial index and in the list's query, for the same reason
+DISCLOSURE_PREDICATE = 'details LIKE \'%"disclosure":"%\''
+#: handovers of the Fallführung (``details.case_manager_from``), which the anomaly list
+#: checks every read against; a partial index keeps these few events at hand
+CASE_TRANSFER_PREDICATE = "details LIKE '%\"case_manager_from\":%'"
 
 
 class AuditEvent(Base):
@@ -77,6 +83,21 @@ class AuditEvent(Base):
             "seq",
             sqlite_where=text(CONSENT_READ_PREDICATE),
             postgresql_where=text(CONSENT_READ_PREDICATE),
+        ),
+        # a person's events over a period (activity report, the anomaly list's runs)
+        Index("ix_audit_events_actor_id_occurred_dt", "actor_id", "occurred_dt"),
+        Index(
+            "ix_audit_events_disclosures",
+            "seq",
+            sqlite_where=text(DISCLOSURE_PREDICATE),
+            postgresql_where=text(DISCLOSURE_PREDICATE),
+        ),
+        Index(
+            "ix_audit_events_case_transfers",
+            "case_pseudonym",
+            "occurred_dt",
+            sqlite_where=text(CASE_TRANSFER_PREDICATE),
+            postgresql_where=text(CASE_TRANSFER_PREDICATE),
         ),
     )
 

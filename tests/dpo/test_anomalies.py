@@ -189,3 +189,16 @@ def test_the_page_costs_the_same_statements_however_many_events(
         _page(s)
     # the findings add at most one statement each: the names of their people and cases
     assert len(many) <= len(few) + 3
+
+
+@pytest.mark.settings(DPO_BULK_READ_CASES=3, DPO_BULK_READ_MINUTES=10)
+def test_reads_at_one_and_the_same_moment_are_a_bulk_read(app, dpo_scenario):
+    s = dpo_scenario
+    moment = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    cases = [f"FT-2026-092{n}" for n in range(4)]
+    # the same case read at the same moment first: the run's first event is not the one
+    # from which the others are counted
+    _events(app, s.members[0].id, [cases[0], *cases], at=moment, step=timedelta(0))
+    (row,) = _section(_page(s), "bulk")
+    assert all(pseudonym in row for pseudonym in cases)
+    assert "<td>4</td>" in row  # different cases

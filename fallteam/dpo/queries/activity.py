@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fallteam.audit.models import AuditAction, AuditEvent, Outcome
 from fallteam.core.i18n import office_zone
+from fallteam.dpo.queries.expressions import utc_day, utc_hour
 from fallteam.dpo.queries.search import AuditFilter
 from fallteam.extensions import db
 
@@ -31,43 +32,53 @@ class ActivityLine:
     first_dt: datetime | None = None
     last_dt: datetime | None = None
 
-    def add(self, action: str, outcome: str, moment: datetime) -> None:
-        """Count one event."""
+    def add(
+        self, action: str, outcome: str, count: int, first_dt: datetime, last_dt: datetime
+    ) -> None:
+        """Count ``count`` events of one kind, from ``first_dt`` to ``last_dt``."""
         if outcome == Outcome.DENIED:
-            self.refusals += 1
+            self.refusals += count
         elif action == AuditAction.READ:
-            self.reads += 1
+            self.reads += count
         elif action == AuditAction.EXPORT:
-            self.exports += 1
+            self.exports += count
         elif action in CHANGES:
-            self.changes += 1
-        self.first_dt = moment if self.first_dt is None else min(self.first_dt, moment)
-        self.last_dt = moment if self.last_dt is None else max(self.last_dt, moment)
+            self.changes += count
+        self.first_dt = first_dt if self.first_dt is None else min(self.first_dt, first_dt)
+        self.last_dt = last_dt if self.last_dt is None else max(self.last_dt, last_dt)
 
 
 def person_activity(user_id: uuid.UUID, since: date, until: date) -> list[ActivityLine]:
     """What ``user_id`` did to cases from ``since`` to ``until`` (office days, inclusive):
-    one line per case and day, newest day first, then by pseudonym. One statement, which
-    reads four columns of that person's case events in the period (the (actor, seq) index);
-    the lines are added up here, because "day" is the office's day, which SQLite cannot
-    compute."""
+    one line per case and day, newest day first, then by pseudonym. One statement: the
+    database counts that person's case events in the period (the (actor, time) index) per
+    case, UTC day and hour, action and outcome; the groups are placed on office days here,
+    because "day" is the office's day, which SQLite cannot compute — exactly, since the
+    office zone's offsets are whole hours."""
     audit_filter = AuditFilter(actor_id=user_id, since=since, until=until)
-    zone = office_zone()
-    events = db.session.execute(
+    e = AuditEvent
+    day, hour = utc_day(e.occurred_dt), utc_hour(e.occurred_dt)
+    groups = db.session.execute(
         select(
-            AuditEvent.case_pseudonym,
-            AuditEvent.occurred_dt,
-            AuditEvent.action,
-            AuditEvent.outcome,
+            e.case_pseudonym,
+            day,
+            hour,
+            e.action,
+            e.outcome,
+            func.count(),
+            func.min(e.occurred_dt),
+            func.max(e.occurred_dt),
         )
-        .where(*audit_filter.conditions(), AuditEvent.case_pseudonym.is_not(None))
-        .execution_options(yield_per=2000)
+        .where(*audit_filter.conditions(), e.case_pseudonym.is_not(None))
+        .group_by(e.case_pseudonym, day, hour, e.action, e.outcome)
     )
+    zone = office_zone()
     lines: dict[tuple[str, date], ActivityLine] = {}
-    for pseudonym, moment, action, outcome in events:
-        day = moment.astimezone(zone).date()
-        line = lines.get((pseudonym, day))
+    for pseudonym, utc_date, utc_hour_, action, outcome, count, first_dt, last_dt in groups:
+        moment = datetime.combine(date.fromisoformat(utc_date), time(utc_hour_), UTC)
+        office_day = moment.astimezone(zone).date()
+        line = lines.get((pseudonym, office_day))
         if line is None:
-            line = lines[(pseudonym, day)] = ActivityLine(pseudonym, day)
-        line.add(action, outcome, moment)
+            line = lines[(pseudonym, office_day)] = ActivityLine(pseudonym, office_day)
+        line.add(action, outcome, count, first_dt, last_dt)
     return sorted(lines.values(), key=lambda line: (-line.day.toordinal(), line.pseudonym))

@@ -12,14 +12,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, distinct, exists, func, null, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, null, or_, select, text
 from sqlalchemy.orm import aliased
 
-from fallteam.audit.models import AuditAction, AuditEvent, Outcome
+from fallteam.audit.models import CASE_TRANSFER_PREDICATE, AuditAction, AuditEvent, Outcome
 from fallteam.cases.models import Case, CaseParticipant
 from fallteam.core.i18n import office_zone
 from fallteam.dpo.queries.case_report import REPORT_OBJECT
 from fallteam.dpo.queries.expressions import (
+    by_period,
     json_text,
     minutes_after,
     utc_day,
@@ -138,29 +139,40 @@ def unrelated_reads(period: Period) -> list[Anomaly]:
     and case, with count and first and last time."""
     e, c = AuditEvent, Case
     actor = e.actor_id
-    transfers = aliased(AuditEvent)
+    # the handovers of the Fallführung, collected once from their partial index (a few rows
+    # however large the log), each read is checked against them
+    transfers = (
+        select(
+            e.case_pseudonym,
+            e.occurred_dt,
+            e.action,
+            json_text(e.details, "case_manager_from").label("from_id"),
+            json_text(e.details, "case_manager_to").label("to_id"),
+        )
+        .where(text(CASE_TRANSFER_PREDICATE), e.object_type == "case")
+        .cte("transfers")
+    )
 
     def handed_over(direction: str, *condition):
         # a transfer of the Fallführung from/to the reader, recorded on the case
         return exists().where(
-            transfers.case_pseudonym == e.case_pseudonym,
-            transfers.object_type == "case",
-            transfers.action == AuditAction.UPDATE,
-            json_text(transfers.details, f"case_manager_{direction}") == uuid_text(actor),
+            transfers.c.case_pseudonym == e.case_pseudonym,
+            transfers.c.action == AuditAction.UPDATE,
+            transfers.c[f"{direction}_id"] == uuid_text(actor),
             *condition,
         )
 
     any_transfer_before = exists().where(
-        transfers.case_pseudonym == e.case_pseudonym,
-        transfers.object_type == "case",
-        transfers.details.like('%"case_manager_from":%'),
-        transfers.occurred_dt <= e.occurred_dt,
+        transfers.c.case_pseudonym == e.case_pseudonym,
+        transfers.c.occurred_dt <= e.occurred_dt,
     )
     managed = or_(
         # the case manager now, unless the case came to them only after the read
-        and_(c.case_manager_id == actor, ~handed_over("to", transfers.occurred_dt > e.occurred_dt)),
+        and_(
+            c.case_manager_id == actor, ~handed_over("to", transfers.c.occurred_dt > e.occurred_dt)
+        ),
         # someone who handed it over later managed it then
-        handed_over("from", transfers.occurred_dt >= e.occurred_dt),
+        handed_over("from", transfers.c.occurred_dt >= e.occurred_dt),
         # its registrar, before any handover
         and_(c.created_by_id == actor, ~any_transfer_before),
     )
@@ -203,8 +215,8 @@ def unrelated_reads(period: Period) -> list[Anomaly]:
         select(e.actor_id, e.case_pseudonym, func.count(), first, func.max(e.occurred_dt))
         .join(c, c.pseudonym == e.case_pseudonym)
         .where(
-            e.action == AuditAction.READ,
-            e.outcome == Outcome.ALLOWED,
+            by_period(e.action) == AuditAction.READ,
+            by_period(e.outcome) == Outcome.ALLOWED,
             e.object_type == "case",
             actor.is_not(None),
             e.occurred_dt >= period.start,
@@ -230,8 +242,8 @@ def unrelated_reads(period: Period) -> list[Anomaly]:
 def _case_reads(e):
     """Reads of a case's content (not the DPO's look at its access report)."""
     return and_(
-        e.action == AuditAction.READ,
-        e.outcome == Outcome.ALLOWED,
+        by_period(e.action) == AuditAction.READ,
+        by_period(e.outcome) == Outcome.ALLOWED,
         e.object_type == "case",
         e.case_pseudonym.is_not(None),
         e.actor_id.is_not(None),
@@ -240,18 +252,51 @@ def _case_reads(e):
 
 def _refusals(e):
     """Refusals of a signed-in person."""
-    return and_(e.outcome == Outcome.DENIED, e.actor_id.is_not(None))
+    return and_(by_period(e.outcome) == Outcome.DENIED, e.actor_id.is_not(None))
 
 
 def _episodes(period: Period, kind, *, minutes: int, counted, more_than: int) -> list[Anomaly]:
     """Runs of events of ``kind`` where, from some event on, one person's events within
-    ``minutes`` count (``counted``) more than ``more_than``: each such starting event is
-    found by a self-join in the database; overlapping windows of one person merge into one
-    entry, and a second statement names the cases of all entries."""
+    ``minutes`` count (``counted``) more than ``more_than``; overlapping windows of one
+    person merge into one entry, and a second statement names the cases of all entries.
+
+    A window function finds the candidate starts: the events from which the
+    ``more_than``-th next event of the same person comes within ``minutes`` (more than
+    ``more_than`` events, necessary for counting more than ``more_than`` of anything). Only
+    for these the database counts exactly, joining each to its window through the
+    (actor, time) index — never a self-join of the whole period."""
+    e = AuditEvent
+    window = timedelta(minutes=minutes)
+    following = func.lead(e.occurred_dt, more_than).over(
+        partition_by=e.actor_id, order_by=(e.occurred_dt, e.seq)
+    )
+    runs = (
+        select(e.actor_id, e.occurred_dt, following.label("following"))
+        .where(kind(e), e.occurred_dt >= period.start, e.occurred_dt < period.end + window)
+        .subquery()
+    )
+    # (person, time) of the candidates: an event that shares its time with the first of
+    # its time counts the same window
+    candidates = (
+        select(runs.c.actor_id, runs.c.occurred_dt)
+        .where(
+            runs.c.occurred_dt < period.end,
+            runs.c.following < minutes_after(runs.c.occurred_dt, minutes),
+        )
+        .distinct()
+        .subquery()
+    )
     start, later = aliased(AuditEvent), aliased(AuditEvent)
     number = counted(later)
     rows = db.session.execute(
         select(start.actor_id, start.occurred_dt, number)
+        .join(
+            candidates,
+            and_(
+                candidates.c.actor_id == start.actor_id,
+                candidates.c.occurred_dt == start.occurred_dt,
+            ),
+        )
         .join(
             later,
             and_(
@@ -270,7 +315,6 @@ def _episodes(period: Period, kind, *, minutes: int, counted, more_than: int) ->
         .having(number > more_than)
         .order_by(start.actor_id, start.occurred_dt)
     ).all()
-    window = timedelta(minutes=minutes)
     found: list[tuple[uuid.UUID, datetime, datetime, int]] = []
     for actor_id, moment, count in rows:
         if found and found[-1][0] == actor_id and moment < found[-1][2]:
@@ -285,7 +329,8 @@ def _episodes(period: Period, kind, *, minutes: int, counted, more_than: int) ->
 
 
 def _name_cases(episodes: list[Anomaly], kind) -> None:
-    """The pseudonyms each episode concerns, and its true last time (one statement)."""
+    """The pseudonyms each episode concerns, and its true last time (one statement, which
+    reads only the episodes' people over the episodes' time span)."""
     if not episodes:
         return
     e = AuditEvent
@@ -297,7 +342,14 @@ def _name_cases(episodes: list[Anomaly], kind) -> None:
         else_=null(),
     )
     inner = (
-        select(which.label("episode"), e.case_pseudonym, e.occurred_dt).where(kind(e)).subquery()
+        select(which.label("episode"), e.case_pseudonym, e.occurred_dt)
+        .where(
+            kind(e),
+            e.actor_id.in_({a.actor_id for a in episodes}),
+            e.occurred_dt >= min(a.first for a in episodes),
+            e.occurred_dt < max(a.last for a in episodes),
+        )
+        .subquery()
     )
     rows = db.session.execute(
         select(inner.c.episode, inner.c.case_pseudonym, func.max(inner.c.occurred_dt))
@@ -345,7 +397,7 @@ def after_hours(period: Period, thresholds: Thresholds) -> list[Anomaly]:
         .where(
             e.case_pseudonym.is_not(None),
             e.actor_id.is_not(None),
-            e.outcome == Outcome.ALLOWED,
+            by_period(e.outcome) == Outcome.ALLOWED,
             or_(e.object_type.is_(None), e.object_type != REPORT_OBJECT),
             e.occurred_dt >= period.start,
             e.occurred_dt < period.end,

@@ -4,21 +4,25 @@ every Protokollauszug with real names, every consent recorded or revoked — who
 which case.
 
 The domains' operations mark these events with ``details.disclosure``; the audit log writes
-details as canonical JSON (sorted keys, no spaces), so the marker is found by its exact text.
+details as canonical JSON (sorted keys, no spaces), so the marker is found by its exact text —
+through a partial index on that predicate (``audit.models.DISCLOSURE_PREDICATE``), paged
+newest first by ``seq`` with a keyset ("weiter" to the entries before a sequence number), so
+a page costs an index walk of 50 entries at any size of the log, and a page stays the same
+while new decisions are recorded.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from fallteam.audit.models import AuditEvent, Outcome
+from fallteam.audit.models import DISCLOSURE_PREDICATE, AuditEvent, Outcome
+from fallteam.core.i18n import office_zone
 from fallteam.dpo.queries.people import names_of
 from fallteam.extensions import db
 
@@ -34,6 +38,9 @@ DISCLOSURE_LABELS = {
 }
 
 PER_PAGE = 50
+#: the list counts its entries up to this many (a count of every decision in a large log
+#: would walk all of them on every page)
+COUNT_LIMIT = 1000
 
 
 @dataclass
@@ -49,45 +56,56 @@ class Disclosure:
     object_type: str | None
     object_id: str | None
 
+    @property
+    def day(self) -> date:
+        """The office day it happened on (for the link into the audit search)."""
+        return self.occurred_dt.astimezone(office_zone()).date()
+
 
 @dataclass
 class DisclosurePage:
-    """One page of the list, newest first."""
+    """One page of the list, newest first: its rows, where the next (older) page starts,
+    whether this is the newest page, and how many decisions match (counted up to
+    ``COUNT_LIMIT``; ``more`` when there are more)."""
 
     rows: list[Disclosure]
-    page: int
-    pages: int
+    next_before: int | None
+    first: bool
     total: int
+    more: bool
 
 
 def disclosures(
-    *, kind: str | None = None, pseudonym: str | None = None, page: int = 1
+    *, kind: str | None = None, pseudonym: str | None = None, before: int | None = None
 ) -> DisclosurePage:
     """The disclosure decisions (of one ``kind``, for one ``pseudonym``, when given), newest
-    first, a page at a time (three statements)."""
+    first, a page at a time: those older than ``before`` (the previous page's
+    ``next_before``). Three statements: the bounded count, the page, the names."""
     e = AuditEvent
-    marker = f'"disclosure":"{kind}"' if kind in DISCLOSURE_LABELS else '"disclosure":"'
-    conditions = [e.outcome == Outcome.ALLOWED, e.details.contains(marker, autoescape=True)]
+    # the partial index's predicate, literally, so the database uses that index; "not
+    # refused" rather than "allowed", which the (outcome, seq) index would serve instead —
+    # walking every allowed event for the few decisions
+    conditions = [text(DISCLOSURE_PREDICATE), e.outcome != Outcome.DENIED]
+    if kind in DISCLOSURE_LABELS:
+        conditions.append(e.details.contains(f'"disclosure":"{kind}"', autoescape=True))
     if pseudonym:
         conditions.append(e.case_pseudonym == pseudonym)
-    total = db.session.scalar(select(func.count()).select_from(e).where(*conditions)) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(max(page, 1), pages)
-    rows = db.session.execute(
-        select(
-            e.seq,
-            e.occurred_dt,
-            e.actor_id,
-            e.case_pseudonym,
-            e.object_type,
-            e.object_id,
-            e.details,
-        )
-        .where(*conditions)
-        .order_by(e.seq.desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-    ).all()
+    matching = select(e.seq).where(*conditions).limit(COUNT_LIMIT + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(matching)) or 0
+    page = select(
+        e.seq,
+        e.occurred_dt,
+        e.actor_id,
+        e.case_pseudonym,
+        e.object_type,
+        e.object_id,
+        e.details,
+    ).where(*conditions)
+    if before is not None:
+        page = page.where(e.seq < before)
+    rows = db.session.execute(page.order_by(e.seq.desc()).limit(PER_PAGE + 1)).all()
+    more_rows = len(rows) > PER_PAGE
+    rows = rows[:PER_PAGE]
     names = names_of({row.actor_id for row in rows})
     return DisclosurePage(
         rows=[
@@ -103,7 +121,8 @@ def disclosures(
             )
             for row in rows
         ],
-        page=page,
-        pages=pages,
-        total=total,
+        next_before=rows[-1].seq if more_rows and rows else None,
+        first=before is None,
+        total=min(total, COUNT_LIMIT),
+        more=total > COUNT_LIMIT,
     )

@@ -151,3 +151,28 @@ def _uuid_text_sqlite(element, compiler, **kw) -> str:
 @compiles(uuid_text, "postgresql")
 def _uuid_text_postgresql(element, compiler, **kw) -> str:
     return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+class by_period(FunctionElement):  # noqa: N801 (an SQL function)
+    """A column compared as is, but not through its index: SQLite (no statistics) prefers
+    an equality on an indexed column — ``outcome = 'allowed'``, true of almost every event —
+    over the period's range on ``occurred_dt``, and walks the whole log. Its unary ``+``
+    leaves the value alone and the index out; PostgreSQL weighs both by its statistics and
+    gets the column itself."""
+
+    name = "by_period"
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(by_period)
+def _by_period_sqlite(element, compiler, **kw) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(by_period, "postgresql")
+def _by_period_postgresql(element, compiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)

@@ -78,7 +78,7 @@ def list_disclosures():
     kind = request.args.get("art") or None
     pseudonym = report_queries.normalised_pseudonym(request.args.get("pseudonym"))
     listing = disclosure_queries.disclosures(
-        kind=kind, pseudonym=pseudonym, page=request.args.get("seite", 1, type=int)
+        kind=kind, pseudonym=pseudonym, before=request.args.get("before", type=int)
     )
     return render_template(
         "dpo/disclosures.html",
