@@ -82,3 +82,29 @@ def person_activity(user_id: uuid.UUID, since: date, until: date) -> list[Activi
             line = lines[(pseudonym, office_day)] = ActivityLine(pseudonym, office_day)
         line.add(action, outcome, count, first_dt, last_dt)
     return sorted(lines.values(), key=lambda line: (-line.day.toordinal(), line.pseudonym))
+
+
+#: lines (case × day) per page of a person's activity
+ACTIVITY_PAGE_SIZE = 100
+
+
+@dataclass
+class ActivityPage:
+    """One page of a person's activity, newest day first."""
+
+    lines: list[ActivityLine]
+    page: int
+    pages: int
+    total: int
+
+
+def person_activity_page(
+    user_id: uuid.UUID, since: date, until: date, *, page: int = 1
+) -> ActivityPage:
+    """Page ``page`` of ``person_activity`` (a page number out of range shows the nearest
+    page that exists): a year of someone's work is thousands of lines."""
+    lines = person_activity(user_id, since, until)
+    pages = max(1, -(-len(lines) // ACTIVITY_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * ACTIVITY_PAGE_SIZE
+    return ActivityPage(lines[start : start + ACTIVITY_PAGE_SIZE], page, pages, len(lines))
