@@ -511,6 +511,11 @@ def excerpt_document(
         real_names=real_names,
         content_hash=protocol.content_hash or "",
         pseudonym=case.pseudonym,
+        disputed=(
+            _("Daten bestritten seit %(day)s", day=format_date(case.disputed_on, "dd.MM.yyyy"))
+            if case.disputed_on
+            else ""
+        ),
         method=str(METHOD_LABELS.get(item.method, item.method)),
         purpose=str(ITEM_PURPOSE_LABELS.get(item.purpose, item.purpose)),
         moderator=who(meeting.moderator_id),
@@ -941,8 +946,9 @@ def _hidden_item(item: AgendaItem, number: int, start: datetime) -> TeamItem:
 def _topic_shown(viewer: User, item: AgendaItem, responsible_id: str, readable: set) -> bool:
     """Whether the Teamprotokoll shows ``viewer`` what a Wiedervorlage agreed in ``item``
     checks: to whom may read the item's Fallprotokoll (``readable``: those items' ids), its
-    responsible person and the case manager (never to a member befangen for the item)."""
-    if item.conflicted(viewer.id):
+    responsible person and the case manager (never to a member befangen for the item; never
+    a restricted, deleted or closed case's but as ``access.content_listed`` allows)."""
+    if item.conflicted(viewer.id) or not access.content_listed(viewer, item.case):
         return False
     return (
         responsible_id == str(viewer.id)

@@ -141,17 +141,24 @@ def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueI
     ]
     # the topic: to the session's moderator (permission checked once on the session) and to
     # the case's owner; every shown topic is a recorded read of its case
-    moderated = [case for _r, case, _u in shown if moderating]
+    # (a restricted, deleted or closed case's topic to nobody else: ``access.content_listed``)
+    listed = {
+        case.id
+        for _r, case, _u in shown
+        if viewer is not None and access.content_listed(viewer, case)
+    }
+    moderated = [case for _r, case, _u in shown if moderating and case.id in listed]
     if moderated:
-        record_agenda_read(
+        moderated = record_agenda_read(
             viewer, moderated, "meeting.moderate", meeting, purpose=PURPOSE, fields=("topic",)
         )
+    moderated_ids = {case.id for case in moderated}
     result = []
     for resubmission, case, user in shown:
         topic = None
-        if moderating:
+        if case.id in moderated_ids:
             topic = resubmission.topic
-        elif viewer is not None and case.case_manager_id == viewer.id:
+        elif case.id in listed and case.case_manager_id == viewer.id:
             record_read(viewer, case, "resubmission.manage", purpose=PURPOSE, fields=("topic",))
             topic = resubmission.topic
         result.append(
@@ -429,8 +436,9 @@ def team_dashboard_for(
             .join(Case, Case.id == Resubmission.case_id)
             .where(Resubmission.id.in_(mine))
         ).all()
-        cases = {case.id: case for _r, case in shown}
-        record_agenda_read(
+        # a restricted, deleted or closed case's topic to nobody else (``content_listed``)
+        cases = {case.id: case for _r, case in shown if access.content_listed(viewer, case)}
+        recorded = record_agenda_read(
             viewer,
             list(cases.values()),
             "resubmission.team_view",
@@ -438,7 +446,10 @@ def team_dashboard_for(
             purpose=PURPOSE,
             fields=("topic",),
         )
-        topics = {resubmission.id: resubmission.topic for resubmission, _c in shown}
+        read = {case.id for case in recorded}
+        topics = {
+            resubmission.id: resubmission.topic for resubmission, case in shown if case.id in read
+        }
     entries = [
         TeamEntry(rid, pseudonym, due, name, topics.get(rid))
         for rid, pseudonym, due, name, _mine in rows
