@@ -595,8 +595,9 @@ def _second_person(user: Any, obj: Any) -> bool:
 
 @object_rule("case.give_reason")
 def _approved_owner(user: Any, case: Any) -> bool:
-    # Only the owner a restriction lets in names a reason to read the case.
-    return restricted(case) and not kept_out(user, case)
+    # The case's owner, and of a restricted case only the owner the DPO approved (a reason
+    # named for a case that is not restricted is never asked for: harmless).
+    return _manages(user, case) and not kept_out(user, case)
 
 
 def sealed(meeting: Meeting) -> bool:
