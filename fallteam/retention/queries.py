@@ -217,9 +217,7 @@ def retention_overview(on: date, page: int = 1) -> RetentionOverview:
     decided = list(
         db.session.scalars(
             select(DeletionProposal)
-            .where(
-                DeletionProposal.status.in_([ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN])
-            )
+            .where(DeletionProposal.status.in_([ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN]))
             .order_by(DeletionProposal.decided_dt.desc())
             .limit(PAGE_SIZE)
         )

@@ -81,9 +81,7 @@ def test_a_case_whose_class_changed_after_confirmation_is_not_deleted(app, owner
     assert "Zurückgezogen: Aufbewahrungsklasse geändert" in page
 
 
-def test_a_case_that_changed_before_confirmation_is_withdrawn_not_confirmed(
-    app, owner, dpo, today
-):
+def test_a_case_that_changed_before_confirmation_is_withdrawn_not_confirmed(app, owner, dpo, today):
     case_id, proposal_id = _proposed(app, owner.id, today)
     _to_hze(app, case_id, owner.id)
     with app.app_context():
@@ -151,9 +149,7 @@ def test_the_dpo_who_lifted_the_restriction_does_not_confirm_the_deletion(
     assert _status(app, proposal_id)[0] == "confirmed"
 
 
-def test_the_dpo_who_declined_a_restriction_does_not_confirm_the_deletion(
-    app, owner, dpo, today
-):
+def test_the_dpo_who_declined_a_restriction_does_not_confirm_the_deletion(app, owner, dpo, today):
     case_id = register(app, owner.id, category="sonstige")
     close(app, case_id, today - timedelta(days=6 * 366))
     with app.app_context():

@@ -65,9 +65,7 @@ def test_the_next_sessions_moderator_does_not_see_a_restricted_cases_topic(app, 
     assert TOPIC not in page.get_data(as_text=True)
 
 
-def test_the_responsible_member_does_not_see_a_restricted_topic_on_the_team_page(
-    app, scene, dpo
-):
+def test_the_responsible_member_does_not_see_a_restricted_topic_on_the_team_page(app, scene, dpo):
     team_id = agree(app, scene, scene.member.id)
     member = _client(app, scene.member)
     url = f"/fallteams/{team_id}/wiedervorlagen"
@@ -122,9 +120,7 @@ def test_the_owners_art15_answer_of_a_restricted_case_asks_the_reason(app, scene
     assert asked.status_code == 302 and "/zugriffsgrund" in asked.headers["Location"]
 
 
-def test_an_art15_answer_from_another_case_names_a_restricted_case_without_content(
-    app, scene, dpo
-):
+def test_an_art15_answer_from_another_case_names_a_restricted_case_without_content(app, scene, dpo):
     other = register(app, scene.owner.id)
     owner = _client(app, scene.owner)
     before = owner.post(
