@@ -64,6 +64,7 @@ from fallteam.protocols.rules import (
 from fallteam.resubmissions.models import STATUS_LABELS as RESUBMISSION_STATUS_LABELS
 from fallteam.resubmissions.models import Resubmission
 from fallteam.resubmissions.queries import agreed_in_meeting
+from fallteam.resubmissions.rules import topic_digest
 from fallteam.teams.models import Team
 
 PURPOSE = "Fallprotokoll"
@@ -854,6 +855,8 @@ def _agreed_in_items(meeting: Meeting, items: list[AgendaItem]) -> list[tuple[uu
                 "pseudonym": r.case.pseudonym,
                 "due": r.due.isoformat(),
                 "topic": r.topic or "",
+                # rows from before the digest was stored: taken of the topic now
+                "topic_sha256": r.topic_sha256 or topic_digest(r.topic or ""),
                 "responsible_id": str(r.responsible_id),
             },
         )
@@ -862,19 +865,26 @@ def _agreed_in_items(meeting: Meeting, items: list[AgendaItem]) -> list[tuple[uu
 
 
 def agreed_resubmissions_of(meeting: Meeting, items: list[AgendaItem]) -> list[dict]:
-    """The Wiedervorlagen agreed in this session's Fallprotokolle, by due day, as
-    ``{"case_id", "pseudonym", "due" (ISO date), "topic", "responsible_id"}`` (one load for
-    all ``items``). The Teamprotokoll page and the sealed hash both take them from here
-    (the item is left out: the sealed document stays as it was)."""
-    return [agreed for _item_id, agreed in _agreed_in_items(meeting, items)]
+    """The Wiedervorlagen agreed in this session's Fallprotokolle, by due day, as the sealed
+    document holds them: ``{"case_id", "pseudonym", "due" (ISO date), "topic_sha256",
+    "responsible_id"}`` (one load for all ``items``). The topic is sealed by its SHA-256
+    (``resubmissions.rules.topic_digest``), not its text: a case's deletion empties the
+    topic and the seal still holds. (The item is left out: the sealed document stays as it
+    was.)"""
+    return [
+        {key: value for key, value in agreed.items() if key != "topic"}
+        for _item_id, agreed in _agreed_in_items(meeting, items)
+    ]
 
 
 def team_protocol_document(meeting: Meeting, data: _TeamData | None = None) -> dict[str, Any]:
     """The canonical content of the session's Teamprotokoll (``rules.team_content_hash`` is
     taken of it): the session, attendance, the agenda in the agreed order with planned and
     used time, writers and each Fallprotokoll's hash (so the seal covers the case protocols),
-    the topics with their notes, the agreed Wiedervorlagen and the moderator's notes. Ids,
-    pseudonyms and the topics' texts only: no case content."""
+    the topics with their notes, the agreed Wiedervorlagen (each topic by the SHA-256 of its
+    text, ``"topic_sha256"``, since the canonical form of December 2026: the seal outlives a
+    case's deletion) and the moderator's notes. Ids, pseudonyms, digests and the texts of the
+    topics without a case only: no case content."""
     data = data or _team_data(meeting)
     items = []
     for number, item in enumerate(data.items, start=1):

@@ -34,7 +34,7 @@ from fallteam.protocols.models import (
     ProtocolExcerpt,
     ProtocolRevision,
 )
-from fallteam.resubmissions.models import Resubmission
+from fallteam.resubmissions.models import Resubmission, ResubmissionStatus
 from fallteam.retention import rules
 from fallteam.retention.models import DeletionCertificate, DeletionProposal
 from fallteam.retention.rules import (
@@ -326,7 +326,6 @@ def withdrawn_because(proposal: DeletionProposal, on: date) -> str | None:
 #: revisions, addenda and excerpts belong to Fallprotokolle)
 _REMOVED = (
     Consent,
-    Resubmission,
     ProtocolRevision,
     ProtocolAddendum,
     ProtocolExcerpt,
@@ -349,8 +348,9 @@ class Deletion:
 
 def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> Deletion:
     """Carry out a confirmed proposal, all in the caller's one transaction: the case's rows
-    are removed where nothing else needs them; the agenda items and Fallprotokolle of past
-    sessions stay as emptied tombstones (the sessions' sealed Teamprotokolle list them), the
+    are removed where nothing else needs them; the agenda items, Fallprotokolle and
+    Wiedervorlagen (closed, their topics' digests kept) stay as emptied tombstones (the
+    sessions' sealed Teamprotokolle list them and cover the digests), the
     case row with its pseudonym and dates as "gelöscht"; every data key of the case is
     destroyed (crypto-shredding: backups cannot be read either); a deletion certificate
     without personal data is written. The audit log keeps the case's pseudonym only.
@@ -391,6 +391,10 @@ def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> D
             late_reason=None,
         ),
         "case_protocols": _empty(CaseProtocol, case, sections=None, risk_assessment=None),
+        # closed and emptied; their topics' digests stay (sealed Teamprotokolle cover them)
+        "resubmissions": _empty(
+            Resubmission, case, topic=None, outcome=None, status=ResubmissionStatus.CLOSED
+        ),
         "cases": 1,
     }
     db.session.expire(case)

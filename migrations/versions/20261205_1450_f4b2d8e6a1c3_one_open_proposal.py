@@ -1,6 +1,12 @@
 """At most one open deletion proposal per case (two overlapping retention runs cannot both
-propose it), and who lifted or declined a case's restriction (the four-eyes rule keeps that
-person from confirming the case's deletion).
+propose it), who lifted or declined a case's restriction (the four-eyes rule keeps that
+person from confirming the case's deletion), and the SHA-256 of each Wiedervorlage's topic
+(a sealed Teamprotokoll covers the digest, which outlives the case's deletion).
+
+Existing Wiedervorlagen get no digest here (the topic is encrypted: no migration reads it);
+the Teamprotokoll takes it of the topic itself until then. Teamprotokolle sealed before this
+revision hashed the topics' text: their seal no longer matches where Wiedervorlagen were
+agreed (the canonical form changed).
 
 Revision ID: f4b2d8e6a1c3
 Revises: e3a9c4d7b2f5
@@ -41,8 +47,12 @@ def upgrade():
         op.add_column("cases", sa.Column(name, sa.Uuid(), nullable=True))
         op.create_foreign_key(constraint, "cases", "users", [name], ["id"])
 
+    op.add_column("resubmissions", sa.Column("topic_sha256", sa.String(length=64), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table("resubmissions", schema=None) as batch_op:
+        batch_op.drop_column("topic_sha256")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         if op.get_bind().dialect.name != "sqlite":
             batch_op.drop_constraint("fk_cases_restriction_ended_by_id_users", type_="foreignkey")
