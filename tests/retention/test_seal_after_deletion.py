@@ -31,9 +31,7 @@ def _seal_matches(app, scene) -> bool:
         return matches
 
 
-def test_the_teamprotokoll_seal_still_matches_after_the_case_is_deleted(
-    app, scene, dpo, today
-):
+def test_the_teamprotokoll_seal_still_matches_after_the_case_is_deleted(app, scene, dpo, today):
     agree(app, scene, scene.member.id)
     with app.test_request_context():
         moderator = db.session.get(User, scene.moderator.id)
