@@ -121,7 +121,8 @@ def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueI
     cancelled session passes them on to the next planned one). Two statements.
 
     The topic is shown only to the case's owner and the session's moderator (``viewer``);
-    each shown topic is a recorded read. Nothing of a case ``viewer`` is befangen for."""
+    each shown topic is a recorded read. Nothing of a case ``viewer`` is befangen for; no
+    topic of a restricted, deleted or closed case but as ``access.content_listed`` allows."""
     if meeting.status != MeetingStatus.PLANNED:
         return []
     rows = _due_candidates(meeting, viewer)
@@ -398,8 +399,9 @@ def team_dashboard_for(
     """A team's open Wiedervorlagen (``resubmission.team_view``): overdue, due this week,
     upcoming by the office's day, ``TEAM_PAGE_SIZE`` to a page. Everyone sees pseudonym, due
     day and responsible person; the topic only the responsible person and the case's owner
-    (those reads are recorded per case). Nothing of a case the viewer is befangen for: not
-    even its line. A constant number of statements."""
+    (those reads are recorded per case), never a restricted or deleted case's (nor a closed
+    one's but to its owner: ``access.content_listed``). Nothing of a case the viewer is
+    befangen for: not even its line. A constant number of statements."""
     today = office_today(now or utcnow())
     responsible = aliased(User)
     where = (

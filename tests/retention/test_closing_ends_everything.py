@@ -17,7 +17,7 @@ from fallteam.cases.models import Case
 from fallteam.extensions import db
 from fallteam.meetings.models import ItemAttendance, MeetingAttendance
 from fallteam.resubmissions.models import Resubmission
-from tests.conftest import sign_in
+from tests.conftest import QUESTION, sign_in
 from tests.retention.conftest import close, register
 from tests.retention.test_restricted_lists import TOPIC, agree
 
@@ -90,3 +90,14 @@ def test_a_case_cannot_be_closed_before_it_was_registered(app, owner, today):
                 note=None,
                 actor=db.session.get(User, owner.id),
             )
+
+
+def test_after_closing_the_moderators_agenda_shows_no_question_of_the_case(app, scene, today):
+    moderator, owner = _client(app, scene.moderator), _client(app, scene.owner)
+    url = f"/sitzungen/{scene.meeting_id}"
+    assert QUESTION in moderator.get(url).get_data(as_text=True)
+    close(app, scene.case.id, today)
+    page = moderator.get(url)
+    assert page.status_code == 200
+    assert QUESTION not in page.get_data(as_text=True)
+    assert QUESTION in owner.get(url).get_data(as_text=True)
