@@ -113,6 +113,10 @@ class Policy:
 #: templates and forms show them through ``gettext``.
 POLICY_TEXTS = (
     _l(
+        "Vor dem Lesen eines gesperrten Falls den Grund angeben (nur die vom Datenschutz "
+        "zugelassene fallführende Fachkraft)"
+    ),
+    _l(
         "Ein Thema ohne Fallbezug bis zum Sitzungsbeginn bearbeiten oder zurückziehen (wer es "
         "angemeldet hat, Moderation der Sitzung)"
     ),
@@ -268,6 +272,7 @@ CASE_CONTENT = frozenset(
         "case.history",
         "resubmission.manage",
         "resubmission.agree",
+        "case.art15",
     }
 )
 
@@ -298,6 +303,18 @@ def kept_out(user: Any, case: Case) -> bool:
     if case.deleted_dt is not None:
         return True
     return restricted(case) and case.restricted_for_id != getattr(user, "id", None)
+
+
+def content_listed(user: Any, case: Case) -> bool:
+    """Whether a list-like page (a session's agenda and run view, the Wiedervorlagen due for a
+    session, a team's Wiedervorlagen, the Teamprotokoll's agreed Wiedervorlagen) may show
+    ``user`` the case's content beside its pseudonym. Never a deleted or restricted case's,
+    not even to its approved owner: such pages ask no reason, so they show the pseudonym and
+    "gesperrt" only and the owner opens the case itself, naming why. A closed case's only to
+    its owner (closing ends everyone else's part in it)."""
+    if case.deleted_dt is not None or restricted(case):
+        return False
+    return case.closed_on is None or case.case_manager_id == getattr(user, "id", None)
 
 
 #: where the reasons given for reading restricted cases wait (flask session: case id -> reason)
@@ -565,9 +582,22 @@ def _registers(user: Any, case: Any) -> bool:
 
 @object_rule("retention.confirm")
 def _second_person(user: Any, obj: Any) -> bool:
-    # Four eyes: whoever decides on a case's deletion or restriction is never its owner.
+    # Four eyes: whoever decides on a case's deletion or restriction is never its owner; nor
+    # does the DPO who lifted or declined the case's restriction (and so cleared the way for
+    # its deletion) confirm that deletion as well.
     case = case_of(obj)
-    return case is not None and case.case_manager_id != user.id
+    return (
+        case is not None
+        and case.case_manager_id != user.id
+        and case.restriction_ended_by_id != user.id
+    )
+
+
+@object_rule("case.give_reason")
+def _approved_owner(user: Any, case: Any) -> bool:
+    # The case's owner, and of a restricted case only the owner the DPO approved (a reason
+    # named for a case that is not restricted is never asked for: harmless).
+    return _manages(user, case) and not kept_out(user, case)
 
 
 def sealed(meeting: Meeting) -> bool:
@@ -727,11 +757,14 @@ def _reads(
     team today; in it on the session day) asked only when needed: the case manager, the
     writer and the moderator while they belong to the team (as ``protocol.amend``), the
     members present for the item, the guests who came while their window is open. Never
-    while a restriction keeps the user out (``kept_out``)."""
+    while a restriction keeps the user out (``kept_out``); once the case is closed, nobody
+    but its owner (closing ends everyone's part in it)."""
     if item.conflicted(user.id) or kept_out(user, item.case):
         return False
     if _manages(user, item.case):
         return True
+    if item.case.closed_on is not None:
+        return False
     if user.id in (item.writer_id, item.meeting.moderator_id) and still():
         return True
     if present_for_item(user, item):
@@ -1012,6 +1045,7 @@ def init_app(app: Flask) -> None:
     """Load the policy and expose ``can`` to templates."""
     app.extensions["fallteam.policy"] = Policy.load()
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["content_listed"] = lambda case: content_listed(current_user, case)
     app.jinja_env.globals["user_roles"] = roles_named
 
     @app.errorhandler(_SignInRequired)

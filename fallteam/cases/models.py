@@ -152,6 +152,9 @@ class Case(UUIDPrimaryKey, CreatedTimestamp, Base):
     restricted_dt: Mapped[datetime | None]
     #: the one owner the DPO approved: nobody else reads the case while it is restricted
     restricted_for_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    #: the DPO who last lifted or declined its restriction: never the second person who
+    #: confirms its deletion (four eyes)
+    restriction_ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     #: the day the family disputed the accuracy of its data (bestritten, Art. 18 DSGVO,
     #: § 84 SGB X): shown with the data wherever the case is shown
     disputed_on: Mapped[date | None] = mapped_column(Date)

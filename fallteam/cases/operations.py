@@ -30,6 +30,7 @@ from fallteam.core.models import utcnow
 from fallteam.crypto.blind_index import blind_index
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaItem, Meeting, MeetingStatus
+from fallteam.resubmissions.models import Resubmission, ResubmissionStatus
 from fallteam.retention import rules as retention
 from fallteam.retention.models import DeletionProposal
 
@@ -351,6 +352,10 @@ def end_participation(case: Case, participant: CaseParticipant) -> None:
     )
 
 
+#: the outcome of the Wiedervorlagen still open when their case is closed
+CLOSED_WITH_CASE = "Fall abgeschlossen"
+
+
 # --- closing, retention, the disputed flag ------------------------------------------------
 
 
@@ -388,12 +393,17 @@ def _coming_registration(case: Case) -> Meeting | None:
 def close_case(case: Case, *, closed_on: date, reason: str, note: str | None, actor: User) -> int:
     """The owner closes the case: the retention clock starts on ``closed_on`` and every
     participation window on the case ends now (team members' and the guests' windows of its
-    agenda items live there), so nobody but the owner sees it any longer. Refused while it
-    is still registered for a session that has not ended. Returns how many windows ended."""
+    agenda items live there), so nobody but the owner sees it any longer (``access``: its
+    Fallprotokolle, list pages and Wiedervorlagen' topics too); its open Wiedervorlagen are
+    closed with the outcome "Fall abgeschlossen". ``closed_on`` lies between the case's
+    creation day and today. Refused while it is still registered for a session that has not
+    ended. Returns how many windows ended."""
     if case.closed_on is not None:
         raise CaseError(_("Der Fall ist bereits abgeschlossen."))
     if closed_on > retention.today():
         raise CaseError(_("Der Abschluss kann nicht in der Zukunft liegen."))
+    if closed_on < retention.office_day(case.created_dt):
+        raise CaseError(_("Der Abschluss kann nicht vor der Anlage des Falls liegen."))
     coming = _coming_registration(case)
     if coming is not None:
         raise CaseError(
@@ -410,6 +420,15 @@ def close_case(case: Case, *, closed_on: date, reason: str, note: str | None, ac
     ).all()
     for participation in windows:
         participation.valid_until_dt = max(now, participation.valid_from_dt)
+    # open Wiedervorlagen end with the case: nobody is reminded of a closed case again
+    open_resubmissions = db.session.scalars(
+        select(Resubmission).where(
+            Resubmission.case_id == case.id, Resubmission.status == ResubmissionStatus.OPEN
+        )
+    ).all()
+    for resubmission in open_resubmissions:
+        resubmission.status = ResubmissionStatus.CLOSED
+        resubmission.outcome = CLOSED_WITH_CASE
     case.closed_on = closed_on
     case.closing_reason = reason
     case.closing_note = (note or "").strip() or None
@@ -425,9 +444,18 @@ def close_case(case: Case, *, closed_on: date, reason: str, note: str | None, ac
             "closed_on": closed_on.isoformat(),
             "reason": reason,
             "windows_ended": len(windows),
+            "resubmissions_closed": len(open_resubmissions),
             "retention_class": retention.class_for_case_category(case.category).key,
         },
     )
+    for resubmission in open_resubmissions:
+        record(
+            AuditAction.UPDATE,
+            resubmission,
+            case_pseudonym=case.pseudonym,
+            actor=actor,
+            details={"status": ResubmissionStatus.CLOSED, "closed_with_case": True},
+        )
     return len(windows)
 
 

@@ -293,13 +293,17 @@ def record_read(
 
 def record_agenda_read(
     viewer: User, cases: list[Case], permission: str, on: Any, *, purpose: str, fields
-) -> None:
+) -> list[Case]:
     """Reading an agenda that shows content of several cases: the permission is checked once
     on ``on`` (the session), and the read recorded per case, so that "who read case X"
     stays one look at the case's events (an agenda holds a handful of cases, unlike the
-    case list, which records one event naming its cases)."""
+    case list, which records one event naming its cases). A case a restriction or its
+    deletion keeps ``viewer`` out of (``access.kept_out``) is dropped, whatever the caller
+    passed: the cases returned are those recorded, the only ones the page may show. (Pages
+    that show more than pseudonyms also leave out what ``access.content_listed`` refuses.)"""
     if not access.allowed(viewer, permission, on):
         raise access.AccessRefused(permission, on)
+    cases = [case for case in cases if not access.kept_out(viewer, case)]
     for case in cases:
         record(
             AuditAction.READ,
@@ -308,6 +312,7 @@ def record_agenda_read(
             purpose=purpose,
             details=_read_details(viewer, case, on, fields, ()),
         )
+    return cases
 
 
 def case_for_editing(case: Case, viewer: User) -> dict[str, str]:

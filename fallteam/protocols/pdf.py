@@ -83,6 +83,8 @@ class ExcerptDocument:
     resubmissions: list[ExcerptResubmission] = field(default_factory=list)
     #: §8a items only: the structured risk assessment
     risk: ExcerptRisk | None = None
+    #: "Daten bestritten seit …" when the family disputes the case's data, else empty
+    disputed: str = ""
     #: fixed texts of the layout, in the reader's language (passed in, so this stays pure)
     texts: dict[str, str] = field(default_factory=dict)
 
@@ -144,6 +146,8 @@ def render(doc: ExcerptDocument) -> bytes:
 
     heading(t["header"])
     line(t["case"], doc.pseudonym)
+    if doc.disputed:
+        paragraph(doc.disputed)
     line(t["method"], doc.method)
     line(t["purpose"], doc.purpose)
     line(t["moderator"], doc.moderator)

@@ -64,6 +64,7 @@ from fallteam.protocols.rules import (
 from fallteam.resubmissions.models import STATUS_LABELS as RESUBMISSION_STATUS_LABELS
 from fallteam.resubmissions.models import Resubmission
 from fallteam.resubmissions.queries import agreed_in_meeting
+from fallteam.resubmissions.rules import topic_digest
 from fallteam.teams.models import Team
 
 PURPOSE = "Fallprotokoll"
@@ -511,6 +512,11 @@ def excerpt_document(
         real_names=real_names,
         content_hash=protocol.content_hash or "",
         pseudonym=case.pseudonym,
+        disputed=(
+            _("Daten bestritten seit %(day)s", day=format_date(case.disputed_on, "dd.MM.yyyy"))
+            if case.disputed_on
+            else ""
+        ),
         method=str(METHOD_LABELS.get(item.method, item.method)),
         purpose=str(ITEM_PURPOSE_LABELS.get(item.purpose, item.purpose)),
         moderator=who(meeting.moderator_id),
@@ -849,6 +855,8 @@ def _agreed_in_items(meeting: Meeting, items: list[AgendaItem]) -> list[tuple[uu
                 "pseudonym": r.case.pseudonym,
                 "due": r.due.isoformat(),
                 "topic": r.topic or "",
+                # rows from before the digest was stored: taken of the topic now
+                "topic_sha256": r.topic_sha256 or topic_digest(r.topic or ""),
                 "responsible_id": str(r.responsible_id),
             },
         )
@@ -857,19 +865,26 @@ def _agreed_in_items(meeting: Meeting, items: list[AgendaItem]) -> list[tuple[uu
 
 
 def agreed_resubmissions_of(meeting: Meeting, items: list[AgendaItem]) -> list[dict]:
-    """The Wiedervorlagen agreed in this session's Fallprotokolle, by due day, as
-    ``{"case_id", "pseudonym", "due" (ISO date), "topic", "responsible_id"}`` (one load for
-    all ``items``). The Teamprotokoll page and the sealed hash both take them from here
-    (the item is left out: the sealed document stays as it was)."""
-    return [agreed for _item_id, agreed in _agreed_in_items(meeting, items)]
+    """The Wiedervorlagen agreed in this session's Fallprotokolle, by due day, as the sealed
+    document holds them: ``{"case_id", "pseudonym", "due" (ISO date), "topic_sha256",
+    "responsible_id"}`` (one load for all ``items``). The topic is sealed by its SHA-256
+    (``resubmissions.rules.topic_digest``), not its text: a case's deletion empties the
+    topic and the seal still holds. (The item is left out: the sealed document stays as it
+    was.)"""
+    return [
+        {key: value for key, value in agreed.items() if key != "topic"}
+        for _item_id, agreed in _agreed_in_items(meeting, items)
+    ]
 
 
 def team_protocol_document(meeting: Meeting, data: _TeamData | None = None) -> dict[str, Any]:
     """The canonical content of the session's Teamprotokoll (``rules.team_content_hash`` is
     taken of it): the session, attendance, the agenda in the agreed order with planned and
     used time, writers and each Fallprotokoll's hash (so the seal covers the case protocols),
-    the topics with their notes, the agreed Wiedervorlagen and the moderator's notes. Ids,
-    pseudonyms and the topics' texts only: no case content."""
+    the topics with their notes, the agreed Wiedervorlagen (each topic by the SHA-256 of its
+    text, ``"topic_sha256"``, since the canonical form of December 2026: the seal outlives a
+    case's deletion) and the moderator's notes. Ids, pseudonyms, digests and the texts of the
+    topics without a case only: no case content."""
     data = data or _team_data(meeting)
     items = []
     for number, item in enumerate(data.items, start=1):
@@ -941,8 +956,9 @@ def _hidden_item(item: AgendaItem, number: int, start: datetime) -> TeamItem:
 def _topic_shown(viewer: User, item: AgendaItem, responsible_id: str, readable: set) -> bool:
     """Whether the Teamprotokoll shows ``viewer`` what a Wiedervorlage agreed in ``item``
     checks: to whom may read the item's Fallprotokoll (``readable``: those items' ids), its
-    responsible person and the case manager (never to a member befangen for the item)."""
-    if item.conflicted(viewer.id):
+    responsible person and the case manager (never to a member befangen for the item; never
+    a restricted, deleted or closed case's but as ``access.content_listed`` allows)."""
+    if item.conflicted(viewer.id) or not access.content_listed(viewer, item.case):
         return False
     return (
         responsible_id == str(viewer.id)

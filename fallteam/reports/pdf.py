@@ -82,6 +82,8 @@ def _moment(value: datetime | None) -> str:
 def _appearance(w: _Writer, item: Appearance, owner: bool) -> None:
     w.heading(f"{item.pseudonym} – {item.role}")
     w.line(_("Fallkategorie"), item.category)
+    if item.disputed_on is not None:
+        w.paragraph(_("Daten bestritten seit %(day)s", day=_day(item.disputed_on)))
     if owner:
         w.heading(_("Gespeicherte Daten der Person"), 11)
         for label, value in item.person:
@@ -172,6 +174,15 @@ def subject_access_pdf(report: SubjectAccessReport) -> bytes:
         w.paragraph(_("Keine Person mit diesen Angaben gefunden."))
     for item in report.appearances:
         _appearance(w, item, owner)
+    if report.withheld:
+        # restricted cases: named, their content only after a reason on their page
+        w.paragraph(
+            _(
+                "Gesperrte Fälle (§ 84 Abs. 3 SGB X), Inhalte erst nach Angabe eines Grundes "
+                "auf der Fallseite: %(cases)s",
+                cases=", ".join(report.withheld),
+            )
+        )
     return w.output()
 
 

@@ -116,6 +116,8 @@ class Appearance:
     source: str
     #: the owner's version only: (label, value) of the person's stored data
     person: list[tuple[str, str]] = field(default_factory=list)
+    #: the owner's version only: since when the family disputes the data (bestritten)
+    disputed_on: date | None = None
 
 
 @dataclass
@@ -126,11 +128,14 @@ class SubjectAccessReport:
     index: str
     created: datetime
     appearances: list[Appearance]
+    #: the owner's version: pseudonyms of restricted cases the person appears in, whose
+    #: content this answer leaves out until the owner names a reason on that case's page
+    withheld: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
         """Whether the search matched anyone."""
-        return bool(self.appearances)
+        return bool(self.appearances or self.withheld)
 
 
 def _retention(category: str, deletion_due_on: date | None) -> RetentionFacts | None:
@@ -453,6 +458,14 @@ def subject_answer(owner: Any, index: str, *, export: bool = False) -> SubjectAc
         .order_by(Case.pseudonym)
     ).all()
     members = [m for m in members if access.allowed(owner, "case.art15", m.case)]
+    # A restricted case's content only with a reason named for it (the answer for that case,
+    # asked from its page, passes the reason flow); other restricted cases by pseudonym only.
+    withheld = sorted(
+        m.case.pseudonym
+        for m in members
+        if access.reason_missing(owner, "case.art15", m.case) is not None
+    )
+    members = [m for m in members if m.case.pseudonym not in withheld]
     case_ids = [m.case_id for m in members]
     records = _records(case_ids) if members else {}
     recipients = _recipients([m.case.pseudonym for m in members]) if members else {}
@@ -490,10 +503,11 @@ def subject_answer(owner: Any, index: str, *, export: bool = False) -> SubjectAc
                 retention=_retention(case.category, case.deletion_due_on),
                 source=creator.display_name if creator is not None else "?",
                 person=_person(member, labels.get(member.id, member.role)),
+                disputed_on=case.disputed_on,
             )
         )
     _record(owner, OWNER_VERSION, appearances, export=export)
-    return SubjectAccessReport(OWNER_VERSION, index, utcnow(), appearances)
+    return SubjectAccessReport(OWNER_VERSION, index, utcnow(), appearances, withheld)
 
 
 # --- record of processing (Art. 30) --------------------------------------------------------

@@ -50,6 +50,9 @@ class Resubmission(OfOneCase, UUIDPrimaryKey, CreatedTimestamp, Base):
     due: Mapped[date] = mapped_column(Date)
     #: what to look at
     topic: Mapped[str | None] = mapped_column(EncryptedText())
+    #: SHA-256 of the topic's text (``rules.topic_digest``), set with it: a sealed
+    #: Teamprotokoll covers the digest, which stays when the case's deletion empties the topic
+    topic_sha256: Mapped[str | None] = mapped_column(String(64))
     #: who is responsible
     responsible_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     #: ``ResubmissionStatus``

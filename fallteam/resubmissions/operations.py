@@ -24,7 +24,7 @@ from fallteam.meetings.models import AgendaItem
 from fallteam.protocols.models import CaseProtocol
 from fallteam.resubmissions.models import Resubmission, ResubmissionStatus
 from fallteam.resubmissions.queries import team_member_ids, teams_for
-from fallteam.resubmissions.rules import office_today
+from fallteam.resubmissions.rules import office_today, topic_digest
 from fallteam.teams.models import Team
 
 #: the longest text of a topic or outcome
@@ -102,6 +102,7 @@ def _create(
         team_id=team.id,
         due=due,
         topic=text,
+        topic_sha256=topic_digest(text),
         responsible_id=responsible.id,
         status=ResubmissionStatus.OPEN,
         created_by_id=actor.id,
@@ -238,6 +239,7 @@ def renew_resubmission(
         team_id=resubmission.team_id,
         due=new_due,
         topic=resubmission.topic,
+        topic_sha256=resubmission.topic_sha256,
         responsible_id=resubmission.responsible_id,
         status=ResubmissionStatus.OPEN,
         renewed_from_id=resubmission.id,

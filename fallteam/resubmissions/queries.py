@@ -121,7 +121,8 @@ def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueI
     cancelled session passes them on to the next planned one). Two statements.
 
     The topic is shown only to the case's owner and the session's moderator (``viewer``);
-    each shown topic is a recorded read. Nothing of a case ``viewer`` is befangen for."""
+    each shown topic is a recorded read. Nothing of a case ``viewer`` is befangen for; no
+    topic of a restricted, deleted or closed case but as ``access.content_listed`` allows."""
     if meeting.status != MeetingStatus.PLANNED:
         return []
     rows = _due_candidates(meeting, viewer)
@@ -141,17 +142,24 @@ def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueI
     ]
     # the topic: to the session's moderator (permission checked once on the session) and to
     # the case's owner; every shown topic is a recorded read of its case
-    moderated = [case for _r, case, _u in shown if moderating]
+    # (a restricted, deleted or closed case's topic to nobody else: ``access.content_listed``)
+    listed = {
+        case.id
+        for _r, case, _u in shown
+        if viewer is not None and access.content_listed(viewer, case)
+    }
+    moderated = [case for _r, case, _u in shown if moderating and case.id in listed]
     if moderated:
-        record_agenda_read(
+        moderated = record_agenda_read(
             viewer, moderated, "meeting.moderate", meeting, purpose=PURPOSE, fields=("topic",)
         )
+    moderated_ids = {case.id for case in moderated}
     result = []
     for resubmission, case, user in shown:
         topic = None
-        if moderating:
+        if case.id in moderated_ids:
             topic = resubmission.topic
-        elif viewer is not None and case.case_manager_id == viewer.id:
+        elif case.id in listed and case.case_manager_id == viewer.id:
             record_read(viewer, case, "resubmission.manage", purpose=PURPOSE, fields=("topic",))
             topic = resubmission.topic
         result.append(
@@ -391,8 +399,9 @@ def team_dashboard_for(
     """A team's open Wiedervorlagen (``resubmission.team_view``): overdue, due this week,
     upcoming by the office's day, ``TEAM_PAGE_SIZE`` to a page. Everyone sees pseudonym, due
     day and responsible person; the topic only the responsible person and the case's owner
-    (those reads are recorded per case). Nothing of a case the viewer is befangen for: not
-    even its line. A constant number of statements."""
+    (those reads are recorded per case), never a restricted or deleted case's (nor a closed
+    one's but to its owner: ``access.content_listed``). Nothing of a case the viewer is
+    befangen for: not even its line. A constant number of statements."""
     today = office_today(now or utcnow())
     responsible = aliased(User)
     where = (
@@ -429,8 +438,9 @@ def team_dashboard_for(
             .join(Case, Case.id == Resubmission.case_id)
             .where(Resubmission.id.in_(mine))
         ).all()
-        cases = {case.id: case for _r, case in shown}
-        record_agenda_read(
+        # a restricted, deleted or closed case's topic to nobody else (``content_listed``)
+        cases = {case.id: case for _r, case in shown if access.content_listed(viewer, case)}
+        recorded = record_agenda_read(
             viewer,
             list(cases.values()),
             "resubmission.team_view",
@@ -438,7 +448,10 @@ def team_dashboard_for(
             purpose=PURPOSE,
             fields=("topic",),
         )
-        topics = {resubmission.id: resubmission.topic for resubmission, _c in shown}
+        read = {case.id for case in recorded}
+        topics = {
+            resubmission.id: resubmission.topic for resubmission, case in shown if case.id in read
+        }
     entries = [
         TeamEntry(rid, pseudonym, due, name, topics.get(rid))
         for rid, pseudonym, due, name, _mine in rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 
 from fallteam.core.i18n import office_zone
@@ -16,3 +17,9 @@ def office_today(now: datetime) -> date:
 def week_end(today: date) -> date:
     """The Sunday of ``today``'s week."""
     return today + timedelta(days=6 - today.weekday())
+
+
+def topic_digest(topic: str) -> str:
+    """SHA-256 (hex) of a topic's text (UTF-8): what a sealed Teamprotokoll holds of an agreed
+    Wiedervorlage's topic, so that the seal outlives the case's deletion."""
+    return hashlib.sha256(topic.encode("utf-8")).hexdigest()

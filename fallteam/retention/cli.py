@@ -7,11 +7,14 @@
    confirms or rejects on ``/datenschutz/loeschungen`` (four eyes), the next run deletes.
 
 ``--dry-run`` prints what would be deleted and proposed and changes nothing. ``--today``
-runs as on another day (the retention clock is ``retention.rules.today``).
+runs as on another day (the retention clock is ``retention.rules.today``): a past day, or
+any day with ``--dry-run`` (a real run on a future day would delete early). A deletion that
+fails is logged and rolled back on its own; the run goes on with the next.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import click
@@ -21,6 +24,8 @@ from fallteam.core.lifecycle import unit_of_work
 from fallteam.extensions import db
 from fallteam.retention import operations, rules
 from fallteam.retention.models import DeletionProposal
+
+log = logging.getLogger(__name__)
 
 
 @click.group("retention", help="Löschfristen: fällige Fälle vorschlagen, bestätigte löschen.")
@@ -41,6 +46,9 @@ def retention_cli() -> None:
 def run(dry_run: bool, on) -> None:
     """Delete the confirmed cases, then propose the newly due ones."""
     day: date = on.date() if on is not None else rules.today()
+    if day > rules.today() and not dry_run:
+        # a real run never acts on a day that has not come: it would delete early
+        raise click.UsageError("--today in der Zukunft nur mit --dry-run.")
     prefix = "[Probelauf] " if dry_run else ""
     confirmed = operations.confirmed_proposals()
     if dry_run:
@@ -62,20 +70,28 @@ def run(dry_run: bool, on) -> None:
         db.session.rollback()
         return
     deleted = 0
-    for proposal_id in [p.id for p in confirmed]:
-        with unit_of_work():
-            proposal = db.session.get(DeletionProposal, proposal_id)
-            try:
-                deletion = operations.delete_case(proposal)
-            except operations.RetentionError as exc:
-                click.echo(f"übersprungen: {proposal.case_pseudonym}: {exc}")
-                continue
-            click.echo(
-                f"gelöscht: {proposal.case_pseudonym} ({deletion.keys_destroyed} Schlüssel "
-                f"vernichtet, {sum(deletion.rows_removed.values())} Zeilen entfernt, "
-                f"Löschnachweis {deletion.certificate.id})"
-            )
-            deleted += 1
+    failed = 0
+    for proposal_id, pseudonym in [(p.id, p.case_pseudonym) for p in confirmed]:
+        try:
+            with unit_of_work():
+                proposal = db.session.get(DeletionProposal, proposal_id)
+                try:
+                    deletion = operations.delete_case(proposal)
+                except operations.RetentionError as exc:
+                    # withdrawn (the case changed): the withdrawal is kept
+                    click.echo(f"übersprungen: {pseudonym}: {exc}")
+                    continue
+                click.echo(
+                    f"gelöscht: {pseudonym} ({deletion.keys_destroyed} Schlüssel "
+                    f"vernichtet, {sum(deletion.rows_removed.values())} Zeilen entfernt, "
+                    f"Löschnachweis {deletion.certificate.id})"
+                )
+                deleted += 1
+        except Exception:
+            # one case failing (rolled back whole by unit_of_work) does not stop the others
+            log.exception("Löschung von %s fehlgeschlagen", pseudonym)
+            click.echo(f"fehlgeschlagen: {pseudonym} (nichts geändert, siehe Log)", err=True)
+            failed += 1
     with unit_of_work():
         proposals = operations.propose_deletions(day)
         for proposal in proposals:
@@ -84,6 +100,7 @@ def run(dry_run: bool, on) -> None:
                 f"({proposal.retention_class}, Löschfrist {proposal.deletion_due_on:%d.%m.%Y})"
             )
     click.echo(
-        f"Stichtag {day:%d.%m.%Y}: {deleted} gelöscht, {len(proposals)} neu vorgeschlagen; "
+        f"Stichtag {day:%d.%m.%Y}: {deleted} gelöscht, {failed} fehlgeschlagen, "
+        f"{len(proposals)} neu vorgeschlagen; "
         "Bestätigung durch den Datenschutz unter /datenschutz/loeschungen."
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fallteam.cases.models import Case
@@ -22,6 +22,16 @@ class DeletionProposal(UUIDPrimaryKey, CreatedTimestamp, Base):
 
     __tablename__ = "deletion_proposals"
     __audit_type__ = "deletion_proposal"
+    #: one open (proposed or confirmed) proposal per case, whatever runs overlap
+    __table_args__ = (
+        Index(
+            "uq_deletion_proposals_one_open",
+            "case_id",
+            unique=True,
+            sqlite_where=text("status IN ('proposed', 'confirmed')"),
+            postgresql_where=text("status IN ('proposed', 'confirmed')"),
+        ),
+    )
 
     #: the case (its row stays as a tombstone after the deletion)
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -34,7 +34,8 @@ from fallteam.protocols.models import (
     ProtocolExcerpt,
     ProtocolRevision,
 )
-from fallteam.resubmissions.models import Resubmission
+from fallteam.resubmissions.models import Resubmission, ResubmissionStatus
+from fallteam.retention import rules
 from fallteam.retention.models import DeletionCertificate, DeletionProposal
 from fallteam.retention.rules import (
     PROPOSED_BY_RUN,
@@ -115,6 +116,7 @@ def decline_restriction(case: Case, *, actor: User) -> None:
     if case.restriction != RestrictionState.REQUESTED:
         raise RetentionError(_("Für diesen Fall ist keine Sperrung beantragt."))
     _clear_restriction(case)
+    case.restriction_ended_by_id = actor.id
     db.session.flush()
     record(
         AuditAction.UPDATE,
@@ -126,10 +128,12 @@ def decline_restriction(case: Case, *, actor: User) -> None:
 
 
 def lift_restriction(case: Case, *, actor: User) -> None:
-    """The DPO lifts the restriction: the case is read and deleted as any other again."""
+    """The DPO lifts the restriction: the case is read and deleted as any other again (but
+    this DPO does not confirm its deletion: ``access`` rule of ``retention.confirm``)."""
     if case.restriction != RestrictionState.RESTRICTED:
         raise RetentionError(_("Der Fall ist nicht gesperrt."))
     _clear_restriction(case)
+    case.restriction_ended_by_id = actor.id
     db.session.flush()
     record(
         AuditAction.UPDATE,
@@ -222,13 +226,17 @@ def confirmed_proposals() -> list[DeletionProposal]:
 
 def confirm_proposal(proposal: DeletionProposal, *, actor: User) -> None:
     """The second person (the DPO, never the case's owner) confirms a proposal; the next
-    retention run deletes the case."""
+    retention run deletes the case. A case that changed since it was proposed
+    (``stale_reason``) is not confirmed: the proposal is withdrawn with the reason instead
+    (flushed, for the caller to commit; the DPO page shows it) and ``RetentionError`` names
+    why."""
     if proposal.status != ProposalStatus.PROPOSED:
         raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
     if not access.allowed(actor, "retention.confirm", proposal):
         raise access.AccessRefused("retention.confirm", proposal)
-    if proposal.case.restriction is not None:
-        raise RetentionError(_("Für den Fall ist eine Sperrung beantragt oder in Kraft."))
+    reason = withdrawn_because(proposal, rules.today())
+    if reason is not None:
+        raise RetentionError(_("Vorschlag zurückgezogen: %(reason)s", reason=reason))
     proposal.status = ProposalStatus.CONFIRMED
     proposal.decided_by_id = actor.id
     proposal.decided_dt = utcnow()
@@ -269,13 +277,55 @@ def reject_proposal(
     )
 
 
+def stale_reason(proposal: DeletionProposal, on: date) -> str | None:
+    """Why the proposal no longer holds on the day ``on`` (None: it does): the case was
+    reopened, a restriction was asked for or is in force, it is deleted already, its
+    retention class or deletion date changed, or the date is not reached. Asked again when
+    the DPO confirms and when the run deletes: the case may have changed in between."""
+    case = proposal.case
+    if case.deleted_dt is not None:
+        return "Bereits gelöscht"
+    if case.closed_on is None:
+        return "Fall wieder geöffnet"
+    if case.restriction is not None:
+        return "Sperrung beantragt oder in Kraft"
+    if class_for_case_category(case.category).key != proposal.retention_class:
+        return "Aufbewahrungsklasse geändert"
+    if case.deletion_due_on is None or case.deletion_due_on != proposal.deletion_due_on:
+        return "Löschfrist geändert"
+    if case.deletion_due_on > on:
+        return "Löschfrist noch nicht erreicht"
+    return None
+
+
+def withdrawn_because(proposal: DeletionProposal, on: date) -> str | None:
+    """Withdraw the proposal if it no longer holds on ``on`` (``stale_reason``), naming the
+    reason for the DPO's page; the reason, or None when it still holds. The run proposes the
+    case afresh once it is due again."""
+    reason = stale_reason(proposal, on)
+    if reason is None:
+        return None
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.rejection_reason = f"Zurückgezogen: {reason}"
+    proposal.decided_dt = utcnow()
+    db.session.flush()
+    record(
+        AuditAction.UPDATE,
+        proposal,
+        actor=None,
+        case_pseudonym=proposal.case_pseudonym,
+        purpose="Löschvorschlag zurückgezogen",
+        details={"reason": reason},
+    )
+    return reason
+
+
 # --- the deletion -------------------------------------------------------------------------
 
 #: rows removed, by table, in an order the foreign keys allow (consents name family members,
 #: revisions, addenda and excerpts belong to Fallprotokolle)
 _REMOVED = (
     Consent,
-    Resubmission,
     ProtocolRevision,
     ProtocolAddendum,
     ProtocolExcerpt,
@@ -298,16 +348,30 @@ class Deletion:
 
 def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> Deletion:
     """Carry out a confirmed proposal, all in the caller's one transaction: the case's rows
-    are removed where nothing else needs them; the agenda items and Fallprotokolle of past
-    sessions stay as emptied tombstones (the sessions' sealed Teamprotokolle list them), the
+    are removed where nothing else needs them; the agenda items, Fallprotokolle and
+    Wiedervorlagen (closed, their topics' digests kept) stay as emptied tombstones (the
+    sessions' sealed Teamprotokolle list them and cover the digests), the
     case row with its pseudonym and dates as "gelöscht"; every data key of the case is
     destroyed (crypto-shredding: backups cannot be read either); a deletion certificate
-    without personal data is written. The audit log keeps the case's pseudonym only."""
+    without personal data is written. The audit log keeps the case's pseudonym only.
+
+    The case is checked again first (``stale_reason``: still closed, not restricted, its
+    class and date unchanged and reached): otherwise the proposal is withdrawn (flushed, for
+    the caller to commit) and ``RetentionError`` names why."""
+    # the proposal row locked (PostgreSQL): two overlapping runs do not both carry it out
+    proposal = db.session.scalar(
+        select(DeletionProposal)
+        .where(DeletionProposal.id == proposal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if proposal.status != ProposalStatus.CONFIRMED:
         raise RetentionError(_("Nur bestätigte Vorschläge werden ausgeführt."))
     case = proposal.case
-    if case.restriction is not None or case.deleted_dt is not None:
-        raise RetentionError(_("Der Fall ist gesperrt oder bereits gelöscht."))
+    db.session.refresh(case)
+    reason = withdrawn_because(proposal, rules.today())
+    if reason is not None:
+        raise RetentionError(_("Vorschlag zurückgezogen: %(reason)s", reason=reason))
     now = now or utcnow()
     removed: dict[str, int] = {}
     for model in _REMOVED:
@@ -327,6 +391,10 @@ def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> D
             late_reason=None,
         ),
         "case_protocols": _empty(CaseProtocol, case, sections=None, risk_assessment=None),
+        # closed and emptied; their topics' digests stay (sealed Teamprotokolle cover them)
+        "resubmissions": _empty(
+            Resubmission, case, topic=None, outcome=None, status=ResubmissionStatus.CLOSED
+        ),
         "cases": 1,
     }
     db.session.expire(case)
@@ -336,6 +404,10 @@ def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> D
     case.background_status = BackgroundStatus.EMPTY
     case.background_release_reason = None
     case.closing_note = None
+    # nothing on the tombstone says more than that the case existed and when it went
+    case.closing_reason = None
+    case.child_protection = False
+    case.disputed_on = None
     case.deleted_dt = now
     db.session.flush()
     keys = shred_case_key(case.id, case_pseudonym=case.pseudonym)
@@ -356,7 +428,7 @@ def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> D
         confirmed_dt=proposal.decided_dt,
         executed_dt=now,
         keys_destroyed=keys,
-        rows_removed=removed,
+        rows_removed=_certified(removed),
         rows_kept=kept,
     )
     db.session.add(certificate)
@@ -373,10 +445,26 @@ def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> D
             "proposal": str(proposal.id),
             "certificate": str(certificate.id),
             "keys_destroyed": keys,
-            "rows_removed": removed,
+            "rows_removed": _certified(removed),
         },
     )
     return Deletion(certificate, keys, removed)
+
+
+#: the family's tables: how many rows they had would tell the family's size
+_FAMILY_TABLES = (FamilyMember.__tablename__, FamilyRelation.__tablename__)
+#: what the certificate says of them instead
+FAMILY_REMOVED = "Familie entfernt"
+
+
+def _certified(removed: dict[str, int]) -> dict[str, int | str]:
+    """The rows removed as the certificate (and the audit event) name them: per table, but
+    the family's tables only as "Familie entfernt", without a number."""
+    certified: dict[str, int | str] = {
+        table: n for table, n in removed.items() if table not in _FAMILY_TABLES
+    }
+    certified["family"] = FAMILY_REMOVED
+    return certified
 
 
 def _empty(model, case: Case, **columns) -> int:

@@ -161,6 +161,7 @@ _CASE_STRUCTURE = (
     Case.restriction_requested_dt,
     Case.restricted_dt,
     Case.restricted_for_id,
+    Case.restriction_ended_by_id,
 )
 
 
@@ -175,6 +176,15 @@ def case_structure(case_id: uuid.UUID) -> Case:
     if case is None:
         raise NotFound()
     return case
+
+
+def case_by_pseudonym(pseudonym: str) -> Case | None:
+    """The case with this pseudonym (typed by the DPO, any case), as ``case_structure``
+    loads it; None when there is none."""
+    pseudonym = pseudonym.strip().upper()
+    if not pseudonym:
+        return None
+    return db.session.scalar(_structure(select(Case).where(Case.pseudonym == pseudonym)))
 
 
 def proposal_of(proposal_id: uuid.UUID) -> DeletionProposal:
@@ -207,7 +217,7 @@ def retention_overview(on: date, page: int = 1) -> RetentionOverview:
     decided = list(
         db.session.scalars(
             select(DeletionProposal)
-            .where(DeletionProposal.status == ProposalStatus.REJECTED)
+            .where(DeletionProposal.status.in_([ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN]))
             .order_by(DeletionProposal.decided_dt.desc())
             .limit(PAGE_SIZE)
         )

@@ -12,7 +12,7 @@ import enum
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -109,7 +109,12 @@ def class_for(applies_to: str) -> RetentionClass:
 
 def today() -> date:
     """The office's calendar day now: the one clock the retention rules read."""
-    return utcnow().astimezone(office_zone()).date()
+    return office_day(utcnow())
+
+
+def office_day(moment: datetime) -> date:
+    """The office's calendar day at ``moment`` (e.g. the day a case was created)."""
+    return moment.astimezone(office_zone()).date()
 
 
 def add_years(day: date, years: int) -> date:
@@ -258,6 +263,9 @@ class ProposalStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
     DONE = "done"
+    #: the case changed after it was proposed (reopened, restricted, another class or date):
+    #: withdrawn with the reason, proposed afresh when it is due again
+    WITHDRAWN = "withdrawn"
 
 
 PROPOSAL_STATUS_LABELS = {
@@ -265,6 +273,7 @@ PROPOSAL_STATUS_LABELS = {
     ProposalStatus.CONFIRMED: _l("bestätigt, wird beim nächsten Lauf gelöscht"),
     ProposalStatus.REJECTED: _l("abgelehnt"),
     ProposalStatus.DONE: _l("gelöscht"),
+    ProposalStatus.WITHDRAWN: _l("zurückgezogen"),
 }
 
 #: who makes the proposals (the certificate names it)

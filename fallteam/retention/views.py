@@ -8,14 +8,12 @@ import uuid
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from fallteam import access
 from fallteam.auth.session import safe_next
 from fallteam.cases.models import CATEGORY_LABELS, Case
 from fallteam.core.forms import ActionForm
 from fallteam.core.loaders import get_or_404
-from fallteam.extensions import db
 from fallteam.retention import operations, queries, rules
 from fallteam.retention.forms import ReadReasonForm, RejectProposalForm, RestrictionForm
 from fallteam.retention.models import DeletionCertificate
@@ -26,9 +24,7 @@ def give_reason(case_id: uuid.UUID):
     """Before every read of a restricted case its approved owner names why; then on to the
     page asked for (the case page by default)."""
     case = get_or_404(Case, case_id)
-    access.require("case.close", case)
-    if access.kept_out(current_user, case):
-        raise access.AccessRefused("case.read_pseudonymised", case)
+    access.require("case.give_reason", case)
     form = ReadReasonForm()
     default = url_for("cases.show_case", case_id=case.id)
     target = safe_next(request.args.get("next") or default)
@@ -122,11 +118,7 @@ def restrict_case():
     """The DPO restricts a case found by its pseudonym, naming the ground."""
     access.require("retention.confirm")
     form = RestrictionForm()
-    pseudonym = (request.form.get("pseudonym") or "").strip().upper()
-    case_id = (
-        db.session.scalar(select(Case.id).where(Case.pseudonym == pseudonym)) if pseudonym else None
-    )
-    case = queries.case_structure(case_id) if case_id else None
+    case = queries.case_by_pseudonym(request.form.get("pseudonym") or "")
     if case is None or not form.validate_on_submit():
         flash(_("Bitte ein vorhandenes Pseudonym und den Grund angeben."), "error")
         return _back()

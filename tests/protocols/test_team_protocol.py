@@ -69,7 +69,8 @@ def team_record(app, s) -> TeamProtocol | None:
 def expected_hash(app, s, notes: str = "", agreed: list | None = None) -> str:
     """The Teamprotokoll's hash computed here from the documented canonical form (not by the
     application): the session, its agenda in order with times, attendance, writers and the
-    Fallprotokolle's hashes, the topics and the notes, as JSON with sorted keys."""
+    Fallprotokolle's hashes, the topics, the agreed Wiedervorlagen (``agreed``: each topic
+    as the SHA-256 of its text) and the notes, as JSON with sorted keys."""
     with app.app_context():
         meeting = db.session.get(Meeting, s.meeting_id)
         items = db.session.scalars(

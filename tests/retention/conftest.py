@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 from flask import Flask
@@ -22,7 +22,9 @@ from tests.conftest import family_of_four
 
 
 def close(app: Flask, case_id: uuid.UUID, closed_on: date, reason: str = "ziel_erreicht") -> None:
-    """The case's owner closes it on ``closed_on`` (as the case page does)."""
+    """The case's owner closes it on ``closed_on`` (as the case page does); a case closed
+    before today's registration is made as old as that (registered on the closing day)."""
+    backdate(app, case_id, closed_on)
     with app.app_context():
         case = db.session.get(Case, case_id)
         owner = db.session.get(User, case.case_manager_id)
@@ -30,6 +32,15 @@ def close(app: Flask, case_id: uuid.UUID, closed_on: date, reason: str = "ziel_e
             case, closed_on=closed_on, reason=reason, note="Akte an Archiv", actor=owner
         )
         db.session.commit()
+
+
+def backdate(app: Flask, case_id: uuid.UUID, day: date) -> None:
+    """Make the case as old as ``day`` (registered then), if it is younger."""
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        if day < rules.office_day(case.created_dt):
+            case.created_dt = datetime.combine(day, time(12), tzinfo=UTC)
+            db.session.commit()
 
 
 def register(app: Flask, owner_id: uuid.UUID, *, category: str = "sonstige", members=None):

@@ -17,7 +17,7 @@ from fallteam.extensions import db
 from fallteam.meetings.models import Meeting
 from fallteam.meetings.operations import agenda
 from tests.conftest import csrf_token, sign_in
-from tests.retention.conftest import close, register, run_retention
+from tests.retention.conftest import backdate, close, register, run_retention
 
 
 def _close_by_page(client, case_id, day, reason="hilfe_beendet"):
@@ -39,6 +39,7 @@ def test_the_owner_closes_on_the_case_page_and_the_clock_starts(app, signed_in, 
     assert 'data-testid="close-form"' in page
     assert "wird beim Abschluss berechnet" in page
     day = today - timedelta(days=3)
+    backdate(app, case_id, day)
     assert _close_by_page(client, case_id, day).status_code == 302
     with app.app_context():
         case = db.session.get(Case, case_id)

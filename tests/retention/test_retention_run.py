@@ -25,7 +25,7 @@ def _proposals(app, case_id) -> list[str]:
 
 
 def test_a_9b_case_is_not_proposed_before_the_end_of_the_year_of_the_100th_birthday(
-    app, owner, today
+    app, owner, monkeypatch, today
 ):
     # the index child (Leonie) was born on 4 March 2018: § 9b SGB VIII keeps the file until
     # her 100th birthday, whenever the case was closed; the date is the end of that year
@@ -35,12 +35,14 @@ def test_a_9b_case_is_not_proposed_before_the_end_of_the_year_of_the_100th_birth
     with app.app_context():
         assert db.session.get(Case, case_id).deletion_due_on == date(2118, 12, 31)
 
-    for day in ("2118-03-04", "2118-12-30"):
-        before = run_retention(app, "--today", day)
+    for day in (date(2118, 3, 4), date(2118, 12, 30)):
+        monkeypatch.setattr(rules, "today", lambda day=day: day)
+        before = run_retention(app)
         assert before.exit_code == 0, before.output
         assert _proposals(app, case_id) == []
 
-    on_the_day = run_retention(app, "--today", "2118-12-31")
+    monkeypatch.setattr(rules, "today", lambda: date(2118, 12, 31))
+    on_the_day = run_retention(app)
     assert on_the_day.exit_code == 0, on_the_day.output
     assert _proposals(app, case_id) == ["proposed"]
     with app.app_context():
@@ -56,9 +58,10 @@ def test_a_case_closed_six_years_ago_is_proposed_once(app, owner, today):
     assert _proposals(app, case_id) == ["proposed"]
 
 
-def test_an_open_case_is_never_proposed_whatever_its_date(app, owner, today):
+def test_an_open_case_is_never_proposed_whatever_its_date(app, owner, monkeypatch, today):
     case_id = register(app, owner.id, category="hze")
-    assert run_retention(app, "--today", "2200-01-01").exit_code == 0
+    monkeypatch.setattr(rules, "today", lambda: date(2200, 1, 1))
+    assert run_retention(app).exit_code == 0
     assert _proposals(app, case_id) == []
 
 
@@ -151,7 +154,9 @@ def test_restricting_withdraws_an_open_proposal_and_the_run_never_deletes_it(
         assert db.session.get(Case, case_id).deleted_dt is None
 
 
-def test_a_rejected_proposal_keeps_the_case_until_the_day_given(app, owner, dpo, today):
+def test_a_rejected_proposal_keeps_the_case_until_the_day_given(
+    app, owner, dpo, monkeypatch, today
+):
     case_id = register(app, owner.id, category="sonstige")
     close(app, case_id, today - timedelta(days=6 * 366))
     assert run_retention(app).exit_code == 0
@@ -169,5 +174,6 @@ def test_a_rejected_proposal_keeps_the_case_until_the_day_given(app, owner, dpo,
         db.session.commit()
     assert run_retention(app).exit_code == 0
     assert _proposals(app, case_id) == ["rejected"]
-    assert run_retention(app, "--today", keep_until.isoformat()).exit_code == 0
+    monkeypatch.setattr(rules, "today", lambda: keep_until)
+    assert run_retention(app).exit_code == 0
     assert sorted(_proposals(app, case_id)) == ["proposed", "rejected"]

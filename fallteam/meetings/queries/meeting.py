@@ -165,13 +165,16 @@ RUN_FIELDS = ("pseudonym", "method")
 def agenda_for(meeting: Meeting, viewer: Any, *, moderating: bool) -> list[AgendaItem]:
     """The agenda as ``viewer`` may see it (the moderator: every item; others: the items
     they may see); records, once per case, that it showed their pseudonym, method and
-    question."""
+    question. Restricted and closed cases as ``access.content_listed`` allows: the page
+    shows their content only where it does."""
     items = items_of(meeting) if moderating else visible_items(meeting, viewer)
-    # A restricted (or deleted) case is left out for everyone it keeps out, the moderator too.
+    # A restricted (or deleted) case is left out for everyone it keeps out, the moderator too;
+    # its approved owner sees its line with "gesperrt" (the page asks no reason), and a closed
+    # case shows its content to its owner only (``access.content_listed``): no read recorded.
     items = [item for item in items if not access.kept_out(viewer, item.case)]
     record_agenda_read(
         viewer,
-        [item.case for item in items],
+        [item.case for item in items if access.content_listed(viewer, item.case)],
         "meeting.moderate" if moderating else "meeting.view",
         meeting,
         purpose="Tagesordnung der Sitzung",
@@ -185,7 +188,7 @@ def run_agenda(meeting: Meeting, viewer: Any) -> list[AgendaItem]:
     items = [item for item in items_of(meeting) if not access.kept_out(viewer, item.case)]
     record_agenda_read(
         viewer,
-        [item.case for item in items],
+        [item.case for item in items if access.content_listed(viewer, item.case)],
         "meeting.moderate",
         meeting,
         purpose="Sitzungsablauf",
