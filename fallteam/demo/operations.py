@@ -371,10 +371,12 @@ def load_demo_closed_case() -> Case | None:
         file_number=None,
         members=_members(DEMO_CLOSED_FAMILY),
     )
-    today = retention.today()
+    closed_on = retention.add_years(retention.today(), -DEMO_CLOSED_YEARS_AGO)
+    # worked on for two years before it was closed (a case cannot close before it began)
+    case.created_dt = rules.day_start(retention.add_years(closed_on, -2))
     cases.close_case(
         case,
-        closed_on=retention.add_years(today, -DEMO_CLOSED_YEARS_AGO),
+        closed_on=closed_on,
         reason="ziel_erreicht",
         note=None,
         actor=yilmaz,
