@@ -46,3 +46,12 @@ def blind_index(value: str, *, table: str, column: str) -> str:
     """The index value (64 hex characters) of ``value`` for one table column."""
     key = _column_key(table, column)
     return hmac.new(key, normalise(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def keyed_digest(value: str, *, table: str, column: str) -> str:
+    """HMAC-SHA256 (hex) of ``value`` exactly as it is (not normalised), under the same
+    per-column key: a digest that outlives the value (a sealed document that must still
+    verify after the value was deleted) but cannot be tested against guesses without the
+    key ring."""
+    key = _column_key(table, column)
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

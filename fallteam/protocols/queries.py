@@ -867,8 +867,8 @@ def _agreed_in_items(meeting: Meeting, items: list[AgendaItem]) -> list[tuple[uu
 def agreed_resubmissions_of(meeting: Meeting, items: list[AgendaItem]) -> list[dict]:
     """The Wiedervorlagen agreed in this session's Fallprotokolle, by due day, as the sealed
     document holds them: ``{"case_id", "pseudonym", "due" (ISO date), "topic_sha256",
-    "responsible_id"}`` (one load for all ``items``). The topic is sealed by its SHA-256
-    (``resubmissions.rules.topic_digest``), not its text: a case's deletion empties the
+    "responsible_id"}`` (one load for all ``items``). The topic is sealed by its keyed
+    HMAC-SHA256 (``resubmissions.rules.topic_digest``), not its text: a case's deletion empties the
     topic and the seal still holds. (The item is left out: the sealed document stays as it
     was.)"""
     return [
@@ -881,10 +881,10 @@ def team_protocol_document(meeting: Meeting, data: _TeamData | None = None) -> d
     """The canonical content of the session's Teamprotokoll (``rules.team_content_hash`` is
     taken of it): the session, attendance, the agenda in the agreed order with planned and
     used time, writers and each Fallprotokoll's hash (so the seal covers the case protocols),
-    the topics with their notes, the agreed Wiedervorlagen (each topic by the SHA-256 of its
-    text, ``"topic_sha256"``, since the canonical form of December 2026: the seal outlives a
-    case's deletion) and the moderator's notes. Ids, pseudonyms, digests and the texts of the
-    topics without a case only: no case content."""
+    the topics with their notes, the agreed Wiedervorlagen (each topic by the keyed
+    HMAC-SHA256 of its text, ``"topic_sha256"``, since the canonical form of December 2026:
+    the seal outlives a case's deletion) and the moderator's notes. Ids, pseudonyms, digests
+    and the texts of the topics without a case only: no case content."""
     data = data or _team_data(meeting)
     items = []
     for number, item in enumerate(data.items, start=1):

@@ -149,8 +149,9 @@ def team_canonical_content(document: dict[str, Any]) -> bytes:
     """The bytes a Teamprotokoll's hash is taken of: its document (built by
     ``queries.team_protocol_document``: the session, the agenda with times, attendance,
     writers and each Fallprotokoll's hash, the topics, the agreed Wiedervorlagen — each topic
-    as ``"topic_sha256"``, the SHA-256 of its text, never the text —, the notes) as JSON with
-    sorted keys and no spaces (UTF-8)."""
+    as ``"topic_sha256"``, the keyed HMAC-SHA256 of its text
+    (``resubmissions.rules.topic_digest``), never the text —, the notes) as JSON with sorted
+    keys and no spaces (UTF-8)."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, timedelta
 
 from fallteam.core.i18n import office_zone
+from fallteam.crypto.blind_index import keyed_digest
 
 
 def office_today(now: datetime) -> date:
@@ -20,6 +20,8 @@ def week_end(today: date) -> date:
 
 
 def topic_digest(topic: str) -> str:
-    """SHA-256 (hex) of a topic's text (UTF-8): what a sealed Teamprotokoll holds of an agreed
-    Wiedervorlage's topic, so that the seal outlives the case's deletion."""
-    return hashlib.sha256(topic.encode("utf-8")).hexdigest()
+    """HMAC-SHA256 (hex) of a topic's text under a key of the key ring: what a sealed
+    Teamprotokoll holds of an agreed Wiedervorlage's topic, so that the seal outlives the
+    case's deletion. Keyed, because topics are short: a plain SHA-256 left on a deleted
+    case's tombstone could be tested against guesses by anyone reading the database."""
+    return keyed_digest(topic, table="resubmissions", column="topic")

@@ -5,11 +5,15 @@ member befangen for an item finds nothing of that item there, its Wiedervorlagen
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import date, timedelta
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fallteam.auth.models import User
+from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db
 from fallteam.meetings.models import ItemAttendance, Presence
 from fallteam.protocols.models import CaseProtocol
@@ -55,13 +59,23 @@ def test_a_wiedervorlage_agreed_in_a_fallprotokoll_is_listed_and_sealed(
     assert client_of(s.moderator).post(url(s, "/abschliessen")).status_code == 302
     with app.app_context():
         case_id = str(db.session.get(CaseProtocol, s.protocol_ids[1]).case_id)
+        # the topic by its HMAC-SHA256 under the key derived for resubmissions.topic from the
+        # key ring's blind-index key (HKDF-SHA256), never the text — nor a plain SHA-256,
+        # which could be tested against guesses once the case is deleted
+        key = HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=None,
+            info=b"fallteam:blind-index:v1:resubmissions.topic",
+        ).derive(current_keyring().blind_index_key)
+    digest = hmac.new(key, TOPIC.encode("utf-8"), hashlib.sha256).hexdigest()
+    assert digest != hashlib.sha256(TOPIC.encode("utf-8")).hexdigest()
     agreed = [
         {
             "case_id": case_id,
             "pseudonym": s.pseudonyms[1],
             "due": due.isoformat(),
-            # the topic by the SHA-256 of its text (UTF-8), never the text
-            "topic_sha256": hashlib.sha256(TOPIC.encode("utf-8")).hexdigest(),
+            "topic_sha256": digest,
             "responsible_id": str(s.owner.id),
         }
     ]
