@@ -36,6 +36,7 @@ from fallteam.meetings.models import (
 )
 from fallteam.meetings.rules import guest_window_open, local_day, meeting_day, meeting_day_end
 from fallteam.protocols.models import ProtocolStatus, TeamProtocol
+from fallteam.retention.models import TeamProtocolDeletionProposal
 from fallteam.retention.rules import RestrictionState
 from fallteam.teams.models import MemberKind, TeamMember
 
@@ -584,7 +585,10 @@ def _registers(user: Any, case: Any) -> bool:
 def _second_person(user: Any, obj: Any) -> bool:
     # Four eyes: whoever decides on a case's deletion or restriction is never its owner; nor
     # does the DPO who lifted or declined the case's restriction (and so cleared the way for
-    # its deletion) confirm that deletion as well.
+    # its deletion) confirm that deletion as well. A Teamprotokoll's deletion is not decided
+    # by the session's moderator, who kept it, nor by whoever sealed it.
+    if isinstance(obj, TeamProtocolDeletionProposal):
+        return user.id not in (obj.meeting.moderator_id, obj.team_protocol.finalised_by_id)
     case = case_of(obj)
     return (
         case is not None

@@ -150,6 +150,8 @@ class TeamProtocol(UUIDPrimaryKey, CreatedTimestamp, Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
     finalised_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     finalised_dt: Mapped[datetime | None]
+    #: when the retention run deleted it (notes emptied, addenda removed; the seal stays)
+    deleted_dt: Mapped[datetime | None]
 
     @property
     def locked(self) -> bool:

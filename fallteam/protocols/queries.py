@@ -1086,7 +1086,9 @@ def team_protocol_for_reading(
         )
         start = start + timedelta(minutes=item.expected_minutes)
     hash_matches = None
-    if record is not None and record.locked:
+    # a deleted Teamprotokoll (notes emptied at the end of its retention period) no longer
+    # has the sealed content: the seal stays as the record that it existed
+    if record is not None and record.locked and record.deleted_dt is None:
         hash_matches = team_content_hash(team_protocol_document(meeting, data)) == (
             record.content_hash
         )

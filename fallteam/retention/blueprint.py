@@ -42,6 +42,23 @@ bp.add_url_rule(
     "download_certificate",
     views.download_certificate,
 )
+bp.add_url_rule(
+    "/datenschutz/loeschungen/teamprotokolle/<uuid:team_proposal_id>/bestaetigen",
+    "confirm_team_protocol_proposal",
+    views.confirm_team_protocol_proposal,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/datenschutz/loeschungen/teamprotokolle/<uuid:team_proposal_id>/ablehnen",
+    "reject_team_protocol_proposal",
+    views.reject_team_protocol_proposal,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/datenschutz/loeschungen/teamprotokolle/nachweise/<uuid:team_certificate_id>",
+    "show_team_protocol_certificate",
+    views.show_team_protocol_certificate,
+)
 bp.add_url_rule("/datenschutz/sperrungen", "restrict_case", views.restrict_case, methods=["POST"])
 bp.add_url_rule(
     "/datenschutz/sperrungen/<uuid:case_id>/genehmigen",

@@ -3,7 +3,8 @@
 1. Carries out the deletions the DPO confirmed since the last run, each in its own
    transaction (crypto-shredding, rows removed, a deletion certificate): a failure leaves
    that case whole and the others done.
-2. Proposes every case past its deletion date (closed, not restricted) for deletion; the DPO
+2. Proposes every case past its deletion date (closed, not restricted), and every
+   Teamprotokoll whose session day plus the class's years has passed, for deletion; the DPO
    confirms or rejects on ``/datenschutz/loeschungen`` (four eyes), the next run deletes.
 
 ``--dry-run`` prints what would be deleted and proposed and changes nothing. ``--today``
@@ -23,7 +24,7 @@ from flask.cli import with_appcontext
 from fallteam.core.lifecycle import unit_of_work
 from fallteam.extensions import db
 from fallteam.retention import operations, rules
-from fallteam.retention.models import DeletionProposal
+from fallteam.retention.models import DeletionProposal, TeamProtocolDeletionProposal
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,22 @@ def run(dry_run: bool, on) -> None:
                 f"{prefix}würde zur Löschung vorschlagen: {case.pseudonym} "
                 f"(Löschfrist {case.deletion_due_on:%d.%m.%Y})"
             )
+        confirmed_team = operations.confirmed_team_protocol_proposals()
+        for proposal in confirmed_team:
+            click.echo(
+                f"{prefix}würde löschen: Teamprotokoll vom {proposal.session_day:%d.%m.%Y} "
+                f"({proposal.retention_class}, fällig seit {proposal.deletion_due_on:%d.%m.%Y})"
+            )
+        due_team = operations.due_team_protocols(day)
+        for _record, meeting in due_team:
+            click.echo(
+                f"{prefix}würde zur Löschung vorschlagen: Teamprotokoll vom "
+                f"{rules.office_day(meeting.starts_dt):%d.%m.%Y}"
+            )
         click.echo(
-            f"{prefix}Stichtag {day:%d.%m.%Y}: {len(confirmed)} Löschung(en), "
-            f"{len(due)} neue(r) Vorschlag/Vorschläge. Nichts geändert."
+            f"{prefix}Stichtag {day:%d.%m.%Y}: {len(confirmed) + len(confirmed_team)} "
+            f"Löschung(en), {len(due) + len(due_team)} neue(r) Vorschlag/Vorschläge. "
+            "Nichts geändert."
         )
         db.session.rollback()
         return
@@ -92,6 +106,30 @@ def run(dry_run: bool, on) -> None:
             log.exception("Löschung von %s fehlgeschlagen", pseudonym)
             click.echo(f"fehlgeschlagen: {pseudonym} (nichts geändert, siehe Log)", err=True)
             failed += 1
+    confirmed_team = operations.confirmed_team_protocol_proposals()
+    for proposal_id, session_day in [(p.id, p.session_day) for p in confirmed_team]:
+        label = f"Teamprotokoll vom {session_day:%d.%m.%Y}"
+        try:
+            with unit_of_work():
+                proposal = db.session.get(TeamProtocolDeletionProposal, proposal_id)
+                try:
+                    certificate = operations.delete_team_protocol(proposal)
+                except operations.RetentionError as exc:
+                    click.echo(f"übersprungen: {label}: {exc}")
+                    continue
+                click.echo(f"gelöscht: {label} (Löschnachweis {certificate.id})")
+                deleted += 1
+        except Exception:
+            log.exception("Löschung des %s fehlgeschlagen", label)
+            click.echo(f"fehlgeschlagen: {label} (nichts geändert, siehe Log)", err=True)
+            failed += 1
+    with unit_of_work():
+        team_proposals = operations.propose_team_protocol_deletions(day)
+        for proposal in team_proposals:
+            click.echo(
+                f"zur Löschung vorgeschlagen: Teamprotokoll vom {proposal.session_day:%d.%m.%Y} "
+                f"({proposal.retention_class}, Löschfrist {proposal.deletion_due_on:%d.%m.%Y})"
+            )
     with unit_of_work():
         proposals = operations.propose_deletions(day)
         for proposal in proposals:
@@ -101,6 +139,6 @@ def run(dry_run: bool, on) -> None:
             )
     click.echo(
         f"Stichtag {day:%d.%m.%Y}: {deleted} gelöscht, {failed} fehlgeschlagen, "
-        f"{len(proposals)} neu vorgeschlagen; "
+        f"{len(proposals) + len(team_proposals)} neu vorgeschlagen; "
         "Bestätigung durch den Datenschutz unter /datenschutz/loeschungen."
     )

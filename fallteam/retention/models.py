@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fallteam.cases.models import Case
 from fallteam.core.models import Base, CreatedTimestamp, UUIDPrimaryKey
+from fallteam.meetings.models import Meeting
+from fallteam.protocols.models import TeamProtocol
 
 
 class DeletionProposal(UUIDPrimaryKey, CreatedTimestamp, Base):
@@ -97,3 +99,88 @@ class DeletionCertificate(UUIDPrimaryKey, CreatedTimestamp, Base):
 
     def __repr__(self) -> str:
         return f"<DeletionCertificate {self.case_pseudonym}>"
+
+
+class TeamProtocolDeletionProposal(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """A session's Teamprotokoll past its deletion date (session day plus the class's years),
+    proposed by ``flask retention run``; the DPO (never the session's moderator) confirms or
+    rejects it; the next run empties it. Its own table: a deletion proposal of a case always
+    names a case (``deletion_proposals.case_id`` stays NOT NULL)."""
+
+    __tablename__ = "team_protocol_deletion_proposals"
+    __audit_type__ = "team_protocol_deletion_proposal"
+    #: one open (proposed or confirmed) proposal per Teamprotokoll, whatever runs overlap
+    __table_args__ = (
+        Index(
+            "uq_team_protocol_deletion_proposals_one_open",
+            "team_protocol_id",
+            unique=True,
+            sqlite_where=text("status IN ('proposed', 'confirmed')"),
+            postgresql_where=text("status IN ('proposed', 'confirmed')"),
+        ),
+    )
+
+    #: the Teamprotokoll (its row stays, emptied, after the deletion)
+    team_protocol_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("team_protocols.id"), index=True)
+    #: the session, and its day when proposed
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"))
+    session_day: Mapped[date] = mapped_column(Date)
+    #: the retention class key (``security/retention.toml``)
+    retention_class: Mapped[str] = mapped_column(String(40))
+    #: the deletion date that was reached
+    deletion_due_on: Mapped[date] = mapped_column(Date)
+    #: who proposed it (the run)
+    proposed_by: Mapped[str] = mapped_column(String(40))
+    #: ``retention.rules.ProposalStatus``
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    #: who confirmed or rejected it, and when
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_dt: Mapped[datetime | None]
+    #: why it was rejected or withdrawn
+    rejection_reason: Mapped[str | None] = mapped_column(String(500))
+    #: a rejected Teamprotokoll is not proposed again before this day (None: at the next run)
+    keep_until: Mapped[date | None] = mapped_column(Date)
+    #: when the deletion was carried out
+    executed_dt: Mapped[datetime | None]
+
+    team_protocol: Mapped[TeamProtocol] = relationship()
+    meeting: Mapped[Meeting] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<TeamProtocolDeletionProposal {self.session_day} {self.status}>"
+
+
+class TeamProtocolDeletionCertificate(UUIDPrimaryKey, CreatedTimestamp, Base):
+    """Proof that a session's Teamprotokoll was deleted: which session (id, day, team), under
+    which class and legal basis, when due, confirmed by whom, when done, how many rows went.
+    Nothing of the notes."""
+
+    __tablename__ = "team_protocol_deletion_certificates"
+    __audit_type__ = "team_protocol_deletion_certificate"
+
+    #: the proposal carried out
+    proposal_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("team_protocol_deletion_proposals.id"), unique=True
+    )
+    #: the session (its row, attendance and agenda stay: they belong to their cases)
+    meeting_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("meetings.id"), index=True)
+    session_day: Mapped[date] = mapped_column(Date)
+    team_name: Mapped[str] = mapped_column(String(200))
+    #: the retention class: key, label and legal basis as configured at the deletion
+    retention_class: Mapped[str] = mapped_column(String(40))
+    class_label: Mapped[str] = mapped_column(String(300))
+    legal_basis: Mapped[str] = mapped_column(String(300))
+    #: the deletion date that was reached
+    deletion_due_on: Mapped[date] = mapped_column(Date)
+    proposed_dt: Mapped[datetime]
+    proposed_by: Mapped[str] = mapped_column(String(40))
+    confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_by_name: Mapped[str] = mapped_column(String(200))
+    confirmed_dt: Mapped[datetime]
+    executed_dt: Mapped[datetime]
+    #: rows removed per table (the addenda) and rows kept emptied (the Teamprotokoll itself)
+    rows_removed: Mapped[dict] = mapped_column(JSON)
+    rows_kept: Mapped[dict] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<TeamProtocolDeletionCertificate {self.session_day}>"

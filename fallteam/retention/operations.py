@@ -6,7 +6,7 @@ writes its audit event; none commits (the CLI commits each deletion on its own).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
@@ -27,22 +27,33 @@ from fallteam.consent.models import Consent
 from fallteam.core.models import utcnow
 from fallteam.crypto.operations import shred_case_key
 from fallteam.extensions import db
-from fallteam.meetings.models import AgendaDocument, AgendaItem
+from fallteam.meetings.models import AgendaDocument, AgendaItem, Meeting
+from fallteam.meetings.rules import meeting_day
 from fallteam.protocols.models import (
     CaseProtocol,
     ProtocolAddendum,
     ProtocolExcerpt,
     ProtocolRevision,
+    TeamProtocol,
+    TeamProtocolAddendum,
 )
 from fallteam.resubmissions.models import Resubmission, ResubmissionStatus
 from fallteam.retention import rules
-from fallteam.retention.models import DeletionCertificate, DeletionProposal
+from fallteam.retention.models import (
+    DeletionCertificate,
+    DeletionProposal,
+    TeamProtocolDeletionCertificate,
+    TeamProtocolDeletionProposal,
+)
 from fallteam.retention.rules import (
     PROPOSED_BY_RUN,
     ProposalStatus,
     RestrictionState,
+    class_for,
     class_for_case_category,
+    team_protocol_deletion_date,
 )
+from fallteam.teams.models import Team
 
 
 class RetentionError(ValueError):
@@ -480,3 +491,262 @@ def _empty(model, case: Case, **columns) -> int:
         .execution_options(synchronize_session=False)
     )
     return count
+
+
+# --- Teamprotokolle -----------------------------------------------------------------------
+#
+# The same four-eyes way as a case: the run proposes, the DPO (never the session's moderator)
+# confirms or rejects, the next run deletes. What goes is the Teamprotokoll's own content —
+# the moderator's notes and the addenda (both plaintext); the session, its attendance and
+# agenda items stay: they belong to cases with retention classes of their own.
+
+_OPEN = (ProposalStatus.PROPOSED, ProposalStatus.CONFIRMED)
+
+
+def due_team_protocols(on: date) -> list[tuple[TeamProtocol, Meeting]]:
+    """The Teamprotokolle to propose for deletion on the day ``on``: kept (a draft saved) or
+    sealed, not deleted, without an open proposal, not kept longer by a rejected one, and
+    their session day plus the class's years reached. With their sessions."""
+    open_or_kept = select(TeamProtocolDeletionProposal.team_protocol_id).where(
+        or_(
+            TeamProtocolDeletionProposal.status.in_(_OPEN),
+            (TeamProtocolDeletionProposal.status == ProposalStatus.REJECTED)
+            & (TeamProtocolDeletionProposal.keep_until > on),
+        )
+    )
+    years = class_for("team_protocol").years or 0
+    # a generous bound in SQL (the office's day may differ from the UTC day); the exact
+    # date is the rule's, below
+    bound = datetime(on.year - years, on.month, 1) + timedelta(days=62)
+    rows = db.session.execute(
+        select(TeamProtocol, Meeting)
+        .join(Meeting, TeamProtocol.meeting_id == Meeting.id)
+        .where(
+            TeamProtocol.deleted_dt.is_(None),
+            TeamProtocol.id.not_in(open_or_kept),
+            Meeting.starts_dt < bound.replace(tzinfo=UTC),
+        )
+        .order_by(Meeting.starts_dt)
+    )
+    return [
+        (kept, meeting)
+        for kept, meeting in rows
+        if team_protocol_deletion_date(meeting_day(meeting)) <= on
+    ]
+
+
+def propose_team_protocol_deletions(on: date) -> list[TeamProtocolDeletionProposal]:
+    """Propose every due Teamprotokoll for deletion (``due_team_protocols``)."""
+    retention_class = class_for("team_protocol").key
+    proposals = []
+    for kept, meeting in due_team_protocols(on):
+        day = meeting_day(meeting)
+        proposal = TeamProtocolDeletionProposal(
+            team_protocol_id=kept.id,
+            meeting_id=meeting.id,
+            session_day=day,
+            retention_class=retention_class,
+            deletion_due_on=team_protocol_deletion_date(day),
+            proposed_by=PROPOSED_BY_RUN,
+            status=ProposalStatus.PROPOSED,
+        )
+        db.session.add(proposal)
+        proposals.append((kept, proposal))
+    db.session.flush()
+    for kept, proposal in proposals:
+        _team_protocolteam(
+            AuditAction.CREATE,
+            kept,
+            proposal,
+            actor=None,
+            purpose="Löschung vorgeschlagen (Löschfrist erreicht)",
+            details={
+                "retention_class": proposal.retention_class,
+                "deletion_due_on": proposal.deletion_due_on.isoformat(),
+            },
+        )
+    return [proposal for _, proposal in proposals]
+
+
+def confirmed_team_protocol_proposals() -> list[TeamProtocolDeletionProposal]:
+    """The confirmed Teamprotokoll proposals the next run carries out, oldest first."""
+    return list(
+        db.session.scalars(
+            select(TeamProtocolDeletionProposal)
+            .where(TeamProtocolDeletionProposal.status == ProposalStatus.CONFIRMED)
+            .order_by(TeamProtocolDeletionProposal.decided_dt)
+        )
+    )
+
+
+def confirm_team_protocol_proposal(proposal: TeamProtocolDeletionProposal, *, actor: User) -> None:
+    """The DPO (never the session's moderator, ``access`` rule of ``retention.confirm``)
+    confirms; the next run deletes. A proposal that no longer holds is withdrawn instead
+    (flushed, for the caller to commit) and ``RetentionError`` names why."""
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
+    if not access.allowed(actor, "retention.confirm", proposal):
+        raise access.AccessRefused("retention.confirm", proposal)
+    reason = team_protocol_withdrawn_because(proposal, rules.today())
+    if reason is not None:
+        raise RetentionError(_("Vorschlag zurückgezogen: %(reason)s", reason=reason))
+    proposal.status = ProposalStatus.CONFIRMED
+    proposal.decided_by_id = actor.id
+    proposal.decided_dt = utcnow()
+    db.session.flush()
+    _team_protocolteam(
+        AuditAction.UPDATE,
+        proposal.team_protocol,
+        proposal,
+        actor=actor,
+        purpose="Löschung bestätigt (Vier-Augen-Prinzip)",
+    )
+
+
+def reject_team_protocol_proposal(
+    proposal: TeamProtocolDeletionProposal,
+    *,
+    reason: str,
+    keep_until: date | None,
+    actor: User,
+) -> None:
+    """The DPO rejects a Teamprotokoll's proposal, with a reason; the run does not propose it
+    again before ``keep_until`` (None: at its next run)."""
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
+    if not reason.strip():
+        raise RetentionError(_("Bitte den Grund der Ablehnung angeben."))
+    if not access.allowed(actor, "retention.confirm", proposal):
+        raise access.AccessRefused("retention.confirm", proposal)
+    proposal.status = ProposalStatus.REJECTED
+    proposal.decided_by_id = actor.id
+    proposal.decided_dt = utcnow()
+    proposal.rejection_reason = reason.strip()
+    proposal.keep_until = keep_until
+    db.session.flush()
+    _team_protocolteam(
+        AuditAction.UPDATE,
+        proposal.team_protocol,
+        proposal,
+        actor=actor,
+        purpose="Löschung abgelehnt",
+        details={"keep_until": keep_until.isoformat() if keep_until else None},
+    )
+
+
+def team_protocol_stale_reason(proposal: TeamProtocolDeletionProposal, on: date) -> str | None:
+    """Why the proposal no longer holds on ``on`` (None: it does): deleted already, the
+    session moved to another day, or the deletion date not reached."""
+    if proposal.team_protocol.deleted_dt is not None:
+        return "Bereits gelöscht"
+    day = meeting_day(proposal.meeting)
+    if day != proposal.session_day or (
+        team_protocol_deletion_date(day) != proposal.deletion_due_on
+    ):
+        return "Löschfrist geändert"
+    if proposal.deletion_due_on > on:
+        return "Löschfrist noch nicht erreicht"
+    return None
+
+
+def team_protocol_withdrawn_because(proposal: TeamProtocolDeletionProposal, on: date) -> str | None:
+    """Withdraw the proposal if it no longer holds on ``on``; the reason, or None."""
+    reason = team_protocol_stale_reason(proposal, on)
+    if reason is None:
+        return None
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.rejection_reason = f"Zurückgezogen: {reason}"
+    proposal.decided_dt = utcnow()
+    db.session.flush()
+    _team_protocolteam(
+        AuditAction.UPDATE,
+        proposal.team_protocol,
+        proposal,
+        actor=None,
+        purpose="Löschvorschlag zurückgezogen",
+        details={"reason": reason},
+    )
+    return reason
+
+
+def delete_team_protocol(
+    proposal: TeamProtocolDeletionProposal, *, now: datetime | None = None
+) -> TeamProtocolDeletionCertificate:
+    """Carry out a confirmed proposal in the caller's transaction: the addenda removed, the
+    notes emptied (the row stays with its seal: the session's record says a Teamprotokoll
+    was kept), a certificate without any of the notes written. Checked again first
+    (``team_protocol_stale_reason``); otherwise withdrawn and ``RetentionError``."""
+    # the proposal row locked (PostgreSQL): two overlapping runs do not both carry it out
+    proposal = db.session.scalar(
+        select(TeamProtocolDeletionProposal)
+        .where(TeamProtocolDeletionProposal.id == proposal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if proposal.status != ProposalStatus.CONFIRMED:
+        raise RetentionError(_("Nur bestätigte Vorschläge werden ausgeführt."))
+    team_protocol = proposal.team_protocol
+    db.session.refresh(team_protocol)
+    reason = team_protocol_withdrawn_because(proposal, rules.today())
+    if reason is not None:
+        raise RetentionError(_("Vorschlag zurückgezogen: %(reason)s", reason=reason))
+    now = now or utcnow()
+    removed = db.session.execute(
+        delete(TeamProtocolAddendum)
+        .where(TeamProtocolAddendum.team_protocol_id == team_protocol.id)
+        .execution_options(synchronize_session=False)
+    )
+    rows_removed = {TeamProtocolAddendum.__tablename__: removed.rowcount or 0}
+    team_protocol.notes = ""
+    team_protocol.deleted_dt = now
+    retention_class = class_for("team_protocol")
+    decider = db.session.get(User, proposal.decided_by_id) if proposal.decided_by_id else None
+    team = db.session.get(Team, proposal.meeting.team_id)
+    certificate = TeamProtocolDeletionCertificate(
+        proposal_id=proposal.id,
+        meeting_id=proposal.meeting_id,
+        session_day=proposal.session_day,
+        team_name=team.name if team else "",
+        retention_class=retention_class.key,
+        class_label=retention_class.label,
+        legal_basis=retention_class.legal_basis,
+        deletion_due_on=proposal.deletion_due_on,
+        proposed_dt=proposal.created_dt,
+        proposed_by=proposal.proposed_by,
+        confirmed_by_id=proposal.decided_by_id,
+        confirmed_by_name=decider.display_name if decider else "",
+        confirmed_dt=proposal.decided_dt,
+        executed_dt=now,
+        rows_removed=rows_removed,
+        rows_kept={TeamProtocol.__tablename__: 1},
+    )
+    db.session.add(certificate)
+    proposal.status = ProposalStatus.DONE
+    proposal.executed_dt = now
+    db.session.flush()
+    _team_protocolteam(
+        AuditAction.DELETE,
+        team_protocol,
+        proposal,
+        actor=None,
+        purpose="Löschung nach Ablauf der Löschfrist",
+        details={"certificate": str(certificate.id), "rows_removed": rows_removed},
+    )
+    return certificate
+
+
+def _team_protocolteam(
+    action, team_protocol: TeamProtocol, proposal, *, actor, purpose, details=None
+):
+    # the object is the Teamprotokoll (no case, so no pseudonym); the proposal by its id
+    record(
+        action,
+        team_protocol,
+        actor=actor,
+        purpose=purpose,
+        details={
+            "proposal": str(proposal.id),
+            "session": str(proposal.meeting_id),
+            **(details or {}),
+        },
+    )

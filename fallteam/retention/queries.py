@@ -22,8 +22,13 @@ from fallteam.consent.models import Consent
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaDocument, Meeting
 from fallteam.meetings.rules import meeting_day
-from fallteam.protocols.models import CaseProtocol, ProtocolExcerpt, ProtocolStatus, TeamProtocol
-from fallteam.retention.models import DeletionCertificate, DeletionProposal
+from fallteam.protocols.models import CaseProtocol, ProtocolExcerpt, TeamProtocol
+from fallteam.retention.models import (
+    DeletionCertificate,
+    DeletionProposal,
+    TeamProtocolDeletionCertificate,
+    TeamProtocolDeletionProposal,
+)
 from fallteam.retention.rules import (
     ProposalStatus,
     RestrictionState,
@@ -32,6 +37,7 @@ from fallteam.retention.rules import (
     class_for_case_category,
     team_protocol_deletion_date,
 )
+from fallteam.teams.models import Team
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,13 @@ class RetentionOverview:
     due_not_proposed: int
     without_date: int
     names: dict[uuid.UUID, str] = field(default_factory=dict)
+    #: the Teamprotokolle's proposals (open, confirmed, rejected or withdrawn) and certificates
+    team_proposed: list[TeamProtocolDeletionProposal] = field(default_factory=list)
+    team_confirmed: list[TeamProtocolDeletionProposal] = field(default_factory=list)
+    team_decided: list[TeamProtocolDeletionProposal] = field(default_factory=list)
+    team_certificates: list[TeamProtocolDeletionCertificate] = field(default_factory=list)
+    #: the sessions' team names, by session id
+    team_names: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 def _deadline(case: Case) -> CaseDeadline:
@@ -274,7 +287,54 @@ def retention_overview(on: date, page: int = 1) -> RetentionOverview:
         )
         or 0
     )
-    deciders = {p.decided_by_id for p in [*proposals, *decided] if p.decided_by_id}
+    team_proposals = list(
+        db.session.scalars(
+            select(TeamProtocolDeletionProposal)
+            .where(
+                TeamProtocolDeletionProposal.status.in_(
+                    [
+                        ProposalStatus.PROPOSED,
+                        ProposalStatus.CONFIRMED,
+                        ProposalStatus.REJECTED,
+                        ProposalStatus.WITHDRAWN,
+                    ]
+                )
+            )
+            .order_by(
+                TeamProtocolDeletionProposal.status,
+                TeamProtocolDeletionProposal.decided_dt.desc(),
+                TeamProtocolDeletionProposal.deletion_due_on,
+            )
+            .limit(PAGE_SIZE)
+            # the four-eyes rule asks for the session's moderator and the one who sealed it
+            .options(
+                selectinload(TeamProtocolDeletionProposal.meeting),
+                selectinload(TeamProtocolDeletionProposal.team_protocol).load_only(
+                    TeamProtocol.id, TeamProtocol.finalised_by_id, TeamProtocol.deleted_dt
+                ),
+            )
+        )
+    )
+    team_certificates = list(
+        db.session.scalars(
+            select(TeamProtocolDeletionCertificate)
+            .order_by(TeamProtocolDeletionCertificate.executed_dt.desc())
+            .limit(PAGE_SIZE)
+        )
+    )
+    meeting_ids = {p.meeting_id for p in team_proposals}
+    team_names = (
+        dict(
+            db.session.execute(
+                select(Meeting.id, Team.name)
+                .join(Team, Team.id == Meeting.team_id)
+                .where(Meeting.id.in_(meeting_ids))
+            ).all()
+        )
+        if meeting_ids
+        else {}
+    )
+    deciders = {p.decided_by_id for p in [*proposals, *decided, *team_proposals] if p.decided_by_id}
     names = (
         {
             u.id: u.display_name
@@ -300,16 +360,25 @@ def retention_overview(on: date, page: int = 1) -> RetentionOverview:
         due_not_proposed=due_not_proposed,
         without_date=without_date,
         names=names,
+        team_proposed=[p for p in team_proposals if p.status == ProposalStatus.PROPOSED],
+        team_confirmed=[p for p in team_proposals if p.status == ProposalStatus.CONFIRMED],
+        team_decided=[
+            p
+            for p in team_proposals
+            if p.status in (ProposalStatus.REJECTED, ProposalStatus.WITHDRAWN)
+        ],
+        team_certificates=team_certificates,
+        team_names=team_names,
     )
 
 
 def team_protocol_deadlines(limit: int = PAGE_SIZE) -> list[TeamProtocolDeadline]:
-    """The finalised Teamprotokolle by deletion date (session day plus the class's years),
-    earliest first. Deleting them is not automated yet: the DPO sees which are due."""
+    """The Teamprotokolle not yet deleted by deletion date (session day plus the class's
+    years), earliest first; the retention run proposes each once its date is reached."""
     meetings = db.session.scalars(
         select(Meeting)
         .join(TeamProtocol, TeamProtocol.meeting_id == Meeting.id)
-        .where(TeamProtocol.status == ProtocolStatus.FINALISED)
+        .where(TeamProtocol.deleted_dt.is_(None))
         .order_by(Meeting.starts_dt)
         .limit(limit)
     )
@@ -351,3 +420,43 @@ def export_certificate(certificate: DeletionCertificate) -> str:
         purpose="Löschnachweis",
     )
     return json.dumps(certificate_document(certificate), ensure_ascii=False, indent=2)
+
+
+def team_protocol_proposal_of(proposal_id: uuid.UUID) -> TeamProtocolDeletionProposal:
+    """A Teamprotokoll's deletion proposal with its session and record; 404 when none."""
+    proposal = db.session.scalar(
+        select(TeamProtocolDeletionProposal)
+        .where(TeamProtocolDeletionProposal.id == proposal_id)
+        .options(
+            selectinload(TeamProtocolDeletionProposal.meeting),
+            selectinload(TeamProtocolDeletionProposal.team_protocol),
+        )
+    )
+    if proposal is None:
+        raise NotFound()
+    return proposal
+
+
+def team_certificate_document(certificate: TeamProtocolDeletionCertificate) -> dict:
+    """A Teamprotokoll's deletion certificate as a document: session, team, class, dates,
+    who confirmed, rows removed — nothing of the notes."""
+    return {
+        "art": "Löschnachweis Teamprotokoll",
+        "sitzung": str(certificate.meeting_id),
+        "sitzungstag": certificate.session_day.isoformat(),
+        "team": certificate.team_name,
+        "aufbewahrungsklasse": certificate.retention_class,
+        "klasse": certificate.class_label,
+        "rechtsgrundlage": certificate.legal_basis,
+        "loeschfrist": certificate.deletion_due_on.isoformat(),
+        "vorgeschlagen": certificate.proposed_dt.isoformat(),
+        "vorgeschlagen_von": certificate.proposed_by,
+        "bestaetigt": certificate.confirmed_dt.isoformat(),
+        "bestaetigt_von": {
+            "id": str(certificate.confirmed_by_id) if certificate.confirmed_by_id else None,
+            "name": certificate.confirmed_by_name,
+        },
+        "geloescht": certificate.executed_dt.isoformat(),
+        "entfernte_zeilen": certificate.rows_removed,
+        "geleerte_zeilen": certificate.rows_kept,
+    }

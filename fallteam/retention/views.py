@@ -16,7 +16,7 @@ from fallteam.core.forms import ActionForm
 from fallteam.core.loaders import get_or_404
 from fallteam.retention import operations, queries, rules
 from fallteam.retention.forms import ReadReasonForm, RejectProposalForm, RestrictionForm
-from fallteam.retention.models import DeletionCertificate
+from fallteam.retention.models import DeletionCertificate, TeamProtocolDeletionCertificate
 from fallteam.retention.rules import PROPOSAL_STATUS_LABELS, RESTRICTION_REASON_LABELS
 
 
@@ -191,3 +191,63 @@ def download_certificate(certificate_id: uuid.UUID):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def confirm_team_protocol_proposal(team_proposal_id: uuid.UUID):
+    """The DPO (not the session's moderator) confirms a Teamprotokoll's deletion."""
+    proposal = queries.team_protocol_proposal_of(team_proposal_id)
+    access.require("retention.confirm", proposal)
+    if ActionForm().validate_on_submit():
+        try:
+            operations.confirm_team_protocol_proposal(proposal, actor=current_user)
+        except operations.RetentionError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                _(
+                    "Löschung des Teamprotokolls vom %(d)s bestätigt: sie wird beim nächsten "
+                    "Lauf ausgeführt.",
+                    d=proposal.session_day.strftime("%d.%m.%Y"),
+                ),
+                "success",
+            )
+    return _back()
+
+
+def reject_team_protocol_proposal(team_proposal_id: uuid.UUID):
+    """The DPO rejects a Teamprotokoll's deletion, with a reason."""
+    proposal = queries.team_protocol_proposal_of(team_proposal_id)
+    access.require("retention.confirm", proposal)
+    form = RejectProposalForm()
+    if form.validate_on_submit():
+        try:
+            operations.reject_team_protocol_proposal(
+                proposal,
+                reason=form.reason.data,
+                keep_until=form.keep_until.data,
+                actor=current_user,
+            )
+        except operations.RetentionError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                _(
+                    "Löschung des Teamprotokolls vom %(d)s abgelehnt.",
+                    d=proposal.session_day.strftime("%d.%m.%Y"),
+                ),
+                "success",
+            )
+    else:
+        flash(_("Bitte den Grund der Ablehnung angeben."), "error")
+    return _back()
+
+
+def show_team_protocol_certificate(team_certificate_id: uuid.UUID):
+    """A Teamprotokoll's deletion certificate (nothing of its notes)."""
+    access.require("retention.view")
+    certificate = get_or_404(TeamProtocolDeletionCertificate, team_certificate_id)
+    return render_template(
+        "retention/team_protocol_certificate.html",
+        certificate=certificate,
+        document=queries.team_certificate_document(certificate),
+    )

@@ -203,6 +203,56 @@ def _deletion_records(app, case) -> tuple[uuid.UUID, uuid.UUID]:
         return proposal.id, certificate.id
 
 
+def _team_protocol_deletion_records(app, meeting_id) -> tuple[uuid.UUID, uuid.UUID]:
+    """An open deletion proposal of the sample session's Teamprotokoll and a certificate."""
+    from datetime import date
+
+    from fallteam.extensions import db
+    from fallteam.protocols.models import TeamProtocol
+    from fallteam.retention.models import (
+        TeamProtocolDeletionCertificate,
+        TeamProtocolDeletionProposal,
+    )
+
+    with app.app_context():
+        record = TeamProtocol(meeting_id=meeting_id, notes="", status="draft")
+        db.session.add(record)
+        db.session.flush()
+        fields = {
+            "team_protocol_id": record.id,
+            "meeting_id": meeting_id,
+            "session_day": date(2015, 1, 1),
+            "retention_class": "teamprotokoll",
+            "deletion_due_on": date(2020, 1, 1),
+            "proposed_by": "flask retention run",
+        }
+        proposal = TeamProtocolDeletionProposal(status="proposed", **fields)
+        done = TeamProtocolDeletionProposal(status="done", **fields)
+        db.session.add_all([proposal, done])
+        db.session.flush()
+        now = utcnow()
+        certificate = TeamProtocolDeletionCertificate(
+            proposal_id=done.id,
+            meeting_id=meeting_id,
+            session_day=date(2015, 1, 1),
+            team_name="Team",
+            retention_class="teamprotokoll",
+            class_label="Teamprotokoll",
+            legal_basis="§ 84 Abs. 2 SGB X",
+            deletion_due_on=date(2020, 1, 1),
+            proposed_dt=now,
+            proposed_by="flask retention run",
+            confirmed_by_name="Test",
+            confirmed_dt=now,
+            executed_dt=now,
+            rows_removed={},
+            rows_kept={},
+        )
+        db.session.add(certificate)
+        db.session.commit()
+        return proposal.id, certificate.id
+
+
 def _feed_token(app, user_id: uuid.UUID) -> str:
     """A valid calendar feed token of ``user_id`` (the feed URL is a capability)."""
     from fallteam.auth.models import User
@@ -271,6 +321,10 @@ def test_route_answers_as_the_table_says(
     values["protocol_id"] = _protocol(app, session.item_id, team_member.id, endpoint)
     values["topic_id"] = _topic(app, session.meeting_id, team_member.id)
     values["proposal_id"], values["certificate_id"] = _deletion_records(app, case)
+    if "team_proposal_id" in rule.arguments or "team_certificate_id" in rule.arguments:
+        values["team_proposal_id"], values["team_certificate_id"] = _team_protocol_deletion_records(
+            app, session.meeting_id
+        )
     if endpoint.startswith("cases."):
         values["member_id"] = case.member_ids[0]  # a family member, not a team member
     values = {k: v for k, v in values.items() if k in rule.arguments}
