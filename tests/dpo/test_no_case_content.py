@@ -82,6 +82,7 @@ def _urls(app, disclosed, retained) -> list[str]:
         "certificate_id": retained["certificate_id"],
         "case_id": retained["restricted_case_id"],
         "proposal_id": retained["proposal_id"],
+        "team_certificate_id": retained["team_certificate_id"],
     }
     today = utcnow().date()
     filters = (
@@ -105,10 +106,11 @@ def _urls(app, disclosed, retained) -> list[str]:
 
 
 @pytest.fixture
-def retained(app, disclosed) -> dict:
+def retained(app, disclosed, monkeypatch) -> dict:
     """Two more cases of the owner with the same family: one closed six years ago, proposed,
     confirmed by the DPO and deleted (its certificate), one whose restriction the owner
-    asked for (waiting for the DPO), and a proposal still open for a third."""
+    asked for (waiting for the DPO), and a proposal still open for a third; and the first
+    session's Teamprotokoll deleted at its date (its certificate)."""
     from fallteam.auth.models import User
     from fallteam.cases.models import Case
     from fallteam.extensions import db
@@ -134,11 +136,40 @@ def retained(app, disclosed) -> dict:
             actor=db.session.get(User, s.owner.id),
         )
         db.session.commit()
+        team_certificate = _team_protocol_deleted(s, monkeypatch)
         return {
+            "team_certificate_id": team_certificate.id,
             "certificate_id": done.certificate.id,
             "proposal_id": proposals[pending].id,
             "restricted_case_id": restricted,
         }
+
+
+def _team_protocol_deleted(s, monkeypatch):
+    """The first session's Teamprotokoll (kept by its moderator) deleted at its date."""
+    from sqlalchemy import select
+
+    from fallteam.auth.models import User
+    from fallteam.extensions import db
+    from fallteam.meetings.models import Meeting
+    from fallteam.meetings.rules import meeting_day
+    from fallteam.protocols.models import TeamProtocol
+    from fallteam.retention import operations as retention
+    from fallteam.retention import rules
+
+    meeting = db.session.get(Meeting, s.first.meeting_id)
+    kept = db.session.scalar(select(TeamProtocol).where(TeamProtocol.meeting_id == meeting.id))
+    if kept is None:
+        db.session.add(TeamProtocol(meeting_id=meeting.id, notes="Kurznotiz der Moderation"))
+        db.session.flush()
+    due = rules.team_protocol_deletion_date(meeting_day(meeting))
+    with monkeypatch.context() as patched:
+        patched.setattr(rules, "today", lambda: due)
+        (proposal,) = retention.propose_team_protocol_deletions(due)
+        retention.confirm_team_protocol_proposal(proposal, actor=db.session.get(User, s.dpo.id))
+        certificate = retention.delete_team_protocol(proposal)
+    db.session.commit()
+    return certificate
 
 
 def _restriction_reasons():
@@ -190,6 +221,7 @@ def test_no_dpo_page_shows_any_case_content(app, disclosed, retained, decryption
     urls = ["/", "/datenschutz/", *_urls(app, disclosed, retained)]
     assert f"/datenschutz/faelle/{s.case.pseudonym}" in urls
     assert f"/datenschutz/loeschungen/nachweise/{retained['certificate_id']}" in urls
+    assert any(str(retained["team_certificate_id"]) in url for url in urls)
     for url in urls:
         response = client.get(url, follow_redirects=True)
         assert response.status_code == 200, url
