@@ -51,6 +51,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check fallteam tests bench
 	$(BIN)/lint-imports
+	$(BIN)/bandit -r fallteam -q -lll  # no high-severity finding
 
 bench: install-dev
 	$(BIN)/python bench/crypto_audit.py
