@@ -235,23 +235,31 @@ def confirmed_proposals() -> list[DeletionProposal]:
     )
 
 
+def _decide(proposal, actor: User, status: str, withdrawn_because=None) -> None:
+    """The DPO's decision on a proposal of a case or a Teamprotokoll, flushed: still open,
+    the four-eyes rule (``retention.confirm``), and for a confirmation the proposal still
+    holds (``withdrawn_because`` withdraws it otherwise, and ``RetentionError`` names why)."""
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
+    if not access.allowed(actor, "retention.confirm", proposal):
+        raise access.AccessRefused("retention.confirm", proposal)
+    if withdrawn_because is not None:
+        reason = withdrawn_because(proposal, rules.today())
+        if reason is not None:
+            raise RetentionError(_("Vorschlag zurückgezogen: %(reason)s", reason=reason))
+    proposal.status = status
+    proposal.decided_by_id = actor.id
+    proposal.decided_dt = utcnow()
+    db.session.flush()
+
+
 def confirm_proposal(proposal: DeletionProposal, *, actor: User) -> None:
     """The second person (the DPO, never the case's owner) confirms a proposal; the next
     retention run deletes the case. A case that changed since it was proposed
     (``stale_reason``) is not confirmed: the proposal is withdrawn with the reason instead
     (flushed, for the caller to commit; the DPO page shows it) and ``RetentionError`` names
     why."""
-    if proposal.status != ProposalStatus.PROPOSED:
-        raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
-    if not access.allowed(actor, "retention.confirm", proposal):
-        raise access.AccessRefused("retention.confirm", proposal)
-    reason = withdrawn_because(proposal, rules.today())
-    if reason is not None:
-        raise RetentionError(_("Vorschlag zurückgezogen: %(reason)s", reason=reason))
-    proposal.status = ProposalStatus.CONFIRMED
-    proposal.decided_by_id = actor.id
-    proposal.decided_dt = utcnow()
-    db.session.flush()
+    _decide(proposal, actor, ProposalStatus.CONFIRMED, withdrawn_because)
     record(
         AuditAction.UPDATE,
         proposal,
@@ -266,15 +274,9 @@ def reject_proposal(
 ) -> None:
     """The DPO rejects a proposal, with a reason (e.g. the case is kept longer); the run does
     not propose the case again before ``keep_until`` (None: at its next run)."""
-    if proposal.status != ProposalStatus.PROPOSED:
-        raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
     if not reason.strip():
         raise RetentionError(_("Bitte den Grund der Ablehnung angeben."))
-    if not access.allowed(actor, "retention.confirm", proposal):
-        raise access.AccessRefused("retention.confirm", proposal)
-    proposal.status = ProposalStatus.REJECTED
-    proposal.decided_by_id = actor.id
-    proposal.decided_dt = utcnow()
+    _decide(proposal, actor, ProposalStatus.REJECTED)
     proposal.rejection_reason = reason.strip()
     proposal.keep_until = keep_until
     db.session.flush()
@@ -554,7 +556,7 @@ def propose_team_protocol_deletions(on: date) -> list[TeamProtocolDeletionPropos
         proposals.append((kept, proposal))
     db.session.flush()
     for kept, proposal in proposals:
-        _team_protocolteam(
+        _record_team_protocol(
             AuditAction.CREATE,
             kept,
             proposal,
@@ -583,18 +585,8 @@ def confirm_team_protocol_proposal(proposal: TeamProtocolDeletionProposal, *, ac
     """The DPO (never the session's moderator, ``access`` rule of ``retention.confirm``)
     confirms; the next run deletes. A proposal that no longer holds is withdrawn instead
     (flushed, for the caller to commit) and ``RetentionError`` names why."""
-    if proposal.status != ProposalStatus.PROPOSED:
-        raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
-    if not access.allowed(actor, "retention.confirm", proposal):
-        raise access.AccessRefused("retention.confirm", proposal)
-    reason = team_protocol_withdrawn_because(proposal, rules.today())
-    if reason is not None:
-        raise RetentionError(_("Vorschlag zurückgezogen: %(reason)s", reason=reason))
-    proposal.status = ProposalStatus.CONFIRMED
-    proposal.decided_by_id = actor.id
-    proposal.decided_dt = utcnow()
-    db.session.flush()
-    _team_protocolteam(
+    _decide(proposal, actor, ProposalStatus.CONFIRMED, team_protocol_withdrawn_because)
+    _record_team_protocol(
         AuditAction.UPDATE,
         proposal.team_protocol,
         proposal,
@@ -612,19 +604,13 @@ def reject_team_protocol_proposal(
 ) -> None:
     """The DPO rejects a Teamprotokoll's proposal, with a reason; the run does not propose it
     again before ``keep_until`` (None: at its next run)."""
-    if proposal.status != ProposalStatus.PROPOSED:
-        raise RetentionError(_("Dieser Vorschlag ist bereits entschieden."))
     if not reason.strip():
         raise RetentionError(_("Bitte den Grund der Ablehnung angeben."))
-    if not access.allowed(actor, "retention.confirm", proposal):
-        raise access.AccessRefused("retention.confirm", proposal)
-    proposal.status = ProposalStatus.REJECTED
-    proposal.decided_by_id = actor.id
-    proposal.decided_dt = utcnow()
+    _decide(proposal, actor, ProposalStatus.REJECTED)
     proposal.rejection_reason = reason.strip()
     proposal.keep_until = keep_until
     db.session.flush()
-    _team_protocolteam(
+    _record_team_protocol(
         AuditAction.UPDATE,
         proposal.team_protocol,
         proposal,
@@ -658,7 +644,7 @@ def team_protocol_withdrawn_because(proposal: TeamProtocolDeletionProposal, on: 
     proposal.rejection_reason = f"Zurückgezogen: {reason}"
     proposal.decided_dt = utcnow()
     db.session.flush()
-    _team_protocolteam(
+    _record_team_protocol(
         AuditAction.UPDATE,
         proposal.team_protocol,
         proposal,
@@ -724,7 +710,7 @@ def delete_team_protocol(
     proposal.status = ProposalStatus.DONE
     proposal.executed_dt = now
     db.session.flush()
-    _team_protocolteam(
+    _record_team_protocol(
         AuditAction.DELETE,
         team_protocol,
         proposal,
@@ -735,7 +721,7 @@ def delete_team_protocol(
     return certificate
 
 
-def _team_protocolteam(
+def _record_team_protocol(
     action, team_protocol: TeamProtocol, proposal, *, actor, purpose, details=None
 ):
     # the object is the Teamprotokoll (no case, so no pseudonym); the proposal by its id
