@@ -60,6 +60,32 @@ EINGLIEDERUNGSHILFE = "Eingliederungshilfe (§ 35a SGB VIII / SGB IX)"
 KITA_FACHBERATUNG = "Kita-Fachberatung"
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="run the load, crash, concurrency and fuzz tests at full size (CI: reduced size)",
+    )
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big a load, crash or fuzz test runs: reduced by default (CI), full with ``--slow``."""
+
+    full: bool
+
+    def pick(self, reduced, full):
+        """``reduced`` in a normal run, ``full`` under ``--slow``."""
+        return full if self.full else reduced
+
+
+@pytest.fixture(scope="session")
+def size(request) -> Size:
+    """``size.pick(reduced, full)``: e.g. ``size.pick(5, 30)`` seconds of concurrent writers."""
+    return Size(full=request.config.getoption("--slow"))
+
+
 def test_settings(instance_path, database_url: str) -> dict:
     """Settings of a test application: fresh keys, cheap hashing, everything else as shipped."""
     return {
