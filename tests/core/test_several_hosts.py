@@ -153,6 +153,7 @@ class Host:
     name: str
     port: int
     env: dict[str, str]
+    log: Path | None = None
     process: subprocess.Popen | None = None
     request_ids: set[str] = field(default_factory=set)
 
@@ -271,8 +272,7 @@ class Cluster:
 def _wait_until_ready(host: Host, deadline: float) -> None:
     while time.monotonic() < deadline:
         if not host.running():
-            out, err = host.process.communicate(timeout=5)
-            pytest.fail(f"host {host.name} stopped at start:\n{err[-3000:]}")
+            pytest.fail(f"host {host.name} stopped at start:\n{host.log.read_text()[-3000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", host.port, timeout=2)
             conn.request("GET", "/healthz")
@@ -342,25 +342,27 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     try:
         for host in hosts:
             (base / f"instance-{host.name}").mkdir()
-            host.process = subprocess.Popen(  # noqa: S603 - argv built here
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--workers",
-                    "2",
-                    "--bind",
-                    f"127.0.0.1:{host.port}",
-                    "--timeout",
-                    "60",
-                    "wsgi:app",
-                ],
-                cwd=ROOT,
-                env=host.env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            # a file, not a pipe: a full pipe would stall the workers' error logging
+            host.log = base / f"gunicorn-{host.name}.log"
+            with host.log.open("w") as log:
+                host.process = subprocess.Popen(  # noqa: S603 - argv built here
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "--workers",
+                        "2",
+                        "--bind",
+                        f"127.0.0.1:{host.port}",
+                        "--timeout",
+                        "60",
+                        "wsgi:app",
+                    ],
+                    cwd=ROOT,
+                    env=host.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                )
         # migrating once (beside A, as an operator would) while the hosts start
         setup = subprocess.run(  # noqa: S603 - argv built here
             [sys.executable, "-c", SETUP_SCRIPT, "anna", "ben", "carla", "dora"],
@@ -379,8 +381,6 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     finally:
         for host in hosts:
             _stop(host)
-            if host.process is not None and host.process.stderr is not None:
-                host.process.stderr.close()
         _remove_redis_keys(prefix)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
