@@ -13,6 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 PRODUCTION = "production"
 DEVELOPMENT = "development"
 TESTING = "testing"
@@ -55,6 +57,8 @@ _ENVIRONMENT_SETTINGS: dict[str, type] = {
     "MAIL_MAX_ATTEMPTS": int,
     "FALLTEAM_BASE_URL": str,
     "RATELIMIT_STORAGE_URI": str,
+    "RATELIMIT_KEY_PREFIX": str,
+    "SIGNIN_RATE_LIMIT": str,
     "SESSION_IDLE_MINUTES": int,
     "SESSION_MAX_HOURS": int,
     "PREFERRED_URL_SCHEME": str,
@@ -93,6 +97,10 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         # e-mails sent by ``flask mail send-pending``, where no request tells the host.
         "FALLTEAM_BASE_URL": None,
         "RATELIMIT_STORAGE_URI": None,
+        # Every key Flask-Limiter keeps in that storage starts with this: several instances
+        # (test, production) or other applications can share one Redis without counting
+        # each other's attempts. All hosts of one instance must use the same prefix.
+        "RATELIMIT_KEY_PREFIX": "fallteam",
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_MAX_HOURS": 10,
         "PREFERRED_URL_SCHEME": "https",
@@ -245,6 +253,13 @@ def finish_settings(settings: dict[str, Any]) -> dict[str, Any]:
     if production and not settings.get("RATELIMIT_STORAGE_URI"):
         missing.append(
             "RATELIMIT_STORAGE_URI (gemeinsamer Speicher für die Anmeldebegrenzung, z. B. redis://…)"
+        )
+    try:
+        parse_many(str(settings["SIGNIN_RATE_LIMIT"]))
+    except ValueError:
+        missing.append(
+            f"SIGNIN_RATE_LIMIT in lesbarer Form, z. B. '30 per 15 minutes' "
+            f"(angegeben: {settings['SIGNIN_RATE_LIMIT']!r})"
         )
     if missing:
         raise ConfigurationError(

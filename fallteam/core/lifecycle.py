@@ -68,7 +68,9 @@ def security_headers(response: Response) -> Response:
         headers["X-Request-ID"] = g.request_id
     headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
+    # Never to another site; to this one, yes: over HTTPS Flask-WTF refuses a form whose
+    # request names no same-origin Referer ("no-referrer" made every form fail, sign-in too).
+    headers["Referrer-Policy"] = "same-origin"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"

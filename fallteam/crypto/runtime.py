@@ -24,12 +24,17 @@ class _LoadedRing:
         self.provider = provider
         self.stamp = self._file_stamp()
 
-    def _file_stamp(self) -> int | None:
+    def _file_stamp(self) -> tuple[int, int, int] | None:
+        # Not the modification time alone: file times advance in clock ticks of several
+        # milliseconds, and copies that keep times (``cp -p``, ``rsync -a``) carry the
+        # source's. Every store replaces the file (a new inode), a KEK more or less changes
+        # its size.
         if isinstance(self.provider, FileKeyProvider):
             try:
-                return self.provider.path.stat().st_mtime_ns
+                found = self.provider.path.stat()
             except OSError:
                 return None
+            return found.st_mtime_ns, found.st_ino, found.st_size
         return None
 
     def current(self) -> Keyring:

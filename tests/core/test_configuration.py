@@ -112,3 +112,35 @@ def test_a_session_secret_file_readable_by_others_is_refused(tmp_path):
     secret.chmod(0o644)
     with pytest.raises(ConfigurationError, match="für andere lesbar"):
         create_app({"INSTANCE_PATH": str(tmp_path), "FALLTEAM_ENV": "development"})
+
+
+def test_the_sign_in_limit_and_its_key_prefix_come_from_the_environment(tmp_path, monkeypatch):
+    # Several hosts of one instance share one Redis; a second instance (or another
+    # application) on the same Redis must not count their attempts, so the prefix is set
+    # where the rest of a host's production settings are: in its environment.
+    from fallteam.config import load_settings
+
+    monkeypatch.setenv("RATELIMIT_KEY_PREFIX", "jugendamt-prod")
+    monkeypatch.setenv("SIGNIN_RATE_LIMIT", "5 per 15 minutes")
+    settings = load_settings(instance_path=tmp_path)
+    assert settings["RATELIMIT_KEY_PREFIX"] == "jugendamt-prod"
+    assert settings["SIGNIN_RATE_LIMIT"] == "5 per 15 minutes"
+    monkeypatch.delenv("RATELIMIT_KEY_PREFIX")
+    assert load_settings(instance_path=tmp_path)["RATELIMIT_KEY_PREFIX"] == "fallteam"
+
+
+def test_an_unreadable_sign_in_limit_stops_the_start(tmp_path):
+    # Flask-Limiter only logs a limit it cannot parse, at every sign-in, and then does not
+    # limit at all: a typo would silently switch the limit off, so it stops the start.
+    from fallteam.crypto.keyring import Keyring
+
+    with pytest.raises(ConfigurationError, match="SIGNIN_RATE_LIMIT"):
+        create_app(
+            {
+                "INSTANCE_PATH": str(tmp_path),
+                "FALLTEAM_ENV": "testing",
+                "SECRET_KEY": "x" * 40,
+                "FALLTEAM_KEYRING": Keyring.generate().to_json(),
+                "SIGNIN_RATE_LIMIT": "fünf pro Viertelstunde",
+            }
+        )

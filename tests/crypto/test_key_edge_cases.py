@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from fallteam.crypto import envelope, operations
 from fallteam.crypto.aead import DecryptionError
-from fallteam.crypto.keyring import FileKeyProvider
+from fallteam.crypto.keyring import FileKeyProvider, Keyring
 from fallteam.crypto.models import DataKey
 from fallteam.crypto.runtime import current_keyring
 from fallteam.crypto.types import UnsealedValueError
@@ -86,3 +86,45 @@ def test_a_worker_follows_a_kek_rotated_by_another_process(app, crypto_tables, t
         for application in (worker, rotator):
             with application.app_context():
                 db.engine.dispose()
+
+
+def test_a_worker_follows_a_ring_replaced_within_the_same_clock_tick(tmp_path):
+    # The rotation and the retirement, or a ring distributed with `rsync -a` (which keeps
+    # the source's time), can leave the key file with the modification time it had when the
+    # worker read it; the worker must still notice the new ring.
+    import os
+
+    from fallteam import create_app
+
+    key_file = tmp_path / "keys" / "keyring.json"
+    provider = FileKeyProvider(key_file)
+    provider.store(Keyring.generate())
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "FALLTEAM_ENV": "testing",
+            "SECRET_KEY": "x" * 40,
+            "FALLTEAM_KEY_FILE": str(key_file),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        }
+    )
+    with app.app_context():
+        first = current_keyring()
+        seen = key_file.stat()
+        provider.store(first.with_new_kek())
+        os.utime(key_file, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+        assert key_file.stat().st_mtime_ns == seen.st_mtime_ns
+        assert current_keyring().active_kek == first.active_kek + 1
+        # retiring the old version: same time again, one KEK fewer
+        rotated = current_keyring()
+        provider.store(
+            Keyring(
+                keks={rotated.active_kek: rotated.kek(rotated.active_kek)},
+                active_kek=rotated.active_kek,
+                audit_mac_key=rotated.audit_mac_key,
+                blind_index_key=rotated.blind_index_key,
+                checkpoint_signing_key=rotated.checkpoint_signing_key,
+            )
+        )
+        os.utime(key_file, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+        assert sorted(current_keyring().keks) == [rotated.active_kek]
