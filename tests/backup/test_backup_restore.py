@@ -1,0 +1,288 @@
+"""The restore drill: a backup of an instance with real data restores into an empty instance,
+where every encrypted value reads as before, the audit chain verifies and pages are served;
+and every way of restoring without the right keys, or onto data, fails closed and leaves the
+target as it was."""
+
+from __future__ import annotations
+
+import json
+import stat
+import struct
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from fallteam import create_app
+from fallteam.audit.models import AuditAction, AuditEvent
+from fallteam.auth.models import User
+from fallteam.backup import archive
+from fallteam.cases.models import Case
+from fallteam.crypto.keyring import FileKeyProvider, Keyring
+from fallteam.demo.data import DEMO_USERS
+from fallteam.extensions import db
+from tests.backup.conftest import (
+    PASSPHRASE,
+    Target,
+    instance_settings,
+    plaintexts,
+    table_names,
+)
+from tests.conftest import Account, make_account, sign_in
+
+ABORTED = "Wiederherstellung abgebrochen:"
+
+
+def _restore_ok(source, target: Target):
+    result = target.restore(
+        str(source.dump),
+        "--keys",
+        str(source.keys),
+        "--passphrase-file",
+        str(source.passphrase_file),
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _drill(source, target: Target) -> None:
+    _restore_ok(source, target)
+    for path in (target.key_file, target.instance / "keys" / "document_signing.json"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    restored = target.app()
+    try:
+        # every encrypted value opens to what the source held
+        values = plaintexts(restored)
+        assert len(values) > 100 and values == source.values
+        assert any(v == b"Hollerbach" for v in values.values())  # a family name of the demo
+        # the chain verifies (the command the operators run) and ends with the restore
+        verified = restored.test_cli_runner().invoke(args=["audit", "verify", "--workers", "1"])
+        assert verified.exit_code == 0, verified.output
+        assert "Protokoll unversehrt" in verified.output
+        with restored.app_context():
+            last = db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == AuditAction.RESTORE.value)
+            ).one()
+            fachkraft = db.session.scalars(select(User).where(User.username == "fachkraft")).one()
+            case_id = db.session.scalar(
+                select(Case.id).where(Case.case_manager_id == fachkraft.id).order_by(Case.id)
+            )
+            account = Account(
+                fachkraft.id,
+                "fachkraft",
+                next(d.password for d in DEMO_USERS if d.username == "fachkraft"),
+                fachkraft.totp_secret,
+                ["fachkraft", "member"],
+            )
+        assert last.seq > 1
+        # the restored instance serves its pages to the restored account
+        client = restored.test_client()
+        sign_in(client, restored, account)
+        page = client.get(f"/faelle/{case_id}")
+        assert page.status_code == 200
+        assert "Hollerbach" in page.get_data(as_text=True)
+    finally:
+        with restored.app_context():
+            db.engine.dispose()
+
+
+def test_create_reports_both_files_in_german(source):
+    assert "Datenbanksicherung:" in source.create_output
+    assert "Schlüsselsicherung:" in source.create_output
+    assert "getrennt verwahren" in source.create_output
+    for path in (source.dump, source.keys):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # the backup is itself in the log, as an export
+    with source.app.app_context():
+        exports = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == AuditAction.EXPORT.value, AuditEvent.object_type == "database"
+            )
+        ).all()
+        assert len(exports) == 1 and json.loads(exports[0].details)["rows"] > 0
+
+
+def test_neither_file_shows_a_name_or_a_key(source):
+    raw_dump, raw_keys = source.dump.read_bytes(), source.keys.read_bytes()
+    ring = Keyring.from_json(Path(source.app.config["FALLTEAM_KEY_FILE"]).read_text())
+    for secret in (b"Hollerbach", b"Fliederweg", b"Demo-Ahornblatt-Laterne"):
+        assert secret not in raw_dump and secret not in raw_keys
+    for key in (ring.kek(1), ring.audit_mac_key, ring.checkpoint_signing_key):
+        assert archive._b64(key).encode() not in raw_keys and key not in raw_dump
+
+
+def test_the_drill_restores_an_instance_that_reads_verifies_and_serves(source, target):
+    _drill(source, target)
+
+
+def test_a_sqlite_backup_restores_into_postgresql(source, postgres_target):
+    if source.backend != "sqlite":
+        pytest.skip("the cross-backend drill starts from the SQLite backup")
+    _drill(source, postgres_target)
+
+
+def test_restoring_onto_a_restored_instance_is_refused(source, target):
+    _restore_ok(source, target)
+    tables = sorted(table_names(target.url))
+    key_ring = target.key_file.read_bytes()
+    again = target.restore(
+        str(source.dump),
+        "--keys",
+        str(source.keys),
+        "--passphrase-file",
+        str(source.passphrase_file),
+    )
+    assert again.exit_code != 0
+    assert ABORTED in again.output and "enthält schon Daten" in again.output
+    assert sorted(table_names(target.url)) == tables
+    assert target.key_file.read_bytes() == key_ring
+    restored = target.app()
+    try:
+        with restored.app_context():
+            restores = db.session.scalar(
+                select(func.count()).where(AuditEvent.action == AuditAction.RESTORE.value)
+            )
+            assert restores == 1
+    finally:
+        with restored.app_context():
+            db.engine.dispose()
+
+
+def test_without_the_key_backup_nothing_is_restored(source, target):
+    result = target.restore(str(source.dump), "--passphrase-file", str(source.passphrase_file))
+    assert result.exit_code != 0
+    assert ABORTED in result.output and "Schlüsselsicherung" in result.output
+    assert target.is_untouched()
+
+
+def test_a_missing_key_file_is_refused(source, target, tmp_path):
+    result = target.restore(
+        str(source.dump),
+        "--keys",
+        str(tmp_path / "fehlt.json"),
+        "--passphrase-file",
+        str(source.passphrase_file),
+    )
+    assert result.exit_code != 0 and ABORTED in result.output and "nicht gefunden" in result.output
+    assert target.is_untouched()
+
+
+def test_a_wrong_passphrase_writes_nothing(source, target, tmp_path):
+    wrong = tmp_path / "falsch.txt"
+    wrong.write_text("Eichhörnchen fahren gern U-Bahn")
+    result = target.restore(
+        str(source.dump), "--keys", str(source.keys), "--passphrase-file", str(wrong)
+    )
+    assert result.exit_code != 0
+    assert ABORTED in result.output and "Passphrase ist falsch" in result.output
+    assert target.is_untouched()
+
+
+def test_a_passphrase_typed_in_works_too(source, target):
+    result = target.restore(str(source.dump), "--keys", str(source.keys), input=PASSPHRASE + "\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_the_key_backup_of_another_instance_is_refused(source, target, tmp_path):
+    other = tmp_path / "andere"
+    other.mkdir()
+    with source.dump.open("rb") as fh:
+        backup_id = archive.read_header(fh)[0]["backup_id"]
+    foreign = archive.KeyBackup(
+        backup_id,  # even under the same id
+        "2026-01-01T00:00:00+00:00",
+        Keyring.generate(),
+        None,
+        b"\x00" * 32,
+    )
+    forged = other / "schluessel.json"
+    forged.write_bytes(archive.seal_keys(foreign, PASSPHRASE))
+    result = target.restore(
+        str(source.dump), "--keys", str(forged), "--passphrase-file", str(source.passphrase_file)
+    )
+    assert result.exit_code != 0 and ABORTED in result.output
+    assert "gehört nicht zu dieser Schlüsselsicherung" in result.output
+    assert target.is_untouched()
+
+
+def _chunk_offsets(dump: bytes) -> list[tuple[int, int]]:
+    """(start, end) of every chunk record of a dump."""
+    start = len(archive.MAGIC)
+    start += 4 + struct.unpack(">I", dump[start : start + 4])[0]
+    found = []
+    while start < len(dump):
+        length = struct.unpack(">I", dump[start : start + 4])[0]
+        found.append((start, start + 4 + length))
+        start += 4 + length
+    return found
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["flipped byte", "cut at the end", "last chunk removed", "chunks swapped", "header changed"],
+)
+def test_a_damaged_dump_is_refused_before_anything_is_written(source, target, tmp_path, damage):
+    data = bytearray(source.dump.read_bytes())
+    chunks = _chunk_offsets(bytes(data))
+    if damage == "flipped byte":
+        data[len(data) // 2] ^= 0x01
+    elif damage == "cut at the end":
+        data = data[:-100]
+    elif damage == "last chunk removed":
+        data = data[: chunks[-1][0]]
+    elif damage == "chunks swapped":
+        if len(chunks) < 2:
+            # the demo's dump fits one chunk: append a copy of it, a second "final" chunk
+            data += data[chunks[0][0] : chunks[0][1]]
+        else:
+            (a0, a1), (b0, b1) = chunks[0], chunks[1]
+            data = data[:a0] + data[b0:b1] + data[a0:a1] + data[b1:]
+    else:
+        data = data.replace(b'"created":"', b'"created":"1', 1)
+    damaged = tmp_path / "beschaedigt.sicherung"
+    damaged.write_bytes(bytes(data))
+    result = target.restore(
+        str(damaged), "--keys", str(source.keys), "--passphrase-file", str(source.passphrase_file)
+    )
+    assert result.exit_code != 0 and ABORTED in result.output, result.output
+    assert "Datenbanksicherung" in result.output
+    assert target.is_untouched()
+
+
+def test_a_target_with_data_is_never_overwritten(source, target):
+    FileKeyProvider(target.key_file).store(Keyring.generate())
+    existing = create_app(instance_settings(target.instance, target.url))
+    try:
+        with existing.app_context():
+            upgrade()
+        make_account(existing, ["admin"], username="bestand")
+        ring_before = target.key_file.read_bytes()
+        result = target.restore(
+            str(source.dump),
+            "--keys",
+            str(source.keys),
+            "--passphrase-file",
+            str(source.passphrase_file),
+        )
+        assert result.exit_code != 0 and ABORTED in result.output
+        # the different key ring is named first: nothing is even started
+        assert "anderer Schlüsselbund" in result.output
+        target.key_file.unlink()
+        result = target.restore(
+            str(source.dump),
+            "--keys",
+            str(source.keys),
+            "--passphrase-file",
+            str(source.passphrase_file),
+        )
+        assert result.exit_code != 0 and "enthält schon Daten" in result.output, result.output
+        assert not target.key_file.exists()
+        target.key_file.write_bytes(ring_before)
+        target.key_file.chmod(0o600)
+        with existing.app_context():
+            users = db.session.scalars(select(User.username)).all()
+        assert users == ["bestand"]
+    finally:
+        with existing.app_context():
+            db.engine.dispose()
