@@ -192,7 +192,9 @@ def _chunk_aad(header_digest: bytes, index: int, final: bool) -> bytes:
 class DumpWriter:
     """Writes JSON lines into an encrypted, compressed dump (``line`` …, then ``close``)."""
 
-    def __init__(self, fh: IO[bytes], key: bytes, header: dict) -> None:
+    def __init__(
+        self, fh: IO[bytes], key: bytes, header: dict, chunk_bytes: int = CHUNK_BYTES
+    ) -> None:
         raw = _canonical({**header, "format": DUMP_FORMAT, "version": VERSION})
         if len(raw) > _MAX_HEADER:
             raise BackupError("Kopf der Sicherung zu groß.")
@@ -203,14 +205,15 @@ class DumpWriter:
         self._zip = zlib.compressobj(6)
         self._buffer = bytearray()
         self._index = 0
+        self._size = min(chunk_bytes, CHUNK_BYTES)
         self.chunks = 0
 
     def line(self, data: bytes) -> None:
         """Append one line (bytes ending in a newline)."""
         self._buffer += self._zip.compress(data)
-        while len(self._buffer) > CHUNK_BYTES:
-            self._emit(bytes(self._buffer[:CHUNK_BYTES]), final=False)
-            del self._buffer[:CHUNK_BYTES]
+        while len(self._buffer) > self._size:
+            self._emit(bytes(self._buffer[: self._size]), final=False)
+            del self._buffer[: self._size]
 
     def _emit(self, plain: bytes, *, final: bool) -> None:
         sealed = self._aead.encrypt(
@@ -223,9 +226,9 @@ class DumpWriter:
     def close(self) -> None:
         """Write the rest as the final chunk (there is always one, possibly empty)."""
         self._buffer += self._zip.flush()
-        while len(self._buffer) > CHUNK_BYTES:
-            self._emit(bytes(self._buffer[:CHUNK_BYTES]), final=False)
-            del self._buffer[:CHUNK_BYTES]
+        while len(self._buffer) > self._size:
+            self._emit(bytes(self._buffer[: self._size]), final=False)
+            del self._buffer[: self._size]
         self._emit(bytes(self._buffer), final=True)
 
 

@@ -155,9 +155,11 @@ class Target:
             "FALLTEAM_BACKUP_PASSPHRASE": "",
         }
 
-    def restore(self, *args: str, input: str | None = None):
+    def restore(self, *args: str, input: str | None = None, **environment: str):
         """``flask backup restore …`` on this instance."""
-        return CliRunner().invoke(backup_cli, ["restore", *args], env=self.env(), input=input)
+        return CliRunner().invoke(
+            backup_cli, ["restore", *args], env={**self.env(), **environment}, input=input
+        )
 
     def app(self) -> Flask:
         """The restored instance, started as it would be: keys from its files."""
