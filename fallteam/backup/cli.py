@@ -137,13 +137,13 @@ def restore(dump: Path, keys_file: Path | None, passphrase_file: Path | None) ->
         raise _abort(f"Schlüsselsicherung {keys_file} nicht gefunden.")
     if not dump.is_file():
         raise _abort(f"Datenbanksicherung {dump} nicht gefunden.")
-    settings = load_settings()
     try:
+        settings = load_settings()
         keys = open_keys(keys_file.read_bytes(), _passphrase(passphrase_file, confirm=False))
         click.echo(f"Schlüsselsicherung geöffnet (Sicherung {keys.backup_id} vom {keys.created}).")
         info = operations.inspect_dump(dump, keys)
         operations.check_key_targets(settings, keys)
-    except BackupError as exc:
+    except (BackupError, ConfigurationError) as exc:
         raise _abort(exc) from None
     click.echo(
         f"Datenbanksicherung geprüft: {len(info.tables)} Tabellen, {_size(info.rows)} Zeilen, "

@@ -559,7 +559,10 @@ def _decrypt_everything(session) -> tuple[int, int]:
         query = select(
             table.c.id, type_coerce(value, LargeBinary()), *([owner] if owner is not None else [])
         )
-        for row in session.connection().execute(query.where(value.is_not(None))):
+        rows = session.connection().execute(
+            query.where(value.is_not(None)), execution_options={"yield_per": 1000}
+        )
+        for row in rows:
             place = aead.Place(
                 table.name, column.column, row[0], row[2] if owner is not None else None
             )

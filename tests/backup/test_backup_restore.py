@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from fallteam import create_app
 from fallteam.audit.models import AuditAction, AuditEvent
@@ -26,6 +26,7 @@ from tests.backup.conftest import (
     PASSPHRASE,
     Target,
     instance_settings,
+    new_database,
     plaintexts,
     table_names,
 )
@@ -253,3 +254,49 @@ def test_a_target_with_data_is_never_overwritten(source, target):
     finally:
         with existing.app_context():
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("defect", ["audit event edited", "ciphertext edited"])
+def test_a_backup_that_does_not_prove_itself_leaves_no_table(target, tmp_path, defect):
+    """A dump that decrypts but whose content fails the checks (an audit event changed in the
+    database before the backup, a sealed value changed): migrations and rows are rolled back
+    with the rest, the target has no table and no key file."""
+    url, drop = new_database(target.backend, tmp_path / "quelle-db")
+    instance = tmp_path / "quelle"
+    FileKeyProvider(instance / "keys" / "keyring.json").store(Keyring.generate())
+    app = create_app(instance_settings(instance, url))
+    try:
+        with app.app_context():
+            upgrade()
+        make_account(app, ["fachkraft"], username="quelle")
+        with app.app_context():
+            connection = db.session.connection()
+            if defect == "audit event edited":
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+                else:
+                    connection.execute(text("DROP TRIGGER audit_events_no_update"))
+                connection.execute(text("UPDATE audit_events SET purpose = 'x' WHERE seq = 1"))
+            else:
+                sealed = connection.scalar(text("SELECT totp_secret FROM users"))
+                changed = bytes(sealed[:-1]) + bytes([sealed[-1] ^ 1])
+                connection.execute(text("UPDATE users SET totp_secret = :v"), {"v": changed})
+            db.session.commit()
+        created = app.test_cli_runner().invoke(
+            args=["backup", "create", "--output", str(tmp_path / "out")],
+            env={"FALLTEAM_BACKUP_PASSPHRASE": PASSPHRASE},
+        )
+        assert created.exit_code == 0, created.output
+        dump = next((tmp_path / "out").glob("*.sicherung"))
+        keys = next((tmp_path / "out").glob("*.json"))
+        result = target.restore(
+            str(dump), "--keys", str(keys), FALLTEAM_BACKUP_PASSPHRASE=PASSPHRASE
+        )
+        assert result.exit_code != 0 and ABORTED in result.output
+        expected = "Audit-Kette" if defect == "audit event edited" else "nicht entschlüsseln"
+        assert expected in result.output, result.output
+        assert target.is_untouched()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop()
