@@ -57,7 +57,13 @@ _PASSPHRASE_FILE = click.option(
 )
 
 
-@backup_cli.command("create")
+@backup_cli.command(
+    "create",
+    help="Sicherung anlegen: die verschlüsselte Datenbanksicherung und, getrennt davon, die "
+    "mit einer Passphrase verschlüsselte Schlüsselsicherung (Schlüsselbund, "
+    "Dokumentsignaturschlüssel, Sicherungsschlüssel). Beide Dateien an verschiedenen Orten "
+    "verwahren.",
+)
 @click.option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
@@ -115,7 +121,12 @@ def _new_sqlite_file(uri: str) -> Path | None:
     return None if path.exists() else path
 
 
-@backup_cli.command("restore")
+@backup_cli.command(
+    "restore",
+    help="Sicherung in die LEERE Datenbank dieser Instanz zurückspielen und Schlüsselbund "
+    "und Dokumentsignaturschlüssel der Instanz schreiben. Audit-Kette und jeder "
+    "verschlüsselte Wert werden vor dem Commit geprüft; überschreibt nie.",
+)
 @click.argument("dump", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--keys",
