@@ -67,6 +67,7 @@ from fallteam.backup.archive import BackupError, KeyBackup
 from fallteam.core.models import Base, UTCDateTime, utcnow
 from fallteam.crypto import aead, envelope, signing
 from fallteam.crypto.keyring import FileKeyProvider, Keyring, KeyringError
+from fallteam.crypto.models import DataKey
 from fallteam.crypto.operations import encrypted_columns
 from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db
@@ -248,17 +249,47 @@ def _table_rows(connection: Connection, table: Table, tags: list[tuple[str, str]
         waiting = [r for r in waiting if r[key] not in written]
 
 
+def _covering_ring(connection: Connection, before: Keyring, after: Keyring) -> Keyring:
+    """The ring a backup needs: every KEK version of the ring as read before and after the
+    snapshot began (a rotation or retirement meanwhile), checked against the versions the
+    snapshot's data keys are wrapped with."""
+    if (before.audit_mac_key, before.checkpoint_signing_key, before.blind_index_key) != (
+        after.audit_mac_key,
+        after.checkpoint_signing_key,
+        after.blind_index_key,
+    ):
+        raise BackupError("Der Schlüsselbund wurde während der Sicherung ausgetauscht.")
+    ring = Keyring(
+        keks={**before.keks, **after.keks},
+        active_kek=after.active_kek,
+        audit_mac_key=after.audit_mac_key,
+        blind_index_key=after.blind_index_key,
+        checkpoint_signing_key=after.checkpoint_signing_key,
+    )
+    used = connection.scalars(
+        select(DataKey.kek_version).where(DataKey.wrapped_key.is_not(None)).distinct()
+    ).all()
+    missing = sorted(set(used) - set(ring.keks))
+    if missing:
+        raise BackupError(
+            f"Datenschlüssel sind mit KEK-Version(en) {missing} verpackt, die der Schlüsselbund "
+            "nicht enthält; 'flask keys status' prüfen."
+        )
+    return ring
+
+
 def create_backup(output: Path, keys_output: Path, passphrase: str) -> BackupResult:
     """Write the encrypted dump to ``output`` and the passphrase-sealed key backup to
     ``keys_output`` (two files, to be kept in different places); records an EXPORT event.
     Neither file replaces an existing one."""
     archive.check_passphrase(passphrase)
-    ring = current_keyring()
+    ring_before = current_keyring()
     signing_path = signing.signing_file(current_app.config)
     signing_text = signing_path.read_text() if signing_path.is_file() else None
     stamp = utcnow()
     backup_id = uuid.uuid4().hex
-    keys = KeyBackup(backup_id, stamp.isoformat(), ring, signing_text, aead.new_key())
+    created, backup_key = stamp.isoformat(), aead.new_key()
+    rings: list[Keyring] = []
     name = stamp.strftime("%Y%m%d-%H%M%S")
     dump_path = output / f"fallteam-datenbank-{name}.sicherung"
     key_path = keys_output / f"fallteam-schluessel-{name}.json"
@@ -268,9 +299,7 @@ def create_backup(output: Path, keys_output: Path, passphrase: str) -> BackupRes
     result = BackupResult(backup_id, dump_path, 0, key_path, 0, head or "", 0)
 
     def write_dump(fh) -> None:
-        writer = archive.DumpWriter(
-            fh, keys.backup_key, {"backup_id": backup_id, "created": keys.created}
-        )
+        writer = archive.DumpWriter(fh, backup_key, {"backup_id": backup_id, "created": created})
         with _snapshot(db.engine) as connection:
             revision = MigrationContext.configure(connection).get_current_revision()
             if revision != head:
@@ -278,6 +307,10 @@ def create_backup(output: Path, keys_output: Path, passphrase: str) -> BackupRes
                     f"Die Datenbank steht auf Revision {revision}, dieses Programm auf {head}: "
                     "erst 'flask db upgrade'."
                 )
+            # the snapshot exists now: with the ring read before and after it, every KEK
+            # version that wraps a data key in the snapshot is in the backup
+            ring = _covering_ring(connection, ring_before, current_keyring())
+            rings.append(ring)
             result.head_seq = connection.scalar(select(AuditChainHead.last_seq)) or 0
             tables = Base.metadata.sorted_tables
             writer.line(
@@ -286,7 +319,7 @@ def create_backup(output: Path, keys_output: Path, passphrase: str) -> BackupRes
                         "begin": {
                             "backup_id": backup_id,
                             "revision": revision,
-                            "created": keys.created,
+                            "created": created,
                             "dialect": connection.dialect.name,
                             "keyring": archive.keyring_fingerprint(ring),
                             "tables": [t.name for t in tables],
@@ -320,6 +353,8 @@ def create_backup(output: Path, keys_output: Path, passphrase: str) -> BackupRes
         writer.close()
 
     result.dump_bytes = archive.write_private(dump_path, write_dump)
+    ring = rings[0]
+    keys = KeyBackup(backup_id, created, ring, signing_text, backup_key)
     sealed = archive.seal_keys(keys, passphrase)
     try:
         result.key_bytes = archive.write_private(key_path, lambda fh: fh.write(sealed))
