@@ -179,13 +179,15 @@ def restore(dump: Path, keys_file: Path | None, passphrase_file: Path | None) ->
                     written = operations.install_keys(settings, keys)
             finally:
                 db.engine.dispose()
-    except (BackupError, SQLAlchemyError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the target is left as it was
         operations.remove_files(written)
         if new_file is not None:
             operations.remove_files(
                 [new_file, *(new_file.with_name(new_file.name + s) for s in ("-wal", "-shm"))]
             )
-        raise _abort(exc) from None
+        if isinstance(exc, BackupError | SQLAlchemyError | OSError):
+            raise _abort(exc) from None
+        raise _abort(f"unerwarteter Fehler ({type(exc).__name__}: {exc})") from exc
     click.echo(
         f"Wiederhergestellt: {result.tables} Tabellen, {_size(result.rows)} Zeilen. "
         f"Audit-Kette geprüft: {_size(result.events)} Ereignisse, {result.checkpoints} "
