@@ -225,19 +225,23 @@ def _table_rows(connection: Connection, table: Table, tags: list[tuple[str, str]
     columns = [table.c[name] for name, _ in tags]
     query = select(*(_read_expression(c, tag) for c, (_, tag) in zip(columns, tags, strict=True)))
     query = query.order_by(*table.primary_key.columns)
+    # a server-side cursor on PostgreSQL: closed even when the dump stops half-way
     rows = connection.execute(query, execution_options={"yield_per": 2000})
-    encoded = ([_encode(v, tag) for v, (_, tag) in zip(row, tags, strict=True)] for row in rows)
-    parents = _self_references(table)
-    if not parents:
-        yield from encoded
-        return
+    try:
+        encoded = ([_encode(v, tag) for v, (_, tag) in zip(row, tags, strict=True)] for row in rows)
+        parents = _self_references(table)
+        if not parents:
+            yield from encoded
+            return
+        waiting = list(encoded)
+    finally:
+        rows.close()
     # A row that refers to another of its table (a consent superseding one, a renewed
     # resubmission) is written after it, so the restore inserts in an order its foreign
     # keys accept; these tables are small.
     names = [name for name, _ in tags]
     key = names.index("id")
     refs = [names.index(p) for p in parents]
-    waiting = list(encoded)
     written: set = set()
     while waiting:
         ready = [r for r in waiting if all(r[i] is None or r[i] in written for i in refs)]
@@ -597,21 +601,22 @@ def _decrypt_everything(session) -> tuple[int, int]:
         rows = session.connection().execute(
             query.where(value.is_not(None)), execution_options={"yield_per": 1000}
         )
-        for row in rows:
-            place = aead.Place(
-                table.name, column.column, row[0], row[2] if owner is not None else None
-            )
-            try:
-                plain = envelope.decrypt(session, bytes(row[1]), place)
-            except (envelope.DecryptionError, KeyringError) as exc:
-                raise BackupError(
-                    f"Ein verschlüsselter Wert lässt sich nicht entschlüsseln "
-                    f"({table.name}.{column.column}, Zeile {row[0]}): {exc}"
-                ) from exc
-            if plain is envelope.SHREDDED:
-                shredded += 1
-            else:
-                opened += 1
+        with rows:  # closes the server-side cursor (PostgreSQL) also when a value fails
+            for row in rows:
+                place = aead.Place(
+                    table.name, column.column, row[0], row[2] if owner is not None else None
+                )
+                try:
+                    plain = envelope.decrypt(session, bytes(row[1]), place)
+                except (envelope.DecryptionError, KeyringError) as exc:
+                    raise BackupError(
+                        f"Ein verschlüsselter Wert lässt sich nicht entschlüsseln "
+                        f"({table.name}.{column.column}, Zeile {row[0]}): {exc}"
+                    ) from exc
+                if plain is envelope.SHREDDED:
+                    shredded += 1
+                else:
+                    opened += 1
     return opened, shredded
 
 
