@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from fallteam.audit.cli import audit_cli
     from fallteam.auth import session as auth_session
     from fallteam.auth.blueprint import bp as auth_bp
+    from fallteam.backup.cli import backup_cli
     from fallteam.cases.blueprint import bp as cases_bp
     from fallteam.config import finish_settings, load_settings
     from fallteam.consent.blueprint import bp as consent_bp
@@ -85,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(retention_bp)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(dpo_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(resubmissions_cli)

@@ -34,6 +34,7 @@ ACTION_LABELS = {
     AuditAction.REENCRYPTION: _l("Neuverschlüsselung"),
     AuditAction.SHRED: _l("Krypto-Löschung"),
     AuditAction.CHECKPOINT: _l("Prüfpunkt"),
+    AuditAction.RESTORE: _l("Wiederherstellung aus einer Sicherung"),
 }
 
 OUTCOME_LABELS = {

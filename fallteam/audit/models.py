@@ -42,6 +42,7 @@ class AuditAction(enum.StrEnum):
     SHRED = "shred"
     CHECKPOINT = "checkpoint"
     VERIFY = "verify"
+    RESTORE = "restore"
 
 
 class Outcome(enum.StrEnum):

@@ -1,0 +1,1 @@
+"""Backup and restore: a database dump and, kept elsewhere, the keys to read it."""
