@@ -238,6 +238,9 @@ class LiveServer:
             "120",
             "--graceful-timeout",
             "2",
+            # the application is built once and forked (it opens no connection before):
+            # one start-up instead of one per worker
+            "--preload",
         ]
         if threads > 1:
             command += ["--worker-class", "gthread", "--threads", str(threads)]
@@ -419,14 +422,17 @@ def assert_protocol_whole(state: ProtocolState) -> None:
         assert state.sections == state.revisions[state.version]
 
 
-def events_of_request(app: Flask, request_id: str) -> list[AuditEvent]:
-    """The audit events a request left."""
+def events_of_requests(app: Flask, request_ids) -> dict[str, list[AuditEvent]]:
+    """The audit events each of these requests left (by request id)."""
+    found: dict[str, list[AuditEvent]] = {str(r): [] for r in request_ids}
     with app.app_context():
         events = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.request_id == request_id)
+            select(AuditEvent).where(AuditEvent.request_id.in_(list(found)))
         ).all()
         db.session.expunge_all()
-        return list(events)
+    for event in events:
+        found[event.request_id].append(event)
+    return found
 
 
 def assert_chain_contiguous(app: Flask) -> int:

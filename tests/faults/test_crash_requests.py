@@ -10,7 +10,7 @@ then, the other requests caught wherever they are. After a restart:
 - every case-list page that was shown left its read events (one per case), the held one none;
 - the file (SQLite) is sound with every foreign key satisfied, the chain is contiguous and
   ``flask audit verify`` passes (checkpoint files included);
-- the restarted server serves what the database holds of each saved protocol.
+- the application started anew serves what the database holds of each saved protocol.
 """
 
 from __future__ import annotations
@@ -21,13 +21,18 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import func, select
 
+from fallteam.audit.models import AuditEvent
+from fallteam.extensions import db
+from tests.audit.conftest import restarted
+from tests.conftest import sign_in
 from tests.faults.conftest import (
     Browser,
     assert_chain_contiguous,
     assert_protocol_whole,
     assert_storage_intact,
-    events_of_request,
+    events_of_requests,
     forget_connections,
     instance_of,
     protocol_state,
@@ -97,6 +102,16 @@ def _keep_listing(load: Load, browser: Browser, stalled: bool) -> None:
             return
 
 
+def _reads_per_list_page(app) -> dict[str, int]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditEvent.request_id, func.count())
+            .where(AuditEvent.purpose == "Fallliste")
+            .group_by(AuditEvent.request_id)
+        ).all()
+    return dict(rows)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("held", ["save", "case_list"])
 def test_a_crash_mid_request_loses_nothing_acknowledged_and_leaves_nothing_half_written(
@@ -156,9 +171,10 @@ def test_a_crash_mid_request_loses_nothing_acknowledged_and_leaves_nothing_half_
         # the held save was sent entirely and never committed: not a trace of it
         assert protocol_state(app, reserved).version == 1
 
-    for request_id in load.shown:
-        events = events_of_request(app, request_id)
+    for events in events_of_requests(app, load.shown).values():
         assert len(events) == cases and all(e.purpose == "Fallliste" for e in events)
+    # every list page that left reads left all of them, shown or not (the held one: none)
+    assert set(_reads_per_list_page(app).values()) == {cases}
     assert_chain_contiguous(app)
 
     code, output = run_to_end(flask_command(instance, "audit", "verify"))
@@ -166,10 +182,12 @@ def test_a_crash_mid_request_loses_nothing_acknowledged_and_leaves_nothing_half_
 
     if held != "save":
         return
-    restarted = live_server(instance, workers=1)
-    reader = restarted.browser()
-    sign_in_over_http(reader, app, setting.writer)
-    for protocol_id in {saved[0] for saved in load.saved}:
-        page = reader.get(f"/protokolle/{protocol_id}")
-        assert page.status == 200
-        assert protocol_state(app, protocol_id).sections["hypothesen"] in page.text
+    # the application started anew on what the crash left serves each saved protocol
+    with restarted(app) as fresh:
+        reader = fresh.test_client()
+        sign_in(reader, fresh, setting.writer)
+        for protocol_id in {saved[0] for saved in load.saved}:
+            page = reader.get(f"/protokolle/{protocol_id}")
+            assert page.status_code == 200
+            shown = page.get_data(as_text=True)
+            assert protocol_state(app, protocol_id).sections["hypothesen"] in shown
