@@ -253,7 +253,11 @@ class LiveServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self._wait_until_serving()
+        try:
+            self._wait_until_serving()
+        except BaseException:
+            self.kill()
+            raise
 
     def _wait_until_serving(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
