@@ -89,6 +89,7 @@ def answer_unavailable(exc: Exception):
         request.method,
         request.path,
         type(exc).__name__,
+        # the first line only: SQLAlchemy's next lines carry the statement's parameters
         str(exc).splitlines()[0] if str(exc) else "",
     )
     rollback_quietly()
