@@ -147,6 +147,7 @@ def test_postgresql_stopped_gives_the_german_503_and_pages_come_back_by_themselv
         assert_unavailable_page(answer)
     as_json = browser.get("/faelle", headers={"Accept": "application/json"})
     assert as_json.status == 503 and as_json.headers["Content-Type"] == "application/json"
+    assert int(as_json.headers["Retry-After"]) > 0
     assert as_json.json()["error"]["status"] == 503
     assert UNAVAILABLE in as_json.json()["error"]["title"]
     stranger = server.browser()
