@@ -190,6 +190,9 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
             "unbefugte Offenbarung nach § 203 StGB strafbar sein kann. Ich mache keine "
             "Aufzeichnungen, die Personen erkennbar machen, und gebe nichts davon weiter."
         ),
+        # SQLite: milliseconds a writer waits for another one's write lock before the request
+        # is answered "temporarily unavailable" (503).
+        "SQLITE_BUSY_TIMEOUT_MS": 5000,
         # Signed consent documents (PDF or image).
         "CONSENT_DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
     }
@@ -278,6 +281,18 @@ def finish_settings(settings: dict[str, Any]) -> dict[str, Any]:
         settings["SQLALCHEMY_DATABASE_URI"] = settings.get("DATABASE_URL") or (
             f"sqlite:///{instance_path / 'fallteam.sqlite3'}"
         )
+    if not settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        engine_options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        # A pooled connection is checked before use, so after a database restart no request
+        # fails on a connection the server closed; the pool reconnects by itself.
+        engine_options.setdefault("pool_pre_ping", True)
+        # A database host that does not answer at all (network, not a refused port) ends
+        # a connection attempt after seconds, not minutes: the page says "unavailable".
+        engine_options["connect_args"] = {
+            "connect_timeout": 5,
+            **engine_options.get("connect_args", {}),
+        }
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     settings["RATELIMIT_STORAGE_URI"] = settings.get("RATELIMIT_STORAGE_URI") or "memory://"
     settings["TESTING"] = env == TESTING
     settings["SESSION_COOKIE_NAME"] = "fallteam_session" if not production else "__Host-fallteam"

@@ -17,6 +17,7 @@ from fallteam.auth.forms import (
     SignInForm,
 )
 from fallteam.auth.operations import Confirmation
+from fallteam.core.database import ensure_reachable
 from fallteam.core.forms import ActionForm
 from fallteam.extensions import limiter
 from fallteam.mail.feeds import feed_of
@@ -53,6 +54,8 @@ def sign_in():
     """Step one: name and password. Unknown names and wrong passwords get the same answer."""
     if current_user.is_authenticated:
         return redirect(url_for("home.start"))
+    # Without the database nobody can sign in: say so now, not after the password.
+    ensure_reachable()
     form = SignInForm()
     if form.validate_on_submit():
         attempt = operations.check_password(form.username.data, form.password.data)

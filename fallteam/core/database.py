@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from fallteam.extensions import db
 
@@ -13,12 +20,54 @@ READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _READING_STATEMENTS = ("SELECT", "PRAGMA", "EXPLAIN")
 _DEFERRED = "fallteam.sqlite.deferred"
 
+#: SQLite errors that say the file cannot be used right now (another process holds the write
+#: lock beyond the busy timeout, the file or its disk is gone), not that a statement is wrong
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
+#: PostgreSQL error classes that mean "not now" rather than "not so": connection exception,
+#: transaction rollback (deadlock, serialisation failure), insufficient resources, operator
+#: intervention (shutdown, restart, cancelled)
+_POSTGRES_UNAVAILABLE = ("08", "40", "53", "57")
+#: the errors a lost or unusable database raises (``unavailable`` decides which are)
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached or used right now: stopped,
+    restarting, the connection lost, every pooled connection busy, the SQLite file locked
+    beyond the busy timeout, a deadlock victim. Such a request may succeed when repeated
+    (503), unlike a mistake in a statement or the schema (500)."""
+    if isinstance(exc, DisconnectionError | PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    original = exc.orig
+    if type(original).__module__.startswith("sqlite3"):
+        return isinstance(exc, OperationalError) and str(original).lower().startswith(
+            _SQLITE_UNAVAILABLE
+        )
+    if isinstance(exc, InterfaceError):
+        return True  # the driver's connection is closed
+    if isinstance(exc, OperationalError):
+        sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+        # no SQLSTATE: the client could not connect or lost the server
+        return sqlstate is None or sqlstate.startswith(_POSTGRES_UNAVAILABLE)
+    return False
+
+
+def ensure_reachable() -> None:
+    """Ask the database for nothing: raises its error when it cannot be reached (answered
+    with the 503 page), for pages that would otherwise promise what the next step cannot
+    keep (the sign-in form)."""
+    db.session.execute(select(1))
+
 
 def _starts_reading() -> bool:
     return has_request_context() and request.method in READING_METHODS
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, app: Flask) -> None:
     """SQLite has one writer at a time; take its lock only when a transaction writes.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT, so SQLAlchemy
@@ -43,7 +92,9 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # How long a writer waits for another's write lock before the request is answered
+        # "temporarily unavailable" (read at each new connection).
+        cursor.execute(f"PRAGMA busy_timeout={int(app.config['SQLITE_BUSY_TIMEOUT_MS'])}")
         # Write-ahead log: readers do not block the writer and a commit is one append.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
@@ -83,4 +134,4 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, app)

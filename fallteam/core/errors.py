@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -10,6 +10,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError
 
 from fallteam.audit.models import AuditAction, Outcome
 from fallteam.audit.operations import record
+from fallteam.core.database import UNAVAILABLE_ERRORS, unavailable
 from fallteam.core.lifecycle import rollback_quietly
 from fallteam.extensions import db
 
@@ -43,7 +44,17 @@ MESSAGES = {
         _l("Interner Fehler"),
         _l("Etwas ist schiefgegangen. Es wurde nichts gespeichert. Bitte versuchen Sie es erneut."),
     ),
+    503: (
+        _l("Fallteam ist vorübergehend nicht erreichbar"),
+        _l(
+            "Die Datenbank antwortet gerade nicht. Bitte versuchen Sie es in einigen Minuten "
+            "erneut und prüfen Sie dann, ob Ihre letzte Änderung gespeichert ist."
+        ),
+    ),
 }
+
+#: seconds a client is asked to wait before trying again while the database is unavailable
+RETRY_AFTER_SECONDS = 30
 
 CSRF_MESSAGE = _l(
     "Das Formular ist abgelaufen oder stammt nicht von dieser Seite. Bitte laden Sie die Seite "
@@ -66,6 +77,25 @@ def render_error(status: int, message: str | None = None):
     if _wants_json():
         return {"error": {"status": status, "title": str(title), "message": str(text)}}, status
     return render_template("errors/error.html", status=status, title=title, text=text), status
+
+
+def answer_unavailable(exc: Exception):
+    """The 503 page (or JSON) while the database cannot be reached: logged in one line (an
+    outage would otherwise fill the log with tracebacks), the request's work rolled back,
+    and rendered for an anonymous visitor: who is signed in cannot be asked of the
+    database now (the session cookie stays, so the person is still signed in afterwards)."""
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s: %s",
+        request.method,
+        request.path,
+        type(exc).__name__,
+        # the first line only: SQLAlchemy's next lines carry the statement's parameters
+        str(exc).splitlines()[0] if str(exc) else "",
+    )
+    rollback_quietly()
+    g._login_user = current_app.login_manager.anonymous_user()  # what Flask-Login reads
+    body, status = render_error(503)
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def record_refusal(exc: Forbidden) -> None:
@@ -101,8 +131,21 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        # A failure outside the view (the commit in an after-request hook, an error handler
+        # that writes) reaches Flask's last resort as a 500 that carries it.
+        original = getattr(exc, "original_exception", None)
+        if original is not None and unavailable(original):
+            return answer_unavailable(original)
         rollback_quietly()  # nothing of a failed request is kept (the page may query)
         return render_error(exc.code if exc.code in MESSAGES else 500)
+
+    def _database_error(exc: Exception):
+        if unavailable(exc):
+            return answer_unavailable(exc)
+        return _unexpected(exc)
+
+    for error in UNAVAILABLE_ERRORS:
+        app.register_error_handler(error, _database_error)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

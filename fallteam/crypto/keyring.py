@@ -157,6 +157,17 @@ class KeyProvider(ABC):
         """Whether a ring is there to load."""
 
 
+def sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable. Without it a power cut after a KEK rotation
+    can bring back the old key file while the database, durable since its commits, holds
+    data keys wrapped by the new KEK: every value they protect would be lost."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class FileKeyProvider(KeyProvider):
     """A JSON key file readable by its owner only (mode 0600)."""
 
@@ -186,6 +197,7 @@ class FileKeyProvider(KeyProvider):
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+        sync_directory(self.path.parent)
 
 
 class EnvironmentKeyProvider(KeyProvider):

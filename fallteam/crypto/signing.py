@@ -44,7 +44,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from fallteam.crypto.keyring import Keyring
+from fallteam.crypto.keyring import Keyring, sync_directory
 from fallteam.crypto.runtime import current_keyring
 
 SIGNING_FORMAT = 1
@@ -126,6 +126,7 @@ def _write(path: Path, material: SigningMaterial, ring: Keyring) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    sync_directory(path.parent)
 
 
 def _pem(certificate: x509.Certificate) -> str:
