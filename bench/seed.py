@@ -79,6 +79,9 @@ SECTION_TEXT = (
     "Die Fachkraft schildert den bisherigen Verlauf; das Team sammelt Ideen und Hypothesen, "
     "vereinbart wird ein Gespräch mit der Schule und eine Rückmeldung in vier Wochen. "
 )
+#: cases in the order they were registered (pseudonyms count up; FT-2026-10000 after -9999),
+#: the same in the audited database and its plaintext copy (never by an encrypted column)
+IN_ORDER_OF_REGISTRATION = (func.length(Case.pseudonym), Case.pseudonym)
 METHODS = [Method.COLLEGIAL, Method.COLLEGIAL, Method.PERSPECTIVE, Method.CONSTELLATION]
 
 
@@ -246,7 +249,7 @@ def seed_teams(app, scale: Scale, seeded: Seeded) -> None:
 
 
 def _section_texts(method: str, rng: random.Random) -> dict[str, str]:
-    return {key: SECTION_TEXT * rng.randint(1, 3) for key, _ in sections_for(method)}
+    return {key: SECTION_TEXT * rng.randint(1, 2) for key, _ in sections_for(method)}
 
 
 def seed_sessions(app, scale: Scale, seeded: Seeded, rng: random.Random) -> None:
@@ -273,7 +276,7 @@ def seed_sessions(app, scale: Scale, seeded: Seeded, rng: random.Random) -> None
                     db.session.scalars(
                         select(Case.id)
                         .where(Case.case_manager_id == owner)
-                        .order_by(Case.file_number)
+                        .order_by(*IN_ORDER_OF_REGISTRATION)
                     )
                 )
                 for owner in member_ids
@@ -375,7 +378,7 @@ def seed_resubmissions(app, scale: Scale, seeded: Seeded, rng: random.Random) ->
                     Case.case_manager_id == star.id,
                     Case.id.in_(select(AgendaItem.case_id)),
                 )
-                .order_by(Case.file_number)
+                .order_by(*IN_ORDER_OF_REGISTRATION)
             )
         )
         today = utcnow().date()
@@ -404,7 +407,7 @@ def seed_log(app, scale: Scale, seeded: Seeded, baseline: bool) -> None:
         case_rows = [
             tuple(row)
             for row in db.session.execute(
-                select(Case.id, Case.pseudonym).order_by(Case.file_number)
+                select(Case.id, Case.pseudonym).order_by(*IN_ORDER_OF_REGISTRATION)
             )
         ]
         actors = [
@@ -434,8 +437,11 @@ def pick_objects(app, seeded: Seeded) -> None:
             select(Meeting.id)
             .join(items_per_meeting, items_per_meeting.c.meeting_id == Meeting.id)
             .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
-            .where(Meeting.starts_dt > now, AgendaItem.presenter_id == star)
-            .order_by(items_per_meeting.c.n.desc(), Meeting.starts_dt)
+            .where(AgendaItem.presenter_id == star)
+            # a coming session if there is one (a tiny seed may have held them all)
+            .order_by(
+                (Meeting.starts_dt > now).desc(), items_per_meeting.c.n.desc(), Meeting.starts_dt
+            )
             .limit(1)
         )
         protocol_id = db.session.scalar(
@@ -451,7 +457,7 @@ def pick_objects(app, seeded: Seeded) -> None:
             .limit(1)
         )
         case_id = db.session.scalar(
-            select(Case.id).where(Case.case_manager_id == star).order_by(Case.file_number)
+            select(Case.id).where(Case.case_manager_id == star).order_by(*IN_ORDER_OF_REGISTRATION)
         )
     seeded.objects.update(
         meeting_id=str(meeting_id), protocol_id=str(protocol_id), case_id=str(case_id)
@@ -529,7 +535,7 @@ def run_seed(
         "seconds": seeded.seconds,
     }
     (workdir / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return {"manifest": manifest, "seeded": seeded}
+    return {"manifest": manifest, "seeded": seeded, "app": app}
 
 
 def main() -> None:
