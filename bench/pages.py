@@ -115,6 +115,7 @@ class Figures:
     p50: float
     p95: float
     p99: float
+    cpu: float  # worker CPU time per request, ms
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -122,20 +123,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def drive(port: int, cookies: dict, path: str, seconds: float, clients: int) -> Figures:
-    """Warm up, then ``clients`` processes request ``path`` for ``seconds``."""
-    warm = Browser(port, cookies)
-    for _ in range(3):
-        status, _ = warm.request("GET", path)
-        if status != 200:
-            raise RuntimeError(f"{path}: Status {status}")
-    warm.conn.close()
+def drive(server: Server, cookies: dict, path: str, seconds: float, clients: int) -> dict:
+    """``clients`` processes request ``path`` for ``seconds``: latencies, errors, time, and
+    the CPU time the server's workers spent meanwhile."""
     context = multiprocessing.get_context("fork")
     out = context.Queue()
     workers = [
-        context.Process(target=_client, args=(port, cookies, path, seconds, out))
+        context.Process(target=_client, args=(server.port, cookies, path, seconds, out))
         for _ in range(clients)
     ]
+    cpu = server.cpu_seconds()
     started = time.perf_counter()
     for w in workers:
         w.start()
@@ -143,16 +140,36 @@ def drive(port: int, cookies: dict, path: str, seconds: float, clients: int) -> 
     elapsed = time.perf_counter() - started
     for w in workers:
         w.join()
-    times = [t for ts, _ in results for t in ts]
+    return {
+        "times": [t for ts, _ in results for t in ts],
+        "errors": sum(e for _, e in results),
+        "elapsed": elapsed,
+        "cpu": server.cpu_seconds() - cpu,
+    }
+
+
+def summary(runs: list[dict]) -> Figures:
+    """One page's figures over its rounds."""
+    times = [t for run in runs for t in run["times"]]
     return Figures(
         requests=len(times),
-        errors=sum(e for _, e in results),
-        per_second=len(times) / elapsed,
+        errors=sum(run["errors"] for run in runs),
+        per_second=len(times) / sum(run["elapsed"] for run in runs),
         mean=statistics.fmean(times) * 1000,
         p50=percentile(times, 0.50) * 1000,
         p95=percentile(times, 0.95) * 1000,
         p99=percentile(times, 0.99) * 1000,
+        cpu=sum(run["cpu"] for run in runs) / len(times) * 1000,
     )
+
+
+def warm_up(server: Server, cookies: dict, path: str) -> None:
+    browser = Browser(server.port, cookies)
+    for _ in range(3):
+        status, _ = browser.request("GET", path)
+        if status != 200:
+            raise RuntimeError(f"{path}: Status {status}")
+    browser.conn.close()
 
 
 # --- the server --------------------------------------------------------------------------
@@ -219,6 +236,14 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn antwortet nicht")
+
+    def cpu_seconds(self) -> float:
+        """User and system time the workers used so far."""
+        total = 0
+        for pid in self.worker_pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def worker_pids(self) -> list[int]:
         pid = self.process.pid
@@ -341,36 +366,68 @@ def pages_of(manifest: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def measure_instance(manifest: dict, instance: Path, args) -> dict:
-    """Serve one database and drive every page; figures per page label."""
-    write_instance(instance, manifest)
-    before = audit_head(manifest["database_url"])
-    commit = commit_time_ms(manifest["database_url"])
-    server = Server(instance, args.workers)
+def sign_in_all(server: Server, manifest: dict) -> dict[str, dict]:
+    """The session cookies of the measured accounts."""
+    cookies = {}
+    for who in ("fachkraft", "dpo"):
+        account = manifest["accounts"][who]
+        browser = Browser(server.port)
+        browser.sign_in(account["username"], manifest["password"], account["totp"])
+        cookies[who] = browser.cookies
+        browser.conn.close()
+    return cookies
+
+
+def measure(manifests: dict[str, dict], workdir: Path, args) -> dict[str, dict]:
+    """Serve both databases at once (the idle one costs nothing: sync workers wait) and
+    drive each page on them in alternation, ``rounds`` times, so that load from elsewhere on
+    the machine falls on both alike; figures per kind and page label."""
+    kinds = ("encrypted", "baseline")
+    heads, commits, servers = {}, {}, {}
     try:
-        cookies = {}
-        for who in ("fachkraft", "dpo"):
-            account = manifest["accounts"][who]
-            browser = Browser(server.port)
-            browser.sign_in(account["username"], manifest["password"], account["totp"])
-            cookies[who] = browser.cookies
-            browser.conn.close()
-        figures = {
-            label: drive(server.port, cookies[who], path, args.seconds, args.clients)
-            for label, who, path in pages_of(manifest)
-        }
-        rss = server.peak_rss_mb()
+        for kind in kinds:
+            instance = workdir / kind / "instance"
+            write_instance(instance, manifests[kind])
+            heads[kind] = audit_head(manifests[kind]["database_url"])
+            commits[kind] = commit_time_ms(manifests[kind]["database_url"])
+            servers[kind] = Server(instance, args.workers)
+        cookies = {kind: sign_in_all(servers[kind], manifests[kind]) for kind in kinds}
+        runs: dict[str, dict[str, list]] = {kind: {} for kind in kinds}
+        pages = {kind: pages_of(manifests[kind]) for kind in kinds}
+        for n, (label, who, _) in enumerate(pages["encrypted"]):
+            for kind in kinds:
+                warm_up(servers[kind], cookies[kind][who], pages[kind][n][2])
+            for _ in range(args.rounds):
+                for kind in kinds:
+                    path = pages[kind][n][2]
+                    run = drive(
+                        servers[kind],
+                        cookies[kind][who],
+                        path,
+                        args.seconds / args.rounds,
+                        args.clients,
+                    )
+                    runs[kind].setdefault(label, []).append(run)
+        rss = {kind: servers[kind].peak_rss_mb() for kind in kinds}
     finally:
-        server.stop()
-    written = audit_head(manifest["database_url"]) - before
-    return {"pages": figures, "commit_ms": commit, "rss_mb": rss, "events_written": written}
+        for server in servers.values():
+            server.stop()
+    return {
+        kind: {
+            "pages": {label: summary(r) for label, r in runs[kind].items()},
+            "commit_ms": commits[kind],
+            "rss_mb": rss[kind],
+            "events_written": audit_head(manifests[kind]["database_url"]) - heads[kind],
+        }
+        for kind in kinds
+    }
 
 
 def print_table(encrypted: dict, baseline: dict, backend: str, full_scale: bool) -> None:
     commit = encrypted["commit_ms"]
     print(
         f"\n  {'Seite':<32}{'Anfr./s':>9}{'p50':>8}{'p95':>8}{'p99':>8}"
-        f"{'Basis/s':>9}{'B-p95':>8}{'Verh.':>7}{'Audit+':>9}  Ziele"
+        f"{'Basis/s':>9}{'B-p95':>8}{'Verh.':>7}{'Audit+':>9}{'CPU':>8}{'B-CPU':>8}  Ziele"
     )
     for label, enc in encrypted["pages"].items():
         base = baseline["pages"][label]
@@ -386,8 +443,12 @@ def print_table(encrypted: dict, baseline: dict, backend: str, full_scale: bool)
         print(
             f"  {label:<32}{enc.per_second:>9.1f}{enc.p50:>6.1f}ms{enc.p95:>6.1f}ms"
             f"{enc.p99:>6.1f}ms{base.per_second:>9.1f}{base.p95:>6.1f}ms{ratio:>7.2f}"
-            f"{extra:>7.2f}ms  {', '.join(verdicts)}{errors}"
+            f"{extra:>7.2f}ms{enc.cpu:>6.1f}ms{base.cpu:>6.1f}ms  {', '.join(verdicts)}{errors}"
         )
+    print(
+        "  Verh.: Anfragen/s verschlüsselt ÷ Basis; Audit+: mittlere Latenz verschlüsselt − "
+        "Basis; CPU: Worker-CPU je Anfrage"
+    )
     print(
         f"  ein dauerhafter Commit (INSERT+COMMIT, p50): {commit:.2f} ms "
         f"(Basis-Datenbank {baseline['commit_ms']:.2f} ms)"
@@ -413,6 +474,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="per page and database (10; quick 3)")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--rounds", type=int, default=2, help="alternations per page")
     args = parser.parse_args()
     scale = QUICK if args.quick else FULL
     args.seconds = args.seconds or (3.0 if args.quick else 10.0)
@@ -443,10 +505,7 @@ def main() -> None:
             f"{args.seconds:g} s je Seite), {backend}, {scale['cases']:,} Fälle, "
             f"{scale['sessions']:,} Sitzungen, {scale['events']:,} Ereignisse"
         )
-        results = {
-            kind: measure_instance(manifests[kind], workdir / kind / "instance", args)
-            for kind in ("encrypted", "baseline")
-        }
+        results = measure(manifests, workdir, args)
         print_table(results["encrypted"], results["baseline"], backend, scale == FULL)
     finally:
         if not args.keep and not args.reuse:
