@@ -39,7 +39,7 @@ ASD = "Allgemeiner Sozialer Dienst (ASD)"
 
 def app_settings(workdir: Path, url: str | None = None, **settings) -> dict:
     """The settings of a benchmark instance in ``workdir`` (its key ring made on first use):
-    testing mode, cheapest password hashing, no rate limit; ``url`` or a SQLite file there."""
+    testing mode, cheapest password hashing; ``url`` or a SQLite file there."""
     key_file = workdir / "keys" / "keyring.json"
     if not key_file.exists():
         FileKeyProvider(key_file).store(Keyring.generate())
@@ -50,7 +50,6 @@ def app_settings(workdir: Path, url: str | None = None, **settings) -> dict:
         "FALLTEAM_KEY_FILE": str(key_file),
         "DATABASE_URL": url or f"sqlite:///{workdir / 'bench.sqlite3'}",
         "ARGON2_PROFILE": "cheapest",
-        "RATELIMIT_ENABLED": False,
         **settings,
     }
 
