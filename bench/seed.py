@@ -46,6 +46,7 @@ from bench.common import (  # noqa: E402
     seed_events,
 )
 from fallteam.audit.models import AuditEvent  # noqa: E402
+from fallteam.auth import operations as accounts  # noqa: E402
 from fallteam.auth.models import User  # noqa: E402
 from fallteam.cases import operations as cases  # noqa: E402
 from fallteam.cases.models import Case  # noqa: E402
@@ -57,9 +58,10 @@ from fallteam.meetings.operations import agenda, run  # noqa: E402
 from fallteam.meetings.operations import schedule as meetings  # noqa: E402
 from fallteam.meetings.rules import local_day  # noqa: E402
 from fallteam.protocols import operations as protocols  # noqa: E402
-from fallteam.protocols.models import CaseProtocol  # noqa: E402
+from fallteam.protocols.models import CaseProtocol, TeamProtocol  # noqa: E402
 from fallteam.protocols.rules import sections_for  # noqa: E402
 from fallteam.resubmissions import operations as resubmissions  # noqa: E402
+from fallteam.resubmissions.models import Resubmission  # noqa: E402
 from fallteam.teams import operations as teams  # noqa: E402
 from fallteam.teams.models import MemberKind, Rhythm, Team, TeamMember  # noqa: E402
 
@@ -464,18 +466,60 @@ def pick_objects(app, seeded: Seeded) -> None:
     )
 
 
-def seed(app, scale: Scale, *, seed_value: int = 2026, baseline: bool = False) -> Seeded:
-    """Fill the (migrated, empty) database of ``app``; returns what the manifest says."""
+def resume(app, seeded: Seeded) -> None:
+    """After an interrupted seeding (stopped while filling sessions): take what is there,
+    give the measured accounts this run's password, and count what was made."""
+    with app.app_context():
+        for key, username in (("dpo", "dsb"), ("fachkraft", "fachkraft0")):
+            user = db.session.scalars(select(User).where(User.username == username)).one()
+            accounts.set_password(user, PASSWORD, chosen_by_user=True)
+            seeded.accounts[key] = {
+                "username": username,
+                "totp": user.totp_secret,
+                "id": str(user.id),
+            }
+        db.session.commit()
+
+        def count(model, *where) -> int:
+            return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+        seeded.counts.update(
+            accounts=count(User),
+            cases=count(Case),
+            teams=count(Team),
+            sessions=count(Meeting),
+            agenda_items=count(AgendaItem),
+            held_sessions=db.session.scalar(
+                select(func.count(func.distinct(AgendaItem.meeting_id))).where(
+                    AgendaItem.id.in_(select(CaseProtocol.item_id))
+                )
+            ),
+            finalised_sessions=count(TeamProtocol, TeamProtocol.finalised_dt.is_not(None)),
+            agreed_resubmissions=count(Resubmission),
+            sessions_with_agenda=db.session.scalar(
+                select(func.count(func.distinct(AgendaItem.meeting_id)))
+            ),
+        )
+
+
+def seed(
+    app, scale: Scale, *, seed_value: int = 2026, baseline: bool = False, finish: bool = False
+) -> Seeded:
+    """Fill the (migrated, empty) database of ``app`` (``finish``: complete an interrupted
+    seeding); returns what the manifest says."""
     rng = random.Random(seed_value)  # noqa: S311 (test data, not security)
     seeded = Seeded()
-    with Timer(seeded, "accounts"):
-        seed_accounts(app, scale, seeded)
-    with Timer(seeded, "cases"):
-        seed_cases(app, scale, seeded, rng)
-    with Timer(seeded, "teams"):
-        seed_teams(app, scale, seeded)
-    with Timer(seeded, "sessions"):
-        seed_sessions(app, scale, seeded, rng)
+    if finish:
+        resume(app, seeded)
+    else:
+        with Timer(seeded, "accounts"):
+            seed_accounts(app, scale, seeded)
+        with Timer(seeded, "cases"):
+            seed_cases(app, scale, seeded, rng)
+        with Timer(seeded, "teams"):
+            seed_teams(app, scale, seeded)
+        with Timer(seeded, "sessions"):
+            seed_sessions(app, scale, seeded, rng)
     with Timer(seeded, "resubmissions"):
         seed_resubmissions(app, scale, seeded, rng)
     seed_log(app, scale, seeded, baseline)
@@ -487,15 +531,18 @@ def report(seeded: Seeded) -> None:
     """Print what was made and how fast."""
     c, s = seeded.counts, seeded.seconds
     rows = [
-        ("Konten", c["accounts"], s["accounts"]),
-        ("Fälle (mit Familie, Einwilligung)", c["cases"], s["cases"]),
-        ("Fallteams mit Sitzungen", c["sessions"], s["teams"]),
-        ("Tagesordnungspunkte / Protokolle", c["agenda_items"], s["sessions"]),
-        ("Wiedervorlagen (gesetzt)", c["set_resubmissions"], s["resubmissions"]),
-        ("Audit-Ereignisse (Massenweg)", c["audit_events_generated"], s["audit_log"]),
+        ("Konten", c["accounts"], s.get("accounts")),
+        ("Fälle (mit Familie, Einwilligung)", c["cases"], s.get("cases")),
+        ("Fallteams mit Sitzungen", c["sessions"], s.get("teams")),
+        ("Tagesordnungspunkte / Protokolle", c["agenda_items"], s.get("sessions")),
+        ("Wiedervorlagen (gesetzt)", c["set_resubmissions"], s.get("resubmissions")),
+        ("Audit-Ereignisse (Massenweg)", c["audit_events_generated"], s.get("audit_log")),
     ]
     print(f"  {'Erzeugt':<38}{'Anzahl':>10}{'Sekunden':>10}{'je s':>12}")
     for label, count, seconds in rows:
+        if seconds is None:  # made by the interrupted run (--finish)
+            print(f"  {label:<38}{count:>10,}{'(vorher)':>10}")
+            continue
         print(f"  {label:<38}{count:>10,}{seconds:>10.1f}{count / max(seconds, 1e-9):>12,.0f}")
     print(
         f"  ({c['held_sessions']:,} Sitzungen gehalten, {c['finalised_sessions']:,} "
@@ -512,13 +559,14 @@ def run_seed(
     *,
     seed_value: int = 2026,
     baseline: bool = False,
+    finish: bool = False,
 ) -> dict:
     """Migrate and fill one database; write and return its manifest."""
     settings = {"AUDIT_CHECKPOINT_EVERY": 100_000, "AUDIT_CHECKPOINT_DIR": ""}
     if baseline:
         settings["BENCHMARK_PLAINTEXT_BASELINE"] = True
     app = make_app(workdir, url, **settings)
-    seeded = seed(app, scale, seed_value=seed_value, baseline=baseline)
+    seeded = seed(app, scale, seed_value=seed_value, baseline=baseline, finish=finish)
     with app.app_context():
         database_url = app.config["SQLALCHEMY_DATABASE_URI"]
         db.engine.dispose()
@@ -548,6 +596,11 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--workdir", type=Path, help="default: a new temporary directory")
     parser.add_argument("--baseline", action="store_true", help="the plaintext, no-audit copy")
+    parser.add_argument(
+        "--finish",
+        action="store_true",
+        help="complete a run stopped while filling sessions (same --workdir and database)",
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fallteam-seed-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -555,7 +608,12 @@ def main() -> None:
     kind = "Klartext-Basis" if args.baseline else "verschlüsselt, auditiert"
     print(f"Fallteam Skalendaten ({kind}) in {workdir}")
     result = run_seed(
-        workdir, args.database_url, scale, seed_value=args.seed, baseline=args.baseline
+        workdir,
+        args.database_url,
+        scale,
+        seed_value=args.seed,
+        baseline=args.baseline,
+        finish=args.finish,
     )
     report(result["seeded"])
     print(f"  Manifest: {workdir / 'manifest.json'}")
