@@ -10,12 +10,14 @@ databases a ``--keep`` run left in DIR without seeding again.
 Two databases are filled by ``bench/seed.py`` with the same generated data (in parallel):
 one as the app writes it (encrypted fields, chained audit), and its plaintext copy under
 ``BENCHMARK_PLAINTEXT_BASELINE`` (testing only: fields stored as plaintext, no audit event
-written). Each is served in turn by gunicorn (``wsgi:app``, sync workers) on 127.0.0.1, and
-client processes with keep-alive connections request each page for a bounded time. Printed
-per page: requests/s, p50/p95/p99, the throughput ratio to the baseline, and the audit's
-extra time per page (difference of the mean latencies) next to one durable commit
-(INSERT + COMMIT on the same database, p50, measured in the same run); then the peak RSS
-(VmHWM) of the workers. Targets (issue 12): ratio ≥ 0.75, extra time ≤ one commit, p95 <
+written). Both are served by gunicorn (``wsgi:app``, sync workers) on 127.0.0.1, and client
+processes with keep-alive connections request each page for a bounded time, alternating
+between the two servers (``--rounds``) so that load from elsewhere on the machine falls on
+both alike. Printed per page: requests/s, p50/p95/p99, the throughput ratio to the baseline,
+the audit's extra time per page (difference of the mean latencies) next to one durable commit
+(INSERT + COMMIT on the same database, p50, measured in the same run), and the workers' CPU
+time per request (steadier than latencies on a shared machine); then the peak RSS (VmHWM)
+of the workers. Targets (issue 12): ratio ≥ 0.75, extra time ≤ one commit, p95 <
 50 ms on PostgreSQL at full scale, worker peak RSS < 300 MB.
 """
 
