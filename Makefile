@@ -7,7 +7,7 @@ INSTANCE := instance
 # the suite runs in one process per core (pytest-xdist); TEST_WORKERS=0 runs it in this one
 TEST_WORKERS ?= auto
 
-.PHONY: run test install install-dev translations messages lint bench clean
+.PHONY: run test install install-dev translations messages lint bench bench-pages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/python bench/crypto_audit.py
 	$(BIN)/python bench/case_list.py
+
+# The most-opened pages under gunicorn against their plaintext, no-audit baseline (small size;
+# `$(BIN)/python bench/pages.py` for the full one, --database-url for PostgreSQL).
+bench-pages: install-dev
+	$(BIN)/python bench/pages.py --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info

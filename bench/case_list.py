@@ -20,36 +20,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from bench.common import institution_named, make_account, make_app, measure, signed_in  # noqa: E402
+from bench.common import (  # noqa: E402
+    ASD,
+    family,
+    institution_named,
+    make_account,
+    make_app,
+    measure,
+    signed_in,
+)
 from fallteam.auth.models import User  # noqa: E402
 from fallteam.cases import operations as cases  # noqa: E402
 from fallteam.consent import operations as consents  # noqa: E402
 from fallteam.extensions import db  # noqa: E402
-
-ASD = "Allgemeiner Sozialer Dienst (ASD)"
-FAMILY = [
-    ("Mutter", "f", "Sabine", date(1988, 5, 14), {"in_household": True}),
-    ("Vater", "m", "Marco", date(1985, 11, 2), {}),
-    ("Kind", "f", "Leonie", date(2018, 3, 4), {"in_household": True, "is_index": True}),
-    ("Kind", "m", "Jonas", date(2015, 9, 21), {"in_household": True}),
-]
-SURNAMES = ["Krautwurst", "Hollerbach", "Wendland", "Oberschelp", "Kaminski", "Dreyer"]
-
-
-def family(n: int) -> list:
-    surname = SURNAMES[n % len(SURNAMES)]
-    return [
-        cases.MemberData(
-            role=role,
-            sex=sex,
-            first_name=first,
-            last_name=surname,
-            birth_date=born,
-            address="Lindenallee 7, 14513 Teltow",
-            **facts,
-        )
-        for role, sex, first, born, facts in FAMILY
-    ]
 
 
 def fill(app, owner_id, count: int, *, with_consent: bool, batch: int = 100) -> None:

@@ -17,8 +17,6 @@ cases.
 from __future__ import annotations
 
 import argparse
-import json
-import random
 import re
 import sys
 import tempfile
@@ -31,28 +29,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from bench.common import make_account, make_app, measure, postgres_database, signed_in  # noqa: E402
-from fallteam.audit.models import AuditAction  # noqa: E402
-from fallteam.audit.operations import write_events  # noqa: E402
+from bench.common import (  # noqa: E402
+    ASD,
+    family,
+    make_account,
+    make_app,
+    measure,
+    postgres_database,
+    seed_events,
+    signed_in,
+)
 from fallteam.auth.models import User  # noqa: E402
 from fallteam.cases import operations as cases  # noqa: E402
 from fallteam.cases.models import Case  # noqa: E402
-from fallteam.core.models import utcnow  # noqa: E402
 from fallteam.dpo.queries.search import AuditFilter, explain_search  # noqa: E402
 from fallteam.extensions import db  # noqa: E402
-
-ASD = "Allgemeiner Sozialer Dienst (ASD)"
-BATCH = 10_000
-#: what the log is made of: (action, outcome, share)
-MIX = [
-    (AuditAction.READ, "allowed", 0.84),
-    (AuditAction.UPDATE, "allowed", 0.08),
-    (AuditAction.EXPORT, "allowed", 0.02),
-    (AuditAction.REFUSE, "denied", 0.03),
-    (AuditAction.SIGN_IN, "allowed", 0.03),
-]
-DISCLOSURES = ["pseudonymised_presentation_confirmed", "guard_release", "consent_recorded"]
-BASES = ["fallführend", "Teilnahme an der Sitzung", "Moderation", "Gast (eingeladen)"]
 
 
 def seed_people(app, owners: int, members: int) -> dict[str, list]:
@@ -66,8 +57,8 @@ def seed_people(app, owners: int, members: int) -> dict[str, list]:
 
 
 def seed_cases(app, owner_ids: list, count: int) -> list[tuple]:
-    """``count`` cases with a mother and a child, spread over the owners, through the app's
-    own operation (encrypted fields, data keys, audit events); returns (id, pseudonym)."""
+    """``count`` cases with a family, spread over the owners, through the app's own
+    operation (encrypted fields, data keys, audit events); returns (id, pseudonym)."""
     made = 0
     while made < count:
         with app.app_context():
@@ -78,75 +69,12 @@ def seed_cases(app, owner_ids: list, count: int) -> list[tuple]:
                     category=["hze", "sgb2", "sonstige"][made % 3],
                     child_protection=False,
                     file_number=f"AZ-{made:06d}",
-                    members=[
-                        cases.MemberData(
-                            role="Mutter",
-                            sex="f",
-                            first_name="Sabine",
-                            last_name=f"Kramer{made}",
-                            birth_date=date(1988, 5, 14),
-                        ),
-                        cases.MemberData(
-                            role="Kind",
-                            sex="m",
-                            first_name="Jonas",
-                            last_name=f"Kramer{made}",
-                            birth_date=date(2016, 9, 21),
-                        ),
-                    ],
+                    members=family(made, size=2),
                 )
                 made += 1
             db.session.commit()
     with app.app_context():
         return [tuple(row) for row in db.session.execute(select(Case.id, Case.pseudonym))]
-
-
-def seed_events(app, total: int, actors: list, case_rows: list[tuple], hot: tuple) -> float:
-    """``total`` chained events through the real chain writer, spread over a year, with one
-    "hot" case that gets 5 % of them; returns the seconds it took."""
-    rng = random.Random(11)  # noqa: S311 (test data, not security)
-    actions = [a for a, _, _ in MIX]
-    outcomes = {a: o for a, o, _ in MIX}
-    weights = [w for _, _, w in MIX]
-    start = utcnow() - timedelta(days=365)
-    step = timedelta(days=365) / max(total, 1)
-    started = time.perf_counter()
-    with app.app_context():
-        for first in range(0, total, BATCH):
-            rows = []
-            for n in range(first, min(first + BATCH, total)):
-                action = rng.choices(actions, weights)[0]
-                case_id, pseudonym = hot if rng.random() < 0.05 else rng.choice(case_rows)
-                actor_id, roles = rng.choice(actors)
-                details: dict = {}
-                if action == AuditAction.READ:
-                    details = {"basis": rng.choice(BASES), "fields": ["all"]}
-                    if rng.random() < 0.2:  # data released by a Schweigepflichtsentbindung
-                        details["basis"] += ", Schweigepflichtsentbindung"
-                        details["consent_ids"] = [str(case_id)]
-                elif action == AuditAction.UPDATE and rng.random() < 0.05:
-                    # a disclosure decision (the DPO's list of them)
-                    details = {"disclosure": rng.choice(DISCLOSURES)}
-                signed_in_only = action == AuditAction.SIGN_IN
-                rows.append(
-                    {
-                        "occurred_dt": start + step * n,
-                        "actor_id": actor_id,
-                        "actor_roles": roles,
-                        "action": action.value,
-                        "object_type": None if signed_in_only else "case",
-                        "object_id": None if signed_in_only else str(case_id),
-                        "case_pseudonym": None if signed_in_only else pseudonym,
-                        "purpose": "Fallberatung",
-                        "outcome": outcomes[action],
-                        "request_id": None,
-                        "client_address": "127.0.0.1",
-                        "details": json.dumps(details, sort_keys=True, separators=(",", ":")),
-                    }
-                )
-            write_events(db.session, rows)
-            db.session.commit()
-    return time.perf_counter() - started
 
 
 def pages(typical: str, hot: str, actor_id, since: date) -> list[tuple[str, str]]:

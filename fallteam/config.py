@@ -195,6 +195,10 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
         # Signed consent documents (PDF or image).
         "CONSENT_DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
+        # Benchmarks only (bench/pages.py): encrypted columns hold plaintext and no audit
+        # event is written, so a page can be timed against its unprotected self. Refused
+        # outside FALLTEAM_ENV=testing and never read from the environment.
+        "BENCHMARK_PLAINTEXT_BASELINE": False,
     }
 
 
@@ -274,6 +278,14 @@ def finish_settings(settings: dict[str, Any]) -> dict[str, Any]:
         settings["AUDIT_CHECKPOINT_MINUTES"] = int(float(hours) * 60)
     if production and settings.get("FALLTEAM_DEMO"):
         raise ConfigurationError("Der Demo-Modus ist im Produktionsbetrieb nicht erlaubt.")
+    settings["BENCHMARK_PLAINTEXT_BASELINE"] = _as_bool(
+        settings.get("BENCHMARK_PLAINTEXT_BASELINE", False)
+    )
+    if settings["BENCHMARK_PLAINTEXT_BASELINE"] and env != TESTING:
+        raise ConfigurationError(
+            "BENCHMARK_PLAINTEXT_BASELINE (Klartext ohne Audit) ist nur für Messungen "
+            f"erlaubt (FALLTEAM_ENV=testing), nicht im Modus {env}."
+        )
 
     instance_path = Path(settings["INSTANCE_PATH"])
     settings.setdefault("SQLALCHEMY_DATABASE_URI", None)

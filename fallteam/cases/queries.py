@@ -464,7 +464,9 @@ def case_list_page(
 
 def cases_shared_with(user: User) -> list[Case]:
     """Cases whose page ``user`` may open now as a member taking part (a guest's
-    participation opens only the agenda item, reached through the session)."""
+    participation opens only the agenda item, reached through the session). Only their
+    pseudonyms are loaded — the lists that show them name nothing else — so no field is
+    decrypted and no data key unwrapped for them."""
     now = utcnow()
     shared = (
         select(CaseParticipant.case_id)
@@ -476,9 +478,13 @@ def cases_shared_with(user: User) -> list[Case]:
         )
         .distinct()
     )
-    prime_keys(db.session, shared)
     return list(
-        db.session.scalars(select(Case).where(Case.id.in_(shared)).order_by(Case.pseudonym))
+        db.session.scalars(
+            select(Case)
+            .where(Case.id.in_(shared))
+            .options(load_only(Case.pseudonym))
+            .order_by(Case.pseudonym)
+        )
     )
 
 

@@ -47,13 +47,16 @@ _KEY_COLUMNS = (DataKey.id, DataKey.kek_version, DataKey.wrapped_key)
 
 
 class _RequestKeys:
-    """Keys unwrapped in this request (application context), and each owner's active key."""
+    """Keys unwrapped in this request (application context), each owner's active key, and
+    the KEKs used (a version's KEK never changes; looking it up checks the key file, once
+    per request is enough to follow a rotation)."""
 
-    __slots__ = ("active", "unwrapped")
+    __slots__ = ("active", "keks", "unwrapped")
 
     def __init__(self) -> None:
         self.unwrapped: dict[uuid.UUID, AESGCM | Shredded] = {}
         self.active: dict[uuid.UUID, uuid.UUID] = {}
+        self.keks: dict[int, bytes] = {}
 
 
 def _keys() -> _RequestKeys:
@@ -89,12 +92,16 @@ def _forget_keys_after_rollback(session: Session, previous_transaction) -> None:
 
 
 def _unwrap(key_id: uuid.UUID, kek_version: int, wrapped: bytes | None) -> AESGCM | Shredded:
-    cache = _cache()
+    keys = _keys()
+    cache = keys.unwrapped
     if key_id not in cache:
         if wrapped is None:
             cache[key_id] = SHREDDED
         else:
-            cache[key_id] = AESGCM(aead.unwrap_key(kek(kek_version), key_id, wrapped))
+            wrapping = keys.keks.get(kek_version)
+            if wrapping is None:
+                wrapping = keys.keks[kek_version] = kek(kek_version)
+            cache[key_id] = AESGCM(aead.unwrap_key(wrapping, key_id, wrapped))
     return cache[key_id]
 
 

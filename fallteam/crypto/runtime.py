@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from fallteam.config import ConfigurationError
 from fallteam.crypto.keyring import (
@@ -70,3 +70,9 @@ def replace_keyring(ring: Keyring) -> None:
 def kek(version: int) -> bytes:
     """The KEK of ``version``; unknown versions are refused before anything is decrypted."""
     return current_keyring().kek(version)
+
+
+def plaintext_baseline() -> bool:
+    """True only in a benchmark's baseline instance (``BENCHMARK_PLAINTEXT_BASELINE``, which
+    ``config.finish_settings`` refuses outside testing): fields stay plaintext, no audit."""
+    return has_app_context() and current_app.config.get("BENCHMARK_PLAINTEXT_BASELINE") is True

@@ -27,6 +27,7 @@ from sqlalchemy.types import TypeDecorator
 
 from fallteam.crypto import envelope
 from fallteam.crypto.aead import Place
+from fallteam.crypto.runtime import plaintext_baseline
 
 
 class UnsealedValueError(TypeError):
@@ -135,6 +136,7 @@ _RESTORE = "fallteam.crypto.restore"
 @event.listens_for(Session, "before_flush")
 def _seal_plaintexts(session: Session, flush_context, instances) -> None:
     restore = session.info.setdefault(_RESTORE, [])
+    plaintext = plaintext_baseline()
     for obj in [*session.new, *session.dirty]:
         attributes = encrypted_attributes(inspect(obj).mapper)
         if not attributes:
@@ -157,7 +159,10 @@ def _seal_plaintexts(session: Session, flush_context, instances) -> None:
                 raise envelope.DecryptionError("Ein gelöschter Wert kann nicht gespeichert werden.")
             if obj.id is None:
                 raise UnsealedValueError("Zeile ohne ID: der Wert ließe sich nicht binden.")
-            blob = envelope.encrypt(session, type_.to_bytes(value), place_of(obj, column))
+            if plaintext:  # benchmark baseline only: stored as is, no data key
+                blob = type_.to_bytes(value)
+            else:
+                blob = envelope.encrypt(session, type_.to_bytes(value), place_of(obj, column))
             setattr(obj, key, Sealed(blob))
             restore.append((obj, key, value))
 
@@ -183,13 +188,19 @@ def open_sealed(obj: Any, only: set[str] | None = None) -> None:
         return
     state = inspect(obj)
     session = state.session
+    plaintext = plaintext_baseline()
     for key, column, type_ in attributes:
         if only is not None and key not in only:
             continue
         value = state.dict.get(key)
         if not isinstance(value, Sealed):
             continue
-        plain = envelope.decrypt(session, value.blob, place_of(obj, column))
+        # benchmark baseline only: the stored bytes are the plaintext, no key is unwrapped
+        plain = (
+            value.blob
+            if plaintext
+            else envelope.decrypt(session, value.blob, place_of(obj, column))
+        )
         set_committed_value(
             obj, key, plain if plain is envelope.SHREDDED else type_.from_bytes(plain)
         )
