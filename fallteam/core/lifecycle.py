@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, Response, current_app, g, request
+from flask.globals import request_ctx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fallteam.audit.operations import forget_kept, new_request_id, write_kept
@@ -46,8 +47,18 @@ def commit_or_rollback(response: Response) -> Response:
         forget_kept()
     else:
         rollback_quietly()
+        if response.status_code >= 500:
+            discard_session_changes()
         write_kept()
     return response
+
+
+def discard_session_changes() -> None:
+    """A request that saved nothing (500, 503) changes nothing in the session cookie either:
+    Flask would otherwise still send what the view put there — a sign-in whose commit failed
+    (no SIGN_IN event, the TOTP step not marked used) would leave the browser signed in. The
+    session is read again from the request's cookie, as it was before."""
+    request_ctx.session = current_app.session_interface.open_session(current_app, request)
 
 
 def rollback_on_error(exc: BaseException | None) -> None:
