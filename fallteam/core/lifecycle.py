@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, current_app, g, request
-from flask.globals import request_ctx
+from flask import Flask, Response, current_app, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fallteam.audit.operations import forget_kept, new_request_id, write_kept
@@ -57,8 +56,18 @@ def discard_session_changes() -> None:
     """A request that saved nothing (500, 503) changes nothing in the session cookie either:
     Flask would otherwise still send what the view put there — a sign-in whose commit failed
     (no SIGN_IN event, the TOTP step not marked used) would leave the browser signed in. The
-    session is read again from the request's cookie, as it was before."""
-    request_ctx.session = current_app.session_interface.open_session(current_app, request)
+    session gets back what the request's cookie held — all but the CSRF token, which the
+    error page's own forms (the language switch) carry."""
+    before = current_app.session_interface.open_session(current_app, request)
+    if before is None:  # no usable cookie secret: Flask sends no session at all
+        return
+    token_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = session.get(token_key)
+    session.clear()
+    session.update(before)
+    if token is not None:
+        session[token_key] = token
+    session.permanent = before.permanent
 
 
 def rollback_on_error(exc: BaseException | None) -> None:
