@@ -149,8 +149,15 @@ def open_keys(data: bytes, passphrase: str) -> KeyBackup:
         n, r, p = int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
     except (KeyError, TypeError, ValueError):
         raise BackupError("Die Schlüsselsicherung ist beschädigt (KDF).") from None
-    # bounds: a forged header must not make the check cost minutes or gigabytes
-    if kdf.get("name") != "scrypt" or not (2**14 <= n <= 2**20 and 1 <= r <= 16 and 1 <= p <= 4):
+    # bounds: a forged header must not make the check cost minutes or gigabytes (scrypt
+    # needs 128·n·r bytes; at most twice what ``seal_keys`` uses), and scrypt itself takes
+    # only powers of two
+    if (
+        kdf.get("name") != "scrypt"
+        or not (2**14 <= n <= 2**20 and 1 <= r <= 16 and 1 <= p <= 4)
+        or n & (n - 1)
+        or 128 * n * r > 2 * 128 * SCRYPT_N * SCRYPT_R
+    ):
         raise BackupError("Die Schlüsselsicherung ist beschädigt (KDF-Parameter).")
     key = _scrypt(passphrase, _unb64(kdf.get("salt")), n, r, p)
     try:

@@ -84,11 +84,17 @@ def create(output: Path | None, keys_output: Path | None, passphrase_file: Path 
     if output is None:
         raise click.ClickException("Sicherung abgebrochen: Zielordner fehlt (--output ORDNER).")
     passphrase = _passphrase(passphrase_file, confirm=True)
+    written: list[Path] = []
     try:
         with unit_of_work():
             result = operations.create_backup(output, keys_output or output, passphrase)
-    except (BackupError, OSError) as exc:
-        raise click.ClickException(f"Sicherung abgebrochen: {exc}") from None
+            written = [result.dump_path, result.key_path]
+    except (BackupError, OSError, SQLAlchemyError) as exc:
+        # The files are written before the EXPORT event commits: an export the access log
+        # does not show must not stay behind.
+        operations.remove_files(written)
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise click.ClickException(f"Sicherung abgebrochen: {reason}") from None
     click.echo(
         f"Datenbanksicherung: {result.dump_path} ({_size(result.dump_bytes)} Bytes; "
         f"{len(result.tables)} Tabellen, {_size(result.rows)} Zeilen; Audit-Kette bis "
@@ -185,7 +191,11 @@ def restore(dump: Path, keys_file: Path | None, passphrase_file: Path | None) ->
             operations.remove_files(
                 [new_file, *(new_file.with_name(new_file.name + s) for s in ("-wal", "-shm"))]
             )
-        if isinstance(exc, BackupError | SQLAlchemyError | OSError):
+        if isinstance(exc, SQLAlchemyError):
+            # the first line only: the next ones carry the statement, its parameters (rows of
+            # the backup) and PostgreSQL's DETAIL with the values of a key
+            raise _abort(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        if isinstance(exc, BackupError | OSError):
             raise _abort(exc) from None
         raise _abort(f"unerwarteter Fehler ({type(exc).__name__}: {exc})") from exc
     click.echo(

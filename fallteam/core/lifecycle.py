@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fallteam.audit.operations import forget_kept, new_request_id, write_kept
@@ -46,8 +46,28 @@ def commit_or_rollback(response: Response) -> Response:
         forget_kept()
     else:
         rollback_quietly()
+        if response.status_code >= 500:
+            discard_session_changes()
         write_kept()
     return response
+
+
+def discard_session_changes() -> None:
+    """A request that saved nothing (500, 503) changes nothing in the session cookie either:
+    Flask would otherwise still send what the view put there — a sign-in whose commit failed
+    (no SIGN_IN event, the TOTP step not marked used) would leave the browser signed in. The
+    session gets back what the request's cookie held — all but the CSRF token, which the
+    error page's own forms (the language switch) carry."""
+    before = current_app.session_interface.open_session(current_app, request)
+    if before is None:  # no usable cookie secret: Flask sends no session at all
+        return
+    token_key = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = session.get(token_key)
+    session.clear()
+    session.update(before)
+    if token is not None:
+        session[token_key] = token
+    session.permanent = before.permanent
 
 
 def rollback_on_error(exc: BaseException | None) -> None:

@@ -4,6 +4,7 @@ found, and the key backup opens only with its passphrase."""
 from __future__ import annotations
 
 import io
+import json
 import struct
 
 import pytest
@@ -84,3 +85,24 @@ def test_short_passphrases_are_refused():
     backup = KeyBackup("abc", "now", Keyring.generate(), None, bytes(32))
     with pytest.raises(BackupError, match="zu kurz"):
         archive.seal_keys(backup, "kurz123")
+
+
+@pytest.mark.parametrize(
+    "kdf",
+    [
+        {"n": 2**14 + 1},  # not a power of two: scrypt itself raises ValueError
+        {"n": 2**20, "r": 16},  # 2 GiB of memory for one guess
+    ],
+    ids=["n not a power of two", "gigabytes"],
+)
+def test_a_forged_kdf_header_is_refused_in_german_before_any_derivation(kdf, monkeypatch):
+    backup = KeyBackup("abc", "2026-12-05T00:00:00+00:00", Keyring.generate(), None, bytes(32))
+    sealed = json.loads(archive.seal_keys(backup, "ein langer Satz als Passphrase"))
+    sealed["kdf"].update(kdf)
+
+    def derive(*args):
+        raise AssertionError("derivation with forged parameters")
+
+    monkeypatch.setattr(archive, "_scrypt", derive)
+    with pytest.raises(BackupError, match="KDF-Parameter"):
+        archive.open_keys(json.dumps(sealed).encode(), "ein langer Satz als Passphrase")

@@ -302,3 +302,18 @@ def test_a_backup_that_does_not_prove_itself_leaves_no_table(target, tmp_path, d
         with app.app_context():
             db.engine.dispose()
         drop()
+
+
+def test_a_key_backup_with_the_right_dump_key_but_another_ring_is_refused(source, target, tmp_path):
+    """Whoever can seal a key backup (knows the passphrase) cannot swap the ring: the dump
+    names its ring by a keyed fingerprint, checked before anything is written."""
+    opened = archive.open_keys(source.keys.read_bytes(), PASSPHRASE)
+    swapped = archive.KeyBackup(
+        opened.backup_id, opened.created, Keyring.generate(), None, opened.backup_key
+    )
+    forged = tmp_path / "schluessel.json"
+    forged.write_bytes(archive.seal_keys(swapped, PASSPHRASE))
+    result = _restore(source, target, keys=forged)
+    assert result.exit_code != 0 and ABORTED in result.output
+    assert "anderen Schlüsselbund" in result.output, result.output
+    assert target.is_untouched()
