@@ -16,6 +16,7 @@ dropped, taken from another dump or cut off after any chunk but the last.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import hmac
 import json
@@ -310,6 +311,10 @@ def read_lines(path: Path, key: bytes) -> Iterator[bytes]:
             raise BackupError("Die Datenbanksicherung ist beschädigt (Ende der Daten).")
 
 
+#: what ``link()`` answers where the file system has no hard links
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS})
+
+
 def write_private(path: Path, write) -> int:
     """Write a file readable by its owner only, atomically (temporary file, fsync, rename);
     ``write(fh)`` fills it. Returns its size. Never replaces an existing file."""
@@ -324,7 +329,15 @@ def write_private(path: Path, write) -> int:
             fh.flush()
             os.fsync(fh.fileno())
         # link() fails when the name exists: a file written meanwhile is never replaced
-        os.link(tmp, path)
+        try:
+            os.link(tmp, path)
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            # A backup target without hard links (FAT/exFAT drives, some SMB/NAS shares):
+            # claim the name exclusively, then move the finished file onto the claim.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     _fsync_directory(path.parent)

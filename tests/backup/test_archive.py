@@ -106,3 +106,20 @@ def test_a_forged_kdf_header_is_refused_in_german_before_any_derivation(kdf, mon
     monkeypatch.setattr(archive, "_scrypt", derive)
     with pytest.raises(BackupError, match="KDF-Parameter"):
         archive.open_keys(json.dumps(sealed).encode(), "ein langer Satz als Passphrase")
+
+
+def test_a_backup_target_without_hard_links_still_gets_the_file_and_never_loses_one(
+    tmp_path, monkeypatch
+):
+    def no_hard_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")  # what vfat answers
+
+    monkeypatch.setattr(archive.os, "link", no_hard_links)
+    target = tmp_path / "usb" / "fallteam-schluessel.json"
+    size = archive.write_private(target, lambda fh: fh.write(b"sealed"))
+    assert target.read_bytes() == b"sealed" and size == 6
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temporary file left
+    with pytest.raises(BackupError, match="existiert schon"):
+        archive.write_private(target, lambda fh: fh.write(b"other"))
+    assert target.read_bytes() == b"sealed"
