@@ -46,9 +46,11 @@ def is_invisible(char: str) -> bool:
 
 
 def is_control(char: str) -> bool:
-    """Whether a character is a control character (NUL, CR, LF, TAB, ESC, DEL, C1 ...) or a
-    line or paragraph separator (U+2028, U+2029), which break lines like LF."""
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+    """Whether a character is a control character (NUL, CR, LF, TAB, ESC, DEL, C1 ...), a
+    line or paragraph separator (U+2028, U+2029), which break lines like LF, or half of a
+    surrogate pair on its own (JSON can spell one, ``"\\ud800"``; it is no character and
+    cannot be encoded to be stored or shown)."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs")
 
 
 def invisible_characters(text: str) -> list[str]:

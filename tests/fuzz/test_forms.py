@@ -299,7 +299,7 @@ def _draw_json(data) -> bytes:
         return json.dumps(data.draw(json_values)).encode()
     sections = data.draw(
         st.dictionaries(
-            st.sampled_from(["verlauf", "ergebnis", "hypothesen", "zzz", "\x00"]),
+            st.sampled_from(["falldarstellung", "hypothesen", "fragestellung", "zzz", "\x00"]),
             st.one_of(hostile_text := st.one_of(texts, hostile_strings()), hostile_text),
             max_size=3,
         )
