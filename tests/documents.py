@@ -49,11 +49,12 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+@cache
 def zip_bomb() -> bytes:
-    """A ZIP of about 100 KB that unpacks to 100 MB of zeros."""
+    """A small ZIP that unpacks to 100 MB of zeros."""
     out = io.BytesIO()
     chunk = b"\0" * (1 << 20)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         with archive.open("unterschrift.pdf", "w") as member:
             for _ in range(100):
                 member.write(chunk)
@@ -87,12 +88,21 @@ def pdf_with_stream(stream: bytes, *, flate: bool, extra_dict: str = "") -> byte
     return out.getvalue()
 
 
+def zeros_deflated(size_mb: int) -> bytes:
+    """A zlib stream of ``size_mb`` MB of zeros, made without compressing them: one deflated
+    MB after a full flush (no reference reaches back past it) repeated, then the end block
+    and the Adler-32 of that many zeros (a = 1, b = the count mod 65521)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(b"\0" * (1 << 20)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    end = zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+    adler = (((size_mb << 20) % 65521) << 16) | 1
+    return b"\x78\xda" + block * size_mb + end + adler.to_bytes(4, "big")
+
+
+@cache
 def pdf_bomb() -> bytes:
-    """A valid-looking PDF whose page content inflates from ~1 MB to 1 GB."""
-    compressor = zlib.compressobj(9)
-    chunk = b"\0" * (1 << 20)
-    data = b"".join(compressor.compress(chunk) for _ in range(1024)) + compressor.flush()
-    return pdf_with_stream(data, flate=False).replace(
+    """A valid PDF whose page content inflates to 1 GB (from 1 MB)."""
+    return pdf_with_stream(zeros_deflated(1024), flate=False).replace(
         b"<< /Length", b"<< /Filter /FlateDecode /Length", 1
     )
 
@@ -115,6 +125,7 @@ def jpeg_with_comment(comment: bytes) -> bytes:
     return image[:2] + segment + image[2:]
 
 
+@cache
 def encrypted_pdf() -> bytes:
     """The valid PDF, protected with a password."""
     from pypdf import PdfReader, PdfWriter
