@@ -21,6 +21,7 @@ from fallteam.core.models import utcnow
 from fallteam.core.text import safe_file_name
 from fallteam.extensions import db
 
+
 class ConsentError(ValueError):
     """A consent the rules do not allow; the message is for the user."""
 

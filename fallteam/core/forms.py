@@ -24,6 +24,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as flask_wtf_translations
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     DateField,
     DateTimeField,
@@ -38,7 +39,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation
-from werkzeug.datastructures import FileStorage
 
 from fallteam.core.documents import DocumentRefused, inspect_document
 from fallteam.core.text import control_characters, invisible_characters

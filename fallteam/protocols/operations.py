@@ -149,8 +149,7 @@ def _checked(item: AgendaItem, label, text: str, limit: int) -> str:
     if control_characters(text, multiline=True):
         raise ProtocolError(
             _(
-                "„%(section)s“ enthält Steuerzeichen (z. B. Nullzeichen). Bitte entfernen Sie "
-                "sie.",
+                "„%(section)s“ enthält Steuerzeichen (z. B. Nullzeichen). Bitte entfernen Sie sie.",
                 section=label,
             )
         )

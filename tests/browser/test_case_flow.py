@@ -19,8 +19,8 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from tests.browser.conftest import sign_in
 from tests.conftest import family_of_four
-from tests.documents import valid_pdf
 from tests.conftest import sign_in as sign_in_client
+from tests.documents import valid_pdf
 
 try:
     from playwright.sync_api import expect

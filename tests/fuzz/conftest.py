@@ -112,8 +112,8 @@ def world(app, create_account, create_case, create_team, create_meeting, institu
         values["protocol_id"] = _protocol(app, session.item_id, team_member.id, endpoint)
         values["topic_id"] = _topic(app, session.meeting_id, team_member.id)
         values["proposal_id"], values["certificate_id"] = _deletion_records(app, case)
-        values["team_proposal_id"], values["team_certificate_id"] = (
-            _team_protocol_deletion_records(app, session.meeting_id)
+        values["team_proposal_id"], values["team_certificate_id"] = _team_protocol_deletion_records(
+            app, session.meeting_id
         )
         if endpoint.startswith("cases."):
             values["member_id"] = case.member_ids[0]  # a family member, not a team member

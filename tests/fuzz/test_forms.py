@@ -322,9 +322,7 @@ def test_form_survives_hostile_input(app, world, savepoint, logged_errors, size,
     world = world(endpoint, FUZZED[endpoint])
     url = world.url(endpoint)
     specs = [] if endpoint in JSON_ROUTES else _discover(world, endpoint, savepoint)
-    extras = {
-        name: world.values[key] for name, key in EXTRA_INPUTS.get(endpoint, {}).items()
-    }
+    extras = {name: world.values[key] for name, key in EXTRA_INPUTS.get(endpoint, {}).items()}
     upload = valid_upload()
 
     @settings(max_examples=size.pick(4, 60), **FUZZ_SETTINGS)

@@ -98,9 +98,7 @@ def routes(app):
 
 
 @pytest.mark.parametrize("principal", sorted(set(GET_ROUTES.values())))
-def test_a_path_argument_that_is_no_id_is_not_found(
-    app, world, logged_errors, routes, principal
-):
+def test_a_path_argument_that_is_no_id_is_not_found(app, world, logged_errors, routes, principal):
     """Every path argument replaced by traversal, NUL, undecodable bytes and non-ids (by a
     principal the route lets in, so the argument is what is checked)."""
     sample = world("cases.show_case", principal)
@@ -137,22 +135,26 @@ def test_a_hostile_query_string_is_answered_without_error(
     on every page (each by a principal the route table lets in; one world per principal)."""
     sample = world("cases.show_case", principal)
     for endpoint in sorted(e for e, p in GET_ROUTES.items() if p == principal):
-        url = sample.url(endpoint)
+        _query_fuzzer(sample, endpoint, savepoint, logged_errors, size)()
 
-        @settings(max_examples=size.pick(2, 30), **FUZZ_SETTINGS)
-        @given(
-            query=st.lists(
-                st.tuples(st.sampled_from(QUERY_ARGUMENTS), query_values), min_size=1, max_size=4
-            )
+
+def _query_fuzzer(sample, endpoint: str, savepoint, logged_errors, size):
+    url = sample.url(endpoint)
+
+    @settings(max_examples=size.pick(2, 30), **FUZZ_SETTINGS)
+    @given(
+        query=st.lists(
+            st.tuples(st.sampled_from(QUERY_ARGUMENTS), query_values), min_size=1, max_size=4
         )
-        def request(query):
-            with savepoint():
-                response = sample.client().get(url, query_string=urlencoded(query).decode())
-                response.close()
-            assert response.status_code < 500, (endpoint, response.status_code, query)
-            assert not logged_errors, (endpoint, [r.getMessage() for r in logged_errors])
+    )
+    def request(query):
+        with savepoint():
+            response = sample.client().get(url, query_string=urlencoded(query).decode())
+            response.close()
+        assert response.status_code < 500, (endpoint, response.status_code, query)
+        assert not logged_errors, (endpoint, [r.getMessage() for r in logged_errors])
 
-        request()
+    return request
 
 
 def test_invalid_utf8_in_path_query_cookie_and_body_is_no_error(app, world, logged_errors):
@@ -166,7 +168,9 @@ def test_invalid_utf8_in_path_query_cookie_and_body_is_no_error(app, world, logg
     response = client.get("/faelle", headers={"Accept-Language": "\xff\xfe,de;q=\xff"})
     assert response.status_code < 500
     response = client.post(
-        "/sprache", data=b"language=\xff\xfe&next=\xc0\xaf", content_type="application/x-www-form-urlencoded"
+        "/sprache",
+        data=b"language=\xff\xfe&next=\xc0\xaf",
+        content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code < 500
     assert not logged_errors, [r.getMessage() for r in logged_errors]

@@ -56,7 +56,11 @@ REFUSED = {
         "foto.png",
         TWO_IN_ONE,
     ),
-    "PNG then ZIP": (lambda: valid_png() + zip_bytes({"x.js": b"alert(1)"}), "foto.png", TWO_IN_ONE),
+    "PNG then ZIP": (
+        lambda: valid_png() + zip_bytes({"x.js": b"alert(1)"}),
+        "foto.png",
+        TWO_IN_ONE,
+    ),
     "JPEG with script inside": (
         lambda: jpeg_with_comment(b"<script>alert(1)</script>"),
         "foto.jpg",
@@ -188,8 +192,9 @@ def test_a_valid_document_is_accepted_as_its_content_says(app, upload_to, target
     assert response.status_code == 302, response.get_data(as_text=True)
     assert after == before + 1
     model, column = (
-        (Consent, Consent.document_type) if target == "consent" else
-        (AgendaDocument, AgendaDocument.media_type)
+        (Consent, Consent.document_type)
+        if target == "consent"
+        else (AgendaDocument, AgendaDocument.media_type)
     )
     with app.app_context():
         newest = db.session.scalars(select(column).order_by(model.created_dt.desc())).first()
