@@ -10,7 +10,7 @@ from sqlalchemy import select
 from fallteam.audit.models import AuditEvent
 from fallteam.cases.models import Case
 from fallteam.extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import PDF, csrf_token
 from tests.documents import valid_pdf
 
 NAMES = ("Krautwurst", "Sabine", "Leonie", "Lindenallee")
@@ -281,7 +281,7 @@ def test_only_the_owner_downloads_the_signed_document(app, signed_in, create_acc
         consent={"recipients": [{"type": "participant_kind", "value": "guest"}]},
     )
     download = owner.get(f"/einwilligungen/{case.consent_id}/dokument")
-    assert download.status_code == 200 and download.data == valid_pdf()
+    assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert guest.get(f"/einwilligungen/{case.consent_id}/dokument").status_code == 403
 

@@ -85,14 +85,12 @@ def world(app, create_account, create_case, create_team, create_meeting, institu
         owner = create_account(["fachkraft"])
         team_member = create_account(["member"])
         item_guest = create_account(["guest"])
-        guest_of_record = create_account(["guest"])
         target = create_account(["member"])
         case = create_case(
             owner,
             participants=[
                 (team_member, "member"),
                 (item_guest, "guest"),
-                (guest_of_record, "guest"),
             ],
             consent={"recipients": [{"type": "participant_kind", "value": "guest"}]},
         )
