@@ -23,7 +23,8 @@ from contextlib import contextmanager
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from fallteam.core.forms import BaseForm
 from tests.fuzz.conftest import (
@@ -261,13 +262,15 @@ def _draw_form(data, specs, upload: bytes):
 
 def _send(client, url: str, pairs, files):
     if files:
-        # multipart: werkzeug encodes text as UTF-8, so undecodable bytes go as Latin-1
+        # multipart: werkzeug encodes text as UTF-8, so undecodable bytes go as Latin-1;
+        # encoded here in memory (the test client spools big bodies to a file it never closes)
         fields = MultiDict(
             [(k, v.decode("latin-1") if isinstance(v, bytes) else v) for k, v in pairs]
         )
-        for name, upload in files.items():
-            fields.add(name, upload)
-        return client.post(url, data=fields, content_type="multipart/form-data")
+        for name, (stream, filename) in files.items():
+            fields.add(name, FileStorage(stream, filename, content_type="application/pdf"))
+        boundary, body = encode_multipart(fields)
+        return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
     return client.post(
         url, data=urlencoded(pairs), content_type="application/x-www-form-urlencoded"
     )

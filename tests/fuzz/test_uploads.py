@@ -5,11 +5,14 @@ valid documents still go through."""
 
 from __future__ import annotations
 
+import gc
 import io
 import tracemalloc
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from fallteam.consent.models import Consent
 from fallteam.core.documents import inspect_document
@@ -240,3 +243,22 @@ def test_an_image_of_too_many_pixels_is_refused_before_it_is_decoded(app, pixels
 
         with pytest.raises(DocumentRefused, match="zu groß"):
             inspect_document(out.getvalue(), max_bytes=10 * 1024 * 1024)
+
+
+def test_a_large_upload_on_a_refused_form_leaves_no_file_open(app, signed_in, create_case):
+    """An upload over werkzeug's in-memory threshold (500 KB) is spooled to a temporary
+    file; a refused form must not leave it open (pytest turns the ResourceWarning of an
+    unclosed file into a failure). Encoded in memory, so only the app's files count."""
+    client, owner = signed_in(["fachkraft"])
+    case = create_case(owner)
+    fields = _consent_form(case, b"", "x", client)
+    fields["grantor"] = "keine-person"
+    fields["document"] = FileStorage(io.BytesIO(pdf_of_size(2 * 1024 * 1024)), "gross.pdf")
+    boundary, body = encode_multipart(MultiDict(fields))
+    response = client.post(
+        f"/faelle/{case.id}/einwilligungen/neu",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 200
+    gc.collect()  # an unclosed temporary file warns when it is collected
