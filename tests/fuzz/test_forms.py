@@ -294,10 +294,11 @@ def _discover(world, endpoint: str, savepoint) -> list:
     return specs
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | texts,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
-    max_leaves=8,
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | texts
+json_values = st.one_of(
+    json_scalars,
+    st.lists(json_scalars, max_size=3),
+    st.dictionaries(texts, json_scalars | st.lists(json_scalars, max_size=2), max_size=3),
 )
 
 
