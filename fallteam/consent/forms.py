@@ -26,7 +26,7 @@ from fallteam.consent.models import (
     PURPOSE_LABELS,
 )
 from fallteam.consent.rules import PARTICIPANT_KINDS
-from fallteam.core.forms import BaseForm, choices_from
+from fallteam.core.forms import BaseForm, DocumentUpload, choices_from
 
 _REQUIRED = _l("Bitte ausfüllen.")
 
@@ -74,7 +74,10 @@ class ConsentForm(BaseForm):
     witness = StringField(
         _l("Zeugin/Zeuge (bei mündlicher Erklärung)"), validators=[Optional(), Length(max=200)]
     )
-    document = FileField(_l("Unterschriebenes Dokument (PDF, PNG oder JPEG, höchstens 10 MB)"))
+    document = FileField(
+        _l("Unterschriebenes Dokument (PDF, PNG oder JPEG, höchstens 10 MB)"),
+        validators=[DocumentUpload()],
+    )
     submit = SubmitField(_l("Schweigepflichtsentbindung speichern"))
 
     def validate_valid_until(self, field) -> None:

@@ -16,16 +16,10 @@ from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case, FamilyMember
 from fallteam.consent import rules
 from fallteam.consent.models import Consent, RecipientType
+from fallteam.core.documents import document_type, size_label
 from fallteam.core.models import utcnow
 from fallteam.core.text import safe_file_name
 from fallteam.extensions import db
-
-#: accepted document types, recognised by their first bytes (never by name or header)
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
 
 
 class ConsentError(ValueError):
@@ -36,22 +30,19 @@ class DocumentError(ConsentError):
     """The uploaded document is refused (type or size)."""
 
 
-def document_type(content: bytes) -> str | None:
-    """The content type of an uploaded document, by its content; None if not PDF/PNG/JPEG."""
-    for signature, mime in _SIGNATURES:
-        if content.startswith(signature):
-            return mime
-    return None
-
-
 def check_document(content: bytes) -> str:
-    """The document's type, or ``ConsentError`` with a German message."""
+    """The document's type by its first bytes, or ``DocumentError`` with a German message.
+
+    The last line of defence for every caller (imports, the demo data); an upload from a
+    form has been read through as a whole document before (``core.forms.DocumentUpload``).
+    """
     if not content:
         raise DocumentError(_("Die Datei ist leer."))
     limit = current_app.config["CONSENT_DOCUMENT_MAX_BYTES"]
     if len(content) > limit:
-        size = f"{limit // 1024} KB" if limit < 1024 * 1024 else f"{limit // (1024 * 1024)} MB"
-        raise DocumentError(_("Die Datei ist zu groß (höchstens %(size)s).", size=size))
+        raise DocumentError(
+            _("Die Datei ist zu groß (höchstens %(size)s).", size=size_label(limit))
+        )
     mime = document_type(content)
     if mime is None:
         raise DocumentError(_("Bitte ein PDF oder ein Bild (PNG, JPEG) hochladen."))

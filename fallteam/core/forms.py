@@ -24,6 +24,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as flask_wtf_translations
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     DateField,
     DateTimeField,
@@ -37,7 +38,9 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
+from wtforms.validators import StopValidation
 
+from fallteam.core.documents import DocumentRefused, inspect_document
 from fallteam.core.text import control_characters, invisible_characters
 
 #: the range every date field accepts
@@ -136,6 +139,28 @@ class SubForm(_InputRules, Form):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)
             return flask_wtf_translations
+
+
+class DocumentUpload:
+    """Validator of a file field: the chosen file is a whole PDF, PNG or JPEG within the size
+    limit the setting ``limit_setting`` names (:func:`fallteam.core.documents.inspect_document`:
+    truncated, disguised, two-in-one and active files are refused). No file chosen passes
+    (``FileRequired`` says when one is needed); an empty chosen file does not."""
+
+    def __init__(self, limit_setting: str = "CONSENT_DOCUMENT_MAX_BYTES") -> None:
+        self.limit_setting = limit_setting
+
+    def __call__(self, form: Form, field: Field) -> None:
+        upload = field.data
+        if not isinstance(upload, FileStorage):
+            return
+        limit = current_app.config[self.limit_setting]
+        content = upload.stream.read(limit + 1)  # one byte more tells "too big"
+        upload.stream.seek(0)
+        try:
+            inspect_document(content, max_bytes=limit)
+        except DocumentRefused as exc:
+            raise StopValidation(str(exc)) from exc
 
 
 class ActionForm(BaseForm):

@@ -6,7 +6,10 @@ re-identification guard.
 
 from __future__ import annotations
 
+import re
+import sys
 import unicodedata
+from functools import cache
 
 # Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt; the standard
 # library has no access to it): characters that render as nothing. Beside format characters
@@ -46,21 +49,54 @@ def is_invisible(char: str) -> bool:
 
 
 def is_control(char: str) -> bool:
-    """Whether a character is a control character (NUL, CR, LF, TAB, ESC, DEL, C1 ...) or a
-    line or paragraph separator (U+2028, U+2029), which break lines like LF."""
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+    """Whether a character is a control character (NUL, CR, LF, TAB, ESC, DEL, C1 ...), a
+    line or paragraph separator (U+2028, U+2029), which break lines like LF, or half of a
+    surrogate pair on its own (JSON can spell one, ``"\\ud800"``; it is no character and
+    cannot be encoded to be stored or shown)."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs")
+
+
+# Every form's every text field is checked, the sign-in form's too, so the checks run as one
+# regular expression over the text: a look-up per character in Python made 16 MB of text
+# (the largest request) cost a worker minutes.
+
+#: the characters ``is_control`` names: Cc (U+0000–U+001F, U+007F–U+009F), Zl, Zp, Cs
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+@cache
+def _invisible() -> re.Pattern:
+    """The characters ``is_invisible`` names, as one character class of ranges (built on
+    first use from this Python's Unicode data; a class of ranges is fast to match)."""
+    codes = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+    codes.update(c for low, high in _DEFAULT_IGNORABLE for c in range(low, high + 1))
+    codes.update(map(ord, _INVISIBLE_EXTRA))
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return re.compile(
+        "[" + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}" for low, high in ranges) + "]"
+    )
 
 
 def invisible_characters(text: str) -> list[str]:
     """The invisible characters in text, by their Unicode names, each once."""
-    return sorted({unicodedata.name(c, f"U+{ord(c):04X}") for c in text if is_invisible(c)})
+    if text.isascii():  # no ASCII character is invisible
+        return []
+    found = set(_invisible().findall(text))
+    return sorted({unicodedata.name(c, f"U+{ord(c):04X}") for c in found})
 
 
 def control_characters(text: str, *, multiline: bool = False) -> list[str]:
     """The control characters in text ("U+0000" ...), each once; line breaks (LF, CR LF, the
     line and paragraph separators) and tabs are allowed in multi-line text."""
-    allowed = "\n\r\t\u2028\u2029" if multiline else ""
-    return sorted({f"U+{ord(c):04X}" for c in text if is_control(c) and c not in allowed})
+    found = set(_CONTROL.findall(text))
+    if multiline:
+        found -= set("\n\r\t\u2028\u2029")
+    return sorted(f"U+{ord(c):04X}" for c in found)
 
 
 #: characters Windows or a shell would read as part of a path or a command

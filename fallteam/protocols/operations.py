@@ -18,6 +18,7 @@ from fallteam.auth.models import User
 from fallteam.cases.guard import identity_hits
 from fallteam.cases.operations import identity_of
 from fallteam.core.models import utcnow
+from fallteam.core.text import control_characters
 from fallteam.crypto import signing
 from fallteam.extensions import db
 from fallteam.meetings.models import (
@@ -143,6 +144,15 @@ def _claim_version(protocol: CaseProtocol, expected_version: int) -> None:
 
 def _checked(item: AgendaItem, label, text: str, limit: int) -> str:
     text = (text or "").strip()
+    # The autosave's JSON is no form: the rule every multi-line form field follows is
+    # applied here (NUL, ESC, a lone surrogate cannot be stored or shown)
+    if control_characters(text, multiline=True):
+        raise ProtocolError(
+            _(
+                "„%(section)s“ enthält Steuerzeichen (z. B. Nullzeichen). Bitte entfernen Sie sie.",
+                section=label,
+            )
+        )
     if len(text) > limit:
         raise ProtocolError(
             _("„%(section)s“ ist zu lang (höchstens %(n)d Zeichen).", section=label, n=limit)

@@ -287,12 +287,12 @@ def test_an_empty_agenda_document_is_refused_with_a_neutral_message(
 def test_the_stored_name_of_an_agenda_document_is_safe(
     app, signed_in, create_account, create_case, create_team, create_meeting, name, stored
 ):
-    from tests.conftest import PDF
+    from tests.documents import valid_pdf
 
     client, owner = signed_in(["fachkraft"])
     team_id, _ = create_team([(create_account(["member"]), "permanent")])
     session = create_meeting(team_id, create_case(owner))
-    assert _upload(client, session.item_id, PDF, name).status_code == 302
+    assert _upload(client, session.item_id, valid_pdf(), name).status_code == 302
     with app.app_context():
         documents = db.session.get(AgendaItem, session.item_id).documents
         assert len(documents) == 2

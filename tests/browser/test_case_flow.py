@@ -18,8 +18,9 @@ from fallteam.cases.rules import age_on
 from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from tests.browser.conftest import sign_in
-from tests.conftest import PDF, family_of_four
+from tests.conftest import family_of_four
 from tests.conftest import sign_in as sign_in_client
+from tests.documents import valid_pdf
 
 try:
     from playwright.sync_api import expect
@@ -155,7 +156,7 @@ def record_consent(page, case: RegisteredCase, tmp_path) -> None:
     page.get_by_label("Fallberatung im Fallteam").check()
     page.get_by_label("Identität (Namen, Geburtsdaten)").check()
     document = tmp_path / "entbindung.pdf"
-    document.write_bytes(PDF)
+    document.write_bytes(valid_pdf())
     page.locator("input[type=file][name=document]").set_input_files(document)
     page.get_by_role("button", name="Schweigepflichtsentbindung speichern").click()
 

@@ -11,6 +11,7 @@ from fallteam.audit.models import AuditEvent
 from fallteam.cases.models import Case
 from fallteam.extensions import db
 from tests.conftest import PDF, csrf_token
+from tests.documents import valid_pdf
 
 NAMES = ("Krautwurst", "Sabine", "Leonie", "Lindenallee")
 TEAM = [{"type": "participant_kind", "value": "member"}]
@@ -195,11 +196,11 @@ def test_a_consent_with_a_wrong_upload_or_dates_is_refused_on_the_form(app, sign
 
     not_pdf = submit(b"MZ\x90\x00 this is an exe", "entbindung.pdf")
     assert "Bitte ein PDF oder ein Bild (PNG, JPEG) hochladen." in not_pdf.get_data(as_text=True)
-    too_big = submit(PDF + b"0" * 5000, "gross.pdf")
+    too_big = submit(valid_pdf() + b"0" * 5000, "gross.pdf")
     assert "Die Datei ist zu groß (höchstens 4 KB)." in too_big.get_data(as_text=True)
-    backwards = submit(PDF, "ok.pdf", valid_until="2025-12-31")
+    backwards = submit(valid_pdf(), "ok.pdf", valid_until="2025-12-31")
     assert "liegt vor ihrem Beginn" in backwards.get_data(as_text=True)
-    assert submit(PDF, "ok.pdf").status_code == 302
+    assert submit(valid_pdf(), "ok.pdf").status_code == 302
     with app.app_context():
         from fallteam.consent.models import Consent
 
@@ -259,7 +260,7 @@ def test_the_stored_name_of_a_consent_document_is_safe(app, signed_in, create_ca
             "valid_from": "2026-01-01",
             "form": "schriftlich",
             "csrf_token": csrf_token(client),
-            "document": (io.BytesIO(PDF), name),
+            "document": (io.BytesIO(valid_pdf()), name),
         },
         content_type="multipart/form-data",
     )

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from fallteam.auth.institutions import institution_choices
-from fallteam.core.forms import BaseForm, choices_from
+from fallteam.core.forms import BaseForm, DocumentUpload, choices_from
 from fallteam.meetings.models import ITEM_PURPOSE_LABELS, METHOD_LABELS
 from fallteam.meetings.rules import MAX_ITEM_MINUTES
 
@@ -151,6 +151,6 @@ class DocumentForm(BaseForm):
 
     document = FileField(
         _l("Weitere Unterlage (PDF, PNG, JPEG)"),
-        validators=[FileRequired(_l("Bitte eine Datei wählen."))],
+        validators=[FileRequired(_l("Bitte eine Datei wählen.")), DocumentUpload()],
     )
     submit = SubmitField(_l("Hochladen"))

@@ -1,0 +1,137 @@
+"""Documents for upload tests: valid ones as a scanner or a PDF printer makes them, and the
+broken, disguised and hostile ones the upload must refuse."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from datetime import UTC, datetime
+from functools import cache
+
+from fpdf import FPDF
+from PIL import Image
+
+
+@cache
+def valid_pdf() -> bytes:
+    """A one-page PDF with text (as the consent scan's PDF printer makes it)."""
+    pdf = FPDF()
+    pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=UTC))
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Schweigepflichtsentbindung - unterschrieben")
+    return bytes(pdf.output())
+
+
+@cache
+def valid_png() -> bytes:
+    """A small PNG photo of a signed page."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (250, 250, 240)).save(out, "PNG")
+    return out.getvalue()
+
+
+@cache
+def valid_jpeg() -> bytes:
+    """A small JPEG photo of a signed page."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (250, 250, 240)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A ZIP archive of ``files`` (deflated)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+@cache
+def zip_bomb() -> bytes:
+    """A small ZIP that unpacks to 100 MB of zeros."""
+    out = io.BytesIO()
+    chunk = b"\0" * (1 << 20)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("unterschrift.pdf", "w") as member:
+            for _ in range(100):
+                member.write(chunk)
+    return out.getvalue()
+
+
+def pdf_with_stream(stream: bytes, *, flate: bool, extra_dict: str = "") -> bytes:
+    """A structurally complete one-page PDF whose page content is ``stream`` (deflated when
+    ``flate``), with a correct cross-reference table."""
+    data = zlib.compress(stream, 9) if flate else stream
+    filters = "/Filter /FlateDecode " if flate else ""
+    objects = [
+        f"<< /Type /Catalog /Pages 2 0 R {extra_dict}>>".encode(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        f"<< {filters}/Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()
+
+
+def zeros_deflated(size_mb: int) -> bytes:
+    """A zlib stream of ``size_mb`` MB of zeros, made without compressing them: one deflated
+    MB after a full flush (no reference reaches back past it) repeated, then the end block
+    and the Adler-32 of that many zeros (a = 1, b = the count mod 65521)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(b"\0" * (1 << 20)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    end = zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
+    adler = (((size_mb << 20) % 65521) << 16) | 1
+    return b"\x78\xda" + block * size_mb + end + adler.to_bytes(4, "big")
+
+
+@cache
+def pdf_bomb() -> bytes:
+    """A valid PDF whose page content inflates to 1 GB (from 1 MB)."""
+    return pdf_with_stream(zeros_deflated(1024), flate=False).replace(
+        b"<< /Length", b"<< /Filter /FlateDecode /Length", 1
+    )
+
+
+def pdf_of_size(size: int) -> bytes:
+    """A valid PDF of exactly ``size`` bytes (its page content padded with blanks)."""
+    padding = 0
+    for _ in range(5):
+        document = pdf_with_stream(b" " * padding, flate=False)
+        if len(document) == size:
+            return document
+        padding += size - len(document)
+    raise AssertionError(f"no PDF of {size} bytes")
+
+
+def jpeg_with_comment(comment: bytes) -> bytes:
+    """A valid JPEG carrying ``comment`` in a COM segment (inside the image data)."""
+    image = valid_jpeg()
+    segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+    return image[:2] + segment + image[2:]
+
+
+@cache
+def encrypted_pdf() -> bytes:
+    """The valid PDF, protected with a password."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(valid_pdf())))
+    writer.encrypt("geheim")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
