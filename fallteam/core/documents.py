@@ -19,7 +19,7 @@ import zipfile
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PdfStreamError
+from pypdf.errors import PyPdfError
 
 #: accepted document types, recognised by their first bytes
 SIGNATURES = (
@@ -115,9 +115,11 @@ def _check_pdf(content: bytes) -> None:
     except DocumentRefused:
         raise
     except (
-        PdfReadError,
-        PdfStreamError,
+        # every pypdf error, not only PdfReadError: a damaged cross-reference table or an
+        # object stream that inflates past pypdf's limit raise LimitReachedError
+        PyPdfError,
         ValueError,
+        ArithmeticError,
         KeyError,
         TypeError,
         AttributeError,
