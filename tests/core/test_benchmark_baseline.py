@@ -19,6 +19,7 @@ from fallteam.cases.models import Case, FamilyMember
 from fallteam.config import ConfigurationError, finish_settings, load_settings
 from fallteam.crypto.keyring import FileKeyProvider, Keyring
 from fallteam.crypto.models import DataKey
+from fallteam.crypto.runtime import plaintext_baseline
 from fallteam.extensions import db
 from tests.conftest import family_of_four
 
@@ -123,3 +124,14 @@ def test_switched_off_fields_are_sealed_and_audited(app, create_account):
         assert keys == 1
         assert head > head_before
         assert db.session.get(FamilyMember, member_id).first_name == first_name
+
+
+@pytest.mark.parametrize("env", ["production", "testing"])
+def test_a_config_change_after_start_does_not_turn_it_on(tmp_path, env):
+    """Only the settings the application started with decide: a later
+    ``app.config[...] = True`` (an extension, a shell, a careless script) must not turn
+    encryption and audit off in a running production instance, nor in a testing one."""
+    app = create_app(_instance(tmp_path, env))
+    app.config[SWITCH] = True
+    with app.app_context():
+        assert plaintext_baseline() is False
