@@ -25,6 +25,7 @@ from tests.documents import (
     pdf_bomb,
     pdf_of_size,
     pdf_with_packed_catalog,
+    pdf_with_packed_script,
     pdf_with_stream,
     pdf_without_xref_subsection,
     valid_jpeg,
@@ -98,6 +99,7 @@ REFUSED = {
         "scan.pdf",
         ACTIVE,
     ),
+    "PDF with JavaScript in an object stream": (pdf_with_packed_script, "scan.pdf", ACTIVE),
     "encrypted PDF": (encrypted_pdf, "scan.pdf", "verschlüsselt"),
     # pypdf refuses both with its LimitReachedError, which is no PdfReadError
     "PDF without xref subsection line": (pdf_without_xref_subsection, "scan.pdf", BROKEN),
