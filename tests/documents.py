@@ -135,3 +135,86 @@ def encrypted_pdf() -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def pdf_without_xref_subsection() -> bytes:
+    """A PDF damaged as mail programs and bad copies damage them: the cross-reference
+    table lost its subsection line (``0 5``), the rest is intact."""
+    return pdf_with_stream(b"BT ET", flate=False).replace(b"xref\n0 5\n", b"xref\n", 1)
+
+
+@cache
+def pdf_with_packed_catalog() -> bytes:
+    """A PDF 1.5 whose catalog sits in an object stream that inflates to 100 MB (from
+    100 KB): reading the catalog means inflating the object stream."""
+    head = b"1 0 "
+    packed = zlib.compress(head + b"<< /Type /Catalog /Pages 2 0 R >>" + b" " * 100_000_000, 9)
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number, body in (
+        (2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        (3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"),
+        (
+            4,
+            f"<< /Type /ObjStm /N 1 /First {len(head)} /Filter /FlateDecode "
+            f"/Length {len(packed)} >>\nstream\n".encode()
+            + packed
+            + b"\nendstream",
+        ),
+    ):
+        offsets[number] = out.tell()
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    rows = [b"\x00" + (0).to_bytes(4, "big") + (65535).to_bytes(2, "big")]
+    rows.append(b"\x02" + (4).to_bytes(4, "big") + (0).to_bytes(2, "big"))  # 1: in stream 4
+    rows += [b"\x01" + offsets[n].to_bytes(4, "big") + bytes(2) for n in (2, 3, 4)]
+    rows.append(b"\x01" + xref.to_bytes(4, "big") + bytes(2))
+    table = b"".join(rows)
+    out.write(
+        f"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length {len(table)} >>\n"
+        "stream\n".encode()
+        + table
+        + f"\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()
+
+
+def pdf_with_packed_script() -> bytes:
+    """A PDF 1.5 whose page runs JavaScript when opened, the page sitting in a compressed
+    object stream (as PDF writers store small objects): no active name in the raw bytes."""
+    head = b"3 0 "
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/AA << /O << /S /JavaScript /JS (app.alert(1)) >> >> >>"
+    )
+    packed = zlib.compress(head + page, 9)
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number, body in (
+        (1, b"<< /Type /Catalog /Pages 2 0 R >>"),
+        (2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        (
+            4,
+            f"<< /Type /ObjStm /N 1 /First {len(head)} /Filter /FlateDecode "
+            f"/Length {len(packed)} >>\nstream\n".encode()
+            + packed
+            + b"\nendstream",
+        ),
+    ):
+        offsets[number] = out.tell()
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    rows = [b"\x00" + bytes(4) + (65535).to_bytes(2, "big")]
+    rows += [b"\x01" + offsets[n].to_bytes(4, "big") + bytes(2) for n in (1, 2)]
+    rows.append(b"\x02" + (4).to_bytes(4, "big") + bytes(2))  # 3: in stream 4
+    rows += [b"\x01" + offset.to_bytes(4, "big") + bytes(2) for offset in (offsets[4], xref)]
+    table = b"".join(rows)
+    out.write(
+        f"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length {len(table)} >>\n"
+        "stream\n".encode()
+        + table
+        + f"\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()

@@ -19,7 +19,7 @@ import zipfile
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PdfStreamError
+from pypdf.errors import PyPdfError
 
 #: accepted document types, recognised by their first bytes
 SIGNATURES = (
@@ -41,6 +41,9 @@ _ACTIVE_MARKUP = re.compile(
 #: PDF names of active content (also written with #xx escapes, which name matching undoes)
 _PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
 _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+#: the object streams of a PDF unpack to this much at most (dictionaries only: a scan's
+#: few kilobytes; a file that packs more is no signed form)
+_PDF_PACKED_MAX = 8 * 1024 * 1024
 
 
 class DocumentRefused(ValueError):
@@ -98,8 +101,7 @@ def _broken(kind: str) -> DocumentRefused:
 def _check_pdf(content: bytes) -> None:
     if b"%%EOF" not in content[-_PDF_TAIL:]:
         raise _broken("PDF")
-    names = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), content)
-    if any(re.search(re.escape(name) + rb"(?![A-Za-z0-9])", names) for name in _PDF_ACTIVE):
+    if _names_active(content):
         raise DocumentRefused(_active_pdf())
     try:
         with warnings.catch_warnings():
@@ -109,15 +111,27 @@ def _check_pdf(content: bytes) -> None:
                 raise DocumentRefused(
                     _("Das PDF ist verschlüsselt. Bitte ohne Kennwortschutz speichern.")
                 )
+            # Dictionaries (actions among them) may sit packed in object streams, where the
+            # raw bytes show no name: each is unpacked, within pypdf's limit and ours.
+            packed = 0
+            for number in sorted({stream for stream, _ in reader.xref_objStm.values()}):
+                data = reader.get_object(number).get_data()
+                packed += len(data)
+                if packed > _PDF_PACKED_MAX:
+                    raise _broken("PDF")
+                if _names_active(data):
+                    raise DocumentRefused(_active_pdf())
             pages = len(reader.pages)
             root = reader.trailer["/Root"].get_object()
             active = {"/OpenAction", "/AA", "/AcroForm"} & set(root) and _active_root(root)
     except DocumentRefused:
         raise
     except (
-        PdfReadError,
-        PdfStreamError,
+        # every pypdf error, not only PdfReadError: a damaged cross-reference table or an
+        # object stream that inflates past pypdf's limit raise LimitReachedError
+        PyPdfError,
         ValueError,
+        ArithmeticError,
         KeyError,
         TypeError,
         AttributeError,
@@ -131,6 +145,11 @@ def _check_pdf(content: bytes) -> None:
         raise _broken("PDF")
     if active:
         raise DocumentRefused(_active_pdf())
+
+
+def _names_active(data: bytes) -> bool:
+    names = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+    return any(re.search(re.escape(name) + rb"(?![A-Za-z0-9])", names) for name in _PDF_ACTIVE)
 
 
 def _active_root(root) -> bool:

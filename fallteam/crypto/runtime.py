@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, has_app_context
 
-from fallteam.config import ConfigurationError
+from fallteam.config import TESTING, ConfigurationError
 from fallteam.crypto.keyring import (
     FileKeyProvider,
     KeyProvider,
@@ -14,6 +14,7 @@ from fallteam.crypto.keyring import (
 )
 
 _EXTENSION = "fallteam.keyring"
+_BASELINE = "fallteam.plaintext_baseline"
 
 
 class _LoadedRing:
@@ -54,6 +55,12 @@ def init_app(app: Flask) -> None:
     except KeyringError as exc:
         raise ConfigurationError(f"Fallteam startet nicht: {exc}") from None
     app.extensions[_EXTENSION] = _LoadedRing(ring, provider)
+    # Decided once, from the settings ``config.finish_settings`` checked (testing only): a
+    # later change of app.config must not turn encryption and audit off in a running app.
+    app.extensions[_BASELINE] = (
+        app.config.get("BENCHMARK_PLAINTEXT_BASELINE") is True
+        and app.config.get("FALLTEAM_ENV") == TESTING
+    )
 
 
 def current_keyring() -> Keyring:
@@ -75,4 +82,4 @@ def kek(version: int) -> bytes:
 def plaintext_baseline() -> bool:
     """True only in a benchmark's baseline instance (``BENCHMARK_PLAINTEXT_BASELINE``, which
     ``config.finish_settings`` refuses outside testing): fields stay plaintext, no audit."""
-    return has_app_context() and current_app.config.get("BENCHMARK_PLAINTEXT_BASELINE") is True
+    return has_app_context() and current_app.extensions.get(_BASELINE) is True

@@ -18,7 +18,7 @@ from fallteam.auth.models import User
 from fallteam.cases.guard import identity_hits
 from fallteam.cases.operations import identity_of
 from fallteam.core.models import utcnow
-from fallteam.core.text import control_characters
+from fallteam.core.text import control_characters, invisible_characters
 from fallteam.crypto import signing
 from fallteam.extensions import db
 from fallteam.meetings.models import (
@@ -144,12 +144,22 @@ def _claim_version(protocol: CaseProtocol, expected_version: int) -> None:
 
 def _checked(item: AgendaItem, label, text: str, limit: int) -> str:
     text = (text or "").strip()
-    # The autosave's JSON is no form: the rule every multi-line form field follows is
+    # The autosave's JSON is no form: the rules every multi-line form field follows are
     # applied here (NUL, ESC, a lone surrogate cannot be stored or shown)
     if control_characters(text, multiline=True):
         raise ProtocolError(
             _(
                 "„%(section)s“ enthält Steuerzeichen (z. B. Nullzeichen). Bitte entfernen Sie sie.",
+                section=label,
+            )
+        )
+    # and as in every form: no invisible characters (a direction override would show the
+    # protocol's text otherwise than it is stored, in the signed Protokollauszug too)
+    if invisible_characters(text):
+        raise ProtocolError(
+            _(
+                "„%(section)s“ enthält unsichtbare Zeichen (z. B. Leerzeichen ohne Breite oder "
+                "Richtungswechsel), oft aus kopiertem Text. Bitte geben Sie ihn neu ein.",
                 section=label,
             )
         )

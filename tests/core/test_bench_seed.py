@@ -64,3 +64,28 @@ def test_the_baseline_copy_holds_the_same_data_in_plaintext(tmp_path):
         assert sorted(n.decode() for n in _names_as_stored()) == sorted(s[1] for s in stored)
         db.engine.dispose()
     assert stored == families
+
+
+def test_the_dpo_reports_of_both_copies_show_the_same_events(tmp_path):
+    """The DPO per-case report is timed on both copies: each case it opens must have the
+    same number of audit events in both, or the ratio compares different amounts of work
+    (the audited copy's operations write events the plaintext copy replaces with generated
+    ones spread over all cases)."""
+    copies = [run_seed(tmp_path / "audited", None, TINY)]
+    copies.append(run_seed(tmp_path / "plain", None, TINY, baseline=True))
+    counts = []
+    for seeded in copies:
+        objects = seeded["manifest"]["objects"]
+        with seeded["app"].app_context():
+            counts.append(
+                {
+                    which: db.session.scalar(
+                        select(func.count())
+                        .select_from(AuditEvent)
+                        .where(AuditEvent.case_pseudonym == objects[which])
+                    )
+                    for which in ("report_pseudonym", "hot_pseudonym")
+                }
+            )
+            db.engine.dispose()
+    assert counts[0] == counts[1]

@@ -19,8 +19,9 @@ from fallteam.cases.models import Case, FamilyMember
 from fallteam.config import ConfigurationError, finish_settings, load_settings
 from fallteam.crypto.keyring import FileKeyProvider, Keyring
 from fallteam.crypto.models import DataKey
+from fallteam.crypto.runtime import plaintext_baseline
 from fallteam.extensions import db
-from tests.conftest import family_of_four
+from tests.conftest import family_of_four, make_account, make_app
 
 SWITCH = "BENCHMARK_PLAINTEXT_BASELINE"
 
@@ -99,9 +100,12 @@ def _register(create_account, app):
         return case.id, member.id, member.first_name, head
 
 
-@pytest.mark.settings(**{SWITCH: True})
-def test_switched_on_in_testing_fields_are_plaintext_and_nothing_is_audited(app, create_account):
-    case_id, member_id, first_name, head_before = _register(create_account, app)
+def test_switched_on_in_testing_fields_are_plaintext_and_nothing_is_audited(tmp_path):
+    # its own application: the switch is read once, when the application is built
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'baseline.sqlite3'}", **{SWITCH: True})
+    case_id, member_id, first_name, head_before = _register(
+        lambda roles: make_account(app, roles), app
+    )
     with app.app_context():
         case = db.session.get(Case, case_id)
         raw, keys, head = _stored(case, member_id)
@@ -111,6 +115,7 @@ def test_switched_on_in_testing_fields_are_plaintext_and_nothing_is_audited(app,
         assert (
             db.session.get(FamilyMember, member_id).first_name == first_name
         )  # read back without a key
+        db.engine.dispose()
 
 
 def test_switched_off_fields_are_sealed_and_audited(app, create_account):
@@ -123,3 +128,14 @@ def test_switched_off_fields_are_sealed_and_audited(app, create_account):
         assert keys == 1
         assert head > head_before
         assert db.session.get(FamilyMember, member_id).first_name == first_name
+
+
+@pytest.mark.parametrize("env", ["production", "testing"])
+def test_a_config_change_after_start_does_not_turn_it_on(tmp_path, env):
+    """Only the settings the application started with decide: a later
+    ``app.config[...] = True`` (an extension, a shell, a careless script) must not turn
+    encryption and audit off in a running production instance, nor in a testing one."""
+    app = create_app(_instance(tmp_path, env))
+    app.config[SWITCH] = True
+    with app.app_context():
+        assert plaintext_baseline() is False

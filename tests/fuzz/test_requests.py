@@ -233,8 +233,22 @@ def test_very_long_addresses_and_headers_are_no_error(client, logged_errors):
         b'{"version": 1, "sections": {"falldarstellung": "Mutter \\ud800"}}',
         b'{"version": 1, "sections": {"falldarstellung": "Mutter\\u0000Kind"}}',
         b'{"version": 1, "sections": {"hypothesen": "Kind \\u001b[31m"}}',
+        # the forms refuse invisible characters in every text; the autosave is a way around
+        b'{"version": 1, "sections": {"hypothesen": "Kind \\u202egnugrosrev"}}',
+        b'{"version": 1, "sections": {"falldarstellung": "Mutter\\u200bKind"}}',
     ],
-    ids=["cut", "not UTF-8", "cut list", "bad literal", "empty", "lone surrogate", "NUL", "ESC"],
+    ids=[
+        "cut",
+        "not UTF-8",
+        "cut list",
+        "bad literal",
+        "empty",
+        "lone surrogate",
+        "NUL",
+        "ESC",
+        "right-to-left override",
+        "zero-width space",
+    ],
 )
 def test_broken_json_to_the_autosave_gets_a_clear_json_4xx(world, logged_errors, body):
     sample = world("protocols.autosave", "member")
