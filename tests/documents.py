@@ -218,3 +218,26 @@ def pdf_with_packed_script() -> bytes:
         + f"\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n".encode()
     )
     return out.getvalue()
+
+
+def pdf_of_pages(pages: int, *, declared: int) -> bytes:
+    """A PDF with ``pages`` blank pages in one flat page tree whose /Count says ``declared``."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    kids = " ".join(f"{n} 0 R" for n in range(3, pages + 3))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {declared} >>".encode(),
+        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"] * pages,
+    ]
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    out.write(b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets))
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()

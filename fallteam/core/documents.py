@@ -44,6 +44,9 @@ _PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 #: the object streams of a PDF unpack to this much at most (dictionaries only: a scan's
 #: few kilobytes; a file that packs more is no signed form)
 _PDF_PACKED_MAX = 8 * 1024 * 1024
+#: objects a PDF may hold (a signed form of MAX_PAGES pages with fonts and images stays far
+#: below); walking a page tree costs CPU per object, so more is refused before the walk
+_PDF_OBJECTS_MAX = 20_000
 
 
 class DocumentRefused(ValueError):
@@ -121,8 +124,16 @@ def _check_pdf(content: bytes) -> None:
                     raise _broken("PDF")
                 if _names_active(data):
                     raise DocumentRefused(_active_pdf())
-            pages = len(reader.pages)
             root = reader.trailer["/Root"].get_object()
+            objects = sum(map(len, reader.xref.values())) + len(reader.xref_objStm)
+            declared = root["/Pages"].get_object().get("/Count")
+            if (
+                objects > _PDF_OBJECTS_MAX
+                or not isinstance(declared, int)
+                or not 1 <= declared <= MAX_PAGES
+            ):
+                raise _broken("PDF")
+            pages = len(reader.pages)
             active = {"/OpenAction", "/AA", "/AcroForm"} & set(root) and _active_root(root)
     except DocumentRefused:
         raise

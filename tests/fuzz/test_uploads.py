@@ -10,12 +10,13 @@ import io
 import tracemalloc
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from fallteam.consent.models import Consent
-from fallteam.core.documents import inspect_document
+from fallteam.core.documents import DocumentRefused, inspect_document
 from fallteam.extensions import db
 from fallteam.meetings.models import AgendaDocument
 from tests.conftest import csrf_token
@@ -23,6 +24,7 @@ from tests.documents import (
     encrypted_pdf,
     jpeg_with_comment,
     pdf_bomb,
+    pdf_of_pages,
     pdf_of_size,
     pdf_with_packed_catalog,
     pdf_with_packed_script,
@@ -235,6 +237,31 @@ def test_checking_a_pdf_bomb_never_inflates_it(app):
     finally:
         tracemalloc.stop()
     assert peak < 30 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "pages, declared",
+    [(25_000, 25_000), (25_000, 1)],  # an honest page count, and one that lies
+    ids=["counted", "count-lies"],
+)
+def test_a_pdf_of_too_many_pages_is_refused_before_its_page_tree_is_walked(
+    app, monkeypatch, pages, declared
+):
+    """Walking a page tree costs CPU per page (about 13 s of a worker for 100,000 pages of
+    7.5 MB): a PDF with more pages or objects than a signed form has is refused unwalked."""
+
+    def walked(*args, **kwargs):
+        raise AssertionError("the page tree was walked")
+
+    monkeypatch.setattr(PdfReader, "_flatten", walked)
+    with app.test_request_context(), pytest.raises(DocumentRefused, match=BROKEN):
+        inspect_document(pdf_of_pages(pages, declared=declared), max_bytes=10 * 1024 * 1024)
+
+
+def test_a_pdf_of_a_few_pages_still_passes(app):
+    with app.test_request_context():
+        document = pdf_of_pages(3, declared=3)
+        assert inspect_document(document, max_bytes=10 * 1024 * 1024) == "application/pdf"
 
 
 @pytest.mark.parametrize("pixels", [(9000, 9000)])
