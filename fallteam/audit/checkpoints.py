@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fallteam.audit import chain
+from fallteam.core.files import sync_directory
 
 HEADER = "Fallteam Audit-Checkpoint v1"
 #: the ``format`` of a checkpoint as a JSON line
@@ -205,7 +206,7 @@ def _place(directory: Path, name: str, data: bytes) -> bool:
             os.unlink(temporary)
         except OSError:
             pass  # a leftover in the work folder is harmless
-    _sync_directory(directory)
+    sync_directory(directory)
     return True
 
 
@@ -269,15 +270,6 @@ def conflict_seq(name: str) -> int:
     if match is None:
         raise ValueError(name)
     return int(match.group(1))
-
-
-def _sync_directory(directory: Path) -> None:
-    # the new name must survive a crash as well as the content
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass

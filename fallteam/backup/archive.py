@@ -33,6 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from fallteam.core.files import sync_directory
 from fallteam.crypto.keyring import Keyring, KeyringError
 
 KEYS_FORMAT = "fallteam-schluesselsicherung"
@@ -340,13 +341,5 @@ def write_private(path: Path, write) -> int:
             os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_directory(path.parent)
+    sync_directory(path.parent)
     return path.stat().st_size
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -18,6 +18,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from fallteam.core.files import replace_private
+
 KEYRING_FORMAT = 1
 KEY_BYTES = 32
 
@@ -157,17 +159,6 @@ class KeyProvider(ABC):
         """Whether a ring is there to load."""
 
 
-def sync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable. Without it a power cut after a KEK rotation
-    can bring back the old key file while the database, durable since its commits, holds
-    data keys wrapped by the new KEK: every value they protect would be lost."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class FileKeyProvider(KeyProvider):
     """A JSON key file readable by its owner only (mode 0600)."""
 
@@ -189,15 +180,10 @@ class FileKeyProvider(KeyProvider):
         return Keyring.from_json(self.path.read_text())
 
     def store(self, ring: Keyring) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(ring.to_json())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
-        sync_directory(self.path.parent)
+        # Durable, rename included: a power cut after a KEK rotation must not bring back the
+        # old key file while the database, durable since its commits, holds data keys
+        # wrapped by the new KEK (every value they protect would be lost).
+        replace_private(self.path, ring.to_json())
 
 
 class EnvironmentKeyProvider(KeyProvider):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import secrets
 import stat
@@ -44,7 +43,8 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from fallteam.crypto.keyring import Keyring, sync_directory
+from fallteam.core.files import replace_private
+from fallteam.crypto.keyring import Keyring
 from fallteam.crypto.runtime import current_keyring
 
 SIGNING_FORMAT = 1
@@ -118,15 +118,7 @@ def _write(path: Path, material: SigningMaterial, ring: Keyring) -> None:
             for r in material.retired
         ],
     }
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(document, indent=2))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    sync_directory(path.parent)
+    replace_private(path, json.dumps(document, indent=2))
 
 
 def _pem(certificate: x509.Certificate) -> str:
