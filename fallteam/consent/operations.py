@@ -16,7 +16,7 @@ from fallteam.auth.models import Institution, User
 from fallteam.cases.models import Case, FamilyMember
 from fallteam.consent import rules
 from fallteam.consent.models import Consent, RecipientType
-from fallteam.core.documents import document_type, size_label
+from fallteam.core.documents import DocumentRefused, identify_document
 from fallteam.core.models import utcnow
 from fallteam.core.text import safe_file_name
 from fallteam.extensions import db
@@ -36,17 +36,12 @@ def check_document(content: bytes) -> str:
     The last line of defence for every caller (imports, the demo data); an upload from a
     form has been read through as a whole document before (``core.forms.DocumentUpload``).
     """
-    if not content:
-        raise DocumentError(_("Die Datei ist leer."))
-    limit = current_app.config["CONSENT_DOCUMENT_MAX_BYTES"]
-    if len(content) > limit:
-        raise DocumentError(
-            _("Die Datei ist zu groß (höchstens %(size)s).", size=size_label(limit))
+    try:
+        return identify_document(
+            content, max_bytes=current_app.config["CONSENT_DOCUMENT_MAX_BYTES"]
         )
-    mime = document_type(content)
-    if mime is None:
-        raise DocumentError(_("Bitte ein PDF oder ein Bild (PNG, JPEG) hochladen."))
-    return mime
+    except DocumentRefused as exc:
+        raise DocumentError(str(exc)) from None
 
 
 @dataclass

@@ -61,8 +61,9 @@ def document_type(content: bytes) -> str | None:
     return None
 
 
-def inspect_document(content: bytes, *, max_bytes: int) -> str:
-    """The media type of an acceptable document, or :class:`DocumentRefused`."""
+def identify_document(content: bytes, *, max_bytes: int) -> str:
+    """The media type by the first bytes, within ``max_bytes``, or :class:`DocumentRefused`:
+    the light check every caller passes (imports and demo data as well as forms)."""
     if not content:
         raise DocumentRefused(_("Die Datei ist leer."))
     if len(content) > max_bytes:
@@ -72,6 +73,13 @@ def inspect_document(content: bytes, *, max_bytes: int) -> str:
     mime = document_type(content)
     if mime is None:
         raise DocumentRefused(_("Bitte ein PDF oder ein Bild (PNG, JPEG) hochladen."))
+    return mime
+
+
+def inspect_document(content: bytes, *, max_bytes: int) -> str:
+    """The media type of an acceptable document, read through as a whole, or
+    :class:`DocumentRefused`."""
+    mime = identify_document(content, max_bytes=max_bytes)
     if _ACTIVE_MARKUP.search(content) or _is_zip(content):
         raise DocumentRefused(_two_in_one())
     if mime == "application/pdf":
