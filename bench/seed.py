@@ -8,8 +8,9 @@ every change leaves its audit event; the rest of the log (up to ``--audit-events
 all) is appended through the real chain writer (``audit.operations.write_events``), as a busy
 year of reading would leave it. While sessions are filled, the re-identification guard is
 not asked about the seed's constant texts and a team's windows are opened with one flush
-(``_fast_operations``: the same rows and events, ``test_bench_seed`` compares). Deterministic from ``--seed``: the same seed gives the same
-families, cases, sessions, protocols and log (ids and timestamps differ).
+(``_fast_operations``: the same rows and events, ``test_bench_seed`` compares).
+Deterministic from ``--seed``: the same seed gives the same families, cases, sessions,
+protocols and log (ids and timestamps differ).
 
 ``--baseline`` fills a plaintext copy for ``bench/pages.py``: the same generated data with
 ``BENCHMARK_PLAINTEXT_BASELINE`` on (encrypted columns hold plaintext, the operations write
