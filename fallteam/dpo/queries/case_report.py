@@ -37,7 +37,7 @@ from fallteam.teams.models import Team
 
 #: lines (person × session × object × kind) per page of the report: rendering is what a
 #: busy case's report costs, so a page stays small whatever the case's history
-PAGE_LINES = 100
+PAGE_LINES = 50
 
 #: the object type of the DPO's own look at a case's access report (recorded, and shown in
 #: the report, but no read of the case: the anomaly checks leave it out)
