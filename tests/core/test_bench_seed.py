@@ -3,6 +3,7 @@ encrypted field opens), and its plaintext copy holds the same data unsealed and 
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from sqlalchemy import func, select, text
@@ -11,7 +12,8 @@ from bench.seed import Scale, run_seed
 from fallteam.audit.models import AuditEvent
 from fallteam.audit.operations import public_key
 from fallteam.audit.verify import verify_audit_log
-from fallteam.cases.models import Case, FamilyMember
+from fallteam.auth.models import User
+from fallteam.cases.models import Case, CaseParticipant, FamilyMember
 from fallteam.crypto.models import DataKey
 from fallteam.crypto.runtime import current_keyring
 from fallteam.extensions import db
@@ -89,3 +91,48 @@ def test_the_dpo_reports_of_both_copies_show_the_same_events(tmp_path):
             )
             db.engine.dispose()
     assert counts[0] == counts[1]
+
+
+def _written(app) -> tuple[list, list]:
+    """The participation windows and the audit events the seeding's operations wrote, in
+    terms that two runs share (names and pseudonyms, not ids or times)."""
+    with app.app_context():
+        names = {u.id: u.username for u in db.session.scalars(select(User))}
+        pseudonyms = {c.id: c.pseudonym for c in db.session.scalars(select(Case))}
+        windows = sorted(
+            (pseudonyms[p.case_id], names[p.user_id], p.kind, names[p.granted_by_id])
+            for p in db.session.scalars(select(CaseParticipant))
+        )
+        events = []
+        for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)):
+            details = json.loads(e.details) if isinstance(e.details, str) else e.details or {}
+            user = details.get("user")
+            events.append(
+                (
+                    e.action,
+                    e.object_type,
+                    e.case_pseudonym,
+                    names.get(e.actor_id),
+                    e.purpose,
+                    sorted(details),
+                    names.get(uuid.UUID(user)) if user else None,
+                )
+            )
+        db.engine.dispose()
+    return windows, events
+
+
+def test_the_fast_sessions_write_what_the_operations_write(tmp_path):
+    fast = run_seed(tmp_path / "fast", None, TINY)
+    slow = run_seed(tmp_path / "slow", None, TINY, fast=False)
+    fast_windows, fast_events = _written(fast["app"])
+    slow_windows, slow_events = _written(slow["app"])
+    assert fast["manifest"]["counts"] == slow["manifest"]["counts"]
+    assert fast_windows and fast_windows == slow_windows
+    # the same events in the same order, up to the generated part of the log (whose
+    # actors and objects are drawn from the rows already there)
+    made = fast["manifest"]["counts"]["audit_events_of_operations"]
+    assert made
+    # (a team's members come in no set order, so whom a window event names may change place)
+    assert [e[:-1] for e in fast_events[:made]] == [e[:-1] for e in slow_events[:made]]
+    assert sorted(fast_events[:made], key=repr) == sorted(slow_events[:made], key=repr)

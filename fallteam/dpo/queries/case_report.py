@@ -6,7 +6,9 @@ Built from the audit log (the events carrying the case's pseudonym, aggregated i
 database) and structural metadata (display names, institutions, session dates, consent
 recipients and validity). No encrypted column is selected: nothing of the case is decrypted,
 so the DPO answers "who saw this family's data, when, why" without reading any of it.
-A fixed number of statements, however many events the case has.
+A fixed number of statements, however many events the case has; a page shows
+``PAGE_LINES`` lines (a case read 50,000 times over a year has thousands), the totals above
+it come from the database for the whole case.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from fallteam.meetings.rules import day_start, local_day
 from fallteam.protocols.models import CaseProtocol, ProtocolAddendum, ProtocolExcerpt
 from fallteam.teams.models import Team
 
-#: at most this many lines (person × session × object × kind): beyond, the report says so
-#: and points to the full audit search of the pseudonym
-MAX_LINES = 1000
+#: lines (person × session × object × kind) per page of the report: rendering is what a
+#: busy case's report costs, so a page stays small whatever the case's history
+PAGE_LINES = 50
 
 #: the object type of the DPO's own look at a case's access report (recorded, and shown in
 #: the report, but no read of the case: the anomaly checks leave it out)
@@ -175,16 +177,13 @@ class CaseReport:
     people: list[PersonGroup]
     refusals: list[PersonGroup]
     consents: list[ConsentFacts]
-    #: more lines than ``MAX_LINES``: the report shows the first ones only
-    truncated: bool
-
-    @property
-    def count(self) -> int:
-        return sum(p.count for p in self.people)
-
-    @property
-    def refusal_count(self) -> int:
-        return sum(p.count for p in self.refusals)
+    #: allowed and refused events of the whole case (not only this page's)
+    count: int
+    refusal_count: int
+    #: this page (1…``pages``) of the report's lines, ``lines`` of them in all
+    page: int
+    pages: int
+    lines: int
 
 
 #: what a pseudonym looks like (FT-2026-0042); anything else is refused before any query
@@ -197,19 +196,24 @@ def normalised_pseudonym(text: str | None) -> str | None:
     return text if _PSEUDONYM.fullmatch(text) else None
 
 
-def case_report(pseudonym: str) -> CaseReport | None:
-    """The access report of the case known by ``pseudonym``; None when neither a case nor
-    an audit event has that pseudonym."""
+def case_report(pseudonym: str, page: int = 1) -> CaseReport | None:
+    """Page ``page`` of the access report of the case known by ``pseudonym`` (a page past
+    the end shows the first); None when neither a case nor an audit event has that
+    pseudonym."""
     case_row = db.session.execute(
         select(Case.id, Case.case_manager_id, Case.created_by_id).where(Case.pseudonym == pseudonym)
     ).one_or_none()
     items = _items_of(case_row.id) if case_row else []
     objects = _object_sessions(case_row.id) if case_row else {}
-    rows = _aggregated(pseudonym, items, case_row.case_manager_id if case_row else None)
+    manager = case_row.case_manager_id if case_row else None
+    page = max(page, 1)
+    rows = _aggregated(pseudonym, items, manager, page)
+    if not rows and page > 1:
+        page = 1
+        rows = _aggregated(pseudonym, items, manager, page)
     if case_row is None and not rows:
         return None
-    truncated = len(rows) > MAX_LINES
-    rows = rows[:MAX_LINES]
+    lines = rows[0].lines if rows else 0
     sessions = {item.meeting_id: item.session for item in items}
     objects.update({str(item.id): item.meeting_id for item in items})
     keys = [_session_key(row, objects) for row in rows]
@@ -256,7 +260,11 @@ def case_report(pseudonym: str) -> CaseReport | None:
         people=_ordered(allowed),
         refusals=_ordered(refused),
         consents=sorted(consents.values(), key=lambda c: (c.valid_from, str(c.id))),
-        truncated=truncated,
+        count=rows[0].allowed if rows else 0,
+        refusal_count=rows[0].refused if rows else 0,
+        page=page,
+        pages=max(1, -(-lines // PAGE_LINES)),
+        lines=lines,
     )
 
 
@@ -324,9 +332,13 @@ def _object_sessions(case_id: uuid.UUID) -> dict[str, uuid.UUID]:
     return {str(object_id): meeting_id for object_id, meeting_id in db.session.execute(parts)}
 
 
-def _aggregated(pseudonym: str, items: list[_Item], case_manager_id: uuid.UUID | None) -> list:
-    """The pseudonym's events, counted per person, roles, action, outcome, object, purpose,
-    session, basis and consents, with first and last time (one statement)."""
+def _aggregated(
+    pseudonym: str, items: list[_Item], case_manager_id: uuid.UUID | None, page: int
+) -> list:
+    """Page ``page`` of the pseudonym's events, counted per person, roles, action, outcome,
+    object, purpose, session, basis and consents, with first and last time, earliest first;
+    each row also carries the whole report's number of lines and of allowed and refused
+    events (window aggregates: one statement)."""
     e = AuditEvent
     explicit = json_text(e.details, "meeting")
     # A read of the case page names no session; the participation window it used does:
@@ -375,17 +387,24 @@ def _aggregated(pseudonym: str, items: list[_Item], case_manager_id: uuid.UUID |
         per_event.c.consent_ids,
     ]
     first = func.min(per_event.c.occurred_dt)
+    last = func.max(per_event.c.occurred_dt)
+    denied = per_event.c.outcome == Outcome.DENIED
     return list(
         db.session.execute(
             select(
                 *keys,
                 func.count().label("count"),
                 first.label("first"),
-                func.max(per_event.c.occurred_dt).label("last"),
+                last.label("last"),
+                func.count().over().label("lines"),
+                func.sum(case((denied, 0), else_=func.count())).over().label("allowed"),
+                func.sum(case((denied, func.count()), else_=0)).over().label("refused"),
             )
             .group_by(*keys)
-            .order_by(first)
-            .limit(MAX_LINES + 1)
+            # the group keys make the order total, so pages neither repeat nor skip a line
+            .order_by(first, last, *keys)
+            .limit(PAGE_LINES)
+            .offset((page - 1) * PAGE_LINES)
         )
     )
 

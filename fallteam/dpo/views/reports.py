@@ -40,7 +40,8 @@ def case_report(pseudonym: str):
     """Who read or changed the case, by person and session, and on which basis."""
     access.require("audit.read")
     normalised = report_queries.normalised_pseudonym(pseudonym)
-    report = report_queries.case_report(normalised) if normalised else None
+    page = request.args.get("seite", 1, type=int)
+    report = report_queries.case_report(normalised, page) if normalised else None
     if report is None:
         return render_template("dpo/case_unknown.html", pseudonym=pseudonym), 404
     return render_template(
@@ -48,7 +49,6 @@ def case_report(pseudonym: str):
         report=report,
         objects=report_queries.OBJECT_LABELS,
         actions=report_queries.ACTION_LABELS,
-        max_lines=report_queries.MAX_LINES,
         log_link=log_link,
     )
 
