@@ -51,7 +51,9 @@ class User(UUIDPrimaryKey, CreatedTimestamp, Base):
     #: set when an administrator chose the password; the user must replace it
     must_change_password: Mapped[bool] = mapped_column(default=True)
     #: TOTP secret, encrypted with the system data key (None until set up)
-    totp_secret: Mapped[str | None] = mapped_column(EncryptedText())
+    # deferred: loaded (and opened) only where the second factor is checked or set up, not
+    # with every request's signed-in user
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText(), deferred=True)
     #: whether the second factor was confirmed with a valid code
     totp_confirmed: Mapped[bool] = mapped_column(default=False)
     #: last TOTP time step accepted, so a code cannot be used twice
