@@ -359,6 +359,22 @@ class Deletion:
     rows_removed: dict[str, int]
 
 
+def _confirmed_and_locked(proposal):
+    """The proposal (of a case or a Teamprotokoll) read again with its row locked
+    (PostgreSQL): two overlapping runs do not both carry it out; ``RetentionError`` unless it
+    is confirmed."""
+    model = type(proposal)
+    proposal = db.session.scalar(
+        select(model)
+        .where(model.id == proposal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if proposal.status != ProposalStatus.CONFIRMED:
+        raise RetentionError(_("Nur bestätigte Vorschläge werden ausgeführt."))
+    return proposal
+
+
 def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> Deletion:
     """Carry out a confirmed proposal, all in the caller's one transaction: the case's rows
     are removed where nothing else needs them; the agenda items, Fallprotokolle and
@@ -371,15 +387,7 @@ def delete_case(proposal: DeletionProposal, *, now: datetime | None = None) -> D
     The case is checked again first (``stale_reason``: still closed, not restricted, its
     class and date unchanged and reached): otherwise the proposal is withdrawn (flushed, for
     the caller to commit) and ``RetentionError`` names why."""
-    # the proposal row locked (PostgreSQL): two overlapping runs do not both carry it out
-    proposal = db.session.scalar(
-        select(DeletionProposal)
-        .where(DeletionProposal.id == proposal.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if proposal.status != ProposalStatus.CONFIRMED:
-        raise RetentionError(_("Nur bestätigte Vorschläge werden ausgeführt."))
+    proposal = _confirmed_and_locked(proposal)
     case = proposal.case
     db.session.refresh(case)
     reason = withdrawn_because(proposal, rules.today())
@@ -662,15 +670,7 @@ def delete_team_protocol(
     notes emptied (the row stays with its seal: the session's record says a Teamprotokoll
     was kept), a certificate without any of the notes written. Checked again first
     (``team_protocol_stale_reason``); otherwise withdrawn and ``RetentionError``."""
-    # the proposal row locked (PostgreSQL): two overlapping runs do not both carry it out
-    proposal = db.session.scalar(
-        select(TeamProtocolDeletionProposal)
-        .where(TeamProtocolDeletionProposal.id == proposal.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if proposal.status != ProposalStatus.CONFIRMED:
-        raise RetentionError(_("Nur bestätigte Vorschläge werden ausgeführt."))
+    proposal = _confirmed_and_locked(proposal)
     team_protocol = proposal.team_protocol
     db.session.refresh(team_protocol)
     reason = team_protocol_withdrawn_because(proposal, rules.today())
