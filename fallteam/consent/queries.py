@@ -26,6 +26,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import defer
 
 from fallteam import access
 from fallteam.access import active_participation
@@ -157,7 +158,15 @@ def consents_in_force_for(
     at = at or utcnow()
     by_case: dict[uuid.UUID, list[Consent]] = {case.id: [] for case in cases}
     if by_case:
-        versions = db.session.scalars(select(Consent).where(Consent.case_id.in_(list(by_case))))
+        versions = db.session.scalars(
+            select(Consent)
+            .where(Consent.case_id.in_(list(by_case)))
+            # what decides who may learn what is plaintext; the encrypted notes are not
+            # needed for that, so a list of 25 cases does not open them
+            .options(
+                defer(Consent.witness), defer(Consent.document_name), defer(Consent.revocation_note)
+            )
+        )
         for consent in versions:
             by_case[consent.case_id].append(consent)
     return {case_id: _in_force(versions, at) for case_id, versions in by_case.items()}

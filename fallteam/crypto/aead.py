@@ -68,11 +68,17 @@ def unwrap_key(kek: bytes, key_id: uuid.UUID, wrapped: bytes) -> bytes:
         raise DecryptionError("Datenschlüssel lässt sich nicht entpacken.") from exc
 
 
-def key_id_of(blob: bytes) -> uuid.UUID:
-    """The data key id in a ciphertext's header; refuses unknown formats before anything else."""
+def key_id_bytes(blob: bytes) -> bytes:
+    """The 16 bytes of the data key id in a ciphertext's header; refuses unknown formats
+    before anything else."""
     if len(blob) < HEADER_BYTES + TAG_BYTES or blob[0] != FORMAT_V1:
         raise DecryptionError("Unbekanntes Verschlüsselungsformat.")
-    return uuid.UUID(bytes=bytes(blob[1 : 1 + KEY_ID_BYTES]))
+    return bytes(blob[1 : 1 + KEY_ID_BYTES])
+
+
+def key_id_of(blob: bytes) -> uuid.UUID:
+    """The data key id in a ciphertext's header; refuses unknown formats before anything else."""
+    return uuid.UUID(bytes=key_id_bytes(blob))
 
 
 def seal(aead: AESGCM, key_id: uuid.UUID, plaintext: bytes, place: Place) -> bytes:

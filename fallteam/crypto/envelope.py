@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from fallteam.crypto import aead
 from fallteam.crypto.aead import DecryptionError, Place
 from fallteam.crypto.models import SYSTEM_OWNER, DataKey
-from fallteam.crypto.runtime import current_keyring, kek
+from fallteam.crypto.runtime import current_keyring, kek, plaintext_baseline
 
 __all__ = ["SHREDDED", "DecryptionError", "Place", "Shredded", "decrypt", "encrypt"]
 
@@ -51,15 +51,22 @@ class _RequestKeys:
     the KEKs used (a version's KEK never changes; looking it up checks the key file, once
     per request is enough to follow a rotation)."""
 
-    __slots__ = ("active", "keks", "unwrapped")
+    __slots__ = ("active", "by_header", "keks", "plaintext", "unwrapped")
 
     def __init__(self) -> None:
+        #: a benchmark's baseline instance: stored values are plaintext (testing only)
+        self.plaintext = plaintext_baseline()
         self.unwrapped: dict[uuid.UUID, AESGCM | Shredded] = {}
+        #: the same keys by the 16 key-id bytes a ciphertext's header carries: a list page
+        #: opens hundreds of values, and building a UUID for each costs more than the AES
+        self.by_header: dict[bytes, AESGCM | Shredded] = {}
         self.active: dict[uuid.UUID, uuid.UUID] = {}
         self.keks: dict[int, bytes] = {}
 
 
-def _keys() -> _RequestKeys:
+def request_keys() -> _RequestKeys:
+    """The keys of this request (application context): looked up once by a caller that
+    opens many values."""
     if not has_app_context():
         return _RequestKeys()
     keys = g.get("_fallteam_keys")
@@ -69,7 +76,7 @@ def _keys() -> _RequestKeys:
 
 
 def _cache() -> dict[uuid.UUID, AESGCM | Shredded]:
-    return _keys().unwrapped
+    return request_keys().unwrapped
 
 
 def forget_cached_keys() -> None:
@@ -92,7 +99,7 @@ def _forget_keys_after_rollback(session: Session, previous_transaction) -> None:
 
 
 def _unwrap(key_id: uuid.UUID, kek_version: int, wrapped: bytes | None) -> AESGCM | Shredded:
-    keys = _keys()
+    keys = request_keys()
     cache = keys.unwrapped
     if key_id not in cache:
         if wrapped is None:
@@ -102,6 +109,7 @@ def _unwrap(key_id: uuid.UUID, kek_version: int, wrapped: bytes | None) -> AESGC
             if wrapping is None:
                 wrapping = keys.keks[kek_version] = kek(kek_version)
             cache[key_id] = AESGCM(aead.unwrap_key(wrapping, key_id, wrapped))
+        keys.by_header[key_id.bytes] = cache[key_id]
     return cache[key_id]
 
 
@@ -131,7 +139,7 @@ def owner_of(case_id: uuid.UUID | None) -> uuid.UUID:
 
 def active_key(session: Session, owner_id: uuid.UUID) -> tuple[uuid.UUID, AESGCM]:
     """The owner's active data key, made (and added to ``session``) on first use."""
-    keys = _keys()
+    keys = request_keys()
     known = keys.active.get(owner_id)
     if known is not None and isinstance(keys.unwrapped.get(known), AESGCM):
         return known, keys.unwrapped[known]
@@ -188,8 +196,8 @@ def create_key(session: Session, owner_id: uuid.UUID) -> tuple[uuid.UUID, AESGCM
     key.wrapped_key = aead.wrap_key(ring.kek(ring.active_kek), key.id, dek)
     session.add(key)
     cipher = AESGCM(dek)
-    keys = _keys()
-    keys.unwrapped[key.id] = cipher
+    keys = request_keys()
+    keys.unwrapped[key.id] = keys.by_header[key.id.bytes] = cipher
     keys.active[owner_id] = key.id
     return key.id, cipher
 
@@ -200,14 +208,17 @@ def encrypt(session: Session, plaintext: bytes, place: Place) -> bytes:
     return aead.seal(cipher, key_id, plaintext, place)
 
 
-def decrypt(session: Session, blob: bytes, place: Place) -> bytes | Shredded:
+def decrypt(
+    session: Session, blob: bytes, place: Place, keys: _RequestKeys | None = None
+) -> bytes | Shredded:
     """Decrypt a value stored at ``place``; ``SHREDDED`` when its key was destroyed.
+    ``keys``: this request's ``request_keys()``, when the caller has them at hand.
 
     Uses Core, not the ORM, to find the key: this runs inside ORM load events.
     """
-    key_id = aead.key_id_of(blob)
-    cipher = _cache().get(key_id)
+    cipher = (keys or request_keys()).by_header.get(aead.key_id_bytes(blob))
     if cipher is None:
+        key_id = aead.key_id_of(blob)
         row = (
             session.connection()
             .execute(select(*_KEY_COLUMNS).where(DataKey.id == key_id))

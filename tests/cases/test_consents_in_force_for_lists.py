@@ -96,3 +96,25 @@ def test_the_batch_answer_equals_the_answer_per_case(
         )
         # what the caller passes is what counts: no consent passed, nothing released
         assert not visible_fields(viewer, shared, consents=[]).shown_anywhere("member_names")
+
+
+def test_a_list_decides_by_its_consents_without_opening_their_encrypted_notes(
+    app, create_account, create_case
+):
+    # A list of 25 cases asks for their consents only to decide and count: the witness, the
+    # document's name and the revocation note stay sealed (and unloaded) until asked for.
+    owner = create_account(["fachkraft"])
+    made = create_case(owner, consent=MEMBERS)
+    with app.app_context():
+        consent = db.session.get(Consent, made.consent_id)
+        consent.witness = "Frau Zeugin"
+        consent.document_name = "erklaerung.pdf"
+        db.session.commit()
+
+    with app.app_context():
+        case = db.session.get(Case, made.id)
+        (listed,) = consents_in_force_for([case])[case.id]
+        unloaded = db.inspect(listed).unloaded
+        assert {"witness", "document_name", "revocation_note"} <= unloaded
+        # still there for a page that shows them
+        assert (listed.witness, listed.document_name) == ("Frau Zeugin", "erklaerung.pdf")
