@@ -10,15 +10,18 @@ databases a ``--keep`` run left in DIR without seeding again.
 Two databases are filled by ``bench/seed.py`` with the same generated data (in parallel):
 one as the app writes it (encrypted fields, chained audit), and its plaintext copy under
 ``BENCHMARK_PLAINTEXT_BASELINE`` (testing only: fields stored as plaintext, no audit event
-written). Both are served by gunicorn (``wsgi:app``, sync workers) on 127.0.0.1, and client
-processes with keep-alive connections request each page for a bounded time, alternating
-between the two servers (``--rounds``) so that load from elsewhere on the machine falls on
-both alike. Printed per page: requests/s, p50/p95/p99, the throughput ratio to the baseline,
-the audit's extra time per page (difference of the mean latencies) next to one durable commit
-(INSERT + COMMIT on the same database, p50, measured in the same run), and the workers' CPU
-time per request (steadier than latencies on a shared machine); then the peak RSS (VmHWM)
-of the workers. Targets (issue 12): ratio ≥ 0.75, extra time ≤ one commit, p95 <
-50 ms on PostgreSQL at full scale, worker peak RSS < 300 MB.
+written). Three servers run gunicorn (``wsgi:app``, sync workers) on 127.0.0.1: the app on
+the encrypted data, the same data with ``BENCHMARK_AUDIT_OFF`` (testing only: no audit
+event), and the plaintext copy. A client process (``--clients``; the issue's "second
+process") with a keep-alive connection requests each page for a bounded time, alternating
+between the servers (``--rounds``) so that load from elsewhere on the machine falls on all
+alike. Printed per page: requests/s, p50/p95/p99, the throughput ratio to the baseline, the
+audit's extra time per page (mean latency with audit − without, on the same encrypted data)
+next to one durable commit (INSERT + COMMIT on the same database, p50, measured in the same
+run), the encryption's extra time (without audit − baseline), and the workers' CPU time per
+request (steadier than latencies on a shared machine); then the peak RSS (VmHWM) of the
+workers. Targets (issue 12): ratio ≥ 0.75, audit's extra time ≤ one commit, p95 < 50 ms on
+PostgreSQL at full scale, worker peak RSS < 300 MB.
 """
 
 from __future__ import annotations
@@ -183,18 +186,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_instance(instance: Path, manifest: dict) -> None:
+def write_instance(instance: Path, manifest: dict, secret_key: str, **switches) -> None:
     """The instance file gunicorn's ``wsgi:app`` reads: testing mode (the only one that
-    accepts the baseline switch), the seeded database and key ring."""
+    accepts the benchmark switches), the seeded database and key ring."""
     instance.mkdir(parents=True, exist_ok=True)
     lines = {
         "FALLTEAM_ENV": "testing",
-        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SECRET_KEY": secret_key,
         "DATABASE_URL": manifest["database_url"],
         "FALLTEAM_KEY_FILE": manifest["key_file"],
         "ARGON2_PROFILE": "cheapest",
         "RATELIMIT_ENABLED": False,
         "BENCHMARK_PLAINTEXT_BASELINE": manifest["baseline"],
+        **switches,
     }
     (instance / "fallteam.toml").write_text(
         "".join(f"{k} = {json.dumps(v)}\n" for k, v in lines.items())
@@ -380,28 +384,45 @@ def sign_in_all(server: Server, manifest: dict) -> dict[str, dict]:
     return cookies
 
 
+#: the three servers: the app as shipped, the same encrypted data with audit writing off
+#: (its difference to the first is the audit's share of a page), and the plaintext copy
+#: without audit (the baseline of the throughput ratio)
+KINDS = ("encrypted", "no_audit", "baseline")
+
+
 def measure(manifests: dict[str, dict], workdir: Path, args) -> dict[str, dict]:
-    """Serve both databases at once (the idle one costs nothing: sync workers wait) and
+    """Serve the databases at once (an idle server costs nothing: sync workers wait) and
     drive each page on them in alternation, ``rounds`` times, so that load from elsewhere on
-    the machine falls on both alike; figures per kind and page label."""
-    kinds = ("encrypted", "baseline")
-    heads, commits, servers = {}, {}, {}
+    the machine falls on all alike; figures per kind and page label."""
+    manifests = {**manifests, "no_audit": manifests["encrypted"]}
+    secret = secrets.token_urlsafe(48)  # shared by the two servers of the encrypted data
+    commits, servers, written = {}, {}, dict.fromkeys(KINDS, 0)
     try:
-        for kind in kinds:
-            instance = workdir / kind / "instance"
-            write_instance(instance, manifests[kind])
-            heads[kind] = audit_head(manifests[kind]["database_url"])
+        for kind in KINDS:
+            instance = workdir / ("encrypted" if kind == "no_audit" else kind) / "instance"
+            if kind == "no_audit":
+                instance = instance.with_name("instance-no-audit")
+            write_instance(
+                instance,
+                manifests[kind],
+                secret if kind != "baseline" else secrets.token_urlsafe(48),
+                BENCHMARK_AUDIT_OFF=kind == "no_audit",
+            )
             commits[kind] = commit_time_ms(manifests[kind]["database_url"])
             servers[kind] = Server(instance, args.workers)
-        cookies = {kind: sign_in_all(servers[kind], manifests[kind]) for kind in kinds}
-        runs: dict[str, dict[str, list]] = {kind: {} for kind in kinds}
-        pages = {kind: pages_of(manifests[kind]) for kind in kinds}
+        # one sign-in per account and database (a second one with the same code would be
+        # refused as a replay): the server without audit takes the encrypted one's cookies
+        cookies = {kind: sign_in_all(servers[kind], manifests[kind]) for kind in KINDS[::2]}
+        cookies["no_audit"] = cookies["encrypted"]
+        runs: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}
+        pages = {kind: pages_of(manifests[kind]) for kind in KINDS}
         for n, (label, who, _) in enumerate(pages["encrypted"]):
-            for kind in kinds:
+            for kind in KINDS:
                 warm_up(servers[kind], cookies[kind][who], pages[kind][n][2])
             for _ in range(args.rounds):
-                for kind in kinds:
+                for kind in KINDS:
                     path = pages[kind][n][2]
+                    head = audit_head(manifests[kind]["database_url"])
                     run = drive(
                         servers[kind],
                         cookies[kind][who],
@@ -409,8 +430,9 @@ def measure(manifests: dict[str, dict], workdir: Path, args) -> dict[str, dict]:
                         args.seconds / args.rounds,
                         args.clients,
                     )
+                    written[kind] += audit_head(manifests[kind]["database_url"]) - head
                     runs[kind].setdefault(label, []).append(run)
-        rss = {kind: servers[kind].peak_rss_mb() for kind in kinds}
+        rss = {kind: servers[kind].peak_rss_mb() for kind in KINDS}
     finally:
         for server in servers.values():
             server.stop()
@@ -419,36 +441,41 @@ def measure(manifests: dict[str, dict], workdir: Path, args) -> dict[str, dict]:
             "pages": {label: summary(r) for label, r in runs[kind].items()},
             "commit_ms": commits[kind],
             "rss_mb": rss[kind],
-            "events_written": audit_head(manifests[kind]["database_url"]) - heads[kind],
+            "events_written": written[kind],
         }
-        for kind in kinds
+        for kind in KINDS
     }
 
 
-def print_table(encrypted: dict, baseline: dict, backend: str, full_scale: bool) -> None:
+def print_table(results: dict[str, dict], backend: str, full_scale: bool) -> None:
+    encrypted, no_audit, baseline = (results[kind] for kind in KINDS)
     commit = encrypted["commit_ms"]
     print(
         f"\n  {'Seite':<32}{'Anfr./s':>9}{'p50':>8}{'p95':>8}{'p99':>8}"
-        f"{'Basis/s':>9}{'B-p95':>8}{'Verh.':>7}{'Audit+':>9}{'CPU':>8}{'B-CPU':>8}  Ziele"
+        f"{'Basis/s':>9}{'B-p95':>8}{'Verh.':>7}{'Audit+':>9}{'Krypto+':>9}"
+        f"{'CPU':>8}{'B-CPU':>8}  Ziele"
     )
     for label, enc in encrypted["pages"].items():
-        base = baseline["pages"][label]
+        base, quiet = baseline["pages"][label], no_audit["pages"][label]
         ratio = enc.per_second / base.per_second
-        extra = enc.mean - base.mean
+        audit_extra = enc.mean - quiet.mean
         verdicts = [
             "≥0,75 " + ("ja" if ratio >= 0.75 else "NEIN"),
-            "≤Commit " + ("ja" if extra <= commit else "NEIN"),
+            "Audit+≤Commit " + ("ja" if audit_extra <= commit else "NEIN"),
         ]
         if backend == "PostgreSQL" and full_scale:
             verdicts.append("p95<50 " + ("ja" if enc.p95 < 50 else "NEIN"))
-        errors = f"  ({enc.errors + base.errors} Fehler!)" if enc.errors + base.errors else ""
+        errors = sum(results[kind]["pages"][label].errors for kind in KINDS)
         print(
             f"  {label:<32}{enc.per_second:>9.1f}{enc.p50:>6.1f}ms{enc.p95:>6.1f}ms"
             f"{enc.p99:>6.1f}ms{base.per_second:>9.1f}{base.p95:>6.1f}ms{ratio:>7.2f}"
-            f"{extra:>7.2f}ms{enc.cpu:>6.1f}ms{base.cpu:>6.1f}ms  {', '.join(verdicts)}{errors}"
+            f"{audit_extra:>7.2f}ms{quiet.mean - base.mean:>7.2f}ms"
+            f"{enc.cpu:>6.1f}ms{base.cpu:>6.1f}ms  {', '.join(verdicts)}"
+            + (f"  ({errors} Fehler!)" if errors else "")
         )
     print(
-        "  Verh.: Anfragen/s verschlüsselt ÷ Basis; Audit+: mittlere Latenz verschlüsselt − "
+        "  Verh.: Anfragen/s verschlüsselt ÷ Basis (Klartext, ohne Audit); Audit+: mittlere "
+        "Latenz mit − ohne Audit (dieselben verschlüsselten Daten); Krypto+: ohne Audit − "
         "Basis; CPU: Worker-CPU je Anfrage"
     )
     print(
@@ -462,7 +489,7 @@ def print_table(encrypted: dict, baseline: dict, backend: str, full_scale: bool)
     )
     print(
         f"  Audit-Ereignisse während der Messung: {encrypted['events_written']:,} verschlüsselt, "
-        f"{baseline['events_written']:,} Basis"
+        f"{no_audit['events_written']:,} ohne Audit, {baseline['events_written']:,} Basis"
     )
 
 
@@ -474,7 +501,7 @@ def main() -> None:
     parser.add_argument("--reuse", type=Path, help="measure the databases seeded in DIR")
     parser.add_argument("--keep", action="store_true", help="keep work dir and databases")
     parser.add_argument("--seconds", type=float, help="per page and database (10; quick 3)")
-    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--clients", type=int, default=1, help="client processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--rounds", type=int, default=2, help="alternations per page")
     args = parser.parse_args()
@@ -508,7 +535,7 @@ def main() -> None:
             f"{scale['sessions']:,} Sitzungen, {scale['events']:,} Ereignisse"
         )
         results = measure(manifests, workdir, args)
-        print_table(results["encrypted"], results["baseline"], backend, scale == FULL)
+        print_table(results, backend, scale == FULL)
     finally:
         if not args.keep and not args.reuse:
             if args.database_url:

@@ -36,6 +36,13 @@ def _as_bool(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on", "ja"}
 
 
+#: the benchmark-only switches (bench/pages.py), refused outside testing, never read from
+#: the environment, and decided once at start-up (``crypto.runtime.init_app``)
+BENCHMARK_SWITCHES = {
+    "BENCHMARK_PLAINTEXT_BASELINE": "Klartext ohne Audit",
+    "BENCHMARK_AUDIT_OFF": "ohne Audit",
+}
+
 #: Environment variables read as settings, with the type each is parsed as.
 _ENVIRONMENT_SETTINGS: dict[str, type] = {
     "FALLTEAM_ENV": str,
@@ -199,6 +206,9 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         # event is written, so a page can be timed against its unprotected self. Refused
         # outside FALLTEAM_ENV=testing and never read from the environment.
         "BENCHMARK_PLAINTEXT_BASELINE": False,
+        # Benchmarks only, the same guards: fields stay encrypted but no audit event is
+        # written, so bench/pages.py can tell the audit's share of a page from the crypto's.
+        "BENCHMARK_AUDIT_OFF": False,
     }
 
 
@@ -278,14 +288,13 @@ def finish_settings(settings: dict[str, Any]) -> dict[str, Any]:
         settings["AUDIT_CHECKPOINT_MINUTES"] = int(float(hours) * 60)
     if production and settings.get("FALLTEAM_DEMO"):
         raise ConfigurationError("Der Demo-Modus ist im Produktionsbetrieb nicht erlaubt.")
-    settings["BENCHMARK_PLAINTEXT_BASELINE"] = _as_bool(
-        settings.get("BENCHMARK_PLAINTEXT_BASELINE", False)
-    )
-    if settings["BENCHMARK_PLAINTEXT_BASELINE"] and env != TESTING:
-        raise ConfigurationError(
-            "BENCHMARK_PLAINTEXT_BASELINE (Klartext ohne Audit) ist nur für Messungen "
-            f"erlaubt (FALLTEAM_ENV=testing), nicht im Modus {env}."
-        )
+    for switch, what in BENCHMARK_SWITCHES.items():
+        settings[switch] = _as_bool(settings.get(switch, False))
+        if settings[switch] and env != TESTING:
+            raise ConfigurationError(
+                f"{switch} ({what}) ist nur für Messungen erlaubt (FALLTEAM_ENV=testing), "
+                f"nicht im Modus {env}."
+            )
 
     instance_path = Path(settings["INSTANCE_PATH"])
     settings.setdefault("SQLALCHEMY_DATABASE_URI", None)

@@ -43,7 +43,7 @@ from fallteam.audit.models import (
 )
 from fallteam.audit.verify import VerificationReport, reading_engine, verify_audit_log
 from fallteam.core.models import utcnow
-from fallteam.crypto.runtime import current_keyring, plaintext_baseline
+from fallteam.crypto.runtime import audit_switched_off, current_keyring
 from fallteam.extensions import db
 
 _PENDING = "fallteam.audit.pending"
@@ -95,7 +95,7 @@ def record(
     pass it (refusals included): the row says it through ``audit_case_pseudonym`` (every
     case-related model has it; audit itself knows no domain).
     """
-    if plaintext_baseline():  # a benchmark's baseline instance writes no audit (testing only)
+    if audit_switched_off():  # a benchmark's instance without audit (testing only)
         return
     if actor is CURRENT_USER:
         actor = current_user if has_request_context() and current_user.is_authenticated else None

@@ -15,6 +15,7 @@ from fallteam.crypto.keyring import (
 
 _EXTENSION = "fallteam.keyring"
 _BASELINE = "fallteam.plaintext_baseline"
+_AUDIT_OFF = "fallteam.audit_off"
 
 
 class _LoadedRing:
@@ -57,9 +58,11 @@ def init_app(app: Flask) -> None:
     app.extensions[_EXTENSION] = _LoadedRing(ring, provider)
     # Decided once, from the settings ``config.finish_settings`` checked (testing only): a
     # later change of app.config must not turn encryption and audit off in a running app.
-    app.extensions[_BASELINE] = (
-        app.config.get("BENCHMARK_PLAINTEXT_BASELINE") is True
-        and app.config.get("FALLTEAM_ENV") == TESTING
+    testing = app.config.get("FALLTEAM_ENV") == TESTING
+    baseline = testing and app.config.get("BENCHMARK_PLAINTEXT_BASELINE") is True
+    app.extensions[_BASELINE] = baseline
+    app.extensions[_AUDIT_OFF] = baseline or (
+        testing and app.config.get("BENCHMARK_AUDIT_OFF") is True
     )
 
 
@@ -77,6 +80,12 @@ def replace_keyring(ring: Keyring) -> None:
 def kek(version: int) -> bytes:
     """The KEK of ``version``; unknown versions are refused before anything is decrypted."""
     return current_keyring().kek(version)
+
+
+def audit_switched_off() -> bool:
+    """True only in a benchmark's instance without audit (the plaintext baseline, or
+    ``BENCHMARK_AUDIT_OFF`` over encrypted data; both refused outside testing)."""
+    return has_app_context() and current_app.extensions.get(_AUDIT_OFF) is True
 
 
 def plaintext_baseline() -> bool:

@@ -1,8 +1,9 @@
-"""The benchmark's plaintext baseline: only in testing, and nothing changes while it is off.
+"""The benchmark's switches: only in testing, and nothing changes while they are off.
 
 ``BENCHMARK_PLAINTEXT_BASELINE`` makes encrypted columns store plaintext and turns audit
-writing off, so ``bench/pages.py`` can time a page against its unprotected self. A
-production (or development) instance must never run that way, whatever its instance file
+writing off, so ``bench/pages.py`` can time a page against its unprotected self;
+``BENCHMARK_AUDIT_OFF`` turns only the audit off, to tell its share of a page's time. A
+production (or development) instance must never run either way, whatever its instance file
 or environment says.
 """
 
@@ -19,11 +20,13 @@ from fallteam.cases.models import Case, FamilyMember
 from fallteam.config import ConfigurationError, finish_settings, load_settings
 from fallteam.crypto.keyring import FileKeyProvider, Keyring
 from fallteam.crypto.models import DataKey
-from fallteam.crypto.runtime import plaintext_baseline
+from fallteam.crypto.runtime import audit_switched_off, plaintext_baseline
 from fallteam.extensions import db
 from tests.conftest import family_of_four, make_account, make_app
 
 SWITCH = "BENCHMARK_PLAINTEXT_BASELINE"
+AUDIT_OFF = "BENCHMARK_AUDIT_OFF"
+both_switches = pytest.mark.parametrize("switch", [SWITCH, AUDIT_OFF])
 
 
 def _instance(tmp_path, env: str, **lines) -> dict:
@@ -41,31 +44,35 @@ def _instance(tmp_path, env: str, **lines) -> dict:
     }
 
 
+@both_switches
 @pytest.mark.parametrize("env", ["production", "development"])
 @pytest.mark.parametrize("value", [True, "true", "1", "ja"])
-def test_production_and_development_refuse_the_baseline(tmp_path, env, value):
-    with pytest.raises(ConfigurationError, match=f"{SWITCH}.*nur für Messungen"):
-        create_app(_instance(tmp_path, env, **{SWITCH: value}))
+def test_production_and_development_refuse_the_switches(tmp_path, env, value, switch):
+    with pytest.raises(ConfigurationError, match=f"{switch}.*nur für Messungen"):
+        create_app(_instance(tmp_path, env, **{switch: value}))
 
 
+@both_switches
 @pytest.mark.parametrize("env", ["production", "development"])
-def test_the_instance_file_cannot_turn_it_on_outside_testing(tmp_path, env):
+def test_the_instance_file_cannot_turn_them_on_outside_testing(tmp_path, env, switch):
     settings = _instance(tmp_path, env)
-    (tmp_path / "fallteam.toml").write_text(f"{SWITCH} = true\n")
-    with pytest.raises(ConfigurationError, match=SWITCH):
+    (tmp_path / "fallteam.toml").write_text(f"{switch} = true\n")
+    with pytest.raises(ConfigurationError, match=switch):
         finish_settings(load_settings(settings))
 
 
-def test_the_environment_cannot_turn_it_on(tmp_path, monkeypatch):
-    monkeypatch.setenv(SWITCH, "true")
+@both_switches
+def test_the_environment_cannot_turn_them_on(tmp_path, monkeypatch, switch):
+    monkeypatch.setenv(switch, "true")
     for env in ("production", "testing"):
-        assert finish_settings(load_settings(_instance(tmp_path, env)))[SWITCH] is False
+        assert finish_settings(load_settings(_instance(tmp_path, env)))[switch] is False
 
 
-def test_it_is_off_by_default_and_testing_may_turn_it_on(tmp_path):
-    assert finish_settings(load_settings(_instance(tmp_path, "production")))[SWITCH] is False
-    on = finish_settings(load_settings(_instance(tmp_path, "testing", **{SWITCH: "ja"})))
-    assert on[SWITCH] is True
+@both_switches
+def test_they_are_off_by_default_and_testing_may_turn_them_on(tmp_path, switch):
+    assert finish_settings(load_settings(_instance(tmp_path, "production")))[switch] is False
+    on = finish_settings(load_settings(_instance(tmp_path, "testing", **{switch: "ja"})))
+    assert on[switch] is True
 
 
 def _stored(case: Case, member_id) -> tuple[bytes, int, int]:
@@ -118,6 +125,21 @@ def test_switched_on_in_testing_fields_are_plaintext_and_nothing_is_audited(tmp_
         db.engine.dispose()
 
 
+def test_audit_off_in_testing_fields_stay_sealed_and_nothing_is_audited(tmp_path):
+    app = make_app(tmp_path, f"sqlite:///{tmp_path / 'no-audit.sqlite3'}", **{AUDIT_OFF: True})
+    case_id, member_id, first_name, head_before = _register(
+        lambda roles: make_account(app, roles), app
+    )
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        raw, keys, head = _stored(case, member_id)
+        assert first_name.encode("utf-8") not in raw
+        assert keys == 1
+        assert head == head_before
+        assert db.session.get(FamilyMember, member_id).first_name == first_name
+        db.engine.dispose()
+
+
 def test_switched_off_fields_are_sealed_and_audited(app, create_account):
     assert app.config[SWITCH] is False
     case_id, member_id, first_name, head_before = _register(create_account, app)
@@ -130,12 +152,14 @@ def test_switched_off_fields_are_sealed_and_audited(app, create_account):
         assert db.session.get(FamilyMember, member_id).first_name == first_name
 
 
+@both_switches
 @pytest.mark.parametrize("env", ["production", "testing"])
-def test_a_config_change_after_start_does_not_turn_it_on(tmp_path, env):
+def test_a_config_change_after_start_does_not_turn_them_on(tmp_path, env, switch):
     """Only the settings the application started with decide: a later
     ``app.config[...] = True`` (an extension, a shell, a careless script) must not turn
     encryption and audit off in a running production instance, nor in a testing one."""
     app = create_app(_instance(tmp_path, env))
-    app.config[SWITCH] = True
+    app.config[switch] = True
     with app.app_context():
         assert plaintext_baseline() is False
+        assert audit_switched_off() is False
