@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import LargeBinary, event, inspect
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import Mapper, Session, defer
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.types import TypeDecorator
 
@@ -116,6 +116,17 @@ def encrypted_attributes(mapper: Mapper) -> tuple[tuple[str, str, _EncryptedType
             if isinstance(column.type, _EncryptedType) and column.table is mapper.local_table:
                 found.append((prop.key, column.name, column.type))
     return tuple(found)
+
+
+def sealed_left_unloaded(*entities: Any) -> list[Any]:
+    """Loader options that leave every encrypted column of ``entities`` unloaded: for a page
+    that shows none of them, nothing is decrypted and no data key unwrapped (a column asked
+    for later is loaded, and opened, on access)."""
+    return [
+        defer(getattr(entity, key))
+        for entity in entities
+        for key, _column, _type in encrypted_attributes(inspect(entity).mapper)
+    ]
 
 
 def owner_case_id(obj: Any) -> uuid.UUID | None:

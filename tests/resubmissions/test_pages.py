@@ -134,3 +134,31 @@ def test_the_agenda_shows_the_due_ones_topic_only_to_owner_and_moderator(
         assert (TOPIC in page) is sees_topic
     owner_page = client_of(app, setting.owner).get(url).get_data(as_text=True)
     assert 'data-testid="register-hint"' in owner_page
+
+
+def test_the_agenda_opens_only_the_topics_it_shows(
+    app, setting, add_meeting, add_resubmission, monkeypatch
+):
+    # the colleague sees the due Wiedervorlage by pseudonym: neither its topic nor anything
+    # of its case is decrypted for her; for the owner only the topic is
+    from fallteam.crypto import envelope
+
+    meeting = add_meeting(setting.team_id, date(2027, 1, 13))
+    add_resubmission(setting, date(2027, 1, 12))
+    colleague, owner = client_of(app, setting.colleague), client_of(app, setting.owner)
+    opened = []
+    decrypt = envelope.decrypt
+    monkeypatch.setattr(
+        envelope,
+        "decrypt",
+        lambda session, blob, place, keys=None: (
+            opened.append((place.table, place.column)) or decrypt(session, blob, place, keys)
+        ),
+    )
+    page = colleague.get(f"/sitzungen/{meeting}").get_data(as_text=True)
+    assert setting.pseudonym in page
+    assert not {table for table, _ in opened} & {"resubmissions", "cases"}
+    opened.clear()
+    assert TOPIC in owner.get(f"/sitzungen/{meeting}").get_data(as_text=True)
+    assert ("resubmissions", "topic") in opened
+    assert not [column for table, column in opened if table == "cases"]
