@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import LargeBinary, event, inspect
 from sqlalchemy.orm import Mapper, Session, defer
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from fallteam.crypto import envelope
@@ -118,6 +118,13 @@ def encrypted_attributes(mapper: Mapper) -> tuple[tuple[str, str, _EncryptedType
     return tuple(found)
 
 
+@cache
+def _sealing_of(cls: type) -> tuple[str, tuple[tuple[str, str, _EncryptedType], ...]]:
+    """The table and encrypted attributes of a mapped class, looked up once per class."""
+    mapper = inspect(cls)
+    return mapper.local_table.name, encrypted_attributes(mapper)
+
+
 def sealed_left_unloaded(*entities: Any) -> list[Any]:
     """Loader options that leave every encrypted column of ``entities`` unloaded: for a page
     that shows none of them, nothing is decrypted and no data key unwrapped (a column asked
@@ -196,11 +203,10 @@ def open_sealed(obj: Any, only: set[str] | None = None) -> None:
     """Replace the sealed values of a loaded instance by their plaintext (or ``SHREDDED``)."""
     # Runs for every row any query loads (a list page loads hundreds): the common cases —
     # no encrypted column, or none of them loaded — leave before anything else is looked up.
-    state = instance_state(obj)
-    attributes = encrypted_attributes(state.mapper)
+    table, attributes = _sealing_of(type(obj))
     if not attributes:
         return
-    loaded = state.dict
+    loaded = instance_dict(obj)
     sealed = [
         (key, column, type_, value)
         for key, column, type_ in attributes
@@ -208,13 +214,14 @@ def open_sealed(obj: Any, only: set[str] | None = None) -> None:
     ]
     if not sealed:
         return
+    state = instance_state(obj)
     keys = envelope.request_keys()
     opened = {}
     if keys.plaintext:  # benchmark baseline only: the stored bytes are the plaintext
         for key, _column, type_, value in sealed:
             opened[key] = type_.from_bytes(value.blob)
     else:
-        table, row_id, case_id = state.mapper.local_table.name, obj.id, owner_case_id(obj)
+        row_id, case_id = obj.id, owner_case_id(obj)
         session = state.session
         for key, column, type_, value in sealed:
             place = Place(table, column, row_id, case_id)
