@@ -26,7 +26,6 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import defer
 
 from fallteam import access
 from fallteam.access import active_participation
@@ -44,6 +43,7 @@ from fallteam.consent.models import (
 )
 from fallteam.consent.rules import PARTICIPANT_KINDS
 from fallteam.core.models import utcnow
+from fallteam.crypto.types import sealed_left_unloaded
 from fallteam.extensions import db
 
 #: what the team sees of a case it takes part in
@@ -163,9 +163,7 @@ def consents_in_force_for(
             .where(Consent.case_id.in_(list(by_case)))
             # what decides who may learn what is plaintext; the encrypted notes are not
             # needed for that, so a list of 25 cases does not open them
-            .options(
-                defer(Consent.witness), defer(Consent.document_name), defer(Consent.revocation_note)
-            )
+            .options(*sealed_left_unloaded(Consent))
         )
         for consent in versions:
             by_case[consent.case_id].append(consent)
