@@ -182,6 +182,11 @@ def _defaults(instance_path: Path) -> dict[str, Any]:
         "DPO_REFUSAL_MINUTES": 60,
         "DPO_WORKING_HOURS": [7, 19],
         "DPO_WORKING_DAYS": [0, 1, 2, 3, 4],
+        # The per-case access report keeps a busy case's lines rolled up and adds only the
+        # events since on each page; more than this many since, and it rolls up again first
+        # (about 6 µs per event and page on PostgreSQL, against one ~0.3 s roll-up of a case
+        # with 50,000 events).
+        "DPO_REPORT_ROLL_UP_AFTER": 1000,
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "LANGUAGES": {"de": "Deutsch", "en": "English"},

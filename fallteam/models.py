@@ -6,6 +6,7 @@ from fallteam.auth import models as auth_models  # noqa: F401
 from fallteam.cases import models as cases_models  # noqa: F401
 from fallteam.consent import models as consent_models  # noqa: F401
 from fallteam.crypto import models as crypto_models  # noqa: F401
+from fallteam.dpo import models as dpo_models  # noqa: F401
 from fallteam.mail import models as mail_models  # noqa: F401
 from fallteam.meetings import models as meetings_models  # noqa: F401
 from fallteam.protocols import models as protocols_models  # noqa: F401

@@ -84,7 +84,8 @@ def _configure_sqlite(engine: Engine, app: Flask) -> None:
       and an immediate one begins before the first writing statement; the write then waits
       for the lock like any other. Reading requests write only records of their reads
       (audit events, a calendar feed's last use: appended or stamped, never computed from
-      what they read), so the new snapshot changes nothing they write.
+      what they read), so the new snapshot changes nothing they write — except the access
+      report's roll-up, whose first write claims it only if it is still as they read it.
     """
 
     @event.listens_for(engine, "connect")

@@ -9,24 +9,48 @@ so the DPO answers "who saw this family's data, when, why" without reading any o
 A fixed number of statements, however many events the case has; a page shows
 ``PAGE_LINES`` lines (a case read 50,000 times over a year has thousands), the totals above
 it come from the database for the whole case.
+
+A busy case's events are not added up anew for every page: its lines are kept rolled up
+(``dpo.models.CaseReportRollup``, written by ``dpo.operations.roll_up_case_report``) up to
+one of its events, and a page adds only the events since to the stored lines, in the same
+single statement. The stored lines are used only while the session attribution they were
+built with (the case's participation windows and its case manager, as a fingerprint) is
+still the case's, so the report is the same with or without them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.selectable import Subquery
 
 from fallteam.audit.models import AuditAction, AuditEvent, Outcome
 from fallteam.audit.operations import record
 from fallteam.auth.models import Institution
 from fallteam.cases.models import Case
 from fallteam.consent.models import Consent, RecipientType
+from fallteam.dpo.models import CaseReportRollup, CaseReportRollupLine
 from fallteam.dpo.queries.expressions import json_text
 from fallteam.dpo.queries.people import names_of
 from fallteam.extensions import db
@@ -196,22 +220,22 @@ def normalised_pseudonym(text: str | None) -> str | None:
     return text if _PSEUDONYM.fullmatch(text) else None
 
 
-def case_report(pseudonym: str, page: int = 1) -> CaseReport | None:
+def case_report(
+    pseudonym: str, page: int = 1, inputs: ReportInputs | None = None
+) -> CaseReport | None:
     """Page ``page`` of the access report of the case known by ``pseudonym`` (a page past
     the end shows the first); None when neither a case nor an audit event has that
-    pseudonym."""
-    case_row = db.session.execute(
-        select(Case.id, Case.case_manager_id, Case.created_by_id).where(Case.pseudonym == pseudonym)
-    ).one_or_none()
-    items = _items_of(case_row.id) if case_row else []
-    objects = _object_sessions(case_row.id) if case_row else {}
-    manager = case_row.case_manager_id if case_row else None
+    pseudonym. ``inputs``: the pseudonym's ``report_inputs`` where the caller already has
+    them (the page rolls up first, with their help)."""
+    inputs = inputs or report_inputs(pseudonym)
+    items = inputs.items
+    objects = _object_sessions(inputs.case_id) if inputs.case_id else {}
     page = max(page, 1)
-    rows = _aggregated(pseudonym, items, manager, page)
+    rows = _aggregated(inputs, page)
     if not rows and page > 1:
         page = 1
-        rows = _aggregated(pseudonym, items, manager, page)
-    if case_row is None and not rows:
+        rows = _aggregated(inputs, page)
+    if inputs.case_id is None and not rows:
         return None
     lines = rows[0].lines if rows else 0
     sessions = {item.meeting_id: item.session for item in items}
@@ -219,14 +243,14 @@ def case_report(pseudonym: str, page: int = 1) -> CaseReport | None:
     keys = [_session_key(row, objects) for row in rows]
     missing = {k for k in keys if k is not None and k not in sessions}
     sessions.update(_sessions(missing))
-    consent_rows = _consent_rows(case_row.id) if case_row else []
+    consent_rows = _consent_rows(inputs.case_id) if inputs.case_id else []
     recipients = [r for row in consent_rows for r in row.recipients or []]
     people = names_of(
         {row.actor_id for row in rows if row.actor_id}
         | {_uuid(r.get("value")) for r in recipients if r.get("type") == RecipientType.USER}
     )
     consents = _consents(consent_rows, _recipient_names(recipients, people))
-    managers = {case_row.case_manager_id, case_row.created_by_id} if case_row else set()
+    managers = {inputs.case_manager_id, inputs.created_by_id} if inputs.case_id else set()
 
     allowed: dict[uuid.UUID | None, PersonGroup] = {}
     refused: dict[uuid.UUID | None, PersonGroup] = {}
@@ -256,7 +280,7 @@ def case_report(pseudonym: str, page: int = 1) -> CaseReport | None:
     )
     return CaseReport(
         pseudonym=pseudonym,
-        case_exists=case_row is not None,
+        case_exists=inputs.case_id is not None,
         people=_ordered(allowed),
         refusals=_ordered(refused),
         consents=sorted(consents.values(), key=lambda c: (c.valid_from, str(c.id))),
@@ -280,6 +304,122 @@ class _Item:
         """The end of the session day: the participation windows of its team and guests
         end then."""
         return day_start(local_day(self.session.starts_dt) + timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What a pseudonym's report is computed from (two statements): the case, while it
+    exists; its agenda items, whose participation windows say which session a read of the
+    case served; and how far its events are rolled up."""
+
+    pseudonym: str
+    case_id: uuid.UUID | None
+    case_manager_id: uuid.UUID | None
+    created_by_id: uuid.UUID | None
+    #: the case's agenda items, in the order their windows are tried (earliest end first)
+    items: tuple[_Item, ...]
+    #: the stored roll-up: the newest event it covers and the attribution it was built
+    #: with (both None: none stored)
+    rolled_up_to: int | None
+    rolled_up_for: str | None
+    #: the pseudonym's newest event (None: it has none)
+    newest_seq: int | None
+    #: its events after ``rolled_up_to`` (all, without a roll-up), counted up to one more
+    #: than ``DPO_REPORT_ROLL_UP_AFTER``
+    pending: int
+    #: the fingerprint of the session attribution (``_attribution``)
+    attribution: str
+
+    @property
+    def rollup_usable(self) -> bool:
+        """The stored lines attribute sessions as the case does now."""
+        return self.rolled_up_to is not None and self.rolled_up_for == self.attribution
+
+    def roll_up_due(self, after: int) -> bool:
+        """Whether rolling up pays: more than ``after`` events would be added up on every
+        page, or the stored lines attribute sessions differently than the case now does
+        (a case is rolled up only once it is busy, and its events are never deleted)."""
+        if self.newest_seq is None:
+            return False
+        if self.rolled_up_to is not None and not self.rollup_usable:
+            return True
+        return self.pending > after
+
+
+def _attribution(items: tuple[_Item, ...], case_manager_id: uuid.UUID | None) -> str:
+    """A fingerprint of what decides the session of a read that names none: each window
+    (registration of the item, end of the session day, session) in the order they are
+    tried, and the case manager, who reads by right and through no window."""
+    windows = [
+        [item.created_dt.isoformat(), item.day_end.isoformat(), str(item.meeting_id)]
+        for item in items
+    ]
+    manager = str(case_manager_id) if case_manager_id else None
+    text = json.dumps([windows, manager], separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def roll_up_after() -> int:
+    """Events a report adds up on every page before they are rolled up
+    (``DPO_REPORT_ROLL_UP_AFTER``)."""
+    return int(current_app.config["DPO_REPORT_ROLL_UP_AFTER"])
+
+
+def report_inputs(pseudonym: str) -> ReportInputs:
+    """The case of ``pseudonym`` with its manager, its agenda items, and the state of its
+    roll-up: how far, built for which attribution, how many events since (two
+    statements)."""
+    e, rollup = AuditEvent, CaseReportRollup
+    asked = select(literal(pseudonym, String(40)).label("pseudonym")).subquery("asked")
+    # not correlated with the roll-up joined below: counted in a subquery of its own
+    rolled_up_to = (
+        select(rollup.upto_seq)
+        .where(rollup.pseudonym == pseudonym)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    since = (
+        select(e.seq)
+        .where(e.case_pseudonym == pseudonym, e.seq > func.coalesce(rolled_up_to, 0))
+        .limit(roll_up_after() + 1)
+        .subquery()
+    )
+    row = db.session.execute(
+        select(
+            Case.id,
+            Case.case_manager_id,
+            Case.created_by_id,
+            rollup.upto_seq,
+            rollup.fingerprint,
+            select(func.max(e.seq))
+            .where(e.case_pseudonym == pseudonym)
+            .scalar_subquery()
+            .label("newest"),
+            select(func.count()).select_from(since).scalar_subquery().label("pending"),
+        )
+        .select_from(asked)
+        .outerjoin(Case, Case.pseudonym == asked.c.pseudonym)
+        .outerjoin(rollup, rollup.pseudonym == asked.c.pseudonym)
+    ).one()
+    # the order is total (ties by session), so the same items give the same fingerprint
+    items = tuple(
+        sorted(
+            _items_of(row.id) if row.id else [],
+            key=lambda i: (i.day_end, i.created_dt, str(i.meeting_id)),
+        )
+    )
+    return ReportInputs(
+        pseudonym=pseudonym,
+        case_id=row.id,
+        case_manager_id=row.case_manager_id,
+        created_by_id=row.created_by_id,
+        items=items,
+        rolled_up_to=row.upto_seq,
+        rolled_up_for=row.fingerprint,
+        newest_seq=row.newest,
+        pending=row.pending,
+        attribution=_attribution(items, row.case_manager_id),
+    )
 
 
 def _items_of(case_id: uuid.UUID) -> list[_Item]:
@@ -332,13 +472,28 @@ def _object_sessions(case_id: uuid.UUID) -> dict[str, uuid.UUID]:
     return {str(object_id): meeting_id for object_id, meeting_id in db.session.execute(parts)}
 
 
-def _aggregated(
-    pseudonym: str, items: list[_Item], case_manager_id: uuid.UUID | None, page: int
-) -> list:
-    """Page ``page`` of the pseudonym's events, counted per person, roles, action, outcome,
-    object, purpose, session, basis and consents, with first and last time, earliest first;
-    each row also carries the whole report's number of lines and of allowed and refused
-    events (window aggregates: one statement)."""
+#: what the report's lines are grouped by, in the order of the stored line's columns
+_KEYS = (
+    "actor_id",
+    "actor_roles",
+    "action",
+    "outcome",
+    "object_type",
+    "object_id",
+    "purpose",
+    "session",
+    "basis",
+    "consent_ids",
+)
+#: the columns of ``CaseReportRollupLine`` that ``rolled_up_lines`` selects, in its order
+ROLLED_UP_COLUMNS = ("pseudonym", "upto_seq", "line", *_KEYS, "count", "first_dt", "last_dt")
+
+
+def _event_lines(
+    inputs: ReportInputs, after: ColumnElement | int, upto: int | None = None
+) -> Select:
+    """The pseudonym's events with ``after`` < seq (≤ ``upto``), each as a line of one:
+    the report's group keys, 1, its time as first and last."""
     e = AuditEvent
     explicit = json_text(e.details, "meeting")
     # A read of the case page names no session; the participation window it used does:
@@ -349,56 +504,102 @@ def _aggregated(
             and_(e.occurred_dt >= item.created_dt, e.occurred_dt < item.day_end),
             literal(str(item.meeting_id)),
         )
-        for item in sorted(items, key=lambda i: (i.day_end, i.created_dt))
+        for item in inputs.items
     ]
     derived = case(*windows, else_=null()) if windows else null()
     through_window = and_(e.action == AuditAction.READ, e.object_type == "case")
-    if case_manager_id is not None:
+    if inputs.case_manager_id is not None:
         # the case manager reads by right, not through a session's window
-        through_window = and_(through_window, e.actor_id != case_manager_id)
+        through_window = and_(through_window, e.actor_id != inputs.case_manager_id)
     session = case((explicit.is_not(None), explicit), (through_window, derived), else_=null())
-    per_event = (
+    which = [e.case_pseudonym == inputs.pseudonym, e.seq > after]
+    if upto is not None:
+        which.append(e.seq <= upto)
+    return select(
+        e.actor_id,
+        e.actor_roles,
+        e.action,
+        e.outcome,
+        e.object_type,
+        e.object_id,
+        e.purpose,
+        session.label("session"),
+        json_text(e.details, "basis").label("basis"),
+        json_text(e.details, "consent_ids").label("consent_ids"),
+        literal_column("1").label("n"),
+        e.occurred_dt.label("first"),
+        e.occurred_dt.label("last"),
+    ).where(*which)
+
+
+def _lines(
+    inputs: ReportInputs, rolled_up_to: ColumnElement | int | None, upto: int | None = None
+) -> Subquery:
+    """The stored lines of the roll-up up to ``rolled_up_to`` (a number, or a subquery that
+    may find none; None: no stored lines) and, as lines of one, the events after it (up to
+    ``upto``): to be grouped by ``_KEYS`` again, summing ``n``, earliest ``first``, latest
+    ``last``."""
+    if rolled_up_to is None:
+        return _event_lines(inputs, 0, upto).subquery("lines")
+    stored = CaseReportRollupLine
+    return union_all(
         select(
-            e.actor_id,
-            e.actor_roles,
-            e.action,
-            e.outcome,
-            e.object_type,
-            e.object_id,
-            e.purpose,
-            e.occurred_dt,
-            session.label("session"),
-            json_text(e.details, "basis").label("basis"),
-            json_text(e.details, "consent_ids").label("consent_ids"),
-        )
-        .where(e.case_pseudonym == pseudonym)
-        .subquery()
+            *(getattr(stored, key) for key in _KEYS),
+            stored.count.label("n"),
+            stored.first_dt.label("first"),
+            stored.last_dt.label("last"),
+        ).where(stored.pseudonym == inputs.pseudonym, stored.upto_seq == rolled_up_to),
+        _event_lines(inputs, func.coalesce(rolled_up_to, 0), upto),
+    ).subquery("lines")
+
+
+def rolled_up_lines(inputs: ReportInputs, upto: int, carry_forward: bool) -> Select:
+    """The roll-up's new lines for the pseudonym's events up to ``upto``: its stored lines
+    plus the events since (``carry_forward``, while they attribute sessions as the case
+    now does), or all its events added up anew (``ROLLED_UP_COLUMNS``)."""
+    lines = _lines(inputs, inputs.rolled_up_to if carry_forward else None, upto)
+    keys = [lines.c[key] for key in _KEYS]
+    return select(
+        literal(inputs.pseudonym, String(40)),
+        literal(upto, BigInteger()),
+        func.row_number().over(),
+        *keys,
+        func.sum(lines.c.n),
+        func.min(lines.c.first),
+        func.max(lines.c.last),
+    ).group_by(*keys)
+
+
+def _aggregated(inputs: ReportInputs, page: int) -> list:
+    """Page ``page`` of the pseudonym's events, counted per person, roles, action, outcome,
+    object, purpose, session, basis and consents, with first and last time, earliest first;
+    each row also carries the whole report's number of lines and of allowed and refused
+    events (window aggregates: one statement). The stored roll-up is used where it
+    attributes sessions as the case now does; the events after it are added here."""
+    rollup = CaseReportRollup
+    # read in this statement (not from ``inputs``): one snapshot, whatever another report
+    # rolls up meanwhile
+    rolled_up_to = (
+        select(rollup.upto_seq)
+        .where(rollup.pseudonym == inputs.pseudonym, rollup.fingerprint == inputs.attribution)
+        .scalar_subquery()
     )
-    keys = [
-        per_event.c.actor_id,
-        per_event.c.actor_roles,
-        per_event.c.action,
-        per_event.c.outcome,
-        per_event.c.object_type,
-        per_event.c.object_id,
-        per_event.c.purpose,
-        per_event.c.session,
-        per_event.c.basis,
-        per_event.c.consent_ids,
-    ]
-    first = func.min(per_event.c.occurred_dt)
-    last = func.max(per_event.c.occurred_dt)
-    denied = per_event.c.outcome == Outcome.DENIED
+    lines = _lines(inputs, rolled_up_to)
+    keys = [lines.c[key] for key in _KEYS]
+    count = func.sum(lines.c.n)
+    first = func.min(lines.c.first)
+    last = func.max(lines.c.last)
+    denied = lines.c.outcome == Outcome.DENIED
     return list(
         db.session.execute(
             select(
                 *keys,
-                func.count().label("count"),
+                count.label("count"),
                 first.label("first"),
                 last.label("last"),
                 func.count().over().label("lines"),
-                func.sum(case((denied, 0), else_=func.count())).over().label("allowed"),
-                func.sum(case((denied, func.count()), else_=0)).over().label("refused"),
+                func.sum(case((denied, 0), else_=count)).over().label("allowed"),
+                func.sum(case((denied, count), else_=0)).over().label("refused"),
             )
             .group_by(*keys)
             # the group keys make the order total, so pages neither repeat nor skip a line
@@ -543,3 +744,17 @@ def _ordered(groups: dict) -> list[PersonGroup]:
             key=lambda g: (g.session is not None, g.session.starts_dt if g.session else g.first)
         )
     return people
+
+
+def pseudonyms_to_roll_up(after: int) -> list[str]:
+    """Pseudonyms with a stored roll-up or more than ``after`` events (``flask dpo
+    roll-up-reports``; one pass over the audit log)."""
+    e = AuditEvent
+    busy = (
+        select(e.case_pseudonym)
+        .where(e.case_pseudonym.is_not(None))
+        .group_by(e.case_pseudonym)
+        .having(func.count() > after)
+    )
+    rolled_up = select(CaseReportRollup.pseudonym)
+    return sorted(db.session.scalars(busy.union(rolled_up)))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.routing import BuildError
 
 from fallteam import access
+from fallteam.dpo import operations as dpo_operations
 from fallteam.dpo.queries import anomalies as anomaly_queries
 from fallteam.dpo.queries import case_report as report_queries
 from fallteam.dpo.queries import disclosures as disclosure_queries
@@ -41,7 +42,12 @@ def case_report(pseudonym: str):
     access.require("audit.read")
     normalised = report_queries.normalised_pseudonym(pseudonym)
     page = request.args.get("seite", 1, type=int)
-    report = report_queries.case_report(normalised, page) if normalised else None
+    report = None
+    if normalised:
+        inputs = report_queries.report_inputs(normalised)
+        # a busy case's events are rolled up now and then, so that a page adds up few
+        dpo_operations.roll_up_case_report(inputs)
+        report = report_queries.case_report(normalised, page, inputs)
     if report is None:
         return render_template("dpo/case_unknown.html", pseudonym=pseudonym), 404
     return render_template(
