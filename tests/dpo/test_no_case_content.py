@@ -195,10 +195,10 @@ def decryptions(monkeypatch):
     seen: list = []
     original = envelope.decrypt
 
-    def watched(session, blob, place):
+    def watched(session, blob, place, keys=None):
         if place.case_id is not None:
             seen.append(place)
-        return original(session, blob, place)
+        return original(session, blob, place, keys)
 
     monkeypatch.setattr(envelope, "decrypt", watched)
     return seen
