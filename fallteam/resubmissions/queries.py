@@ -83,7 +83,7 @@ class DueItem:
     topic: str | None
 
 
-def _due_candidates(meeting: Meeting, viewer: User | None) -> list[tuple[Resubmission, Case, User]]:
+def _due_candidates(meeting: Meeting, viewer: User | None) -> list[tuple[Resubmission, Case, str]]:
     due = (
         Resubmission.team_id == meeting.team_id,
         Resubmission.status == ResubmissionStatus.OPEN,
@@ -94,12 +94,13 @@ def _due_candidates(meeting: Meeting, viewer: User | None) -> list[tuple[Resubmi
     # (``_topics``); a busy team's agenda lists dozens of Wiedervorlagen
     return list(
         db.session.execute(
-            select(Resubmission, Case, User)
+            # the responsible person by name only: no account (and its roles) to load
+            select(Resubmission, Case, User.display_name)
             .join(Case, Case.id == Resubmission.case_id)
             .join(User, User.id == Resubmission.responsible_id)
             .where(*due)
             .order_by(Resubmission.due, Case.pseudonym)
-            .options(*sealed_left_unloaded(Resubmission, Case, User))
+            .options(*sealed_left_unloaded(Resubmission, Case))
         )
     )
 
@@ -151,11 +152,8 @@ def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueI
         and meeting.moderator_id == viewer.id
         and access.allowed(viewer, "meeting.moderate", meeting)
     )
-    shown = [
-        (resubmission, case, user)
-        for resubmission, case, user in rows
-        if not any(day >= resubmission.due for day in days)
-    ]
+    # an earlier planned session on or after the due day took it (``days`` is sorted)
+    shown = [row for row in rows if not days or days[-1] < row[0].due]
     # the topic: to the session's moderator (permission checked once on the session) and to
     # the case's owner; every shown topic is a recorded read of its case
     # (a restricted, deleted or closed case's topic to nobody else: ``access.content_listed``)
@@ -183,10 +181,10 @@ def due_resubmissions(meeting: Meeting, viewer: User | None = None) -> list[DueI
             resubmission,
             case.pseudonym,
             case.case_manager_id,
-            user.display_name,
+            responsible,
             topics.get(resubmission.id),
         )
-        for resubmission, case, user in shown
+        for resubmission, case, responsible in shown
     ]
 
 
