@@ -75,10 +75,6 @@ def request_keys() -> _RequestKeys:
     return keys
 
 
-def _cache() -> dict[uuid.UUID, AESGCM | Shredded]:
-    return request_keys().unwrapped
-
-
 def forget_cached_keys() -> None:
     """Drop the unwrapped keys of this request (after shredding or re-encryption)."""
     if has_app_context():
@@ -123,13 +119,11 @@ def prime_keys(session: Session, owner_ids) -> None:
         owner_ids = [i for i in owner_ids if i is not None]
         if not owner_ids:
             return
-    cache = _cache()
     rows = session.connection().execute(
         select(*_KEY_COLUMNS).where(DataKey.owner_id.in_(owner_ids))
     )
     for key_id, kek_version, wrapped in rows:
-        if key_id not in cache:
-            _unwrap(key_id, kek_version, wrapped)
+        _unwrap(key_id, kek_version, wrapped)  # unwraps only what this request lacks
 
 
 def owner_of(case_id: uuid.UUID | None) -> uuid.UUID:

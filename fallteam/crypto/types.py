@@ -132,7 +132,7 @@ def sealed_left_unloaded(*entities: Any) -> list[Any]:
     return [
         defer(getattr(entity, key))
         for entity in entities
-        for key, _column, _type in encrypted_attributes(inspect(entity).mapper)
+        for key, _column, _type in _sealing_of(entity)[1]
     ]
 
 
@@ -144,7 +144,7 @@ def owner_case_id(obj: Any) -> uuid.UUID | None:
 
 def place_of(obj: Any, column: str) -> Place:
     """The place of one encrypted value of ``obj``."""
-    table = instance_state(obj).mapper.local_table.name
+    table = _sealing_of(type(obj))[0]
     return Place(table=table, column=column, row_id=obj.id, case_id=owner_case_id(obj))
 
 
@@ -156,7 +156,7 @@ def _seal_plaintexts(session: Session, flush_context, instances) -> None:
     restore = session.info.setdefault(_RESTORE, [])
     plaintext = plaintext_baseline()
     for obj in [*session.new, *session.dirty]:
-        attributes = encrypted_attributes(inspect(obj).mapper)
+        attributes = _sealing_of(type(obj))[1]
         if not attributes:
             continue
         state = inspect(obj)
