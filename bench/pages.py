@@ -399,9 +399,9 @@ def measure(manifests: dict[str, dict], workdir: Path, args) -> dict[str, dict]:
     commits, servers, written = {}, {}, dict.fromkeys(KINDS, 0)
     try:
         for kind in KINDS:
-            instance = workdir / ("encrypted" if kind == "no_audit" else kind) / "instance"
-            if kind == "no_audit":
-                instance = instance.with_name("instance-no-audit")
+            # the server without audit reads the encrypted copy, from an instance of its own
+            folder = "encrypted/instance-no-audit" if kind == "no_audit" else f"{kind}/instance"
+            instance = workdir / folder
             write_instance(
                 instance,
                 manifests[kind],
