@@ -55,6 +55,22 @@ def app_settings(workdir: Path, url: str | None = None, **settings) -> dict:
     }
 
 
+def seeded_instance_settings(manifest: dict, secret_key: str, **switches) -> dict:
+    """The settings of an instance serving a database ``bench/seed.py`` filled (its
+    manifest): testing mode (the only one that accepts the benchmark switches), its key ring,
+    the baseline switch as seeded, no rate limits."""
+    return {
+        "FALLTEAM_ENV": "testing",
+        "SECRET_KEY": secret_key,
+        "DATABASE_URL": manifest["database_url"],
+        "FALLTEAM_KEY_FILE": manifest["key_file"],
+        "ARGON2_PROFILE": "cheapest",
+        "RATELIMIT_ENABLED": False,
+        "BENCHMARK_PLAINTEXT_BASELINE": manifest["baseline"],
+        **switches,
+    }
+
+
 def make_app(workdir: Path, url: str | None = None, **settings):
     """An app with a fresh key ring on ``url`` (a SQLite file in ``workdir`` by default),
     migrated to the newest schema."""
