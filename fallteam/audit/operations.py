@@ -97,22 +97,60 @@ def record(
     """
     if audit_switched_off():  # a benchmark's instance without audit (testing only)
         return
-    if actor is CURRENT_USER:
-        actor = current_user if has_request_context() and current_user.is_authenticated else None
     if obj is not None:
         object_type = object_type or getattr(obj, "__audit_type__", obj.__tablename__)
         object_id = obj.id if object_id is None else object_id
         if case_pseudonym is None:
             case_pseudonym = getattr(obj, "audit_case_pseudonym", None)
+    row = _common_fields(action, outcome, purpose, details, actor)
+    row.update(_object_fields(object_type, object_id, case_pseudonym))
+    db.session.info.setdefault(_PENDING, []).append(row)
+
+
+def record_each(
+    action: AuditAction,
+    objects: Sequence[Any],
+    *,
+    purpose: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Queue one event per object, as ``record(action, obj, …)`` would for each, by the
+    signed-in user and allowed: a page that reads many rows at once (the case list, an
+    agenda's cases) records every one under its own case's pseudonym. Who, when, from where,
+    why and the details are worked out once (the events share their moment), the rest is as
+    from single calls."""
+    if audit_switched_off() or not objects:
+        return
+    common = _common_fields(action, Outcome.ALLOWED, purpose, details, CURRENT_USER)
+    pending = db.session.info.setdefault(_PENDING, [])
+    for obj in objects:
+        row = dict(common)
+        row.update(
+            _object_fields(
+                getattr(obj, "__audit_type__", obj.__tablename__),
+                obj.id,
+                getattr(obj, "audit_case_pseudonym", None),
+            )
+        )
+        pending.append(row)
+
+
+def _common_fields(
+    action: AuditAction,
+    outcome: Outcome,
+    purpose: str | None,
+    details: Mapping[str, Any] | None,
+    actor: Any,
+) -> dict[str, Any]:
+    """An event's fields that do not depend on the object: when, who, what, why, where."""
+    if actor is CURRENT_USER:
+        actor = current_user if has_request_context() and current_user.is_authenticated else None
     request_id, address = _request_facts()
-    row = {
+    return {
         "occurred_dt": utcnow(),
         "actor_id": actor.id if actor is not None else None,
         "actor_roles": ",".join(actor.role_names) if actor is not None else "",
         "action": AuditAction(action).value,
-        "object_type": _clean(object_type, 40),
-        "object_id": _clean(object_id, 64),
-        "case_pseudonym": _clean(case_pseudonym, 40),
         "purpose": _clean(purpose, 200),
         "outcome": Outcome(outcome).value,
         "request_id": _clean(request_id, 32),
@@ -125,7 +163,14 @@ def record(
             default=str,
         ),
     }
-    db.session.info.setdefault(_PENDING, []).append(row)
+
+
+def _object_fields(object_type: Any, object_id: Any, case_pseudonym: Any) -> dict[str, Any]:
+    return {
+        "object_type": _clean(object_type, 40),
+        "object_id": _clean(object_id, 64),
+        "case_pseudonym": _clean(case_pseudonym, 40),
+    }
 
 
 _KEPT = "fallteam_audit_kept"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import load_only, selectinload
 
 from fallteam import access
 from fallteam.audit.models import AuditAction
-from fallteam.audit.operations import record
+from fallteam.audit.operations import record, record_each
 from fallteam.auth.models import User
 from fallteam.cases.diagrams import (
     GenogramPerson,
@@ -452,13 +452,12 @@ def case_list_page(
     # One read per case shown (the list names the families): "who read case X" and the
     # Art. 15 answer find every read by the case's pseudonym. The events are written in one
     # statement with the request's commit, so a page of 25 costs no more queries than one.
-    for case in cases:
-        record(
-            AuditAction.READ,
-            case,
-            purpose="Fallliste",
-            details={"fields": ["member_names"], "basis": BASIS_OWNER},
-        )
+    record_each(
+        AuditAction.READ,
+        cases,
+        purpose="Fallliste",
+        details={"fields": ["member_names"], "basis": BASIS_OWNER},
+    )
     return CaseListPage(rows=rows, page=page, pages=pages, total=total)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from flask_login import login_user
 from sqlalchemy import select
 
 from fallteam.audit.models import AuditAction, AuditEvent
+from fallteam.audit.operations import record, record_each
+from fallteam.auth.models import User
+from fallteam.cases.models import Case
 from fallteam.extensions import db
 from tests.conftest import KITA_FACHBERATUNG, csrf_token, submit_password
 
@@ -122,3 +126,26 @@ def test_a_rolled_back_savepoint_drops_only_its_own_events(app):
         db.session.commit()
     ids = [e.object_id for e in _events(app, AuditAction.EXPORT)]
     assert "kept" in ids and "dropped" not in ids
+
+
+def test_events_recorded_for_several_rows_at_once_read_as_single_records_would(
+    app, create_account, create_case
+):
+    owner = create_account(["fachkraft"])
+    made = [create_case(owner) for _ in range(3)]
+    details = {"fields": ["member_names"], "basis": "fallführend"}
+    with app.test_request_context("/faelle", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        login_user(db.session.get(User, owner.id))
+        first, *others = [db.session.get(Case, case.id) for case in made]
+        record(AuditAction.READ, first, purpose="Fallliste", details=details)
+        record_each(AuditAction.READ, others, purpose="Fallliste", details=details)
+        record_each(AuditAction.READ, [], purpose="Fallliste")  # nothing shown, nothing read
+        db.session.commit()
+    single, *batch = _events(app, AuditAction.READ)[-3:]
+    alike = ("actor_id", "actor_roles", "action", "object_type", "purpose", "outcome")
+    for event in batch:
+        assert {f: getattr(event, f) for f in alike} == {f: getattr(single, f) for f in alike}
+        assert (event.details, event.client_address) == (single.details, "10.1.2.3")
+    assert [(e.object_id, e.case_pseudonym) for e in [single, *batch]] == [
+        (str(case.id), case.pseudonym) for case in made
+    ]

@@ -1,5 +1,6 @@
 """The Fachkraft's case list comes in pages of 25 in the order she chose (kept from page to
-page), and every page view leaves exactly one read event that names the cases it showed."""
+page), and every page view leaves one read event for each case it showed, under the case's
+pseudonym."""
 
 from __future__ import annotations
 
