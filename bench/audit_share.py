@@ -19,7 +19,15 @@ from sqlalchemy import event
 
 from bench.common import seeded_instance_settings
 from fallteam import create_app
+from fallteam.audit.models import AuditAction
+from fallteam.audit.operations import record
 from fallteam.extensions import db
+
+
+@dataclass
+class ChainedCommit:
+    total_ms: float  # median: record one event and commit, nothing else in the transaction
+    chain_ms: float  # of which the chain writer's statements took on the database
 
 
 @dataclass
@@ -33,6 +41,31 @@ class AuditShare:
 def _app(manifest: dict, secret_key: str, instance: str, **switches):
     return create_app(
         {**seeded_instance_settings(manifest, secret_key, **switches), "INSTANCE_PATH": instance}
+    )
+
+
+#: the key of the figure for one chained event alone in ``measure_audit_share``'s result
+CHAINED_COMMIT = "chained_commit"
+
+
+def _one_chained_event(app, clock: _ChainClock, repeat: int) -> ChainedCommit:
+    """The least a page with audit can cost more than one without: one event, chained and
+    written with its commit, with nothing else in the transaction (no page, no request)."""
+    times = []
+    clock.seconds = 0.0
+    with app.app_context():
+        for _ in range(repeat):
+            started = time.perf_counter()
+            record(
+                AuditAction.READ,
+                object_type="benchmark",
+                purpose="Messung: ein Ereignis mit Commit",
+                actor=None,
+            )
+            db.session.commit()
+            times.append(time.perf_counter() - started)
+    return ChainedCommit(
+        total_ms=statistics.median(times) * 1000, chain_ms=clock.seconds / repeat * 1000
     )
 
 
@@ -66,15 +99,17 @@ def measure_audit_share(
     instance: str,
     pairs: int,
 ) -> dict[str, AuditShare]:
-    """Per page label: the audit's share, from ``pairs`` back-to-back request pairs. The
-    accounts' session cookies (``cookies[who]``) come from a server's sign-in with the same
+    """Per page label: the audit's share, from ``pairs`` back-to-back request pairs; under
+    ``CHAINED_COMMIT``, one event written alone with its commit, as often. The accounts'
+    session cookies (``cookies[who]``) come from a server's sign-in with the same
     ``secret_key``: a second sign-in with the same code would be refused as a replay."""
     audited = _app(manifest, secret_key, instance)
     quiet = _app(manifest, secret_key, instance, BENCHMARK_AUDIT_OFF=True)
     with audited.app_context():
         clock = _ChainClock(db.engine)
-    results = {}
+    results: dict[str, AuditShare | ChainedCommit] = {}
     try:
+        results[CHAINED_COMMIT] = _one_chained_event(audited, clock, pairs)
         for label, who, path in pages:
             clients = []
             for app in (audited, quiet):
