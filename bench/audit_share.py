@@ -98,7 +98,7 @@ def measure_audit_share(
     pages: list[tuple[str, str, str]],
     instance: str,
     pairs: int,
-) -> dict[str, AuditShare]:
+) -> dict[str, AuditShare | ChainedCommit]:
     """Per page label: the audit's share, from ``pairs`` back-to-back request pairs; under
     ``CHAINED_COMMIT``, one event written alone with its commit, as often. The accounts'
     session cookies (``cookies[who]``) come from a server's sign-in with the same

@@ -115,10 +115,10 @@ def record_each(
     details: Mapping[str, Any] | None = None,
 ) -> None:
     """Queue one event per object, as ``record(action, obj, …)`` would for each, by the
-    signed-in user and allowed: a page that reads many rows at once (the case list, an
-    agenda's cases) records every one under its own case's pseudonym. Who, when, from where,
-    why and the details are worked out once (the events share their moment), the rest is as
-    from single calls."""
+    signed-in user and allowed, with the same details: a page that reads many rows alike at
+    once (the case list) records every one under its own case's pseudonym. Who, when, from
+    where, why and the details are worked out once (the events share their moment), the rest
+    is as from single calls."""
     if audit_switched_off() or not objects:
         return
     common = _common_fields(action, Outcome.ALLOWED, purpose, details, CURRENT_USER)

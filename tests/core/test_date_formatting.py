@@ -56,10 +56,12 @@ def test_the_templates_use_numeric_patterns_that_skip_babel():
 @pytest.mark.parametrize("language", ["de", "en"])
 def test_every_pattern_in_the_templates_reads_as_babel_writes_it(app, language):
     patterns = patterns_in_templates()
+    default = app.config["BABEL_DEFAULT_LOCALE"]
     with app.test_request_context():
         app.config["BABEL_DEFAULT_LOCALE"] = language
         flask_babel.refresh()
         try:
+            assert flask_babel.get_locale().language == language
             for pattern in sorted(patterns):
                 for moment in moments():
                     assert i18n.format_datetime(moment, pattern) == flask_babel.format_datetime(
@@ -73,7 +75,7 @@ def test_every_pattern_in_the_templates_reads_as_babel_writes_it(app, language):
                     day = date(2026, 3, 29)
                     assert i18n.format_date(day, pattern) == flask_babel.format_date(day, pattern)
         finally:
-            app.config["BABEL_DEFAULT_LOCALE"] = "de"
+            app.config["BABEL_DEFAULT_LOCALE"] = default
 
 
 def test_the_filters_in_the_templates_are_the_fast_ones(app):
