@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -30,14 +28,16 @@ from fallteam.cases.models import (
 )
 from fallteam.cases.operations import MemberData
 from fallteam.core.forms import BaseForm, SubForm, choices_from
+from fallteam.retention import rules as retention
 
 _REQUIRED = _l("Bitte ausfüllen.")
 SEX_CHOICES = {"f": _l("weiblich"), "m": _l("männlich"), "d": _l("divers"), "u": _l("unbekannt")}
 
 
 def not_in_future(form, field) -> None:
-    """Birth dates and declarations cannot lie ahead."""
-    if field.data and field.data > date.today():
+    """Birth dates and declarations cannot lie ahead, by the office's calendar (the server's
+    clock may run on UTC: just after midnight in Berlin, today is still yesterday there)."""
+    if field.data and field.data > retention.today():
         raise ValidationError(_l("Das Datum liegt in der Zukunft."))
 
 

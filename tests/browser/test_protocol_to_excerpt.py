@@ -23,7 +23,7 @@ from fallteam.core.models import utcnow
 from fallteam.extensions import db
 from fallteam.meetings.models import Meeting, Presence
 from fallteam.meetings.operations import agenda, run
-from fallteam.meetings.rules import local_day, office_zone
+from fallteam.meetings.rules import day_start, local_day, office_zone
 from fallteam.protocols.models import CaseProtocol, ProtocolStatus
 from fallteam.resubmissions.models import Resubmission
 from fallteam.teams import operations as teams
@@ -94,8 +94,9 @@ class OneCase:
 
 
 def make_session_with_one_case(live_app, make_account) -> OneCase:
-    """A team of four, today's session at 09:00 with one case of the Fachkraft (registered in
-    time), the moderator and the writer assigned; all four recorded present for the item."""
+    """A team of four, today's session (at 09:00, once that has passed) with one case of the
+    Fachkraft (registered in time), the moderator and the writer assigned; all four recorded
+    present for the item."""
     people = {
         "moderator": make_account(["member"]),
         "writer": make_account(["member"]),
@@ -119,7 +120,12 @@ def make_session_with_one_case(live_app, make_account) -> OneCase:
         )
         for user in users.values():
             teams.add_member(team, user, kind="permanent")
-        starts = datetime.combine(local_day(utcnow()), time(9, 0), tzinfo=office_zone())
+        # begun by now (a session is finalised only after its start): at nine, or at the
+        # day's first minute when the suite runs in the small hours
+        now = utcnow()
+        starts = datetime.combine(local_day(now), time(9, 0), tzinfo=office_zone())
+        if starts > now:
+            starts = day_start(local_day(now))
         starts = starts.astimezone(UTC)
         meeting = Meeting(
             team_id=team.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from fallteam.audit.models import AuditEvent
 from fallteam.cases.models import Case
 from fallteam.extensions import db
+from fallteam.retention import rules
 from tests.conftest import PDF, csrf_token
 from tests.documents import valid_pdf
 
@@ -340,3 +342,17 @@ def test_consents_ending_within_thirty_days_are_listed_for_the_case_manager(
     warning = page.split("in den nächsten 30 Tagen enden")[1].split("</section>")[0]
     assert soon.pseudonym in warning
     assert later.pseudonym not in warning
+
+
+def test_a_date_lies_in_the_future_by_the_offices_calendar_not_the_servers(
+    app, signed_in, monkeypatch
+):
+    """Half past midnight in Berlin is still yesterday on a server that runs on UTC: a child
+    born today must be accepted, tomorrow refused (a far-off day, so the server's own date
+    can never decide)."""
+    half_past_midnight_in_berlin = datetime(2031, 3, 30, 22, 30, tzinfo=UTC)  # 31.03., 00:30
+    monkeypatch.setattr(rules, "utcnow", lambda: half_past_midnight_in_berlin)
+    client, _ = signed_in(["fachkraft"])
+    tomorrow = _registration(client, **{"members-1-birth_date": "2031-04-01"})
+    assert "Das Datum liegt in der Zukunft." in tomorrow.get_data(as_text=True)
+    assert _registration(client, **{"members-1-birth_date": "2031-03-31"}).status_code == 302

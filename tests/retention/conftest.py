@@ -126,11 +126,13 @@ class Scene:
 @pytest.fixture
 def scene(app, create_account, create_case, create_team, create_meeting) -> Scene:
     """The case's presentation with everyone who sees it, the session held today (it began
-    four hours ago and ended an hour ago: the windows last until the end of the day)."""
+    four hours ago and ended an hour ago, or earlier today after midnight: the windows last
+    until the end of the day)."""
     from datetime import timedelta
 
     from fallteam.core.models import utcnow
     from fallteam.meetings.models import AgendaGuest, AgendaItem, Meeting
+    from fallteam.meetings.rules import day_start, local_day
     from fallteam.protocols.models import CaseProtocol
 
     owner = create_account(["fachkraft"])
@@ -142,8 +144,12 @@ def scene(app, create_account, create_case, create_team, create_meeting) -> Scen
     session = create_meeting(team_id, case, moderator=moderator, guests=[guest])
     with app.app_context():
         meeting = db.session.get(Meeting, session.meeting_id)
-        meeting.starts_dt = (utcnow() - timedelta(hours=4)).replace(microsecond=0)
-        meeting.ends_dt = meeting.starts_dt + timedelta(hours=3)
+        # today in the office's time zone also in the small hours: never before its midnight
+        now = utcnow()
+        midnight = day_start(local_day(now))
+        starts = max(now - timedelta(hours=4), midnight + (now - midnight) / 4)
+        meeting.starts_dt = starts.replace(microsecond=0)
+        meeting.ends_dt = (starts + (now - starts) * 3 / 4).replace(microsecond=0)
         item = db.session.get(AgendaItem, session.item_id)
         item.writer_id = moderator.id
         db.session.get(AgendaGuest, session.guest_ids[0]).present = True
