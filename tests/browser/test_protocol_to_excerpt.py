@@ -121,7 +121,7 @@ def make_session_with_one_case(live_app, make_account) -> OneCase:
         for user in users.values():
             teams.add_member(team, user, kind="permanent")
         # begun by now (a session is finalised only after its start): at nine, or at the
-        # day's first minute when the suite runs in the small hours
+        # day's midnight when the suite runs in the small hours
         now = utcnow()
         starts = datetime.combine(local_day(now), time(9, 0), tzinfo=office_zone())
         if starts > now:
