@@ -97,13 +97,8 @@ def record(
     """
     if audit_switched_off():  # a benchmark's instance without audit (testing only)
         return
-    if obj is not None:
-        object_type = object_type or getattr(obj, "__audit_type__", obj.__tablename__)
-        object_id = obj.id if object_id is None else object_id
-        if case_pseudonym is None:
-            case_pseudonym = getattr(obj, "audit_case_pseudonym", None)
     row = _common_fields(action, outcome, purpose, details, actor)
-    row.update(_object_fields(object_type, object_id, case_pseudonym))
+    row.update(_object_fields(obj, object_type, object_id, case_pseudonym))
     db.session.info.setdefault(_PENDING, []).append(row)
 
 
@@ -124,15 +119,7 @@ def record_each(
     common = _common_fields(action, Outcome.ALLOWED, purpose, details, CURRENT_USER)
     pending = db.session.info.setdefault(_PENDING, [])
     for obj in objects:
-        row = dict(common)
-        row.update(
-            _object_fields(
-                getattr(obj, "__audit_type__", obj.__tablename__),
-                obj.id,
-                getattr(obj, "audit_case_pseudonym", None),
-            )
-        )
-        pending.append(row)
+        pending.append({**common, **_object_fields(obj)})
 
 
 def _common_fields(
@@ -165,7 +152,15 @@ def _common_fields(
     }
 
 
-def _object_fields(object_type: Any, object_id: Any, case_pseudonym: Any) -> dict[str, Any]:
+def _object_fields(
+    obj: Any = None, object_type: Any = None, object_id: Any = None, case_pseudonym: Any = None
+) -> dict[str, Any]:
+    """What the event is about: as given, and what is not given from the row ``obj``."""
+    if obj is not None:
+        object_type = object_type or getattr(obj, "__audit_type__", obj.__tablename__)
+        object_id = obj.id if object_id is None else object_id
+        if case_pseudonym is None:
+            case_pseudonym = getattr(obj, "audit_case_pseudonym", None)
     return {
         "object_type": _clean(object_type, 40),
         "object_id": _clean(object_id, 64),
